@@ -67,7 +67,7 @@ export function parseNat64Prefix(text: string): Nat64Prefix {
   if (!trimmed.includes('/')) {
     throw new AddressError('ERR_PREFIX_LENGTH', `"${text}" has no prefix length (RFC 6052 allows 32, 40, 48, 56, 64, 96)`);
   }
-  if (!trimmed.includes(':')) {
+  if (/^\d+\.\d+\.\d+\.\d+\//.test(trimmed)) {
     throw new AddressError('ERR_ADDRESS_FAMILY', `"${text}" is an IPv4 prefix; a NAT64 prefix is IPv6 (e.g. 64:ff9b::/96)`);
   }
   const lenText = trimmed.slice(trimmed.indexOf('/') + 1);
