@@ -1,1 +1,27 @@
-export {};
+/**
+ * @sixgate/wire — zero-copy packet header views (IPv4, IPv6 and its extension
+ * headers, ICMPv4, ICMPv6, UDP, TCP), parse/emit reprs, and the Internet
+ * checksum. Pure: no I/O; imports only @sixgate/addressing.
+ */
+export { u8, setU8, u16, setU16, u32, setU32, copyBytes, bytesEqual } from './bytes.js';
+export {
+  fold,
+  finish,
+  combine,
+  sum,
+  verify,
+  sumU32,
+  addressSum4,
+  addressSum4At,
+  addressSum6,
+  pseudoHeaderSum4,
+  pseudoHeaderSum6,
+  update16,
+  update32,
+  adjust,
+  pseudoSwap6to4,
+  pseudoSwap4to6,
+  normalizeUdp,
+} from './checksum.js';
+export { type WireErrorCode, WireError, WIRE_ERROR, isWireError, type ChecksumPolicy } from './errors.js';
+export { IP_PROTOCOL, protocolName } from './ip-protocol.js';
