@@ -1,1 +1,12 @@
-export {};
+/**
+ * @sixgate/tun: the appliance's TUN device. A batch-oriented, synchronous,
+ * non-blocking TunDevice interface; LinuxTun over a small N-API addon
+ * (native/tun.c); MemoryTun for tests. See README.md.
+ */
+export type { TunDevice, ReadableCallback, PacketBatch } from './device.js';
+export { allocBatch, drain } from './device.js';
+export { LinuxTun } from './linux-tun.js';
+export { MemoryTun, type MemoryTunOptions } from './memory-tun.js';
+export { TunError, TunClosedError, TUN_ERROR_CODES, fromNative, errnoName, type TunErrorCode } from './errors.js';
+export { type TunOptions, type ResolvedTunOptions, resolveOptions, MTU_MIN, MTU_MAX, BATCH_MAX } from './config.js';
+export { type TunStats, TUN_METRICS, emptyStats } from './metrics.js';

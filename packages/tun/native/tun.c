@@ -1,0 +1,428 @@
+/*
+ * tun.c - the smallest possible Linux TUN binding for @sixgate/tun.
+ *
+ * Contract (STYLE §5): open /dev/net/tun, TUNSETIFF with IFF_TUN|IFF_NO_PI
+ * (optionally IFF_MULTI_QUEUE), make the fd non-blocking, read and write
+ * batches of packets into JS-owned buffers, set MTU and link state through
+ * ioctls on an AF_INET datagram socket, watch readability with a uv_poll_t
+ * on the Node event loop, close. No packet parsing happens here.
+ *
+ * Errors are thrown as plain Error objects with numeric `errno` and string
+ * `syscall` properties; the TypeScript wrapper maps them to TunError codes.
+ * Per-packet errors never throw: they are counted in the device stats.
+ */
+#ifndef NAPI_VERSION
+#define NAPI_VERSION 8
+#endif
+#include <node_api.h>
+#include <uv.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+/* Counter slots, in the order stats() writes them (see src/native.ts). */
+enum {
+  ST_RX_PACKETS, ST_RX_BYTES, ST_RX_TRUNCATED, ST_RX_ERRORS, ST_RX_WAKEUPS,
+  ST_TX_PACKETS, ST_TX_BYTES, ST_TX_QUEUE_FULL, ST_TX_ERRORS, ST_COUNT
+};
+
+typedef struct {
+  int fd;
+  char name[IFNAMSIZ];
+  napi_env env;
+  uv_poll_t poll;
+  int poll_init;     /* uv_poll_init done, uv_close not yet finished */
+  int poll_active;
+  int finalized;     /* the JS external is gone; free on poll close */
+  napi_ref callback;
+  napi_async_context async;
+  double stats[ST_COUNT];
+} tun_dev;
+
+#define CHECK(call)                                                    \
+  do {                                                                 \
+    if ((call) != napi_ok) {                                           \
+      napi_throw_error(env, "ERR_TUN_NATIVE", "N-API call failed: " #call); \
+      return NULL;                                                     \
+    }                                                                  \
+  } while (0)
+
+static napi_value throw_errno(napi_env env, int err, const char *syscall) {
+  napi_value msg, error, num, sc;
+  char text[160];
+  snprintf(text, sizeof text, "%s: %s", syscall, strerror(err));
+  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg);
+  napi_create_error(env, NULL, msg, &error);
+  napi_create_int32(env, err, &num);
+  napi_set_named_property(env, error, "errno", num);
+  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &sc);
+  napi_set_named_property(env, error, "syscall", sc);
+  napi_throw(env, error);
+  return NULL;
+}
+
+static napi_value closed_error(napi_env env) {
+  return throw_errno(env, EBADF, "closed");
+}
+
+static void free_if_done(tun_dev *d) {
+  if (d->finalized && !d->poll_init) free(d);
+}
+
+static void on_poll_closed(uv_handle_t *h) {
+  tun_dev *d = (tun_dev *)h->data;
+  d->poll_init = 0;
+  free_if_done(d);
+}
+
+/* Stops readiness polling and closes the fd; idempotent. */
+static void shutdown_dev(napi_env env, tun_dev *d) {
+  if (d->poll_init && !uv_is_closing((uv_handle_t *)&d->poll)) {
+    uv_poll_stop(&d->poll);
+    d->poll_active = 0;
+    uv_close((uv_handle_t *)&d->poll, on_poll_closed);
+  }
+  if (d->callback != NULL) {
+    napi_delete_reference(env, d->callback);
+    d->callback = NULL;
+  }
+  if (d->fd >= 0) {
+    close(d->fd);
+    d->fd = -1;
+  }
+}
+
+static void finalize_dev(napi_env env, void *data, void *hint) {
+  (void)hint;
+  tun_dev *d = (tun_dev *)data;
+  shutdown_dev(env, d);
+  /* Destroyed here, not in close(): close() may run inside this context's callback. */
+  if (d->async != NULL) {
+    napi_async_destroy(env, d->async);
+    d->async = NULL;
+  }
+  d->finalized = 1;
+  free_if_done(d);
+}
+
+static tun_dev *get_dev(napi_env env, napi_value v) {
+  void *p = NULL;
+  if (napi_get_value_external(env, v, &p) != napi_ok || p == NULL) {
+    napi_throw_type_error(env, "ERR_TUN_ARGUMENT", "not a TUN handle");
+    return NULL;
+  }
+  return (tun_dev *)p;
+}
+
+/* open(name: string, multiQueue: boolean) -> handle */
+static napi_value tun_open(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], ext;
+  char name[IFNAMSIZ];
+  size_t len = 0;
+  bool mq = false;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok)
+    return throw_errno(env, EINVAL, "name");
+  napi_get_value_bool(env, argv[1], &mq);
+
+  int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return throw_errno(env, errno, "open /dev/net/tun");
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (mq ? IFF_MULTI_QUEUE : 0);
+  memcpy(ifr.ifr_name, name, len);
+  if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, err, "ioctl TUNSETIFF");
+  }
+  tun_dev *d = calloc(1, sizeof *d);
+  if (d == NULL) {
+    close(fd);
+    return throw_errno(env, ENOMEM, "calloc");
+  }
+  d->fd = fd;
+  d->env = env;
+  memcpy(d->name, ifr.ifr_name, IFNAMSIZ);
+  d->name[IFNAMSIZ - 1] = '\0';
+  CHECK(napi_create_external(env, d, finalize_dev, NULL, &ext));
+  return ext;
+}
+
+static napi_value tun_name(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], out;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  tun_dev *d = get_dev(env, argv[0]);
+  if (d == NULL) return NULL;
+  CHECK(napi_create_string_utf8(env, d->name, NAPI_AUTO_LENGTH, &out));
+  return out;
+}
+
+/* Runs one SIOC* ioctl on an AF_INET datagram socket; returns errno or 0. */
+static int ifreq_ioctl(unsigned long req, struct ifreq *ifr) {
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return errno;
+  int rc = ioctl(s, req, ifr);
+  int err = rc < 0 ? errno : 0;
+  close(s);
+  return err;
+}
+
+/* ifconfig(name, mtu: number (<=0 keeps), up: -1 keep | 0 down | 1 up) -> mtu */
+static napi_value tun_ifconfig(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], out;
+  char name[IFNAMSIZ];
+  size_t len = 0;
+  int32_t mtu = 0, up = -1;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok)
+    return throw_errno(env, EINVAL, "name");
+  CHECK(napi_get_value_int32(env, argv[1], &mtu));
+  CHECK(napi_get_value_int32(env, argv[2], &up));
+  struct ifreq ifr;
+  int err;
+  if (mtu > 0) {
+    memset(&ifr, 0, sizeof ifr);
+    memcpy(ifr.ifr_name, name, len);
+    ifr.ifr_mtu = mtu;
+    if ((err = ifreq_ioctl(SIOCSIFMTU, &ifr)) != 0) return throw_errno(env, err, "ioctl SIOCSIFMTU");
+  }
+  if (up >= 0) {
+    memset(&ifr, 0, sizeof ifr);
+    memcpy(ifr.ifr_name, name, len);
+    if ((err = ifreq_ioctl(SIOCGIFFLAGS, &ifr)) != 0) return throw_errno(env, err, "ioctl SIOCGIFFLAGS");
+    if (up) ifr.ifr_flags |= IFF_UP;
+    else ifr.ifr_flags &= ~IFF_UP;
+    if ((err = ifreq_ioctl(SIOCSIFFLAGS, &ifr)) != 0) return throw_errno(env, err, "ioctl SIOCSIFFLAGS");
+  }
+  memset(&ifr, 0, sizeof ifr);
+  memcpy(ifr.ifr_name, name, len);
+  if ((err = ifreq_ioctl(SIOCGIFMTU, &ifr)) != 0) return throw_errno(env, err, "ioctl SIOCGIFMTU");
+  CHECK(napi_create_int32(env, ifr.ifr_mtu, &out));
+  return out;
+}
+
+/* Buffer i of a JS array of Uint8Arrays, as pointer + length. */
+static int buffer_at(napi_env env, napi_value arr, uint32_t i, uint8_t **p, size_t *n) {
+  napi_value el;
+  napi_typedarray_type t;
+  void *data = NULL;
+  if (napi_get_element(env, arr, i, &el) != napi_ok) return -1;
+  if (napi_get_typedarray_info(env, el, &t, n, &data, NULL, NULL) != napi_ok) return -1;
+  if (t != napi_uint8_array && t != napi_uint8_clamped_array) return -1;
+  *p = (uint8_t *)data;
+  return 0;
+}
+
+/*
+ * readBatch(h, bufs, sizes: Int32Array, offset, max) -> count
+ * Reads until EAGAIN or `max` packets. A packet longer than the space after
+ * `offset` is detected through a 1-byte overflow iovec, counted and skipped.
+ */
+static napi_value tun_read(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5], out;
+  int32_t *sizes = NULL;
+  size_t nsizes = 0;
+  napi_typedarray_type t;
+  void *sd = NULL;
+  uint32_t offset = 0, max = 0, count = 0;
+  uint8_t overflow[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  tun_dev *d = get_dev(env, argv[0]);
+  if (d == NULL) return NULL;
+  if (d->fd < 0) return closed_error(env);
+  CHECK(napi_get_typedarray_info(env, argv[2], &t, &nsizes, &sd, NULL, NULL));
+  if (t != napi_int32_array) return throw_errno(env, EINVAL, "sizes");
+  sizes = (int32_t *)sd;
+  CHECK(napi_get_value_uint32(env, argv[3], &offset));
+  CHECK(napi_get_value_uint32(env, argv[4], &max));
+  if (max > nsizes) max = (uint32_t)nsizes;
+  while (count < max) {
+    uint8_t *p;
+    size_t n;
+    if (buffer_at(env, argv[1], count, &p, &n) != 0 || n <= offset)
+      return throw_errno(env, EINVAL, "bufs");
+    struct iovec iov[2] = {{p + offset, n - offset}, {overflow, 1}};
+    ssize_t r = readv(d->fd, iov, 2);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      /* Fatal: the device went away (EBADFD after detach, EIO...). */
+      return throw_errno(env, errno, "read");
+    }
+    if ((size_t)r > n - offset) {
+      d->stats[ST_RX_TRUNCATED]++;
+      continue;
+    }
+    sizes[count++] = (int32_t)r;
+    d->stats[ST_RX_PACKETS]++;
+    d->stats[ST_RX_BYTES] += (double)r;
+  }
+  CHECK(napi_create_uint32(env, count, &out));
+  return out;
+}
+
+/*
+ * writeBatch(h, bufs, lengths: Int32Array, offset, count) -> written
+ * Never blocks: EAGAIN (TUN queue full) is a counted drop; other per-packet
+ * errors (EINVAL for a malformed packet, EMSGSIZE, EIO while down) are
+ * counted and the batch goes on.
+ */
+static napi_value tun_write(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5], out;
+  size_t nlen = 0;
+  napi_typedarray_type t;
+  void *ld = NULL;
+  uint32_t offset = 0, count = 0, written = 0;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  tun_dev *d = get_dev(env, argv[0]);
+  if (d == NULL) return NULL;
+  if (d->fd < 0) return closed_error(env);
+  CHECK(napi_get_typedarray_info(env, argv[2], &t, &nlen, &ld, NULL, NULL));
+  if (t != napi_int32_array) return throw_errno(env, EINVAL, "lengths");
+  const int32_t *lengths = (const int32_t *)ld;
+  CHECK(napi_get_value_uint32(env, argv[3], &offset));
+  CHECK(napi_get_value_uint32(env, argv[4], &count));
+  if (count > nlen) count = (uint32_t)nlen;
+  for (uint32_t i = 0; i < count; i++) {
+    uint8_t *p;
+    size_t n;
+    if (buffer_at(env, argv[1], i, &p, &n) != 0) return throw_errno(env, EINVAL, "bufs");
+    int32_t len = lengths[i];
+    if (len <= 0 || (size_t)len + offset > n) {
+      d->stats[ST_TX_ERRORS]++;
+      continue;
+    }
+    ssize_t r;
+    do r = write(d->fd, p + offset, (size_t)len);
+    while (r < 0 && errno == EINTR);
+    if (r < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) d->stats[ST_TX_QUEUE_FULL]++;
+      else if (errno == EBADF) return closed_error(env);
+      else d->stats[ST_TX_ERRORS]++;
+      continue;
+    }
+    written++;
+    d->stats[ST_TX_PACKETS]++;
+    d->stats[ST_TX_BYTES] += (double)r;
+  }
+  CHECK(napi_create_uint32(env, written, &out));
+  return out;
+}
+
+/* Called by libuv when the fd is readable: one JS call per wake-up. */
+static void on_readable(uv_poll_t *h, int status, int events) {
+  (void)events;
+  tun_dev *d = (tun_dev *)h->data;
+  napi_env env = d->env;
+  napi_handle_scope scope;
+  napi_value fn, recv, arg, result;
+  if (d->callback == NULL) return;
+  d->stats[ST_RX_WAKEUPS]++;
+  napi_open_handle_scope(env, &scope);
+  napi_get_reference_value(env, d->callback, &fn);
+  napi_get_global(env, &recv);
+  napi_create_int32(env, status, &arg);
+  if (napi_make_callback(env, d->async, recv, fn, 1, &arg, &result) == napi_pending_exception) {
+    napi_value exc;
+    napi_get_and_clear_last_exception(env, &exc);
+    napi_fatal_exception(env, exc);
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+/* poll(h, callback | null): start (or stop, with null) readiness callbacks. */
+static napi_value tun_poll(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], name;
+  napi_valuetype vt;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  tun_dev *d = get_dev(env, argv[0]);
+  if (d == NULL) return NULL;
+  if (d->fd < 0) return closed_error(env);
+  CHECK(napi_typeof(env, argv[1], &vt));
+  if (vt != napi_function) {
+    if (d->poll_active) uv_poll_stop(&d->poll);
+    d->poll_active = 0;
+    return NULL;
+  }
+  if (d->callback != NULL) napi_delete_reference(env, d->callback);
+  CHECK(napi_create_reference(env, argv[1], 1, &d->callback));
+  if (d->async == NULL) {
+    CHECK(napi_create_string_utf8(env, "sixgate.tun", NAPI_AUTO_LENGTH, &name));
+    CHECK(napi_async_init(env, NULL, name, &d->async));
+  }
+  if (!d->poll_init) {
+    uv_loop_t *loop;
+    CHECK(napi_get_uv_event_loop(env, &loop));
+    int rc = uv_poll_init(loop, &d->poll, d->fd);
+    if (rc != 0) return throw_errno(env, -rc, "uv_poll_init");
+    d->poll.data = d;
+    d->poll_init = 1;
+  }
+  if (!d->poll_active) {
+    int rc = uv_poll_start(&d->poll, UV_READABLE, on_readable);
+    if (rc != 0) return throw_errno(env, -rc, "uv_poll_start");
+    d->poll_active = 1;
+  }
+  return NULL;
+}
+
+/* stats(h, out: Float64Array) fills ST_COUNT slots; works after close. */
+static napi_value tun_stats(napi_env env, napi_callback_info info) {
+  size_t argc = 2, n = 0;
+  napi_value argv[2];
+  napi_typedarray_type t;
+  void *data = NULL;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  tun_dev *d = get_dev(env, argv[0]);
+  if (d == NULL) return NULL;
+  CHECK(napi_get_typedarray_info(env, argv[1], &t, &n, &data, NULL, NULL));
+  if (t != napi_float64_array || n < ST_COUNT) return throw_errno(env, EINVAL, "stats");
+  memcpy(data, d->stats, sizeof d->stats);
+  return NULL;
+}
+
+static napi_value tun_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  tun_dev *d = get_dev(env, argv[0]);
+  if (d == NULL) return NULL;
+  shutdown_dev(env, d);
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    {"open", NULL, tun_open, NULL, NULL, NULL, napi_default, NULL},
+    {"name", NULL, tun_name, NULL, NULL, NULL, napi_default, NULL},
+    {"ifconfig", NULL, tun_ifconfig, NULL, NULL, NULL, napi_default, NULL},
+    {"readBatch", NULL, tun_read, NULL, NULL, NULL, napi_default, NULL},
+    {"writeBatch", NULL, tun_write, NULL, NULL, NULL, napi_default, NULL},
+    {"poll", NULL, tun_poll, NULL, NULL, NULL, napi_default, NULL},
+    {"stats", NULL, tun_stats, NULL, NULL, NULL, napi_default, NULL},
+    {"close", NULL, tun_close, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_value count;
+  CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
+  CHECK(napi_create_int32(env, ST_COUNT, &count));
+  CHECK(napi_set_named_property(env, exports, "STATS_COUNT", count));
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

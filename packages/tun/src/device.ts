@@ -1,0 +1,88 @@
+/**
+ * The batched device interface shared by LinuxTun and MemoryTun (STYLE §5,
+ * after wireguard-go's tun.Device). Buffers are allocated once by the caller
+ * and reused; packets are read at `bufs[i][offset..]` so the translator has
+ * headroom in front of each packet (STYLE §3) and never copies the payload.
+ *
+ * read() and write() are synchronous and never block: the fd is non-blocking,
+ * readiness comes from onReadable(), and a full kernel queue is a counted drop.
+ * See README "Why synchronous" for the measurements behind that choice.
+ */
+import { TunError } from './errors.js';
+import type { TunStats } from './metrics.js';
+
+/** Called once per readiness wake-up; `err` is set when polling itself failed. */
+export type ReadableCallback = (err?: TunError) => void;
+
+export interface TunDevice {
+  /** Packets per batch; fixed for the device's lifetime. */
+  readonly batchSize: number;
+  /** True once close() ran. */
+  readonly closed: boolean;
+  /** Interface name as the kernel knows it. */
+  name(): string;
+  /** Current MTU. */
+  mtu(): number;
+  /**
+   * Reads up to min(batchSize, bufs.length, sizes.length) packets that are ready
+   * now into bufs[i] at `offset`, storing each length in sizes[i]. Returns the
+   * count, 0 when nothing is pending. A packet longer than the space after
+   * `offset` is dropped and counted (rxTruncated). Throws TunClosedError after
+   * close(), TunError ERR_TUN_IO when the device is unusable.
+   */
+  read(bufs: readonly Uint8Array[], sizes: Int32Array, offset: number): number;
+  /**
+   * Writes packets bufs[i][offset .. offset+lengths[i]) for i < count. Returns
+   * how many the kernel took; the rest are counted (txDropsQueueFull, txErrors).
+   */
+  write(bufs: readonly Uint8Array[], lengths: Int32Array, offset: number, count: number): number;
+  /** Sets (or with null clears) the readiness callback; level-triggered. */
+  onReadable(cb: ReadableCallback | null): void;
+  /** Changes the MTU (68–65535). */
+  setMtu(mtu: number): void;
+  /** Brings the link up. */
+  up(): void;
+  /** Brings the link down. */
+  down(): void;
+  /** Stops polling and releases the device; idempotent. */
+  close(): void;
+  /** A snapshot of the counters. */
+  stats(): TunStats;
+}
+
+/** Preallocated buffers for one batch: `count` buffers of `offset + mtu` bytes. */
+export interface PacketBatch {
+  readonly bufs: Uint8Array[];
+  readonly sizes: Int32Array;
+  readonly offset: number;
+}
+
+/** Allocates a batch once, to be reused for every read. */
+export function allocBatch(count: number, mtu: number, offset = 0): PacketBatch {
+  const bufs: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) bufs.push(new Uint8Array(offset + mtu));
+  return { bufs, sizes: new Int32Array(count), offset };
+}
+
+/**
+ * Reads batches until the device has nothing pending or `maxBatches` batches
+ * were handled, calling onBatch(count) after each. Bounding the batches keeps
+ * the event loop fair: the poll is level-triggered, so what is left wakes us
+ * again on the next loop turn. Returns the number of packets handled.
+ */
+export function drain(
+  dev: TunDevice,
+  batch: PacketBatch,
+  onBatch: (count: number) => void,
+  maxBatches = 16,
+): number {
+  let total = 0;
+  for (let b = 0; b < maxBatches; b++) {
+    const n = dev.read(batch.bufs, batch.sizes, batch.offset);
+    if (n === 0) break;
+    total += n;
+    onBatch(n);
+    if (n < dev.batchSize) break;
+  }
+  return total;
+}

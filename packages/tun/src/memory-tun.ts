@@ -1,0 +1,186 @@
+/**
+ * MemoryTun: the test device (STYLE §5, after wireguard-go's tuntest). Tests
+ * inject packets as if the kernel routed them into the interface and collect
+ * what the code under test writes. It follows LinuxTun's contract: same
+ * validation, same counters, level-triggered onReadable delivered on a later
+ * event-loop turn, drops instead of blocking when the "kernel queue" is full.
+ */
+import { resolveOptions, checkMtu, type TunOptions } from './config.js';
+import type { ReadableCallback, TunDevice } from './device.js';
+import { TunClosedError, TunError } from './errors.js';
+import { emptyStats, type TunStats } from './metrics.js';
+
+/** Extra knobs of the fake. */
+export interface MemoryTunOptions extends Partial<TunOptions> {
+  /** Written packets kept before further writes count as txDropsQueueFull. Default unlimited. */
+  txQueueLimit?: number;
+}
+
+export class MemoryTun implements TunDevice {
+  readonly batchSize: number;
+  /** Copies of the packets written, oldest first; takeWritten() empties it. */
+  readonly written: Uint8Array[] = [];
+  readonly #name: string;
+  readonly #txQueueLimit: number;
+  readonly #rx: Uint8Array[] = [];
+  readonly #stats = emptyStats();
+  #mtu: number;
+  #up: boolean;
+  #closed = false;
+  #cb: ReadableCallback | null = null;
+  #scheduled = false;
+  #failure: TunError | null = null;
+
+  constructor(options: MemoryTunOptions = {}) {
+    const opts = resolveOptions({ name: 'mem0', ...options });
+    this.#name = opts.name;
+    this.#mtu = opts.mtu;
+    this.#up = opts.up;
+    this.batchSize = opts.batchSize;
+    this.#txQueueLimit = options.txQueueLimit ?? Number.POSITIVE_INFINITY;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Packets injected and not yet read. */
+  get pending(): number {
+    return this.#rx.length;
+  }
+
+  /** True while the link is up. */
+  get isUp(): boolean {
+    return this.#up;
+  }
+
+  /** Queues a copy of `packet` as if the kernel routed it into the device. */
+  inject(packet: Uint8Array): void {
+    if (this.#closed) throw new TunClosedError(this.#name);
+    this.#rx.push(packet.slice());
+    this.#schedule();
+  }
+
+  /** Makes the next read() throw ERR_TUN_IO, as a vanished device would. */
+  failNextRead(message = 'injected failure'): void {
+    this.#failure = new TunError('ERR_TUN_IO', `${this.#name}: ${message}`);
+    this.#schedule();
+  }
+
+  /** Returns and clears the written packets. */
+  takeWritten(): Uint8Array[] {
+    return this.written.splice(0, this.written.length);
+  }
+
+  name(): string {
+    return this.#name;
+  }
+
+  mtu(): number {
+    return this.#mtu;
+  }
+
+  read(bufs: readonly Uint8Array[], sizes: Int32Array, offset: number): number {
+    this.#checkOpen();
+    if (this.#failure !== null) {
+      const f = this.#failure;
+      this.#failure = null;
+      throw f;
+    }
+    checkBatchArgs(bufs, sizes, offset);
+    const max = Math.min(this.batchSize, bufs.length, sizes.length);
+    let count = 0;
+    while (count < max && this.#rx.length > 0) {
+      const pkt = this.#rx.shift()!;
+      const buf = bufs[count]!;
+      if (buf.length <= offset) throw new TunError('ERR_TUN_ARGUMENT', `${this.#name}: buffer ${count} has no room after offset`);
+      if (pkt.length > buf.length - offset) {
+        this.#stats.rxTruncated++;
+        continue;
+      }
+      buf.set(pkt, offset);
+      sizes[count++] = pkt.length;
+      this.#stats.rxPackets++;
+      this.#stats.rxBytes += pkt.length;
+    }
+    return count;
+  }
+
+  write(bufs: readonly Uint8Array[], lengths: Int32Array, offset: number, count: number): number {
+    this.#checkOpen();
+    checkBatchArgs(bufs, lengths, offset);
+    const n = Math.min(count, bufs.length, lengths.length);
+    let written = 0;
+    for (let i = 0; i < n; i++) {
+      const buf = bufs[i]!;
+      const len = lengths[i]!;
+      // The kernel refuses empty packets, packets beyond 64 KiB and writes while down (EIO).
+      if (len <= 0 || offset + len > buf.length || len > 65535 || !this.#up) {
+        this.#stats.txErrors++;
+      } else if (this.written.length >= this.#txQueueLimit) {
+        this.#stats.txDropsQueueFull++;
+      } else {
+        this.written.push(buf.slice(offset, offset + len));
+        this.#stats.txPackets++;
+        this.#stats.txBytes += len;
+        written++;
+      }
+    }
+    return written;
+  }
+
+  onReadable(cb: ReadableCallback | null): void {
+    this.#checkOpen();
+    this.#cb = cb;
+    this.#schedule();
+  }
+
+  setMtu(mtu: number): void {
+    this.#checkOpen();
+    this.#mtu = checkMtu(mtu);
+  }
+
+  up(): void {
+    this.#checkOpen();
+    this.#up = true;
+  }
+
+  down(): void {
+    this.#checkOpen();
+    this.#up = false;
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#cb = null;
+    this.#rx.length = 0;
+  }
+
+  stats(): TunStats {
+    return { ...this.#stats };
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new TunClosedError(this.#name);
+  }
+
+  /** Level-triggered like uv_poll: wakes again while packets remain. */
+  #schedule(): void {
+    if (this.#scheduled || this.#cb === null || (this.#rx.length === 0 && this.#failure === null)) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      const cb = this.#cb;
+      if (this.#closed || cb === null || (this.#rx.length === 0 && this.#failure === null)) return;
+      this.#stats.rxWakeups++;
+      cb();
+      this.#schedule();
+    });
+  }
+}
+
+function checkBatchArgs(bufs: readonly Uint8Array[], sizes: Int32Array, offset: number): void {
+  if (!Array.isArray(bufs) || !(sizes instanceof Int32Array) || !Number.isInteger(offset) || offset < 0) {
+    throw new TunError('ERR_TUN_ARGUMENT', 'bad batch arguments (bufs: Uint8Array[], sizes: Int32Array, offset ≥ 0)');
+  }
+}
