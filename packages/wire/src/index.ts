@@ -25,3 +25,17 @@ export {
 } from './checksum.js';
 export { type WireErrorCode, WireError, WIRE_ERROR, isWireError, type ChecksumPolicy } from './errors.js';
 export { IP_PROTOCOL, protocolName } from './ip-protocol.js';
+export { HeaderView } from './view.js';
+export {
+  IPV4_HEADER_LEN,
+  IPV4_MAX_HEADER_LEN,
+  IPV4_OPTION,
+  IPV4_NO_SOURCE_ROUTE,
+  IPV4_OPTIONS_MALFORMED,
+  Ipv4Header,
+  type Ipv4Repr,
+  parseIpv4Header,
+  ipv4HeaderLength,
+  emitIpv4Header,
+  formatIpv4Header,
+} from './ipv4.js';
