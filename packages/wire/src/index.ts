@@ -39,3 +39,4 @@ export {
   emitIpv4Header,
   formatIpv4Header,
 } from './ipv4.js';
+export { IPV6_HEADER_LEN, Ipv6Header, type Ipv6Repr, parseIpv6Header, emitIpv6Header, formatIpv6Header } from './ipv6.js';
