@@ -1,0 +1,417 @@
+/**
+ * End-to-end test of @sixgate/tun's LinuxTun against the real kernel, inside a
+ * fresh network namespace (`sg-tun-<pid>`). Each scenario runs as a child
+ * process under `ip netns exec`, so the TUN device, its addresses and the
+ * kernel-side UDP sockets all live in that namespace. The child imports the
+ * package's built dist/ (rebuilt with `tsc -b` in beforeAll) and prints one
+ * JSON line with what it observed; the assertions are made here.
+ *
+ * Addresses: 2001:db8:0:1::1/64 on the TUN, 2001:db8:0:2::/64 routed into it;
+ * 192.0.2.1/24 on the TUN, 198.51.100.0/24 routed into it (RFC 3849, RFC 5737).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const PKG = join(ROOT, 'packages/tun');
+const ADDON = join(PKG, 'build/Release/tun.node');
+const NS = `sg-tun-${process.pid}`;
+const DEV = 'sgtun0';
+let dir = '';
+let script = '';
+let nsCreated = false;
+
+/** The child program: scenario name in argv[2], one JSON result line on stdout. */
+const CHILD = String.raw`
+import { LinuxTun, allocBatch, drain } from ${JSON.stringify(pathToFileURL(join(PKG, 'dist/index.js')).href)};
+import { execFileSync } from 'node:child_process';
+import dgram from 'node:dgram';
+const DEV = ${JSON.stringify(DEV)};
+const sh = (...a) => execFileSync('ip', a, { encoding: 'utf8' });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Like sleep, but does not keep the process alive once the race is won. */
+const deadline = (ms) => new Promise((r) => setTimeout(r, ms).unref());
+const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
+const errOf = (f) => { try { f(); return null; } catch (e) { return { code: e.code, name: e.constructor.name, message: e.message }; } };
+
+function openConfigured(opts = {}) {
+  const dev = LinuxTun.open({ name: DEV, mtu: 1500, batchSize: 64, ...opts });
+  sh('-6', 'addr', 'add', '2001:db8:0:1::1/64', 'dev', DEV, 'nodad');
+  sh('-6', 'route', 'add', '2001:db8:0:2::/64', 'dev', DEV);
+  sh('addr', 'add', '192.0.2.1/24', 'dev', DEV);
+  sh('route', 'add', '198.51.100.0/24', 'dev', DEV);
+  return dev;
+}
+
+/** Sends UDP datagrams of the given payload sizes and waits until all left the socket. */
+async function sendUdp(family, dst, port, sizes) {
+  const s = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
+  await Promise.all(sizes.map((n, i) => new Promise((res, rej) => {
+    const p = Buffer.alloc(n, i & 0xff);
+    s.send(p, port, dst, (e) => (e ? rej(e) : res()));
+  })));
+  s.close();
+}
+
+/** Our test packets only: the kernel also sends MLD/RS into a fresh interface. */
+function udpDstPort(b, off, len) {
+  const v = b[off] >> 4;
+  if (v === 6 && len >= 48 && b[off + 6] === 17) return (b[off + 42] << 8) | b[off + 43];
+  if (v === 4 && len >= 28 && b[off + 9] === 17) { const ihl = (b[off] & 15) * 4; return (b[off + ihl + 2] << 8) | b[off + ihl + 3]; }
+  return -1;
+}
+
+function csum(parts) {
+  let s = 0;
+  for (const p of parts) for (let i = 0; i < p.length; i += 2) s += (p[i] << 8) | (p[i + 1] ?? 0);
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  return (~s & 0xffff) || 0xffff;
+}
+
+/** IPv6/UDP packet at buf[off..], checksum per RFC 8200 §8.1; returns its length. */
+function udp6(buf, off, src, dst, sport, dport, payload) {
+  const ulen = 8 + payload.length, p = buf.subarray(off, off + 40 + ulen);
+  p.fill(0); p[0] = 0x60; p[4] = ulen >> 8; p[5] = ulen & 255; p[6] = 17; p[7] = 64;
+  p.set(src, 8); p.set(dst, 24);
+  const u = p.subarray(40); u[0] = sport >> 8; u[1] = sport & 255; u[2] = dport >> 8; u[3] = dport & 255;
+  u[4] = ulen >> 8; u[5] = ulen & 255; u.set(payload, 8);
+  const c = csum([src, dst, Uint8Array.of(0, 0, ulen >> 8, ulen & 255, 0, 0, 0, 17), u]);
+  u[6] = c >> 8; u[7] = c & 255;
+  return p.length;
+}
+
+/** IPv4/UDP packet (RFC 791 header checksum, RFC 768 UDP checksum). */
+function udp4(buf, off, src, dst, sport, dport, payload) {
+  const ulen = 8 + payload.length, tot = 20 + ulen, p = buf.subarray(off, off + tot);
+  p.fill(0); p[0] = 0x45; p[2] = tot >> 8; p[3] = tot & 255; p[8] = 64; p[9] = 17;
+  p.set(src, 12); p.set(dst, 16);
+  const h = csum([p.subarray(0, 20)]); p[10] = h >> 8; p[11] = h & 255;
+  const u = p.subarray(20); u[0] = sport >> 8; u[1] = sport & 255; u[2] = dport >> 8; u[3] = dport & 255;
+  u[4] = ulen >> 8; u[5] = ulen & 255; u.set(payload, 8);
+  const c = csum([src, dst, Uint8Array.of(0, 17, ulen >> 8, ulen & 255), u]);
+  u[6] = c >> 8; u[7] = c & 255;
+  return tot;
+}
+
+/** 2001:db8:0:<subnet>::<host> as 16 bytes. */
+const V6 = (subnet, host) => Uint8Array.of(0x20, 1, 0x0d, 0xb8, 0, 0, 0, subnet, 0, 0, 0, 0, 0, 0, 0, host);
+
+const scenarios = {
+  // Kernel → TUN through the readiness callback, both families, sizes exact.
+  async read() {
+    const dev = openConfigured();
+    const batch = allocBatch(64, 1500, 28);
+    const seen = [];
+    let wakeups = 0;
+    dev.onReadable(() => {
+      wakeups++;
+      drain(dev, batch, (n) => {
+        for (let i = 0; i < n; i++) {
+          const len = batch.sizes[i], b = batch.bufs[i];
+          const port = udpDstPort(b, 28, len);
+          if (port === 40001) seen.push({ v: b[28] >> 4, len, headroom: b[27], first: b[28 + len - 1] });
+        }
+      });
+    });
+    const sizes = [0, 1, 100, 1000, 1452];
+    await sendUdp(6, '2001:db8:0:2::5', 40001, sizes);
+    await sendUdp(4, '198.51.100.5', 40001, sizes);
+    for (let i = 0; i < 100 && seen.length < 10; i++) await sleep(10);
+    dev.close();
+    out({ seen, wakeups, mtu: dev.mtu(), name: dev.name(), stats: dev.stats() });
+  },
+
+  // Many packets queued before reading: full batches, then 0 on EAGAIN (no throw).
+  async batch() {
+    const dev = openConfigured();
+    const batch = allocBatch(64, 1500);
+    const N = 200;
+    await sendUdp(6, '2001:db8:0:2::6', 40002, Array.from({ length: N }, () => 64));
+    await sleep(50);
+    const counts = [];
+    let ours = 0;
+    for (let i = 0; i < 20; i++) {
+      const n = dev.read(batch.bufs, batch.sizes, 0);
+      counts.push(n);
+      for (let j = 0; j < n; j++) if (udpDstPort(batch.bufs[j], 0, batch.sizes[j]) === 40002) ours++;
+      if (n === 0) break;
+    }
+    const again = dev.read(batch.bufs, batch.sizes, 0);
+    dev.close();
+    out({ counts, ours, again, N });
+  },
+
+  // TUN → kernel: packets we write are delivered to sockets in the namespace.
+  async write() {
+    const dev = openConfigured();
+    const r6 = dgram.createSocket('udp6'), r4 = dgram.createSocket('udp4');
+    const got = [];
+    const done = new Promise((res) => {
+      const on = (fam) => (msg, rinfo) => { got.push({ fam, text: msg.toString(), from: rinfo.address, port: rinfo.port }); if (got.length === 2) res(); };
+      r6.on('message', on(6)); r4.on('message', on(4));
+    });
+    await new Promise((r) => r6.bind(40003, '2001:db8:0:1::1', r));
+    await new Promise((r) => r4.bind(40003, '192.0.2.1', r));
+    const batch = allocBatch(4, 1500, 28);
+    const lengths = new Int32Array(4);
+    lengths[0] = udp6(batch.bufs[0], 28, V6(2, 5), V6(1, 1), 5353, 40003, Buffer.from('hello six'));
+    // garbage (version nibble 0) and an oversized length: counted, batch goes on
+    batch.bufs[1].fill(0, 28, 60); lengths[1] = 32;
+    lengths[2] = 5000;
+    lengths[3] = udp4(batch.bufs[3], 28, Uint8Array.of(198, 51, 100, 7), Uint8Array.of(192, 0, 2, 1), 5354, 40003, Buffer.from('hello four'));
+    const written = dev.write(batch.bufs, lengths, 28, 4);
+    await Promise.race([done, deadline(2000)]);
+    r6.close(); r4.close();
+    const stats = dev.stats();
+    dev.close();
+    out({ written, got: got.sort((a, b) => a.fam - b.fam), stats });
+  },
+
+  // Packet longer than the buffer: dropped and counted, never returned cut short.
+  async truncated() {
+    const dev = openConfigured();
+    await sendUdp(6, '2001:db8:0:2::8', 40004, [1000, 10]);
+    await sleep(50);
+    const small = allocBatch(8, 300);
+    const lens = [];
+    for (let i = 0; i < 10; i++) {
+      const n = dev.read(small.bufs, small.sizes, 0);
+      if (n === 0) break;
+      for (let j = 0; j < n; j++) if (udpDstPort(small.bufs[j], 0, small.sizes[j]) === 40004) lens.push(small.sizes[j]);
+    }
+    const stats = dev.stats();
+    dev.close();
+    out({ lens, stats });
+  },
+
+  // Name in use: another owner (EBUSY), a non-TUN interface (EINVAL); multi-queue shares.
+  async busy() {
+    const a = LinuxTun.open({ name: DEV });
+    const again = errOf(() => LinuxTun.open({ name: DEV }));
+    const lo = errOf(() => LinuxTun.open({ name: 'lo' }));
+    const mqA = LinuxTun.open({ name: 'sgtunmq', multiQueue: true });
+    const mqB = LinuxTun.open({ name: 'sgtunmq', multiQueue: true });
+    const mixed = errOf(() => LinuxTun.open({ name: 'sgtunmq' }));
+    const badName = errOf(() => LinuxTun.open({ name: 'x'.repeat(16) }));
+    a.close(); mqA.close(); mqB.close();
+    const reopened = LinuxTun.open({ name: DEV });
+    reopened.close();
+    out({ again, lo, mixed, badName, mqNames: [mqA.name(), mqB.name()], reopenedName: reopened.name() });
+  },
+
+  // MTU and link state through ioctls, checked against iproute2's view.
+  async mtu() {
+    const dev = LinuxTun.open({ name: DEV, mtu: 1280, up: false });
+    const show = () => sh('-o', 'link', 'show', DEV);
+    const initial = show();
+    dev.up();
+    const upped = show();
+    dev.setMtu(9000);
+    const big = show();
+    const bad = errOf(() => dev.setMtu(70000));
+    dev.down();
+    const downed = show();
+    const b = allocBatch(1, 100);
+    const wrote = dev.write(b.bufs, Int32Array.of(udp6(b.bufs[0], 0, V6(2, 5), V6(1, 1), 1, 2, Buffer.from('x'))), 0, 1);
+    const stats = dev.stats();
+    dev.close();
+    out({ initial, upped, big, bad, downed, mtu: dev.mtu(), wrote, stats });
+  },
+
+  // close(): poll stopped (the process must exit on its own), device removed, ops throw.
+  async close() {
+    const dev = LinuxTun.open({ name: DEV });
+    dev.onReadable(() => {});
+    const b = allocBatch(1, 100);
+    dev.close();
+    dev.close();
+    const read = errOf(() => dev.read(b.bufs, b.sizes, 0));
+    const write = errOf(() => dev.write(b.bufs, b.sizes, 0, 1));
+    let linkGone = false;
+    try { sh('link', 'show', DEV); } catch { linkGone = true; }
+    out({ read, write, linkGone, closed: dev.closed });
+  },
+
+  // Bad batch arguments from JS are ERR_TUN_ARGUMENT, not crashes.
+  async args() {
+    const dev = LinuxTun.open({ name: DEV });
+    const b = allocBatch(2, 100);
+    const res = {
+      offsetPastEnd: errOf(() => dev.read(b.bufs, b.sizes, 100)),
+      notTyped: errOf(() => dev.read([{}, {}], b.sizes, 0)),
+      sizesWrongType: errOf(() => dev.read(b.bufs, new Uint32Array(2), 0)),
+      writeNotTyped: errOf(() => dev.write(['x'], Int32Array.of(1), 0, 1)),
+    };
+    dev.close();
+    out(res);
+  },
+};
+
+await scenarios[process.argv[2]]();
+`;
+
+interface Run {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+function runChild(scenario: string, timeoutMs = 15_000): Run {
+  const t0 = Date.now();
+  const r = spawnSync('ip', ['netns', 'exec', NS, process.execPath, script, scenario], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
+  });
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0 };
+}
+
+/** Runs a scenario that must exit 0 and returns its JSON result. */
+function scenario<T>(name: string): T {
+  const r = runChild(name);
+  if (r.status !== 0) {
+    throw new Error(`scenario ${name} failed (status ${r.status}, signal ${r.signal}):\n${r.stderr}\n${r.stdout}`);
+  }
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as T;
+}
+
+interface ErrInfo {
+  code: string;
+  name: string;
+  message: string;
+}
+
+beforeAll(() => {
+  // Prerequisites fail loudly: a skipped e2e test would be a missing test.
+  if (process.getuid?.() !== 0) throw new Error('tun e2e needs root (network namespaces and /dev/net/tun); run as root');
+  if (!existsSync('/dev/net/tun')) throw new Error('tun e2e needs /dev/net/tun (modprobe tun)');
+  if (spawnSync('ip', ['-V']).status !== 0) throw new Error('tun e2e needs iproute2 (`ip`)');
+  if (!existsSync(ADDON)) throw new Error(`tun e2e needs the addon ${ADDON}: run \`npm run build:native -w @sixgate/tun\``);
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', PKG], { stdio: 'pipe' });
+  dir = mkdtempSync(join(tmpdir(), 'sg-tun-'));
+  script = join(dir, 'child.mjs');
+  writeFileSync(script, CHILD);
+  execFileSync('ip', ['netns', 'add', NS]);
+  nsCreated = true;
+  execFileSync('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
+});
+
+afterAll(() => {
+  if (nsCreated) spawnSync('ip', ['netns', 'del', NS]);
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+});
+
+describe('LinuxTun in a network namespace', () => {
+  it('reads kernel-routed IPv6 and IPv4 UDP packets with exact sizes via onReadable', () => {
+    const r = scenario<{
+      seen: { v: number; len: number; headroom: number; first: number }[];
+      wakeups: number;
+      mtu: number;
+      name: string;
+      stats: Record<string, number>;
+    }>('read');
+    expect(r.name).toBe(DEV);
+    expect(r.mtu).toBe(1500);
+    const sizes = [0, 1, 100, 1000, 1452];
+    const v6 = r.seen.filter((s) => s.v === 6).map((s) => s.len).sort((a, b) => a - b);
+    const v4 = r.seen.filter((s) => s.v === 4).map((s) => s.len).sort((a, b) => a - b);
+    expect(v6).toEqual(sizes.map((n) => 48 + n)); // IPv6 40 + UDP 8
+    expect(v4).toEqual(sizes.map((n) => 28 + n)); // IPv4 20 + UDP 8
+    expect(r.seen.every((s) => s.headroom === 0)).toBe(true); // nothing written before offset
+    expect(r.wakeups).toBeGreaterThan(0);
+    expect(r.stats.rxWakeups).toBe(r.wakeups);
+    expect(r.stats.rxPackets).toBeGreaterThanOrEqual(10);
+  });
+
+  it('reads queued packets in full batches and returns 0 (not an error) on EAGAIN', () => {
+    const r = scenario<{ counts: number[]; ours: number; again: number; N: number }>('batch');
+    expect(r.ours).toBe(r.N);
+    expect(r.counts.slice(0, 3)).toEqual([64, 64, 64]);
+    expect(r.counts.at(-1)).toBe(0);
+    expect(r.again).toBe(0);
+  });
+
+  it('writes packets the kernel delivers to sockets; bad packets are counted, not fatal', () => {
+    const r = scenario<{
+      written: number;
+      got: { fam: number; text: string; from: string; port: number }[];
+      stats: Record<string, number>;
+    }>('write');
+    expect(r.written).toBe(2);
+    expect(r.got).toEqual([
+      { fam: 4, text: 'hello four', from: '198.51.100.7', port: 5354 },
+      { fam: 6, text: 'hello six', from: '2001:db8:0:2::5', port: 5353 },
+    ]);
+    expect(r.stats.txPackets).toBe(2);
+    expect(r.stats.txErrors).toBe(2);
+  });
+
+  it('drops and counts a packet longer than the read buffer', () => {
+    const r = scenario<{ lens: number[]; stats: Record<string, number> }>('truncated');
+    expect(r.lens).toEqual([58]); // the 10-byte datagram; the 1048-byte one was dropped
+    expect(r.stats.rxTruncated).toBeGreaterThanOrEqual(1);
+  });
+
+  it('opening a name already in use is ERR_TUN_BUSY; multi-queue devices share a name', () => {
+    const r = scenario<{
+      again: ErrInfo;
+      lo: ErrInfo;
+      mixed: ErrInfo;
+      badName: ErrInfo;
+      mqNames: string[];
+      reopenedName: string;
+    }>('busy');
+    expect(r.again.code).toBe('ERR_TUN_BUSY');
+    expect(r.again.message).toContain('EBUSY');
+    expect(r.lo.code).toBe('ERR_TUN_BUSY');
+    expect(r.mixed.code).toBe('ERR_TUN_BUSY');
+    expect(r.badName.code).toBe('ERR_TUN_ARGUMENT');
+    expect(r.mqNames).toEqual(['sgtunmq', 'sgtunmq']);
+    expect(r.reopenedName).toBe(DEV);
+  });
+
+  it('sets MTU and link state with ioctls, as iproute2 sees them', () => {
+    const r = scenario<{
+      initial: string;
+      upped: string;
+      big: string;
+      bad: ErrInfo;
+      downed: string;
+      mtu: number;
+      wrote: number;
+      stats: Record<string, number>;
+    }>('mtu');
+    expect(r.initial).toMatch(/mtu 1280 /);
+    expect(r.initial).not.toMatch(/[<,]UP[,>]/);
+    expect(r.upped).toMatch(/[<,]UP[,>]/);
+    expect(r.big).toMatch(/mtu 9000 /);
+    expect(r.mtu).toBe(9000);
+    expect(r.bad.code).toBe('ERR_TUN_ARGUMENT');
+    expect(r.downed).not.toMatch(/[<,]UP[,>]/);
+    expect(r.wrote + r.stats.txErrors!).toBe(1); // accepted or refused, but counted and no throw
+  });
+
+  it('close() stops the poll so the process exits by itself; the device is removed', () => {
+    const r = runChild('close', 10_000);
+    expect(r.signal, `child hung after close (poll still active?)\n${r.stderr}`).toBeNull();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.ms).toBeLessThan(5_000);
+    const o = JSON.parse(r.stdout.trim()) as { read: ErrInfo; write: ErrInfo; linkGone: boolean; closed: boolean };
+    expect(o.read).toMatchObject({ code: 'ERR_TUN_CLOSED', name: 'TunClosedError' });
+    expect(o.write).toMatchObject({ code: 'ERR_TUN_CLOSED', name: 'TunClosedError' });
+    expect(o.linkGone).toBe(true);
+    expect(o.closed).toBe(true);
+  });
+
+  it('bad batch arguments are ERR_TUN_ARGUMENT, not crashes', () => {
+    const r = scenario<Record<string, ErrInfo>>('args');
+    for (const [k, v] of Object.entries(r)) expect(v?.code, k).toBe('ERR_TUN_ARGUMENT');
+    expect(Object.keys(r)).toHaveLength(4);
+  });
+});
