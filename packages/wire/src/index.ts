@@ -40,3 +40,12 @@ export {
   formatIpv4Header,
 } from './ipv4.js';
 export { IPV6_HEADER_LEN, Ipv6Header, type Ipv6Repr, parseIpv6Header, emitIpv6Header, formatIpv6Header } from './ipv6.js';
+export {
+  IPV6_FRAGMENT_HEADER_LEN,
+  Ipv6FragmentHeader,
+  type Ipv6FragmentRepr,
+  parseIpv6FragmentHeader,
+  emitIpv6FragmentHeader,
+  formatIpv6FragmentHeader,
+} from './fragment.js';
+export { Ipv6Extensions, isIpv6Extension, walkIpv6Extensions, walkIpv6 } from './ipv6-ext.js';

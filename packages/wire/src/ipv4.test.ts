@@ -247,3 +247,34 @@ describe('Ipv4Header.check rejects', () => {
     );
   });
 });
+
+describe('Ipv4Header.checkEmbedded (ICMP error quotes)', () => {
+  it('accepts a truncated packet without verifying the checksum', () => {
+    const b = PACKET.slice(0, 28);
+    b[10] = 0; // checksum not verified
+    const v = Ipv4Header.checkEmbedded(b, 0, 28) as Ipv4Header;
+    expect(v).toBeInstanceOf(Ipv4Header);
+    expect(v.len).toBe(28);
+    expect(v.totalLength).toBe(32);
+    expect(v.payload().length).toBe(8);
+  });
+  it('trims to Total Length when more bytes follow', () => {
+    expect((Ipv4Header.checkEmbedded(placed(PACKET, 0, 4), 0, 36) as Ipv4Header).len).toBe(32);
+  });
+  it.each([
+    { name: 'truncated', bytes: PACKET.slice(0, 19), code: 'truncated' },
+    { name: 'bad version', bytes: Uint8Array.of(0x65, ...PACKET.subarray(1)), code: 'bad-version' },
+    { name: 'IHL past the quote', bytes: Uint8Array.of(0x4f, ...PACKET.subarray(1, 24)), code: 'bad-header-length' },
+    { name: 'total < IHL', bytes: Uint8Array.of(...PACKET.subarray(0, 3), 0x10, ...PACKET.subarray(4)), code: 'bad-length' },
+  ])('rejects $name', ({ bytes, code }) => {
+    expect((Ipv4Header.checkEmbedded(bytes, 0, bytes.length) as WireError).code).toBe(code);
+  });
+  it('never throws', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), fc.integer({ min: -4, max: 90 }), fc.integer({ min: -4, max: 90 }), (b, off, len) => {
+        const r = Ipv4Header.checkEmbedded(b, off, len);
+        return r instanceof WireError || (r.off + r.len <= b.length && r.payload().length <= r.len - r.headerLength);
+      }),
+    );
+  });
+});

@@ -95,6 +95,24 @@ export class Ipv4Header extends HeaderView {
     return into === undefined ? new Ipv4Header(buf, off, total) : into.reset(buf, off, total);
   }
 
+  /**
+   * Validates the IPv4 header embedded in an ICMP error (RFC 792, RFC 1812
+   * §4.3.2.3): like `check()` but the packet may be truncated (Total Length may
+   * exceed `len`) and the checksum is not verified. `len` of the result is
+   * min(Total Length, `len`). Never throws.
+   */
+  static checkEmbedded(buf: Uint8Array, off: number, len: number, into?: Ipv4Header): Ipv4Header | WireError {
+    if (!(off >= 0 && len >= IPV4_HEADER_LEN && off + len <= buf.length)) return WIRE_ERROR.truncated;
+    const vi = buf[off]!;
+    if (vi >>> 4 !== 4) return WIRE_ERROR['bad-version'];
+    const hl = (vi & 0x0f) << 2;
+    if (hl < IPV4_HEADER_LEN || hl > len) return WIRE_ERROR['bad-header-length'];
+    const total = u16(buf, off + F.LENGTH);
+    if (total < hl) return WIRE_ERROR['bad-length'];
+    const n = total < len ? total : len;
+    return into === undefined ? new Ipv4Header(buf, off, n) : into.reset(buf, off, n);
+  }
+
   /** Version nibble (4 for a valid header). */
   get version(): number {
     return u8(this.buf, this.off + F.VER_IHL) >>> 4;
@@ -253,9 +271,10 @@ export class Ipv4Header extends HeaderView {
     return this.buf.subarray(this.off + F.OPTIONS, this.off + this.headerLength);
   }
 
-  /** The payload, `[header end, Total Length)` (subarray, no copy). */
+  /** The payload, `[header end, min(Total Length, len))` (subarray, no copy). */
   payload(): Uint8Array {
-    return this.buf.subarray(this.off + this.headerLength, this.off + this.totalLength);
+    const total = this.totalLength;
+    return this.buf.subarray(this.off + this.headerLength, this.off + (total < this.len ? total : this.len));
   }
 
   /** The header checksum over the current header, as if the checksum field were zero. */

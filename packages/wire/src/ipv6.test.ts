@@ -139,3 +139,28 @@ describe('Ipv6Header.check rejects', () => {
     );
   });
 });
+
+describe('Ipv6Header.checkEmbedded (ICMPv6 error quotes)', () => {
+  it('accepts a truncated packet', () => {
+    const v = Ipv6Header.checkEmbedded(PACKET, 0, 44) as Ipv6Header;
+    expect(v).toBeInstanceOf(Ipv6Header);
+    expect(v.len).toBe(44);
+    expect(v.payloadLength).toBe(12);
+    expect(v.payload()).toEqual(PACKET.subarray(40, 44));
+  });
+  it('trims to 40 + Payload Length', () => {
+    expect((Ipv6Header.checkEmbedded(placed(PACKET, 0, 8), 0, 60) as Ipv6Header).len).toBe(52);
+  });
+  it('rejects truncated and bad version', () => {
+    expect((Ipv6Header.checkEmbedded(PACKET, 0, 39) as WireError).code).toBe('truncated');
+    expect((Ipv6Header.checkEmbedded(Uint8Array.of(0x45, ...PACKET.subarray(1)), 0, 52) as WireError).code).toBe('bad-version');
+  });
+  it('never throws', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), fc.integer({ min: -4, max: 110 }), fc.integer({ min: -4, max: 110 }), (b, off, len) => {
+        const r = Ipv6Header.checkEmbedded(b, off, len);
+        return r instanceof WireError || r.off + r.len <= b.length;
+      }),
+    );
+  });
+});

@@ -69,6 +69,20 @@ export class Ipv6Header extends HeaderView {
     return into === undefined ? new Ipv6Header(buf, off, total) : into.reset(buf, off, total);
   }
 
+  /**
+   * Validates the IPv6 header embedded in an ICMPv6 error (RFC 4443 §3): like
+   * `check()` but the packet may be truncated (Payload Length may exceed the
+   * bytes present). `len` of the result is min(40 + Payload Length, `len`).
+   * Never throws.
+   */
+  static checkEmbedded(buf: Uint8Array, off: number, len: number, into?: Ipv6Header): Ipv6Header | WireError {
+    if (!(off >= 0 && len >= IPV6_HEADER_LEN && off + len <= buf.length)) return WIRE_ERROR.truncated;
+    if (buf[off]! >>> 4 !== 6) return WIRE_ERROR['bad-version'];
+    const total = IPV6_HEADER_LEN + u16(buf, off + F.LENGTH);
+    const n = total < len ? total : len;
+    return into === undefined ? new Ipv6Header(buf, off, n) : into.reset(buf, off, n);
+  }
+
   /** Version nibble (6 for a valid header). */
   get version(): number {
     return u8(this.buf, this.off) >>> 4;
@@ -157,9 +171,10 @@ export class Ipv6Header extends HeaderView {
     return this.off + IPV6_HEADER_LEN;
   }
 
-  /** Bytes after the fixed header up to Payload Length (subarray, no copy). */
+  /** Bytes after the fixed header up to min(40 + Payload Length, len) (subarray, no copy). */
   payload(): Uint8Array {
-    return this.buf.subarray(this.off + IPV6_HEADER_LEN, this.off + IPV6_HEADER_LEN + this.payloadLength);
+    const total = IPV6_HEADER_LEN + this.payloadLength;
+    return this.buf.subarray(this.off + IPV6_HEADER_LEN, this.off + (total < this.len ? total : this.len));
   }
 
   /** Partial sum of the pseudo-header for this header's addresses, upper-layer `proto` and `length`. */
