@@ -1,0 +1,236 @@
+/**
+ * THE sixgate configuration schema (SPEC §4). One TypeBox object validates the
+ * config file, the admin API's PATCH bodies (through `ConfigPatchSchema`) and
+ * generates the OpenAPI document.
+ *
+ * Contract: every key has a `default` and a `description`; times are seconds,
+ * sizes are bytes. Objects reject unknown keys (a typo must not be ignored).
+ * TypeBox cannot express CIDR rules, so `semantic.ts` runs after it.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+const strict = { additionalProperties: false } as const;
+
+/** `"lo-hi"` or `"n"`; the numeric bounds are checked in semantic.ts. */
+const RANGE_PATTERN = '^[0-9]{1,5}(-[0-9]{1,5})?$';
+
+function enumOf<T extends string>(values: readonly T[], options: { default?: T; description: string }) {
+  return Type.Union(values.map((v) => Type.Literal(v)), options);
+}
+
+function seconds(def: number, description: string, minimum = 1, maximum = 86_400 * 7) {
+  return Type.Number({ default: def, minimum, maximum, description });
+}
+
+function int(def: number, description: string, minimum: number, maximum: number) {
+  return Type.Integer({ default: def, minimum, maximum, description });
+}
+
+function flag(def: boolean, description: string) {
+  return Type.Boolean({ default: def, description });
+}
+
+function strings(def: string[], description: string, options: { minItems?: number; maxItems?: number } = {}) {
+  return Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { default: def, description, maxItems: 1024, ...options });
+}
+
+/** DNS64 response cache limits. */
+export const CacheSchema = Type.Object(
+  {
+    maxEntries: int(100_000, 'Most answers kept in the DNS64 cache (0 disables the cache)', 0, 100_000_000),
+    maxBytes: int(67_108_864, 'Most bytes of answers kept in the DNS64 cache', 0, 2 ** 40),
+    minTtl: int(0, 'Shortest TTL the cache keeps an answer for (seconds)', 0, 2_147_483_647),
+    // RFC 2181 §8: a TTL is a 31-bit unsigned value.
+    maxTtl: int(86_400, 'Longest TTL the cache keeps an answer for (seconds)', 0, 2_147_483_647),
+    // RFC 2308 §5: negative answers are cached for the SOA minimum, capped here.
+    maxNegativeTtl: int(3_600, 'Longest time a negative answer (NXDOMAIN/NODATA) is cached (seconds)', 0, 2_147_483_647),
+  },
+  { ...strict, default: {}, description: 'DNS64 answer cache' },
+);
+
+/** Per-client query rate limiting (token bucket per client subnet). */
+export const RateLimitSchema = Type.Object(
+  {
+    perSecond: int(1_000, 'Queries per second allowed per client subnet (0 = rate limiting off)', 0, 10_000_000),
+    burst: int(2_000, 'Queries a client subnet may send at once above the rate', 0, 10_000_000),
+    ipv4PrefixLength: int(24, 'IPv4 clients are grouped into subnets of this length for the limit', 0, 32),
+    ipv6PrefixLength: int(56, 'IPv6 clients are grouped into subnets of this length for the limit', 0, 128),
+  },
+  { ...strict, default: {}, description: 'Per-client DNS query rate limit' },
+);
+
+/** DNS over TCP listener limits. */
+export const DnsTcpSchema = Type.Object(
+  {
+    idleTimeout: seconds(10, 'Seconds of idle time after which a DNS TCP connection is closed', 0.1, 3_600),
+    maxConnections: int(256, 'Most concurrent DNS TCP connections', 1, 65_535),
+  },
+  { ...strict, default: {}, description: 'DNS over TCP' },
+);
+
+/** The DNS64 resolver (RFC 6147). */
+export const Dns64Schema = Type.Object(
+  {
+    listen: strings(['[::]:53'], 'Addresses the DNS64 resolver listens on, "addr:port" or "[v6addr]:port" (UDP and TCP)', { minItems: 1 }),
+    upstreams: strings([], 'Upstream resolvers "addr" or "addr:port" / "[v6addr]:port" (empty = the nameservers in /etc/resolv.conf)'),
+    clients: strings([], 'Client prefixes allowed to query, IPv4 or IPv6 CIDR (empty = loopback + the subnets on the host\'s interfaces)'),
+    // RFC 6147 §5.1.4: AAAA answers inside these prefixes are treated as absent.
+    exclude: strings(['::ffff:0:0/96'], 'IPv6 prefixes whose AAAA records are ignored, so A records are synthesized instead (RFC 6147 §5.1.4)'),
+    // RFC 6147 §5.1.2: a server failure answer may be treated as "no AAAA".
+    synthesizeOnError: flag(true, 'Synthesize from A records when the AAAA query fails with an error other than NXDOMAIN (RFC 6147 §5.1.2)'),
+    noSynthesis: strings([], 'Domain names (and their subdomains) for which no AAAA record is ever synthesized'),
+    ignoreAaaa: strings([], 'Domain names (and their subdomains) whose real AAAA records are ignored and always synthesized'),
+    timeout: seconds(2, 'Seconds to wait for an upstream answer before trying the next upstream', 0.1, 60),
+    cache: CacheSchema,
+    rateLimit: RateLimitSchema,
+    maxOutstanding: int(4_096, 'Most upstream queries in flight at once; more are answered SERVFAIL', 1, 1_000_000),
+    tcp: DnsTcpSchema,
+  },
+  { ...strict, default: {}, description: 'DNS64 resolver (RFC 6147)' },
+);
+
+/** Pool4 port ranges per protocol, `"lo-hi"`. */
+export const PortRangesSchema = Type.Object(
+  {
+    tcp: Type.String({ default: '1024-65535', pattern: RANGE_PATTERN, description: 'TCP ports of pool4 addresses the translator allocates, "lo-hi"' }),
+    udp: Type.String({ default: '1024-65535', pattern: RANGE_PATTERN, description: 'UDP ports of pool4 addresses the translator allocates, "lo-hi"' }),
+    icmp: Type.String({ default: '1024-65535', pattern: RANGE_PATTERN, description: 'ICMP query identifiers the translator allocates, "lo-hi"' }),
+  },
+  { ...strict, default: {}, description: 'Pool4 port (ICMP identifier) ranges' },
+);
+
+/** Session lifetimes, RFC 6146 §3.5. */
+export const TimeoutsSchema = Type.Object(
+  {
+    // RFC 6146 §3.5.1: at least UDP_Min = 2 minutes is recommended; 5 minutes is the default.
+    udp: seconds(300, 'UDP session lifetime in seconds (RFC 6146 §3.5.1 recommends at least 120)'),
+    // RFC 6146 §3.5.2.2: TCP_EST is at least 2 hours 4 minutes.
+    tcpEstablished: seconds(7_440, 'Established TCP session lifetime in seconds (RFC 6146 §3.5.2.2 TCP_EST)', 1, 86_400 * 30),
+    tcpTransitory: seconds(240, 'Transitory TCP session lifetime in seconds (RFC 6146 §3.5.2.2 TCP_TRANS)'),
+    icmp: seconds(60, 'ICMP query session lifetime in seconds (RFC 6146 §3.5.3 ICMP_DEFAULT)'),
+    // RFC 6146 §3.5.2.2: an unsolicited IPv4 SYN is held at least 6 seconds.
+    tcpIncomingSyn: seconds(6, 'Seconds an unsolicited IPv4 SYN is held waiting for an IPv6 SYN (RFC 6146 §3.5.2.2)', 1, 600),
+  },
+  { ...strict, default: {}, description: 'Session timeouts' },
+);
+
+/** One static BIB entry (RFC 6146 §3.5 "manually configured" mapping). */
+export const StaticBibSchema = Type.Object(
+  {
+    protocol: enumOf(['tcp', 'udp', 'icmp'] as const, { description: 'Transport protocol of the mapping' }),
+    ipv6: Type.String({ minLength: 1, maxLength: 64, description: 'IPv6 transport address "[addr]:port" (port = identifier for ICMP)' }),
+    ipv4: Type.String({ minLength: 1, maxLength: 32, description: 'IPv4 transport address "addr:port" inside pool4 and its port range' }),
+  },
+  { ...strict, description: 'A static BIB entry' },
+);
+export type StaticBibEntry = Static<typeof StaticBibSchema>;
+
+/** One translation policy rule; the first matching rule decides. */
+export const PolicyRuleSchema = Type.Object(
+  {
+    id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'Unique rule name (letters, digits, "_", ".", "-")' }),
+    action: enumOf(['allow', 'deny'] as const, { description: 'What happens to a matching new session' }),
+    source6: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IPv6 source prefix the rule matches (any when absent)' })),
+    destination4: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: 'IPv4 destination prefix the rule matches (any when absent)' })),
+    protocol: Type.Optional(enumOf(['tcp', 'udp', 'icmp'] as const, { description: 'Protocol the rule matches (any when absent)' })),
+    ports: Type.Optional(Type.String({ pattern: RANGE_PATTERN, description: 'Destination port "80" or range "1000-2000" (tcp/udp only)' })),
+  },
+  { ...strict, description: 'A translation policy rule' },
+);
+export type PolicyRule = Static<typeof PolicyRuleSchema>;
+
+/** The stateful NAT64 translator (RFC 6146, RFC 7915). */
+export const Nat64Schema = Type.Object(
+  {
+    tun: Type.String({ default: 'sixgate0', pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$', description: 'Name of the TUN device the translator creates (at most 15 characters)' }),
+    mtu: int(1_500, 'MTU of the TUN device', 1_280, 65_535),
+    pool4: strings(['192.168.255.0/24'], 'IPv4 prefixes the translator uses as source addresses (must not overlap)', { minItems: 1, maxItems: 64 }),
+    ports: PortRangesSchema,
+    manageRoutes: flag(true, 'Route the NAT64 prefix and pool4 into the TUN device and remove the routes on exit'),
+    // RFC 7915 §6: IPv6 path MTU never below 1280.
+    lowestIpv6Mtu: int(1_280, 'Smallest MTU on IPv6 paths, used to size translated IPv4 packets without DF (RFC 7915 §4)', 1_280, 65_535),
+    ipv4Mtu: int(1_500, 'MTU of the IPv4 side, used in ICMPv6 Packet Too Big (RFC 7915 §5)', 68, 65_535),
+    timeouts: TimeoutsSchema,
+    maxSessions: int(1_000_000, 'Most sessions in the table; new flows beyond it are dropped', 1, 100_000_000),
+    maxSessionsPerClient: int(10_000, 'Most sessions one IPv6 client may hold', 1, 100_000_000),
+    maxHeldSyns: int(10, 'Most unsolicited IPv4 SYNs held at once (RFC 6146 §3.5.2.2)', 0, 1_000_000),
+    addressDependentFiltering: flag(false, 'Accept inbound IPv4 packets only from addresses the IPv6 client has sent to (RFC 6146 §3.5.1, RFC 4787)'),
+    dropExternallyInitiatedTcp: flag(false, 'Drop unsolicited inbound IPv4 TCP SYNs instead of holding them (RFC 6146 §3.5.2.2)'),
+    wkpStrict: flag(true, 'With the well-known prefix 64:ff9b::/96, refuse to translate non-global IPv4 addresses (RFC 6052 §3.1)'),
+    mssClamp: flag(true, 'Lower the TCP MSS option on SYNs so segments fit both MTUs'),
+    rfc6791Pool: strings([], 'IPv4 prefixes used as source of translated ICMP errors from non-translatable IPv6 addresses (RFC 6791; empty = pool4)'),
+    sourceIcmpErrorsBetter: flag(true, 'Send ICMP errors for packets that cannot be translated (RFC 7915 §4.1/§5.1 "SHOULD")'),
+    zeroizeTrafficClass: flag(false, 'Set the IPv6 Traffic Class / IPv4 TOS to zero instead of copying it (RFC 7915 §4.1)'),
+    staticBib: Type.Array(StaticBibSchema, { default: [], maxItems: 65_536, description: 'Static BIB entries (port forwards from IPv4 to IPv6 servers)' }),
+    policy: Type.Array(PolicyRuleSchema, { default: [], maxItems: 4_096, description: 'Translation policy rules, first match wins; no match means allow' }),
+    sessionLog: flag(false, 'Log one JSON line per session created and removed'),
+  },
+  { ...strict, default: {}, description: 'Stateful NAT64 translator (RFC 6146, RFC 7915)' },
+);
+
+/** The admin API (SPEC §7). */
+export const ApiSchema = Type.Object(
+  {
+    listen: Type.String({ default: '127.0.0.1:8064', minLength: 1, maxLength: 64, description: 'Address of the admin API, "addr:port" or "[v6addr]:port"' }),
+    token: Type.Optional(Type.String({ minLength: 16, maxLength: 256, pattern: '^[\\x21-\\x7e]+$', description: 'Bearer token for the admin API, at least 16 characters (generated on first start when absent)' })),
+  },
+  { ...strict, default: {}, description: 'Admin API' },
+);
+
+/** Logging. */
+export const LogSchema = Type.Object(
+  {
+    level: enumOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, { default: 'info', description: 'Least severe level written to the log' }),
+  },
+  { ...strict, default: {}, description: 'Logging' },
+);
+
+/** The whole configuration (SPEC §4): prefix, dns64, nat64, api, stateDir, log. */
+export const ConfigSchema = Type.Object(
+  {
+    prefix: Type.String({ default: '64:ff9b::/96', minLength: 1, maxLength: 64, description: 'NAT64 prefix used by DNS64 synthesis and the translator (RFC 6052: /32, /40, /48, /56, /64 or /96)' }),
+    dns64: Dns64Schema,
+    nat64: Nat64Schema,
+    api: ApiSchema,
+    stateDir: Type.String({ default: '/var/lib/sixgate', minLength: 1, maxLength: 4_096, description: 'Directory for state: session snapshots, config history, the generated API token' }),
+    log: LogSchema,
+  },
+  { ...strict, $id: 'SixgateConfig', description: 'sixgate configuration' },
+);
+
+/** A complete, validated configuration. */
+export type Config = Static<typeof ConfigSchema>;
+
+/** A deep copy of `schema` with every property optional and no defaults. */
+function deepPartial(schema: TSchema): TSchema {
+  const copy: Record<string, unknown> = { ...schema };
+  delete copy['default'];
+  delete copy['$id'];
+  const props = copy['properties'] as Record<string, TSchema> | undefined;
+  if (props !== undefined && schema['type'] === 'object') {
+    const out: Record<string, TSchema> = {};
+    // Array items stay complete: an array in a patch replaces the whole array.
+    for (const [k, v] of Object.entries(props)) out[k] = v['type'] === 'object' ? deepPartial(v) : stripDefault(v);
+    copy['properties'] = out;
+    delete copy['required'];
+  }
+  return copy as TSchema;
+}
+
+function stripDefault(schema: TSchema): TSchema {
+  const copy: Record<string, unknown> = { ...schema };
+  delete copy['default'];
+  return copy as TSchema;
+}
+
+/**
+ * The PATCH body schema: the config's shape with every key optional and no
+ * defaults (so a validator with `useDefaults` cannot fill in untouched keys).
+ */
+export const ConfigPatchSchema = deepPartial(ConfigSchema);
+
+/** A partial configuration: what PATCH accepts. */
+export type ConfigPatch = {
+  [K in keyof Config]?: Config[K] extends unknown[] ? Config[K] : Config[K] extends object ? DeepPartial<Config[K]> : Config[K];
+};
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
