@@ -1,0 +1,232 @@
+/**
+ * `Nat64State`: the RFC 6146 BIB and session tables behind the `StateApi`
+ * contract (api.ts). The packet path lives in core.ts; this file adds timers
+ * (`tick`), static BIB entries, the management views and snapshots.
+ *
+ * Snapshot format (JSON-safe, version 1):
+ *   { format: 'sixgate-nat64-state', version: 1,
+ *     bindings: [proto, "ipv6", port6, "ipv4", port4, static 0|1][],
+ *     sessions: [bindingIndex, "remote4", remotePort, tcpState, timerClass, remainingMs][] }
+ * Lifetimes are relative to the time of the snapshot so a restart keeps them.
+ */
+import { formatIpv4, parseIpv4, parseIpv6, parseNat64Prefix, embedIpv4, formatIpv6, formatIpv6Cidr, type Ipv6Cidr, type Nat64Prefix } from '@sixgate/addressing';
+import type { Clock } from '../clock.js';
+import { ICMP, TCP, UDP, type BibEntry, type ExpiredSyn, type Proto, type SessionEntry, type StateApi, type StateEvent, type StateOptions } from './api.js';
+import { classOf, PROTO_NAMES, StateCore } from './core.js';
+import { StateError } from './errors.js';
+import { verifyTables } from './verify.js';
+import { restoreInto, snapshotOf } from './snapshot.js';
+import { T_EST, T_ICMP, T_TRANS, T_UDP, TIMER_CLASSES } from './store.js';
+import { ESTABLISHED, TCP_STATE_NAMES } from './tcp.js';
+
+/** Timer class of UDP and ICMP sessions by protocol class (TCP depends on state). */
+const UNTIMED_CLASS_TIMER = [-1, T_UDP, T_ICMP];
+const PROTO_BY_NAME: Readonly<Record<string, Proto>> = { tcp: TCP, udp: UDP, icmp: ICMP };
+
+export class Nat64State extends StateCore implements StateApi {
+  constructor(options: StateOptions, clock: Clock) {
+    super(options, clock);
+  }
+
+  /** Runs due timers; O(expired sessions + expired SYNs). */
+  tick(): readonly ExpiredSyn[] {
+    const now = this.clock.now();
+    const ss = this.s;
+    for (let t = 0; t < TIMER_CLASSES; t++) {
+      for (let s = ss.thead[t]!; s >= 0 && ss.expires[s]! <= now; s = ss.thead[t]!) this.removeSession(s, 'expired');
+    }
+    return this.syns.expire(now);
+  }
+
+  addStatic(proto: Proto, addr6: Uint8Array, port6: number, addr4: number, port4: number): BibEntry {
+    const cls = classOf(proto);
+    if (cls < 0) throw new StateError('ERR_STATE_ARGUMENT', `protocol ${String(proto)} has no state (use 6, 17 or 1)`);
+    if (!(addr6 instanceof Uint8Array) || addr6.length !== 16) throw new StateError('ERR_STATE_ARGUMENT', 'addr6 must be 16 bytes');
+    for (const [n, v] of [['port6', port6], ['port4', port4]] as const) {
+      if (!Number.isInteger(v) || v < 0 || v > 65535) throw new StateError('ERR_STATE_ARGUMENT', `${n} must be an integer 0-65535, got ${String(v)}`);
+    }
+    addr4 >>>= 0;
+    const a = this.pool.indexOf(addr4);
+    if (a < 0) throw new StateError('ERR_STATE_NOT_POOL4', `${formatIpv4(addr4)} is not a pool4 address`);
+    const w = [0, 4, 8, 12].map((o) => (addr6[o]! << 24) | (addr6[o + 1]! << 16) | (addr6[o + 2]! << 8) | addr6[o + 3]!) as [number, number, number, number];
+    const hb = this.h6(proto, ...w, port6);
+    const by6 = this.findB6(proto, ...w, port6, hb);
+    const by4 = this.findB4(proto, addr4, port4);
+    if (by6 >= 0 && by6 === by4 && this.b.kind[by6] === 1) return this.bibEntry(by6);
+    const clash = by4 >= 0 ? by4 : by6;
+    if (clash >= 0) {
+      throw new StateError('ERR_STATE_CONFLICT', `${PROTO_NAMES[cls]} ${this.v6Text(clash)} <-> ${this.v4Text(clash)} already exists (${this.b.kind[clash] === 1 ? 'static' : 'dynamic'})`);
+    }
+    const r = this.addBinding(proto, cls, addr6, 0, port6, a, port4, 1, this.findClient(...w), hb);
+    return this.bibEntry(r);
+  }
+
+  removeStatic(id: string): boolean {
+    const r = this.rowOfId(id);
+    if (r < 0 || this.b.kind[r] !== 1) return false;
+    while (this.b.head[r]! >= 0) this.removeSession(this.b.head[r]!, 'removed', true);
+    this.removeBinding(r, 'removed');
+    return true;
+  }
+
+  listBib(filter?: { protocol?: Proto }): BibEntry[] {
+    const out: BibEntry[] = [];
+    for (let r = 0; r < this.b.top; r++) {
+      if (!this.b.live(r)) continue;
+      if (filter?.protocol !== undefined && this.b.proto[r] !== filter.protocol) continue;
+      out.push(this.bibEntry(r));
+    }
+    return out;
+  }
+
+  listSessions(filter: { protocol?: Proto; limit: number; offset: number }, prefix: Ipv6Cidr): { total: number; items: SessionEntry[] } {
+    const { limit, offset } = filter;
+    if (!Number.isInteger(limit) || limit < 0 || !Number.isInteger(offset) || offset < 0) {
+      throw new StateError('ERR_STATE_ARGUMENT', 'limit and offset must be non-negative integers');
+    }
+    const p = asNat64Prefix(prefix);
+    const now = this.clock.now();
+    const items: SessionEntry[] = [];
+    const tmp = new Uint8Array(16);
+    let total = 0;
+    for (let s = 0; s < this.s.top; s++) {
+      const r = this.s.bind[s]!;
+      if (r < 0 || (filter.protocol !== undefined && this.b.proto[r] !== filter.protocol)) continue;
+      if (total++ < offset || items.length >= limit) continue;
+      embedIpv4(p, this.s.remote4[s]!, tmp, 0);
+      const server = `[${formatIpv6(tmp)}]:${this.b.proto[r] === ICMP ? this.b.port6[r]! : this.s.rport[s]!}`;
+      items.push({
+        protocol: this.protoName(r),
+        ipv6Client: this.v6Text(r),
+        ipv6Server: server,
+        ipv4Local: this.v4Text(r),
+        ipv4Remote: this.remoteText(s),
+        state: this.b.proto[r] === TCP ? TCP_STATE_NAMES[this.s.state[s]!]! : 'established',
+        expiresInMs: Math.max(0, this.s.expires[s]! - now),
+      });
+    }
+    return { total, items };
+  }
+
+  flush(reason: StateEvent['reason']): number {
+    let n = 0;
+    for (let t = 0; t < TIMER_CLASSES; t++) {
+      for (let s = this.s.thead[t]!; s >= 0; s = this.s.thead[t]!, n++) this.removeSession(s, reason);
+    }
+    for (let r = 0; r < this.b.top; r++) if (this.b.live(r) && this.b.kind[r] === 0) this.removeBinding(r, reason);
+    this.syns.clear();
+    return n;
+  }
+
+  stats(): { sessions: Record<string, number>; bindings: number; pool4Used: number; pool4Size: number } {
+    const sessions: Record<string, number> = { total: this.s.count };
+    PROTO_NAMES.forEach((name, cls) => (sessions[name] = this.byClass[cls]!));
+    TCP_STATE_NAMES.forEach((name, st) => {
+      if (st !== 0) sessions[`tcp-${name}`] = this.byTcpState[st]!;
+    });
+    return { sessions, bindings: this.b.count, pool4Used: this.pool.used, pool4Size: this.pool.size };
+  }
+
+  /** Held simultaneous-open SYNs and bytes held by the tables (for metrics and benchmarks). */
+  memory(): { heldSyns: number; clients: number; tableBytes: number } {
+    const bytes = this.b.bytes + this.s.bytes + this.c.bytes + this.bind6.bytes + this.bind4.bytes + this.sess.bytes + this.cli.bytes + this.pool.bytes;
+    return { heldSyns: this.syns.size, clients: this.c.count, tableBytes: bytes };
+  }
+
+  snapshot(): unknown {
+    return snapshotOf(this.b, this.s, this.clock.now(), (r) => this.v6Parts(r));
+  }
+
+  restore(snap: unknown): number {
+    return restoreInto(snap, {
+      bindingFor: (proto, addr6, port6, addr4, port4, isStatic) => this.restoreBinding(proto, addr6, port6, addr4, port4, isStatic),
+      session: (b, remote4, rport, state, timer, remaining) => this.restoreSession(b, remote4, rport, state, timer, remaining),
+      dropIfEmpty: (b) => {
+        if (this.b.live(b) && this.b.kind[b] === 0 && this.b.sessions[b] === 0) this.removeBinding(b, 'removed');
+      },
+    });
+  }
+
+  /**
+   * Checks every internal invariant (O(n); tests and debugging only) and
+   * returns the broken ones, empty when all hold.
+   */
+  verify(): string[] {
+    return verifyTables({
+      b: this.b, s: this.s, c: this.c, pool: this.pool,
+      findB6: (r) => this.findB6(this.b.proto[r]!, this.b.a6[4 * r]!, this.b.a6[4 * r + 1]!, this.b.a6[4 * r + 2]!, this.b.a6[4 * r + 3]!, this.b.port6[r]!,
+        this.h6(this.b.proto[r]!, this.b.a6[4 * r]!, this.b.a6[4 * r + 1]!, this.b.a6[4 * r + 2]!, this.b.a6[4 * r + 3]!, this.b.port6[r]!)),
+      findB4: (r) => this.findB4(this.b.proto[r]!, this.b.addr4[r]!, this.b.port4[r]!),
+      findS: (x) => this.findS(this.s.bind[x]!, this.s.remote4[x]!, this.s.rport[x]!),
+      counts: { bind6: this.bind6.count, bind4: this.bind4.count, sess: this.sess.count, cli: this.cli.count, byClass: this.byClass, byTcpState: this.byTcpState },
+    });
+  }
+
+  // ---- helpers ------------------------------------------------------------------------
+
+  /** Stable id of a binding: "<proto>-<ipv4>-<port4>" (unique while the binding exists). */
+  private idOf(r: number): string {
+    return `${this.protoName(r)}-${formatIpv4(this.b.addr4[r]!)}-${this.b.port4[r]!}`;
+  }
+
+  private rowOfId(id: string): number {
+    const m = /^(tcp|udp|icmp)-(\d+\.\d+\.\d+\.\d+)-(\d{1,5})$/.exec(id);
+    if (m === null) return -1;
+    let addr: number;
+    try {
+      addr = parseIpv4(m[2]!);
+    } catch {
+      return -1;
+    }
+    const port = Number(m[3]);
+    return port > 65535 ? -1 : this.findB4(PROTO_BY_NAME[m[1]!]!, addr, port);
+  }
+
+  private bibEntry(r: number): BibEntry {
+    return { id: this.idOf(r), protocol: this.protoName(r), ipv6: this.v6Text(r), ipv4: this.v4Text(r), static: this.b.kind[r] === 1, sessions: this.b.sessions[r]! };
+  }
+
+  private v6Parts(r: number): [number, string, number, string, number, number] {
+    const tmp = new Uint8Array(16);
+    this.writeAddr6(this.b.a6, r, tmp, 0);
+    return [this.b.proto[r]!, formatIpv6(tmp), this.b.port6[r]!, formatIpv4(this.b.addr4[r]!), this.b.port4[r]!, this.b.kind[r]!];
+  }
+
+  /** The binding a snapshot entry maps to now, or -1 when it no longer fits. */
+  private restoreBinding(proto: number, addr6: string, port6: number, addr4: string, port4: number, isStatic: boolean): number {
+    const cls = classOf(proto);
+    const a6 = parseIpv6(addr6);
+    const v4 = parseIpv4(addr4);
+    const a = this.pool.indexOf(v4);
+    if (cls < 0 || a < 0) return -1;
+    const w = [0, 4, 8, 12].map((o) => (a6[o]! << 24) | (a6[o + 1]! << 16) | (a6[o + 2]! << 8) | a6[o + 3]!) as [number, number, number, number];
+    const hb = this.h6(proto, ...w, port6);
+    const by6 = this.findB6(proto, ...w, port6, hb);
+    const by4 = this.findB4(proto, v4, port4);
+    // A static entry is restored only onto the same static entry configured now.
+    if (isStatic) return by6 >= 0 && by6 === by4 && this.b.kind[by6] === 1 ? by6 : -1;
+    if (by6 >= 0 || by4 >= 0) return by6 === by4 ? by6 : -1;
+    if (!this.pool.isFree(cls, a, port4)) return -1;
+    return this.addBinding(proto, cls, a6, 0, port6, a, port4, 0, this.findClient(...w), hb);
+  }
+
+  private restoreSession(b: number, remote4: number, rport: number, state: number, timer: number, remaining: number): boolean {
+    const proto = this.b.proto[b]!;
+    const cls = classOf(proto);
+    const rp = proto === ICMP ? 0 : rport;
+    if (this.s.count >= this.opts.maxSessions || this.findS(b, remote4, rp) >= 0) return false;
+    if (this.c.sessions[this.b.client[b]!]! >= this.opts.maxSessionsPerClient) return false;
+    const tcp = proto === TCP;
+    const expected = tcp ? (timer === T_EST || timer === T_TRANS) && state >= 1 && state <= 7 : timer === UNTIMED_CLASS_TIMER[cls] && state === ESTABLISHED;
+    if (!expected) return false;
+    const s = this.newSession(b, cls, remote4, rp, state);
+    this.s.timerUnlink(s);
+    this.s.timerInsertSorted(s, timer, this.clock.now() + Math.min(remaining, this.life[timer]!));
+    return true;
+  }
+}
+
+function asNat64Prefix(prefix: Ipv6Cidr): Nat64Prefix {
+  if ('v4Offsets' in prefix) return prefix as Nat64Prefix;
+  return parseNat64Prefix(formatIpv6Cidr(prefix));
+}
