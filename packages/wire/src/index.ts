@@ -49,3 +49,4 @@ export {
   formatIpv6FragmentHeader,
 } from './fragment.js';
 export { Ipv6Extensions, isIpv6Extension, walkIpv6Extensions, walkIpv6 } from './ipv6-ext.js';
+export { UDP_HEADER_LEN, UdpHeader, type UdpRepr, parseUdpHeader, emitUdpHeader, formatUdpHeader } from './udp.js';
