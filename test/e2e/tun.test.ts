@@ -218,8 +218,11 @@ const scenarios = {
     const b = allocBatch(1, 100);
     const wrote = dev.write(b.bufs, Int32Array.of(udp6(b.bufs[0], 0, V6(2, 5), V6(1, 1), 1, 2, Buffer.from('x'))), 0, 1);
     const stats = dev.stats();
+    // Renamed behind our back: the ioctls address a name that is gone.
+    sh('link', 'set', DEV, 'name', 'sgtunrn');
+    const renamed = errOf(() => dev.setMtu(1400));
     dev.close();
-    out({ initial, upped, big, bad, downed, mtu: dev.mtu(), wrote, stats });
+    out({ initial, upped, big, bad, downed, mtu: dev.mtu(), wrote, stats, renamed });
   },
 
   // close(): poll stopped (the process must exit on its own), device removed, ops throw.
@@ -386,6 +389,7 @@ describe('LinuxTun in a network namespace', () => {
       mtu: number;
       wrote: number;
       stats: Record<string, number>;
+      renamed: ErrInfo;
     }>('mtu');
     expect(r.initial).toMatch(/mtu 1280 /);
     expect(r.initial).not.toMatch(/[<,]UP[,>]/);
@@ -394,7 +398,11 @@ describe('LinuxTun in a network namespace', () => {
     expect(r.mtu).toBe(9000);
     expect(r.bad.code).toBe('ERR_TUN_ARGUMENT');
     expect(r.downed).not.toMatch(/[<,]UP[,>]/);
-    expect(r.wrote + r.stats.txErrors!).toBe(1); // accepted or refused, but counted and no throw
+    // the kernel refuses writes while down (EIO): counted, not thrown
+    expect(r.wrote).toBe(0);
+    expect(r.stats.txErrors).toBe(1);
+    expect(r.renamed.code).toBe('ERR_TUN_CONFIG');
+    expect(r.renamed.message).toContain('ENODEV');
   });
 
   it('close() stops the poll so the process exits by itself; the device is removed', () => {

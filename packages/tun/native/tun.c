@@ -31,7 +31,7 @@
 
 /* Counter slots, in the order stats() writes them (see src/native.ts). */
 enum {
-  ST_RX_PACKETS, ST_RX_BYTES, ST_RX_TRUNCATED, ST_RX_ERRORS, ST_RX_WAKEUPS,
+  ST_RX_PACKETS, ST_RX_BYTES, ST_RX_TRUNCATED, ST_RX_WAKEUPS,
   ST_TX_PACKETS, ST_TX_BYTES, ST_TX_QUEUE_FULL, ST_TX_ERRORS, ST_COUNT
 };
 
@@ -260,7 +260,9 @@ static napi_value tun_read(napi_env env, napi_callback_info info) {
     if (r < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      /* Fatal: the device went away (EBADFD after detach, EIO...). */
+      /* Fatal (EBADFD after detach, EIO...). Hand over what was read; the
+       * error repeats on the next call. */
+      if (count > 0) break;
       return throw_errno(env, errno, "read");
     }
     if ((size_t)r > n - offset) {

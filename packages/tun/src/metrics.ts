@@ -11,8 +11,6 @@ export interface TunStats {
   rxBytes: number;
   /** Packets dropped on read because they did not fit after `offset` in the buffer. */
   rxTruncated: number;
-  /** Per-packet read errors that did not stop the device. */
-  rxErrors: number;
   /** Readiness wake-ups delivered to the onReadable callback. */
   rxWakeups: number;
   /** Packets written to the kernel. */
@@ -31,7 +29,6 @@ export function emptyStats(): TunStats {
     rxPackets: 0,
     rxBytes: 0,
     rxTruncated: 0,
-    rxErrors: 0,
     rxWakeups: 0,
     txPackets: 0,
     txBytes: 0,
@@ -45,7 +42,6 @@ export const TUN_METRICS: Readonly<Record<keyof TunStats, string>> = {
   rxPackets: 'sixgate_tun_rx_packets_total',
   rxBytes: 'sixgate_tun_rx_bytes_total',
   rxTruncated: 'sixgate_tun_rx_truncated_total',
-  rxErrors: 'sixgate_tun_rx_errors_total',
   rxWakeups: 'sixgate_tun_rx_wakeups_total',
   txPackets: 'sixgate_tun_tx_packets_total',
   txBytes: 'sixgate_tun_tx_bytes_total',

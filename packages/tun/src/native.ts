@@ -30,7 +30,6 @@ export const NATIVE_STAT_SLOTS = [
   'rxPackets',
   'rxBytes',
   'rxTruncated',
-  'rxErrors',
   'rxWakeups',
   'txPackets',
   'txBytes',
