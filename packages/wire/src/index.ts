@@ -50,3 +50,16 @@ export {
 } from './fragment.js';
 export { Ipv6Extensions, isIpv6Extension, walkIpv6Extensions, walkIpv6 } from './ipv6-ext.js';
 export { UDP_HEADER_LEN, UdpHeader, type UdpRepr, parseUdpHeader, emitUdpHeader, formatUdpHeader } from './udp.js';
+export {
+  TCP_HEADER_LEN,
+  TCP_FLAG,
+  TCP_OPTION,
+  TCP_NO_MSS,
+  TCP_OPTIONS_MALFORMED,
+  TcpHeader,
+  type TcpRepr,
+  parseTcpHeader,
+  tcpHeaderLength,
+  emitTcpHeader,
+  formatTcpHeader,
+} from './tcp.js';
