@@ -91,7 +91,7 @@ export function renderYaml(config: Config): string {
   const doc = new Document(config);
   doc.commentBefore = HEADER;
   annotate(doc.contents as Node, ConfigSchema, 0);
-  return doc.toString({ lineWidth: 0 });
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 
 /** Renders a config for a new file of the given format. */

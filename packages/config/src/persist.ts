@@ -77,7 +77,7 @@ export function renderEdited(parsed: ParsedFile, next: Config, pinned: Pinned): 
   }
   const doc = parsed.doc!.clone();
   for (const e of edits) editYaml(doc, e);
-  return { text: doc.toString({ lineWidth: 0 }), changed: edits.length };
+  return { text: doc.toString({ lineWidth: 0, flowCollectionPadding: false }), changed: edits.length };
 }
 
 /** Options for `saveConfig`. */
