@@ -1,0 +1,305 @@
+/**
+ * The DNS64 server: UDP and TCP listeners on every `listen` address, access
+ * control (recursion only for `clients`, REFUSED otherwise — never an open
+ * resolver), per-prefix rate limiting, malformed input counted and answered
+ * with FORMERR or dropped, then the resolver. UDP answers fit the client's
+ * buffer (512 without EDNS, RFC 1035 §4.2.1; RFC 6891 §6.2.5) or carry TC.
+ */
+import dgram from 'node:dgram';
+import { ipv4InCidr, ipv6InCidr, parseNat64Prefix, tryParseIpv4, tryParseIpv6, type Nat64Prefix } from '@sixgate/addressing';
+import { validateDns64Options, type Dns64Input, type Endpoint, type ResolvedDns64Options } from '../config.js';
+import { Dns64Error } from '../errors.js';
+import { createCounters, snapshot, type Dns64Counters } from '../metrics.js';
+import { RateLimiter } from '../rate-limit.js';
+import { Dns64Resolver } from '../resolver.js';
+import type { Upstream, UpstreamHealth } from '../upstream.js';
+import { FLAG, RCODE, headerOnlyResponse, parseQuery, type ParsedQuery } from '../wire.js';
+import { hostClientNetworks, resolvConfNameservers } from './host.js';
+import { TcpHandler } from './tcp.js';
+import { UpstreamClient } from './upstream-client.js';
+
+/** A decision record per query, given to `onTrace` only when it is set. */
+export interface TraceRecord {
+  readonly client: string;
+  readonly transport: 'udp' | 'tcp';
+  readonly qname: string;
+  readonly qtype: number;
+  readonly decision: string;
+  readonly rcode: number;
+  readonly synthesized: boolean;
+  readonly durationMs: number;
+}
+
+/** Counters plus cache and upstream state. */
+export interface Dns64Stats extends Readonly<Dns64Counters> {
+  readonly cacheEntries: number;
+  readonly cacheBytes: number;
+  readonly upstreamOutstanding: number;
+  readonly upstreams: readonly UpstreamHealth[];
+}
+
+/** A bound listener address. */
+export interface BoundAddress {
+  readonly transport: 'udp' | 'tcp';
+  readonly address: string;
+  readonly port: number;
+}
+
+/** Injected collaborators (tests, benchmarks). */
+export interface Dns64ServerDeps {
+  readonly upstream?: Upstream;
+  readonly now?: () => number;
+  readonly onTrace?: (r: TraceRecord) => void;
+}
+
+/** Who is asking: cached per source address. */
+export interface ClientInfo {
+  readonly allowed: boolean;
+  readonly rateKey: string;
+  readonly client6: Uint8Array | undefined;
+}
+
+const CLIENT_CACHE_MAX = 4096;
+
+/** The DNS64 server. Construct, `start()`, `stop()`. */
+export class Dns64Server {
+  onTrace: ((r: TraceRecord) => void) | undefined;
+  #input: Dns64Input;
+  #opts: ResolvedDns64Options;
+  readonly #counters = createCounters();
+  readonly #now: () => number;
+  #upstream: Upstream;
+  readonly #ownUpstream: boolean;
+  readonly #resolver: Dns64Resolver;
+  readonly #limiter: RateLimiter;
+  #udp: dgram.Socket[] = [];
+  #tcp: TcpHandler[] = [];
+  #clients = new Map<string, ClientInfo>();
+  #running = false;
+
+  constructor(input: Dns64Input = {}, deps: Dns64ServerDeps = {}) {
+    this.#input = input;
+    this.#opts = Dns64Server.#resolve(input);
+    this.#now = deps.now ?? Date.now;
+    this.onTrace = deps.onTrace;
+    this.#ownUpstream = deps.upstream === undefined;
+    this.#upstream = deps.upstream ?? this.#makeUpstream();
+    this.#resolver = new Dns64Resolver(this.#opts, this.#upstream, this.#counters, this.#now);
+    this.#limiter = new RateLimiter(this.#opts.rateLimit, this.#now);
+  }
+
+  static #resolve(input: Dns64Input): ResolvedDns64Options {
+    const o = validateDns64Options(input);
+    const upstreams = o.upstreams.length > 0 ? undefined : resolvConfNameservers().filter((u) => !Dns64Server.#isSelf(u, o.listen));
+    const clients = o.clients.v4.length + o.clients.v6.length > 0 ? undefined : hostClientNetworks();
+    if (upstreams === undefined && clients === undefined) return o;
+    return validateDns64Options({ ...input, ...(upstreams ? { upstreams } : {}), ...(clients ? { clients } : {}) });
+  }
+
+  /** A resolv.conf nameserver that is this very server would make a forwarding loop. */
+  static #isSelf(upstream: string, listen: readonly Endpoint[]): boolean {
+    const host = upstream.replace(/^\[|\]:53$/g, '');
+    const loop = host.startsWith('127.') || host === '::1';
+    return listen.some((l) => l.port === 53 && (l.address === host || ((l.address === '::' || l.address === '0.0.0.0') && loop)));
+  }
+
+  #makeUpstream(): Upstream {
+    const o = this.#opts;
+    return new UpstreamClient(o.upstreams, { timeoutMs: o.timeoutMs, attempts: o.attempts, failover: o.failover, maxOutstanding: o.maxOutstanding }, this.#counters, this.#now);
+  }
+
+  /** The validated options in effect. */
+  get options(): ResolvedDns64Options {
+    return this.#opts;
+  }
+
+  /** The bound listener addresses (after `start`). */
+  addresses(): BoundAddress[] {
+    const out: BoundAddress[] = [];
+    for (const s of this.#udp) {
+      const a = s.address();
+      out.push({ transport: 'udp', address: a.address, port: a.port });
+    }
+    for (const t of this.#tcp) out.push({ transport: 'tcp', ...t.address() });
+    return out;
+  }
+
+  /** Binds every listener (UDP first; TCP on the same port, also when the port was 0). */
+  async start(): Promise<void> {
+    if (this.#running) throw new Dns64Error('ERR_DNS64_STATE', 'the DNS64 server is already running');
+    this.#running = true;
+    try {
+      for (const ep of this.#opts.listen) await this.#listen(ep);
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  async #listen(ep: Endpoint): Promise<void> {
+    const sock = dgram.createSocket({ type: ep.family === 6 ? 'udp6' : 'udp4' });
+    sock.on('message', (msg, rinfo) => this.#onUdp(sock, msg, rinfo));
+    sock.on('error', () => this.#counters.dropped++);
+    await new Promise<void>((resolve, reject) => {
+      sock.once('error', (e) => reject(new Dns64Error('ERR_DNS64_LISTEN', `cannot listen on UDP ${ep.address}:${ep.port}: ${e.message}`)));
+      sock.bind(ep.port, ep.address, () => resolve());
+    });
+    this.#udp.push(sock);
+    const tcp = new TcpHandler(this.#opts.tcp, this.#counters, (raw, remote) => this.#answer(raw, remote, 'tcp'));
+    this.#tcp.push(tcp);
+    await tcp.listen(ep.address, sock.address().port);
+  }
+
+  /** Stops taking queries and closes every listener and upstream socket. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    const udp = this.#udp;
+    const tcp = this.#tcp;
+    this.#udp = [];
+    this.#tcp = [];
+    for (const s of udp) s.close();
+    await Promise.all(tcp.map((t) => t.close()));
+    if (this.#ownUpstream) this.#upstream.close?.();
+  }
+
+  /** Changes the prefix; synthesized and PTR cache entries of the old prefix are flushed. */
+  setPrefix(prefix: Nat64Prefix | string): void {
+    const p = typeof prefix === 'string' ? parseNat64Prefix(prefix) : prefix;
+    this.#apply({ ...this.#input, prefix: p });
+  }
+
+  /** Applies a partial change at runtime; listener changes rebind. Throws ERR_DNS64_CONFIG and changes nothing when invalid. */
+  async updateOptions(partial: Dns64Input): Promise<void> {
+    const before = JSON.stringify(this.#opts.listen);
+    this.#apply({
+      ...this.#input, ...partial,
+      cache: { ...this.#input.cache, ...partial.cache },
+      rateLimit: { ...this.#input.rateLimit, ...partial.rateLimit },
+      tcp: { ...this.#input.tcp, ...partial.tcp },
+    });
+    if (this.#running && JSON.stringify(this.#opts.listen) !== before) {
+      await this.stop();
+      await this.start();
+    }
+  }
+
+  #apply(input: Dns64Input): void {
+    const opts = Dns64Server.#resolve(input);
+    const upstreamsChanged = JSON.stringify([opts.upstreams, opts.timeoutMs, opts.attempts, opts.failover, opts.maxOutstanding])
+      !== JSON.stringify([this.#opts.upstreams, this.#opts.timeoutMs, this.#opts.attempts, this.#opts.failover, this.#opts.maxOutstanding]);
+    this.#input = input;
+    this.#opts = opts;
+    if (upstreamsChanged && this.#ownUpstream) {
+      const old = this.#upstream;
+      this.#upstream = this.#makeUpstream();
+      this.#resolver.setUpstream(this.#upstream);
+      setTimeout(() => old.close?.(), opts.timeoutMs * opts.attempts).unref();
+    }
+    this.#resolver.setOptions(opts);
+    this.#limiter.setOptions(opts.rateLimit);
+    this.#clients.clear();
+    for (const t of this.#tcp) t.setOptions(opts.tcp);
+  }
+
+  /** Counters, cache size, upstream health. */
+  stats(): Dns64Stats {
+    return {
+      ...snapshot(this.#counters),
+      cacheEntries: this.#resolver.cache.size,
+      cacheBytes: this.#resolver.cache.bytes,
+      upstreamOutstanding: this.#upstream instanceof UpstreamClient ? this.#upstream.outstanding : 0,
+      upstreams: this.#upstream.health(),
+    };
+  }
+
+  #client(address: string): ClientInfo {
+    let c = this.#clients.get(address);
+    if (c !== undefined) return c;
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+    const v4 = tryParseIpv4(mapped ? mapped[1]! : address);
+    if (v4 >= 0) {
+      const bytes = Uint8Array.of(v4 >>> 24, (v4 >>> 16) & 0xff, (v4 >>> 8) & 0xff, v4 & 0xff);
+      c = { allowed: this.#opts.clients.v4.some((n) => ipv4InCidr(v4, n)), rateKey: this.#limiter.keyOf(bytes, true), client6: undefined };
+    } else {
+      const b = tryParseIpv6(address.replace(/%.*$/, '')) ?? new Uint8Array(16);
+      c = { allowed: this.#opts.clients.v6.some((n) => ipv6InCidr(b, 0, n)), rateKey: this.#limiter.keyOf(b, false), client6: b };
+    }
+    if (this.#clients.size >= CLIENT_CACHE_MAX) this.#clients.clear();
+    this.#clients.set(address, c);
+    return c;
+  }
+
+  #onUdp(sock: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    const r = this.#answer(msg, rinfo.address, 'udp');
+    if (r === undefined) return;
+    const send = (out: { wire: Buffer; q: ParsedQuery | undefined }): void => {
+      const wire = this.#fitUdp(msg, out.wire, out.q);
+      if (this.#running) sock.send(wire, rinfo.port, rinfo.address);
+    };
+    if (r instanceof Promise) r.then((out) => out && send(out), () => this.#counters.dropped++);
+    else send(r);
+  }
+
+  /** RFC 6891 §6.2.5: answers larger than the client's buffer are cut to header + question with TC. */
+  #fitUdp(query: Buffer, wire: Buffer, q: ParsedQuery | undefined): Buffer {
+    const limit = q?.edns === undefined ? 512 : Math.min(q.edns.udpSize, 1232);
+    if (wire.length <= limit) return wire;
+    this.#counters.truncated++;
+    return headerOnlyResponse(query, q, wire[3]! & 0xf, FLAG.tc);
+  }
+
+  /**
+   * The answer to one query: synchronous for errors and cache hits, a
+   * promise for the rest, undefined when the packet is dropped.
+   */
+  #answer(raw: Buffer, address: string, transport: 'udp' | 'tcp'):
+    | { wire: Buffer; q: ParsedQuery | undefined }
+    | Promise<{ wire: Buffer; q: ParsedQuery | undefined } | undefined>
+    | undefined {
+    const c = this.#counters;
+    c.queries++;
+    if (transport === 'tcp') c.tcpQueries++;
+    const client = this.#client(address);
+    // Rate limit before anything else is spent on the packet (UDP only: TCP cannot be spoofed).
+    if (transport === 'udp' && !this.#limiter.allow(client.rateKey)) {
+      c.rateLimited++;
+      return undefined;
+    }
+    const q = parseQuery(raw);
+    if ('kind' in q) {
+      if (q.kind === 'drop') {
+        c.dropped++;
+        return undefined;
+      }
+      c.formerr++;
+      return { wire: headerOnlyResponse(raw, undefined, q.rcode), q: undefined };
+    }
+    if (!client.allowed) {
+      c.refused++;
+      return { wire: headerOnlyResponse(raw, q, RCODE.refused), q };
+    }
+    // RFC 6891 §6.1.3: we speak EDNS version 0 only.
+    if (q.edns !== undefined && q.edns.version > 0) {
+      c.formerr++;
+      return { wire: headerOnlyResponse(raw, q, RCODE.badVers), q };
+    }
+    const started = this.onTrace ? performance.now() : 0;
+    const hit = this.#resolver.fromCache(raw, q, client.client6);
+    if (hit !== undefined) {
+      if (this.onTrace) this.#trace(address, transport, q, 'cache', hit, started);
+      return { wire: hit, q };
+    }
+    return this.#resolver.resolve(raw, q, client.client6).then((res) => {
+      if (this.onTrace) this.#trace(address, transport, q, res.decision, res.wire, started, res.synthesized);
+      return { wire: res.wire, q };
+    });
+  }
+
+  #trace(client: string, transport: 'udp' | 'tcp', q: ParsedQuery, decision: string, wire: Buffer, started: number, synthesized = false): void {
+    try {
+      this.onTrace!({ client, transport, qname: q.qname, qtype: q.qtype, decision, rcode: wire[3]! & 0xf, synthesized, durationMs: performance.now() - started });
+    } catch {
+      // A broken trace consumer must not break DNS.
+    }
+  }
+}

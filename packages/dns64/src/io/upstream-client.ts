@@ -1,0 +1,235 @@
+/**
+ * The real upstream: UDP with a fresh socket (random source port, RFC 5452
+ * §4.5) and a random ID per query; an answer counts only when it comes from
+ * the address and port asked, with the same ID and question (RFC 5452 §9.1);
+ * TCP retry when the answer is truncated (RFC 7766 §5); per-query timeout,
+ * failover to the next upstream, and a hold-down for an upstream that keeps
+ * failing; a hard cap on outstanding queries.
+ */
+import { randomInt } from 'node:crypto';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { formatIpv6, parseIpv6 } from '@sixgate/addressing';
+import type { Endpoint } from '../config.js';
+import { Dns64Error } from '../errors.js';
+import type { Dns64Counters } from '../metrics.js';
+import type { Upstream, UpstreamHealth, UpstreamQuestion } from '../upstream.js';
+import { FLAG, TYPE, encodeName } from '../wire.js';
+
+/** Settings of the upstream client. */
+export interface UpstreamClientOptions {
+  readonly timeoutMs: number;
+  readonly attempts: number;
+  readonly failover: boolean;
+  readonly maxOutstanding: number;
+  /** Consecutive failures before an upstream is skipped, and for how long. */
+  readonly holdDownAfter?: number;
+  readonly holdDownMs?: number;
+}
+
+interface ServerState {
+  readonly ep: Endpoint;
+  queries: number;
+  failures: number;
+  timeouts: number;
+  consecutive: number;
+  downUntil: number;
+}
+
+/** Builds the query bytes: RD, optional CD, one question, OPT with DO as asked. */
+export function buildUpstreamQuery(id: number, q: UpstreamQuestion): Buffer {
+  const name = encodeName(q.name);
+  const buf = Buffer.alloc(12 + name.length + 4 + 11);
+  buf.writeUInt16BE(id, 0);
+  buf.writeUInt16BE(FLAG.rd | (q.checkingDisabled ? FLAG.cd : 0), 2);
+  buf.writeUInt16BE(1, 4);
+  buf.writeUInt16BE(1, 10);
+  name.copy(buf, 12);
+  let o = 12 + name.length;
+  buf.writeUInt16BE(q.type, o);
+  buf.writeUInt16BE(q.qclass, o + 2);
+  o += 4;
+  buf.writeUInt16BE(TYPE.OPT, o + 1);
+  buf.writeUInt16BE(1232, o + 3);
+  buf.writeUInt16BE(q.dnssecOk ? 0x8000 : 0, o + 7);
+  return buf;
+}
+
+/** Whether `answer` is a response to `query` (ID, QR, and the same question, case-insensitive). */
+export function matchesQuery(answer: Buffer, query: Buffer): boolean {
+  if (answer.length < 12 || answer[0] !== query[0] || answer[1] !== query[1]) return false;
+  if ((answer[2]! & 0x80) === 0 || answer.readUInt16BE(4) !== 1) return false;
+  const qEnd = query.length - 11;
+  if (answer.length < qEnd) return false;
+  for (let i = 12; i < qEnd; i++) {
+    let a = answer[i]!;
+    let b = query[i]!;
+    if (a >= 0x41 && a <= 0x5a) a += 0x20;
+    if (b >= 0x41 && b <= 0x5a) b += 0x20;
+    if (a !== b) return false;
+  }
+  return true;
+}
+
+/** UDP/TCP client over a list of upstream resolvers. */
+export class UpstreamClient implements Upstream {
+  readonly #servers: ServerState[];
+  #outstanding = 0;
+  readonly #sockets = new Map<dgram.Socket | net.Socket, () => void>();
+
+  constructor(
+    servers: readonly Endpoint[],
+    private readonly opts: UpstreamClientOptions,
+    private readonly counters: Dns64Counters,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.#servers = servers.map((ep) => ({
+      ep: ep.family === 6 ? { ...ep, address: formatIpv6(parseIpv6(ep.address)) } : ep,
+      queries: 0, failures: 0, timeouts: 0, consecutive: 0, downUntil: 0,
+    }));
+  }
+
+  /** Upstream queries in flight. */
+  get outstanding(): number {
+    return this.#outstanding;
+  }
+
+  health(): UpstreamHealth[] {
+    const now = this.now();
+    return this.#servers.map((s) => ({
+      address: s.ep.address, port: s.ep.port, queries: s.queries, failures: s.failures, timeouts: s.timeouts,
+      consecutiveFailures: s.consecutive, down: s.downUntil > now,
+    }));
+  }
+
+  close(): void {
+    for (const abort of [...this.#sockets.values()]) abort();
+  }
+
+  async lookup(q: UpstreamQuestion): Promise<Buffer> {
+    if (this.#servers.length === 0) throw new Dns64Error('ERR_UPSTREAM_FAILED', 'no upstream resolvers configured');
+    if (this.#outstanding >= this.opts.maxOutstanding) {
+      this.counters.upstreamOverload++;
+      throw new Dns64Error('ERR_UPSTREAM_OVERLOAD', `${this.#outstanding} upstream queries outstanding (maxOutstanding)`);
+    }
+    this.#outstanding++;
+    try {
+      let last: Dns64Error | undefined;
+      for (let attempt = 0; attempt < this.opts.attempts; attempt++) {
+        const s = this.#pick(attempt);
+        try {
+          const answer = await this.#once(s, q);
+          s.consecutive = 0;
+          s.downUntil = 0;
+          return answer;
+        } catch (err) {
+          if (!(err instanceof Dns64Error)) throw err;
+          last = err;
+          this.#failed(s, err);
+        }
+      }
+      throw last!;
+    } finally {
+      this.#outstanding--;
+    }
+  }
+
+  /** The upstream for this attempt: with failover, the next one that is not held down. */
+  #pick(attempt: number): ServerState {
+    const list = this.#servers;
+    if (!this.opts.failover) return list[0]!;
+    const now = this.now();
+    const up = list.filter((s) => s.downUntil <= now);
+    const pool = up.length > 0 ? up : [...list].sort((a, b) => a.downUntil - b.downUntil);
+    return pool[attempt % pool.length]!;
+  }
+
+  #failed(s: ServerState, err: Dns64Error): void {
+    s.failures++;
+    if (err.code === 'ERR_UPSTREAM_TIMEOUT') s.timeouts++;
+    s.consecutive++;
+    if (s.consecutive >= (this.opts.holdDownAfter ?? 3)) s.downUntil = this.now() + (this.opts.holdDownMs ?? 30_000);
+  }
+
+  async #once(s: ServerState, q: UpstreamQuestion): Promise<Buffer> {
+    s.queries++;
+    this.counters.upstreamQueries++;
+    const query = buildUpstreamQuery(randomInt(0, 65536), q);
+    const answer = await this.#udp(s.ep, query);
+    if ((answer[2]! & (FLAG.tc >> 8)) === 0) return answer;
+    this.counters.upstreamTcpRetries++;
+    return this.#tcp(s.ep, query);
+  }
+
+  #udp(ep: Endpoint, query: Buffer): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const sock = dgram.createSocket(ep.family === 6 ? 'udp6' : 'udp4');
+      let finished = false;
+      const done = (err: Dns64Error | undefined, msg?: Buffer): void => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        this.#sockets.delete(sock);
+        sock.close();
+        if (err) reject(err);
+        else resolve(msg!);
+      };
+      this.#sockets.set(sock, () => done(new Dns64Error('ERR_UPSTREAM_FAILED', 'upstream client closed')));
+      const timer = setTimeout(() => {
+        this.counters.upstreamTimeouts++;
+        done(new Dns64Error('ERR_UPSTREAM_TIMEOUT', `no answer from ${ep.address}:${ep.port} within ${this.opts.timeoutMs} ms`));
+      }, this.opts.timeoutMs);
+      sock.on('message', (msg, rinfo) => {
+        // RFC 5452 §9.1: only the server asked, from the port asked, with our ID and question.
+        if (rinfo.address !== ep.address || rinfo.port !== ep.port || !matchesQuery(msg, query)) {
+          this.counters.upstreamErrors++;
+          return;
+        }
+        done(undefined, msg);
+      });
+      sock.on('error', (e) => {
+        this.counters.upstreamErrors++;
+        done(new Dns64Error('ERR_UPSTREAM_FAILED', `${ep.address}:${ep.port}: ${e.message}`));
+      });
+      sock.send(query, ep.port, ep.address);
+    });
+  }
+
+  #tcp(ep: Endpoint, query: Buffer): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const sock = net.connect({ host: ep.address, port: ep.port });
+      let buf = Buffer.alloc(0);
+      let finished = false;
+      const done = (err: Dns64Error | undefined, msg?: Buffer): void => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        this.#sockets.delete(sock);
+        sock.destroy();
+        if (err) reject(err);
+        else resolve(msg!);
+      };
+      this.#sockets.set(sock, () => done(new Dns64Error('ERR_UPSTREAM_FAILED', 'upstream client closed')));
+      const timer = setTimeout(() => {
+        this.counters.upstreamTimeouts++;
+        done(new Dns64Error('ERR_UPSTREAM_TIMEOUT', `no TCP answer from ${ep.address}:${ep.port} within ${this.opts.timeoutMs} ms`));
+      }, this.opts.timeoutMs);
+      const len = Buffer.alloc(2);
+      len.writeUInt16BE(query.length);
+      sock.on('connect', () => sock.write(Buffer.concat([len, query])));
+      sock.on('data', (chunk) => {
+        buf = Buffer.concat([buf, chunk]);
+        if (buf.length < 2 || buf.length < 2 + buf.readUInt16BE(0)) return;
+        const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
+        if (matchesQuery(msg, query)) return done(undefined, Buffer.from(msg));
+        this.counters.upstreamErrors++;
+        done(new Dns64Error('ERR_UPSTREAM_FAILED', `${ep.address}:${ep.port} sent a TCP answer that does not match the question`));
+      });
+      sock.on('error', (e) => {
+        this.counters.upstreamErrors++;
+        done(new Dns64Error('ERR_UPSTREAM_FAILED', `${ep.address}:${ep.port} (TCP): ${e.message}`));
+      });
+      sock.on('close', () => done(new Dns64Error('ERR_UPSTREAM_FAILED', `${ep.address}:${ep.port} closed the TCP connection without an answer`)));
+    });
+  }
+}

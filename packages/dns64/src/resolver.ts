@@ -1,0 +1,215 @@
+/**
+ * The DNS64 resolver: cache, then the RFC 6147 steps of synthesize.ts, with
+ * the upstream injected. Transport-free: takes a parsed query and returns the
+ * full answer bytes; the server decides about truncation.
+ */
+import type { DecodedPacket } from 'dns-packet';
+import type { Nat64Prefix } from '@sixgate/addressing';
+import { ResponseCache, cacheKey, type CacheEntry } from './cache.js';
+import type { ResolvedDns64Options } from './config.js';
+import { Dns64Error } from './errors.js';
+import { ipv4onlyAnswer } from './ipv4only.js';
+import { decodeMessage, encodeResponse, rcodeOf, responseFlags, soaOf, withoutOpt, type ResponseDraft } from './message.js';
+import type { Dns64Counters } from './metrics.js';
+import { applyPolicy } from './policy.js';
+import { classifyReverse, inAddrName, reverseCname, reverseNegative } from './reverse.js';
+import { shouldIntercept, shouldSynthesize, synthesize, type Intercept } from './synthesize.js';
+import type { Upstream } from './upstream.js';
+import { FLAG, RCODE, TYPE, encodeOpt, headerOnlyResponse, replaceOpt, walkRecords, type ParsedQuery } from './wire.js';
+
+/** EDNS Extended DNS Error 29, "Synthesized" (RFC 8914 §4, IANA registry). */
+export const EDE_SYNTHESIZED = 29;
+/** UDP payload size we advertise (DNS flag day 2020). */
+export const EDNS_UDP_SIZE = 1232;
+
+/** What happened to one query (for traces and counters). */
+export interface Resolution {
+  readonly wire: Buffer;
+  readonly decision: Intercept | 'cache';
+  readonly synthesized: boolean;
+}
+
+interface Built {
+  wire: Buffer;
+  synthesized: boolean;
+  embedded: readonly number[];
+  prefixDependent: boolean;
+}
+
+/** Resolves queries: cache, local data, upstream, synthesis, per-client policy. */
+export class Dns64Resolver {
+  readonly cache: ResponseCache;
+
+  constructor(
+    private opts: ResolvedDns64Options,
+    private upstream: Upstream,
+    private readonly counters: Dns64Counters,
+    now: () => number,
+  ) {
+    this.cache = new ResponseCache(opts.cache, now);
+  }
+
+  /** Replaces the options; a prefix change flushes what depended on the old one. */
+  setOptions(opts: ResolvedDns64Options): void {
+    const prefixChanged = opts.prefix.text !== this.opts.prefix.text;
+    const synthesisChanged = JSON.stringify([opts.exclude, opts.noSynthesis, opts.ignoreAaaa, opts.wkpStrict, opts.synthesizeOnError])
+      !== JSON.stringify([this.opts.exclude, this.opts.noSynthesis, this.opts.ignoreAaaa, this.opts.wkpStrict, this.opts.synthesizeOnError]);
+    this.opts = opts;
+    this.cache.setLimits(opts.cache);
+    if (synthesisChanged) this.cache.flush();
+    else if (prefixChanged) this.cache.flush((e) => e.prefixDependent);
+  }
+
+  /** Replaces the upstream (after an upstream list change). */
+  setUpstream(upstream: Upstream): void {
+    this.upstream = upstream;
+  }
+
+  /** The prefix in use. */
+  get prefix(): Nat64Prefix {
+    return this.opts.prefix;
+  }
+
+  /** The cached answer, synchronously, or undefined on a miss. */
+  fromCache(raw: Uint8Array, q: ParsedQuery, client6: Uint8Array | undefined): Buffer | undefined {
+    const e: CacheEntry | undefined = this.cache.get(cacheKey(q));
+    if (e === undefined) {
+      this.counters.cacheMisses++;
+      return undefined;
+    }
+    this.counters.cacheHits++;
+    if (e.embedded.length > 0) this.counters.synthesized++;
+    const out = this.cache.render(e, raw, q);
+    return e.embedded.length > 0 && this.opts.wouldTranslate ? this.#policy(out, e.embedded, q, client6) : out;
+  }
+
+  /** Resolves a query that missed the cache. Never rejects. */
+  async resolve(raw: Uint8Array, q: ParsedQuery, client6: Uint8Array | undefined): Promise<Resolution> {
+    const decision = shouldIntercept(q, this.opts);
+    let built: Built;
+    try {
+      built = await this.#build(decision, raw, q);
+    } catch (err) {
+      if (!(err instanceof Dns64Error)) throw err;
+      this.counters.servfail++;
+      return { wire: headerOnlyResponse(raw, q, RCODE.servFail), decision, synthesized: false };
+    }
+    if (decision !== 'local') {
+      this.cache.put(cacheKey(q), built.wire, q.questionEnd, { prefixDependent: built.prefixDependent, embedded: built.embedded });
+    }
+    if (built.synthesized) this.counters.synthesized++;
+    const wire = built.embedded.length > 0 && this.opts.wouldTranslate ? this.#policy(built.wire, built.embedded, q, client6) : built.wire;
+    return { wire, decision, synthesized: built.synthesized };
+  }
+
+  #policy(wire: Buffer, embedded: readonly number[], q: ParsedQuery, client6: Uint8Array | undefined): Buffer {
+    const r = applyPolicy(wire, embedded, q, client6, this.opts.wouldTranslate!);
+    this.counters.policyDenied += r.denied;
+    return r.wire;
+  }
+
+  async #build(decision: Intercept, raw: Uint8Array, q: ParsedQuery): Promise<Built> {
+    switch (decision) {
+      case 'local': {
+        this.counters.ipv4only++;
+        const { draft, synthesized } = ipv4onlyAnswer(q, this.opts.prefix);
+        return this.#encode(draft, raw, q, synthesized ? [0xc00000aa, 0xc00000ab] : undefined, true);
+      }
+      case 'pass':
+        return { wire: await this.#passThrough(raw, q), synthesized: false, embedded: [], prefixDependent: false };
+      case 'ptr':
+        return this.#reverse(raw, q);
+      case 'aaaa':
+      case 'aaaa-from-a':
+        return this.#aaaa(decision, raw, q);
+    }
+  }
+
+  #encode(draft: ResponseDraft, raw: Uint8Array, q: ParsedQuery, embedded: readonly number[] | undefined, prefixDependent: boolean): Built {
+    const synthesized = embedded !== undefined;
+    // RFC 8914: EDE 29 marks synthesized answers, only for clients that speak EDNS.
+    const opt = q.edns === undefined ? undefined : encodeOpt(EDNS_UDP_SIZE, q.edns.dnssecOk, 0, synthesized ? EDE_SYNTHESIZED : undefined);
+    const out = encodeResponse(draft, raw, q, opt);
+    return { wire: out, synthesized, embedded: embedded ?? [], prefixDependent };
+  }
+
+  async #ask(name: string, type: number, q: ParsedQuery): Promise<DecodedPacket | undefined> {
+    try {
+      const wire = await this.upstream.lookup({ name, type, qclass: q.qclass, dnssecOk: q.edns?.dnssecOk === true, checkingDisabled: q.cd });
+      const p = decodeMessage(wire);
+      if (p === undefined) this.counters.upstreamErrors++;
+      return p;
+    } catch (err) {
+      if (err instanceof Dns64Error) return undefined;
+      throw err;
+    }
+  }
+
+  async #aaaa(decision: 'aaaa' | 'aaaa-from-a', raw: Uint8Array, q: ParsedQuery): Promise<Built> {
+    let negative: DecodedPacket | undefined;
+    if (decision === 'aaaa') {
+      const aaaa = await this.#ask(q.qname, TYPE.AAAA, q);
+      const d = shouldSynthesize(q, aaaa, this.opts);
+      if (d.kind === 'fail') throw new Dns64Error('ERR_UPSTREAM_FAILED', 'AAAA lookup failed and synthesizeOnError is off');
+      this.counters.excluded += d.excluded;
+      if (d.kind === 'return') return this.#encode(d.draft, raw, q, undefined, false);
+      negative = d.negative;
+    }
+    const a = await this.#ask(q.qname, TYPE.A, q);
+    // §5.1.6: a failed A query is the basis of the reply; no answer at all is SERVFAIL.
+    if (a === undefined) throw new Dns64Error('ERR_UPSTREAM_FAILED', 'A lookup failed');
+    const s = synthesize(q, negative, a, this.opts);
+    this.counters.notEmbeddable += s.notEmbeddable;
+    const embedded = s.embedded.length > 0 ? s.embedded : undefined;
+    return this.#encode(s.draft, raw, q, embedded, true);
+  }
+
+  async #reverse(raw: Uint8Array, q: ParsedQuery): Promise<Built> {
+    const r = classifyReverse(q.qname, this.opts.prefix, this.opts.wkpStrict);
+    if (r.kind !== 'full') return this.#encode(reverseNegative(q, this.opts.prefix, r.kind), raw, q, undefined, true);
+    const target = inAddrName(r.v4);
+    let ptr: DecodedPacket | undefined;
+    let answers;
+    if (target.endsWith('.0.0.192.in-addr.arpa') && (r.v4 === 0xc00000aa || r.v4 === 0xc00000ab)) {
+      // The ipv4only.arpa reverse names are local data (RFC 8880 §7.2).
+      answers = ipv4onlyAnswer({ ...q, qname: target }, this.opts.prefix).draft.answers;
+    } else {
+      ptr = await this.#ask(target, TYPE.PTR, q);
+      if (ptr === undefined) throw new Dns64Error('ERR_UPSTREAM_FAILED', 'PTR lookup failed');
+      answers = withoutOpt(ptr.answers);
+    }
+    // The CNAME lives as long as what it leads to (pdns#13043): PTR TTL, else the negative SOA, else 600.
+    const soa = soaOf(ptr);
+    const ttl = answers.length > 0 ? Math.min(...answers.map((x) => x.ttl ?? 0)) : soa ? Math.min(soa.ttl, soa.minimum) : 600;
+    const rcode = ptr === undefined ? RCODE.noError : rcodeOf(ptr);
+    const draft: ResponseDraft = {
+      flags: responseFlags(q, rcode),
+      answers: [reverseCname(q.qname, target, ttl), ...answers],
+      authorities: withoutOpt(ptr?.authorities),
+      additionals: withoutOpt(ptr?.additionals),
+    };
+    const built = this.#encode(draft, raw, q, undefined, true);
+    return { ...built, synthesized: true };
+  }
+
+  /** §5.3.3: anything else is relayed unchanged; only ID, question case and OPT are ours. */
+  async #passThrough(raw: Uint8Array, q: ParsedQuery): Promise<Buffer> {
+    const wire = await this.upstream.lookup({ name: q.qname, type: q.qtype, qclass: q.qclass, dnssecOk: q.edns?.dnssecOk === true, checkingDisabled: q.cd });
+    const spans = walkRecords(wire);
+    const opt = q.edns === undefined ? undefined : encodeOpt(EDNS_UDP_SIZE, q.edns.dnssecOk);
+    const out = spans === undefined ? undefined : replaceOpt(wire, spans, opt);
+    if (out === undefined) {
+      const p = decodeMessage(wire);
+      if (p === undefined) throw new Dns64Error('ERR_UPSTREAM_FAILED', 'upstream answer is malformed');
+      const draft = { flags: responseFlags(q, rcodeOf(p), p.flag_ad), answers: withoutOpt(p.answers), authorities: withoutOpt(p.authorities), additionals: withoutOpt(p.additionals) };
+      return encodeResponse(draft, raw, q, opt);
+    }
+    out.writeUInt16BE(q.id, 0);
+    // RFC 6840 §5.8: AD only for clients that asked for it (DO or AD in the query).
+    const keepAd = q.edns?.dnssecOk === true || (q.flags & FLAG.ad) !== 0;
+    const flags = (out.readUInt16BE(2) & ~(FLAG.rd | FLAG.cd | (keepAd ? 0 : FLAG.ad))) | (q.flags & (FLAG.rd | FLAG.cd)) | FLAG.ra;
+    out.writeUInt16BE(flags, 2);
+    out.set(raw.subarray(12, q.questionEnd), 12);
+    return out;
+  }
+}

@@ -1,0 +1,270 @@
+/**
+ * Minimal DNS wire helpers (RFC 1035 §4.1) for the hot path: parse a query's
+ * header, question and OPT record without allocating a full message, walk the
+ * resource records of a response (TTL offsets for the cache, OPT removal), and
+ * build small error responses. Every function is bounded by the buffer length
+ * and never throws on untrusted bytes: errors come back as values.
+ */
+
+/** Header flag bits (RFC 1035 §4.1.1, RFC 4035 §3.2 for AD/CD). */
+export const FLAG = {
+  qr: 0x8000,
+  aa: 0x0400,
+  tc: 0x0200,
+  rd: 0x0100,
+  ra: 0x0080,
+  ad: 0x0020,
+  cd: 0x0010,
+} as const;
+
+/** RCODE values used here (RFC 1035 §4.1.1, RFC 6891 §9 for BADVERS). */
+export const RCODE = { noError: 0, formErr: 1, servFail: 2, nxDomain: 3, notImp: 4, refused: 5, badVers: 16 } as const;
+
+/** Record types and classes used by name. */
+export const TYPE = { A: 1, NS: 2, CNAME: 5, SOA: 6, PTR: 12, AAAA: 28, DNAME: 39, OPT: 41, RRSIG: 46, ANY: 255 } as const;
+export const CLASS_IN = 1;
+
+/** EDNS(0) data of a query's OPT record (RFC 6891 §6.1.3). */
+export interface EdnsInfo {
+  readonly udpSize: number;
+  readonly version: number;
+  readonly dnssecOk: boolean;
+}
+
+/** A query as the server needs it. `qname` is lower case, without trailing dot ('' for the root). */
+export interface ParsedQuery {
+  readonly id: number;
+  readonly flags: number;
+  readonly opcode: number;
+  readonly qname: string;
+  readonly qtype: number;
+  readonly qclass: number;
+  /** Offset just after the question (12 + qname length + 4). */
+  readonly questionEnd: number;
+  readonly edns: EdnsInfo | undefined;
+  readonly rd: boolean;
+  readonly cd: boolean;
+}
+
+/** Why a query could not be parsed: `drop` (no usable header) or an rcode to answer with. */
+export type QueryProblem =
+  | { readonly kind: 'drop'; readonly reason: 'short' | 'response' }
+  | { readonly kind: 'error'; readonly id: number; readonly flags: number; readonly rcode: number; readonly reason: string };
+
+const u16 = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!;
+const u32 = (b: Uint8Array, o: number): number => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+
+/**
+ * Skips a possibly compressed name starting at `off`; returns the offset
+ * after it, or -1 when it runs past the end or uses a reserved label type.
+ * Pointers are not followed (the name's length in place is all we need).
+ */
+export function skipName(buf: Uint8Array, off: number): number {
+  let o = off;
+  for (let n = 0; n < 128; n++) {
+    if (o >= buf.length) return -1;
+    const len = buf[o]!;
+    if (len === 0) return o + 1;
+    if ((len & 0xc0) === 0xc0) return o + 2 <= buf.length ? o + 2 : -1;
+    if ((len & 0xc0) !== 0) return -1;
+    o += len + 1;
+  }
+  return -1;
+}
+
+/** Reads an uncompressed question name, lower-cased; undefined if invalid (RFC 1035 §2.3.4 limits). */
+function readQname(buf: Uint8Array, off: number): { name: string; end: number } | undefined {
+  let o = off;
+  let name = '';
+  while (o < buf.length) {
+    const len = buf[o]!;
+    if (len === 0) return o + 1 - off > 255 ? undefined : { name, end: o + 1 };
+    // A question is the first name in a message: nothing before it to point to.
+    if (len > 63 || o + 1 + len > buf.length) return undefined;
+    let label = '';
+    for (let i = o + 1; i <= o + len; i++) {
+      let c = buf[i]!;
+      if (c >= 0x41 && c <= 0x5a) c += 0x20;
+      // Keep unusual bytes distinct from the separator so keys never collide.
+      label += c === 0x2e || c === 0x5c || c < 0x21 || c > 0x7e ? `\\${c.toString().padStart(3, '0')}` : String.fromCharCode(c);
+    }
+    name += name === '' ? label : `.${label}`;
+    o += len + 1;
+  }
+  return undefined;
+}
+
+/** Finds the OPT record among the records after the question; undefined if none, null if malformed. */
+function findOpt(buf: Uint8Array, start: number, count: number): EdnsInfo | undefined | null {
+  let o = start;
+  let found: EdnsInfo | undefined;
+  for (let i = 0; i < count; i++) {
+    const nameEnd = skipName(buf, o);
+    if (nameEnd < 0 || nameEnd + 10 > buf.length) return null;
+    const type = u16(buf, nameEnd);
+    const rdlen = u16(buf, nameEnd + 8);
+    if (nameEnd + 10 + rdlen > buf.length) return null;
+    if (type === TYPE.OPT) {
+      // RFC 6891 §6.1.1: at most one OPT, owner is the root.
+      if (found !== undefined || nameEnd !== o + 1) return null;
+      found = { udpSize: Math.max(512, u16(buf, nameEnd + 2)), version: buf[nameEnd + 5]!, dnssecOk: (buf[nameEnd + 6]! & 0x80) !== 0 };
+    }
+    o = nameEnd + 10 + rdlen;
+  }
+  return found;
+}
+
+/** Parses a query from a client. Never throws. */
+export function parseQuery(buf: Uint8Array): ParsedQuery | QueryProblem {
+  if (buf.length < 12) return { kind: 'drop', reason: 'short' };
+  const id = u16(buf, 0);
+  const flags = u16(buf, 2);
+  // Never answer a response: that would let two servers ping-pong forever.
+  if (flags & FLAG.qr) return { kind: 'drop', reason: 'response' };
+  const opcode = (flags >> 11) & 0xf;
+  const bad = (rcode: number, reason: string): QueryProblem => ({ kind: 'error', id, flags, rcode, reason });
+  if (opcode !== 0) return bad(RCODE.notImp, 'opcode');
+  if (u16(buf, 4) !== 1) return bad(RCODE.formErr, 'qdcount');
+  const q = readQname(buf, 12);
+  if (q === undefined || q.end + 4 > buf.length) return bad(RCODE.formErr, 'question');
+  const qtype = u16(buf, q.end);
+  const qclass = u16(buf, q.end + 2);
+  const rest = u16(buf, 6) + u16(buf, 8) + u16(buf, 10);
+  const edns = findOpt(buf, q.end + 4, rest);
+  if (edns === null) return bad(RCODE.formErr, 'records');
+  return {
+    id, flags, opcode, qname: q.name, qtype, qclass, questionEnd: q.end + 4, edns,
+    rd: (flags & FLAG.rd) !== 0, cd: (flags & FLAG.cd) !== 0,
+  };
+}
+
+/** One resource record's layout in a message. */
+export interface RecordSpan {
+  readonly start: number;
+  readonly type: number;
+  readonly ttlOffset: number;
+  readonly end: number;
+  readonly section: 1 | 2 | 3;
+}
+
+/** Walks every record of a message; undefined when the message is malformed. */
+export function walkRecords(buf: Uint8Array): RecordSpan[] | undefined {
+  if (buf.length < 12) return undefined;
+  let o = 12;
+  for (let i = u16(buf, 4); i > 0; i--) {
+    o = skipName(buf, o);
+    if (o < 0 || o + 4 > buf.length) return undefined;
+    o += 4;
+  }
+  const out: RecordSpan[] = [];
+  const counts = [u16(buf, 6), u16(buf, 8), u16(buf, 10)];
+  for (let s = 0; s < 3; s++) {
+    for (let i = counts[s]!; i > 0; i--) {
+      const nameEnd = skipName(buf, o);
+      if (nameEnd < 0 || nameEnd + 10 > buf.length) return undefined;
+      const end = nameEnd + 10 + u16(buf, nameEnd + 8);
+      if (end > buf.length) return undefined;
+      out.push({ start: o, type: u16(buf, nameEnd), ttlOffset: nameEnd + 4, end, section: (s + 1) as 1 | 2 | 3 });
+      o = end;
+    }
+  }
+  return out;
+}
+
+/** Reads the 32-bit TTL at `off`. */
+export function readTtl(buf: Uint8Array, off: number): number {
+  return u32(buf, off);
+}
+
+/** Encodes an OPT record (RFC 6891 §6.1.2) with optional EDE (RFC 8914 §2). */
+export function encodeOpt(udpSize: number, dnssecOk: boolean, extRcode = 0, ede?: number): Buffer {
+  const opt = Buffer.alloc(11 + (ede === undefined ? 0 : 6));
+  opt.writeUInt16BE(TYPE.OPT, 1);
+  opt.writeUInt16BE(udpSize, 3);
+  opt[5] = extRcode;
+  opt.writeUInt16BE(dnssecOk ? 0x8000 : 0, 7);
+  if (ede !== undefined) {
+    opt.writeUInt16BE(6, 9);
+    opt.writeUInt16BE(15, 11); // EDE option code
+    opt.writeUInt16BE(2, 13);
+    opt.writeUInt16BE(ede, 15);
+  }
+  return opt;
+}
+
+/**
+ * Builds a response carrying only the header, the query's question (when it
+ * parsed) and an OPT record when the client sent EDNS: for errors (FORMERR,
+ * REFUSED, SERVFAIL, BADVERS) and for truncated UDP answers (TC set).
+ */
+export function headerOnlyResponse(query: Uint8Array, q: ParsedQuery | undefined, rcode: number, extraFlags = 0): Buffer {
+  const qlen = q === undefined ? 0 : q.questionEnd - 12;
+  const opt = q?.edns === undefined ? undefined : encodeOpt(1232, q.edns.dnssecOk, rcode >> 4);
+  const out = Buffer.alloc(12 + qlen + (opt?.length ?? 0));
+  out[0] = query[0] ?? 0;
+  out[1] = query[1] ?? 0;
+  const qflags = u16(query, 2);
+  // RD and CD are copied from the query (RFC 1035 §4.1.1, RFC 4035 §3.1.6); opcode too.
+  out.writeUInt16BE(FLAG.qr | FLAG.ra | (qflags & (0x7800 | FLAG.rd | FLAG.cd)) | extraFlags | (rcode & 0xf), 2);
+  if (q !== undefined) {
+    out.writeUInt16BE(1, 4);
+    out.set(query.subarray(12, q.questionEnd), 12);
+  }
+  if (opt !== undefined) {
+    out.writeUInt16BE(1, 10);
+    out.set(opt, 12 + qlen);
+  }
+  return out;
+}
+
+/**
+ * Removes the OPT record of an upstream response and appends `opt` (or none),
+ * keeping every other byte as the upstream sent it. Returns undefined when the
+ * OPT is not the last record (a later record might point into it; the caller
+ * then re-encodes instead).
+ */
+export function replaceOpt(buf: Buffer, spans: readonly RecordSpan[], opt: Buffer | undefined): Buffer | undefined {
+  const idx = spans.findIndex((s) => s.type === TYPE.OPT && s.section === 3);
+  let body = buf;
+  let arcount = u16(buf, 10);
+  if (idx >= 0) {
+    if (idx !== spans.length - 1) return undefined;
+    body = buf.subarray(0, spans[idx]!.start);
+    arcount--;
+  }
+  const out = Buffer.allocUnsafe(body.length + (opt?.length ?? 0));
+  body.copy(out, 0);
+  if (opt !== undefined) {
+    opt.copy(out, body.length);
+    arcount++;
+  }
+  out.writeUInt16BE(arcount, 10);
+  return out;
+}
+
+/**
+ * Encodes a presentation name as produced by `parseQuery` (lower case, `\DDD`
+ * escapes for unusual bytes, '' for the root) into wire labels.
+ */
+export function encodeName(name: string): Buffer {
+  const bytes: number[] = [];
+  let label: number[] = [];
+  const flush = (): void => {
+    bytes.push(label.length, ...label);
+    label = [];
+  };
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c === 0x5c && /^\d{3}$/.test(name.slice(i + 1, i + 4))) {
+      label.push(Number(name.slice(i + 1, i + 4)) & 0xff);
+      i += 3;
+    } else if (c === 0x2e) {
+      flush();
+    } else {
+      label.push(c & 0xff);
+    }
+  }
+  if (name !== '') flush();
+  bytes.push(0);
+  return Buffer.from(bytes);
+}
