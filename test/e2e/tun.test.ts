@@ -239,6 +239,28 @@ const scenarios = {
     out({ read, write, linkGone, closed: dev.closed });
   },
 
+  // Teardown with the poll still open: a terminated worker, then process.exit().
+  // (Regression: closing the poll from the GC finalizer ran its close callback
+  // after the worker had unloaded the addon: SIGSEGV.)
+  async teardown() {
+    const { Worker } = await import('node:worker_threads');
+    const w = new Worker(
+      'import(' + JSON.stringify(${JSON.stringify(pathToFileURL(join(PKG, 'dist/index.js')).href)}) + ').then(({ LinuxTun }) => {' +
+      '  globalThis.dev = LinuxTun.open({ name: "sgtunw" }); dev.onReadable(() => {});' +
+      '  require("node:worker_threads").parentPort.postMessage("open"); });',
+      { eval: true },
+    );
+    await new Promise((r) => w.once('message', r));
+    const whileOpen = sh('-br', 'link').includes('sgtunw');
+    const code = await w.terminate();
+    await sleep(50);
+    const afterTerminate = sh('-br', 'link').includes('sgtunw');
+    const dev = LinuxTun.open({ name: DEV });
+    dev.onReadable(() => {});
+    out({ whileOpen, code, afterTerminate });
+    process.exit(0);
+  },
+
   // Bad batch arguments from JS are ERR_TUN_ARGUMENT, not crashes.
   async args() {
     const dev = LinuxTun.open({ name: DEV });
@@ -415,6 +437,14 @@ describe('LinuxTun in a network namespace', () => {
     expect(o.write).toMatchObject({ code: 'ERR_TUN_CLOSED', name: 'TunClosedError' });
     expect(o.linkGone).toBe(true);
     expect(o.closed).toBe(true);
+  });
+
+  it('a worker terminated with the poll open and process.exit() with it open tear down cleanly', () => {
+    const r = runChild('teardown', 10_000);
+    expect(r.signal, `child died: ${r.stderr}`).toBeNull();
+    expect(r.status, r.stderr).toBe(0);
+    const o = JSON.parse(r.stdout.trim()) as { whileOpen: boolean; code: number; afterTerminate: boolean };
+    expect(o).toEqual({ whileOpen: true, code: 1, afterTerminate: false });
   });
 
   it('bad batch arguments are ERR_TUN_ARGUMENT, not crashes', () => {

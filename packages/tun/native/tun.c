@@ -45,6 +45,9 @@ typedef struct {
   int finalized;     /* the JS external is gone; free on poll close */
   napi_ref callback;
   napi_async_context async;
+  /* Held while the poll handle is open: lets a worker's teardown wait for
+   * uv_close to finish before the addon is unloaded. */
+  napi_async_cleanup_hook_handle cleanup;
   double stats[ST_COUNT];
 } tun_dev;
 
@@ -81,16 +84,39 @@ static void free_if_done(tun_dev *d) {
 static void on_poll_closed(uv_handle_t *h) {
   tun_dev *d = (tun_dev *)h->data;
   d->poll_init = 0;
+  if (d->cleanup != NULL) {
+    napi_remove_async_cleanup_hook(d->cleanup);
+    d->cleanup = NULL;
+  }
   free_if_done(d);
 }
 
-/* Stops readiness polling and closes the fd; idempotent. */
-static void shutdown_dev(napi_env env, tun_dev *d) {
+static void close_poll(tun_dev *d) {
   if (d->poll_init && !uv_is_closing((uv_handle_t *)&d->poll)) {
     uv_poll_stop(&d->poll);
     d->poll_active = 0;
     uv_close((uv_handle_t *)&d->poll, on_poll_closed);
   }
+}
+
+/*
+ * Environment teardown (worker exit, process exit) with the poll still open:
+ * close it now, while the loop still runs and this code is still mapped. The
+ * hook is released in on_poll_closed.
+ */
+static void on_env_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
+  (void)handle;
+  tun_dev *d = (tun_dev *)arg;
+  close_poll(d);
+  if (d->fd >= 0) {
+    close(d->fd);
+    d->fd = -1;
+  }
+}
+
+/* Stops readiness polling and closes the fd; idempotent. */
+static void shutdown_dev(napi_env env, tun_dev *d) {
+  close_poll(d);
   if (d->callback != NULL) {
     napi_delete_reference(env, d->callback);
     d->callback = NULL;
@@ -375,6 +401,7 @@ static napi_value tun_poll(napi_env env, napi_callback_info info) {
     if (rc != 0) return throw_errno(env, -rc, "uv_poll_init");
     d->poll.data = d;
     d->poll_init = 1;
+    if (napi_add_async_cleanup_hook(env, on_env_cleanup, d, &d->cleanup) != napi_ok) d->cleanup = NULL;
   }
   if (!d->poll_active) {
     int rc = uv_poll_start(&d->poll, UV_READABLE, on_readable);
