@@ -1,1 +1,28 @@
-export {};
+/**
+ * @sixgate/admin-api — the admin REST API of SPEC §7 as a Fastify application
+ * that does not listen. The daemon builds it with its {@link AdminPorts}
+ * implementation and the token, checks the listen address with
+ * {@link assertSafeListen}, then calls `listen`.
+ */
+export { buildAdminApi, type AdminDeps } from './app.js';
+export type { AdminPorts, TraceRecord, TraceFilter, ConfigState } from './ports.js';
+export { ApplyError, pinnedError, AdminConfigError, type ApplyStatus, type AdminConfigErrorCode } from './errors.js';
+export { assertSafeListen } from './config.js';
+export { buildPcap, LINKTYPE_RAW, type PcapPacket } from './pcap.js';
+export { MAX_CONCURRENT_TRACES } from './routes/trace.js';
+export { FakeAdminPorts, zeroStats } from './fake-ports.js';
+export type {
+  ApplyResult,
+  Protocol,
+  BibEntry,
+  SessionEntry,
+  Health,
+  Histogram,
+  Stats,
+  ConfigView,
+  HistoryEntry,
+  PolicyRule,
+  PolicyRuleWithHits,
+  TraceEvent,
+  TraceEnd,
+} from './schemas/index.js';

@@ -1,0 +1,82 @@
+/**
+ * AdminPorts: the only way the admin API reaches the running system. The
+ * daemon implements it over the translator, the DNS64 server and the config
+ * store; tests implement it with a fake. Every method is cheap to call and
+ * either returns a value or throws an {@link ApplyError} (which the API turns
+ * into `{statusCode, error, message}`); any other exception is a 500.
+ */
+import type { ApplyResult, Protocol } from './schemas/common.js';
+import type { BibEntry, SessionEntry } from './schemas/nat64.js';
+import type { Health, Stats } from './schemas/stats.js';
+import type { TraceEvent } from './schemas/trace.js';
+import type { ConfigView, HistoryEntry, PolicyRule, PolicyRuleWithHits } from './schemas/config.js';
+
+export type { ApplyResult, Protocol, BibEntry, SessionEntry, Health, Stats, ConfigView, HistoryEntry, PolicyRule, PolicyRuleWithHits };
+
+/**
+ * One traced decision. The JSON fields go to SSE clients as they are; the
+ * optional packet bytes (whole IP packets, as received and as sent) are only
+ * used for `format=pcap`, where the API writes them as LINKTYPE_RAW records.
+ * The daemon should fill `before`/`after` only when the filter asked for
+ * packets (`TraceFilter.packets`), so an SSE trace copies no packet bytes.
+ */
+export interface TraceRecord extends Omit<TraceEvent, 'beforeLength' | 'afterLength'> {
+  readonly before?: Uint8Array;
+  readonly after?: Uint8Array;
+}
+
+/** What the caller wants traced; absent fields match everything. */
+export interface TraceFilter {
+  /** Client address or prefix, as given by the user (already validated as an IP address or CIDR). */
+  readonly client?: string;
+  /** Destination address or prefix (IPv4 or IPv6), validated like `client`. */
+  readonly dst?: string;
+  /** True for pcap: records must carry `before`/`after` bytes. */
+  readonly packets: boolean;
+}
+
+/** GET /api/v1/config: the effective configuration and what is read-only. */
+export interface ConfigState {
+  /** The effective configuration with secrets (the API token) redacted. */
+  readonly config: ConfigView;
+  /** Pinned keys: dotted key → the flag or environment variable that set it. */
+  readonly pinned: Record<string, string>;
+}
+
+export interface AdminPorts {
+  /** Whether DNS64 and NAT64 are serving; 'degraded' answers 503. */
+  health(): Health;
+  getConfig(): ConfigState;
+  /** Validates a partial config, applies it atomically to DNS64 + NAT64 + routes and persists it. */
+  patchConfig(patch: unknown): Promise<ApplyResult>;
+  getPrefix(): { prefix: string; pinned?: string };
+  /** Changes the prefix for both halves at once (RFC 6052 §2.2 lengths; checked by the API first). */
+  setPrefix(prefix: string): Promise<ApplyResult>;
+  listSessions(q: { protocol?: Protocol; limit: number; offset: number }): { total: number; items: SessionEntry[] };
+  /** Removes dynamic sessions (static BIB entries stay). */
+  flushSessions(): { removed: number };
+  listBib(q: { protocol?: Protocol }): BibEntry[];
+  /** Adds a static BIB entry; throws ApplyError 409 when the pool4 address/port is taken. */
+  addStaticBib(e: { protocol: Protocol; ipv6: string; ipv4: string }): Promise<BibEntry>;
+  /** False when no static entry has this id. */
+  removeStaticBib(id: string): Promise<boolean>;
+  listPolicy(): PolicyRuleWithHits[];
+  /** Inserts a rule at `position` (0 = first; default: last). */
+  addPolicy(rule: PolicyRule, position?: number): Promise<ApplyResult>;
+  /** Replaces rule `id`, moving it to `position` when given; ApplyError 404 if absent. */
+  replacePolicy(id: string, rule: PolicyRule, position?: number): Promise<ApplyResult>;
+  /** ApplyError 404 if absent. */
+  removePolicy(id: string): Promise<ApplyResult>;
+  /** The last applied configurations, newest first (at most 20). */
+  history(): HistoryEntry[];
+  /** Restores version `version` atomically; ApplyError 404 if it is not in the history. */
+  rollback(version: number): Promise<ApplyResult>;
+  stats(): Stats;
+  /**
+   * Subscribes to decisions matching `filter`; returns the unsubscribe
+   * function. While nobody is subscribed the daemon must not build records.
+   * `onRecord` must not throw and is called synchronously from the hot path,
+   * so the API only queues the record.
+   */
+  trace(filter: TraceFilter, onRecord: (r: TraceRecord) => void): () => void;
+}

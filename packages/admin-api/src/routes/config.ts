@@ -1,0 +1,31 @@
+/** GET/PATCH /api/v1/config — the effective configuration and partial changes. */
+import type { RoutePlugin } from '../type-provider.js';
+import { ApplyResultSchema, secured } from '../schemas/common.js';
+import { ConfigPatchSchema, ConfigStateSchema } from '../schemas/config.js';
+
+export const configRoutes: RoutePlugin = async (app) => {
+  app.get(
+    '/config',
+    {
+      schema: {
+        tags: ['config'],
+        summary: 'Effective configuration (token redacted) and the keys pinned by flags or environment variables',
+        response: secured({ 200: ConfigStateSchema }),
+      },
+    },
+    async () => app.ports.getConfig(),
+  );
+
+  app.patch(
+    '/config',
+    {
+      schema: {
+        tags: ['config'],
+        summary: 'Change part of the configuration; applied atomically to DNS64, NAT64 and routes, then persisted',
+        body: ConfigPatchSchema,
+        response: secured({ 200: ApplyResultSchema }, 400, 409),
+      },
+    },
+    async (request) => app.ports.patchConfig(request.body),
+  );
+};

@@ -1,0 +1,31 @@
+/** GET /api/v1/config/history, POST /api/v1/config/rollback — applied configurations. */
+import type { RoutePlugin } from '../type-provider.js';
+import { ApplyResultSchema, secured } from '../schemas/common.js';
+import { HistorySchema, RollbackBodySchema } from '../schemas/config.js';
+
+export const historyRoutes: RoutePlugin = async (app) => {
+  app.get(
+    '/config/history',
+    {
+      schema: {
+        tags: ['config'],
+        summary: 'The last applied configurations, newest first (at most 20)',
+        response: secured({ 200: HistorySchema }),
+      },
+    },
+    async () => ({ items: app.ports.history() }),
+  );
+
+  app.post(
+    '/config/rollback',
+    {
+      schema: {
+        tags: ['config'],
+        summary: 'Restore one configuration from the history atomically',
+        body: RollbackBodySchema,
+        response: secured({ 200: ApplyResultSchema }, 400, 404, 409),
+      },
+    },
+    async (request) => app.ports.rollback(request.body.version),
+  );
+};

@@ -1,0 +1,71 @@
+/**
+ * Health and counters. `Stats` is what the daemon's counters look like when
+ * snapshotted; GET /api/v1/stats returns it as JSON and GET /metrics renders
+ * the same numbers as Prometheus text.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+const Count = Type.Integer({ minimum: 0 });
+
+export const HealthSchema = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
+  dns64: Type.Boolean({ description: 'DNS64 listeners are serving' }),
+  nat64: Type.Boolean({ description: 'The translator loop is running' }),
+  reasons: Type.Array(Type.String(), { description: 'Why the status is degraded (empty when ok)' }),
+});
+export type Health = Static<typeof HealthSchema>;
+
+/**
+ * A latency histogram as plain numbers. `counts[i]` is the number of
+ * observations in bucket i alone (le[i-1] < v <= le[i]), NOT cumulative:
+ * that is what a hot path can bump with one increment. Observations above the
+ * last bound are `count - sum(counts)`. Bounds and `sum` are in seconds.
+ */
+export const HistogramSchema = Type.Object({
+  le: Type.Array(Type.Number(), { description: 'Upper bounds in seconds, ascending' }),
+  counts: Type.Array(Count, { description: 'Observations per bucket (not cumulative)' }),
+  sum: Type.Number({ minimum: 0, description: 'Sum of all observations in seconds' }),
+  count: Count,
+});
+export type Histogram = Static<typeof HistogramSchema>;
+
+const PerDirection = Type.Object({
+  '6to4': Count,
+  '4to6': Count,
+});
+
+export const Nat64StatsSchema = Type.Object({
+  packets: PerDirection,
+  bytes: PerDirection,
+  drops: Type.Record(Type.String(), Count, { description: 'Dropped packets by reason' }),
+  sessions: Type.Record(Type.String(), Count, {
+    description: 'Sessions by "protocol/state", e.g. "tcp/established", "udp/established"',
+  }),
+  bindings: Count,
+  pool4: Type.Object({
+    used: Count,
+    size: Count,
+    percent: Type.Number({ minimum: 0, maximum: 100 }),
+  }),
+});
+
+export const Dns64StatsSchema = Type.Object({
+  queries: Count,
+  synthesized: Count,
+  cacheHits: Count,
+  cacheMisses: Count,
+  upstreamErrors: Count,
+  upstreamTimeouts: Count,
+  refused: Count,
+  rateLimited: Count,
+  formerr: Count,
+  latencyBuckets: HistogramSchema,
+});
+
+export const StatsSchema = Type.Object({
+  nat64: Nat64StatsSchema,
+  dns64: Dns64StatsSchema,
+  translatorBatch: HistogramSchema,
+  sessionLog: Type.Object({ written: Count, dropped: Count }),
+});
+export type Stats = Static<typeof StatsSchema>;
