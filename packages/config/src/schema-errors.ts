@@ -35,8 +35,10 @@ function distance(a: string, b: string): number {
 function unknownKey(err: ValueError): string {
   const key = String(pointerToSegments(err.path).at(-1));
   const known = Object.keys((err.schema['properties'] ?? {}) as Record<string, unknown>);
-  const near = known.filter((k) => distance(k, key) <= Math.max(2, Math.floor(key.length / 3)));
-  const hint = near.length > 0 ? ` (did you mean "${near[0]}"?)` : ` (known keys: ${known.join(', ')})`;
+  const scored = known.map((k) => ({ k, d: distance(k, key) })).sort((a, b) => a.d - b.d);
+  const best = scored[0];
+  const close = best !== undefined && best.d <= Math.max(2, Math.floor(key.length / 3));
+  const hint = close ? ` (did you mean "${best.k}"?)` : ` (known keys: ${known.join(', ')})`;
   return `unknown key${hint}`;
 }
 

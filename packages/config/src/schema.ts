@@ -195,7 +195,7 @@ export const ConfigSchema = Type.Object(
     stateDir: Type.String({ default: '/var/lib/sixgate', minLength: 1, maxLength: 4_096, description: 'Directory for state: session snapshots, config history, the generated API token' }),
     log: LogSchema,
   },
-  { ...strict, $id: 'SixgateConfig', description: 'sixgate configuration' },
+  { ...strict, description: 'sixgate configuration' },
 );
 
 /** A complete, validated configuration. */
@@ -205,7 +205,6 @@ export type Config = Static<typeof ConfigSchema>;
 function deepPartial(schema: TSchema): TSchema {
   const copy: Record<string, unknown> = { ...schema };
   delete copy['default'];
-  delete copy['$id'];
   const props = copy['properties'] as Record<string, TSchema> | undefined;
   if (props !== undefined && schema['type'] === 'object') {
     const out: Record<string, TSchema> = {};
