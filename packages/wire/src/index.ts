@@ -63,3 +63,33 @@ export {
   emitTcpHeader,
   formatTcpHeader,
 } from './tcp.js';
+export {
+  ICMPV4_HEADER_LEN,
+  ICMPV4_TYPE,
+  ICMPV4_UNREACHABLE_CODE,
+  ICMPV4_TIME_EXCEEDED_CODE,
+  ICMPV4_PARAMETER_PROBLEM_CODE,
+  isIcmpv4Error,
+  Icmpv4Header,
+  type Icmpv4Repr,
+  icmpEchoRest,
+  icmpv4MtuRest,
+  icmpv4PointerRest,
+  parseIcmpv4Header,
+  emitIcmpv4Header,
+  formatIcmpv4Header,
+} from './icmpv4.js';
+export {
+  ICMPV6_HEADER_LEN,
+  ICMPV6_TYPE,
+  ICMPV6_UNREACHABLE_CODE,
+  ICMPV6_TIME_EXCEEDED_CODE,
+  ICMPV6_PARAMETER_PROBLEM_CODE,
+  isIcmpv6Error,
+  Icmpv6Header,
+  type Icmpv6Repr,
+  icmpv6LengthRest,
+  parseIcmpv6Header,
+  emitIcmpv6Header,
+  formatIcmpv6Header,
+} from './icmpv6.js';
