@@ -1,0 +1,96 @@
+/**
+ * Everything one translation needs, gathered once per Translator so the
+ * per-packet functions take (ctx, buffers) and allocate nothing: validated
+ * options, the state and policy ports, counters, reusable outcome slots,
+ * fragment tables and scratch space.
+ */
+import { embedIpv4, type EmbedPolicy, type Nat64Prefix } from '@sixgate/addressing';
+import type { Clock } from '../clock.js';
+import type { TranslatorConfig } from '../config.js';
+import type { DropReason } from '../metrics.js';
+import { TranslatorCounters } from '../metrics.js';
+import type { StateApi } from '../state/api.js';
+import { FragmentTable } from './fragment-table.js';
+import { DROP, type DropOutcome, ForwardManySlot, ForwardSlot, ReplySlot } from './outcome.js';
+
+/** What the translator needs from the policy rules (implemented by `Policy`). */
+export interface PolicyCheck {
+  /** Index of the first matching deny rule, or -1 when the flow is allowed. */
+  check(proto: number, buf: Uint8Array, src6Off: number, dst4: number, dstPort: number): number;
+}
+
+/** Per-Translator context of the translate functions. */
+export class TranslateContext {
+  readonly counters = new TranslatorCounters();
+  readonly fwd = new ForwardSlot();
+  readonly many = new ForwardManySlot();
+  readonly reply = new ReplySlot();
+  /** prefix + own IPv4 address: source of the translator's own ICMPv6 errors. */
+  readonly own6 = new Uint8Array(16);
+  /** 16-byte scratch for addresses (hairpin lookups, fragment keys). */
+  readonly scratch6 = new Uint8Array(16);
+  readonly embedPolicy: EmbedPolicy;
+  /** 6→4 fragments: (src6, dst6, id, proto) → pool4 address of the first fragment's session. */
+  readonly frags6: FragmentTable;
+  /** 4→6 fragments: (src4, dst4, id, proto) → IPv6 client address of the first fragment's session. */
+  readonly frags4: FragmentTable;
+  prefix: Nat64Prefix;
+  /** Set by 6→4 when the destination is a pool4 address (hairpin: translate 4→6 next). */
+  hairpin = false;
+  /** xorshift32 state for IPv4 identifications. */
+  private rng: number;
+
+  constructor(
+    readonly cfg: TranslatorConfig,
+    readonly state: StateApi,
+    readonly policy: PolicyCheck,
+    readonly clock: Clock,
+  ) {
+    this.prefix = cfg.prefix;
+    this.embedPolicy = Object.freeze({ wkpStrict: cfg.wkpStrict });
+    embedIpv4(cfg.prefix, cfg.ipv4Address, this.own6, 0);
+    this.frags6 = new FragmentTable(cfg.fragmentEntries, 37, 4);
+    this.frags4 = new FragmentTable(cfg.fragmentEntries, 11, 16);
+    this.rng = ((Math.random() * 0xffffffff) | 0) || 0x2545f491;
+  }
+
+  /** Switches the prefix and the own IPv6 address; forgets fragment state. */
+  setPrefix(prefix: Nat64Prefix): void {
+    this.prefix = prefix;
+    embedIpv4(prefix, this.cfg.ipv4Address, this.own6, 0);
+    this.frags6.clear();
+    this.frags4.clear();
+  }
+
+  /** A non-zero pseudo-random 16-bit IPv4 identification (RFC 6864 §4.1). */
+  nextId(): number {
+    let x = this.rng;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.rng = x;
+    return (x & 0xffff) || 1;
+  }
+
+  /** Counts and returns the drop outcome for `reason`. */
+  drop(reason: DropReason): DropOutcome {
+    this.counters.drops[reason]++;
+    return DROP[reason];
+  }
+
+  /** Fills the forward-many slot with one packet in `out` (translated ICMP errors). */
+  one(offset: number, length: number): ForwardManySlot {
+    const m = this.many;
+    m.count = 1;
+    m.offsets[0] = offset;
+    m.lengths[0] = length;
+    return m;
+  }
+
+  /** Fills the forward slot. */
+  forward(offset: number, length: number): ForwardSlot {
+    this.fwd.offset = offset;
+    this.fwd.length = length;
+    return this.fwd;
+  }
+}

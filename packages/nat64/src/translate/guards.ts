@@ -1,0 +1,52 @@
+/**
+ * Address and TCP-option helpers shared by both directions.
+ */
+import { setU16, u16, update16 } from '@sixgate/wire';
+
+/**
+ * IPv4 addresses never translated to or from (A3; Jool denylist4): 0/8,
+ * 127/8, 169.254/16, 224/4 multicast and 240/4 incl. 255.255.255.255.
+ */
+export function forbiddenIpv4(a: number): boolean {
+  const hi = a >>> 24;
+  return hi === 0 || hi === 127 || hi >= 224 || a >>> 16 === 0xa9fe;
+}
+
+/** IPv6 sources never translated: multicast, unspecified, loopback. */
+export function forbiddenIpv6Source(buf: Uint8Array, off: number): boolean {
+  if (buf[off] === 0xff) return true;
+  for (let i = 0; i < 15; i++) if (buf[off + i] !== 0) return false;
+  const last = buf[off + 15]!;
+  return last === 0 || last === 1;
+}
+
+/**
+ * Lowers the MSS option of the TCP segment at `buf[p]` (header length from its
+ * data offset, bounded by `l4Len`) to `limit`; returns the checksum `cs`
+ * updated incrementally (RFC 1624), or `cs` unchanged. Writes the option but
+ * not the checksum. -1 from `clamped` means nothing changed.
+ */
+export function clampMss(buf: Uint8Array, p: number, l4Len: number, cs: number, limit: number): number {
+  const hdr = Math.min((buf[p + 12]! >> 4) << 2, l4Len);
+  let i = p + 20;
+  const end = p + hdr;
+  while (i < end) {
+    const kind = buf[i]!;
+    if (kind === 0) break;
+    if (kind === 1) {
+      i++;
+      continue;
+    }
+    if (i + 1 >= end) break;
+    const olen = buf[i + 1]!;
+    if (olen < 2 || i + olen > end) break;
+    if (kind === 2 && olen === 4) {
+      const mss = u16(buf, i + 2);
+      if (mss <= limit) return cs;
+      setU16(buf, i + 2, limit);
+      return update16(cs, mss, limit);
+    }
+    i += olen;
+  }
+  return cs;
+}

@@ -1,0 +1,149 @@
+/**
+ * ICMPv4 error → ICMPv6 error (RFC 7915 §4.2–4.3, RFC 6146 §3.5.3): type,
+ * code, pointer and MTU from the §4.2 tables, the embedded IPv4 packet
+ * translated to IPv6 (addresses and ports through the session found with
+ * `findInbound`, inner checksums fixed, inner TTL NOT decremented), RFC 4884
+ * extensions kept, the whole message capped at 1280 bytes and its checksum
+ * recomputed. Built into `out`.
+ *
+ * Outer source (F11): with `sourceIcmpErrorsBetter`, prefix + the reporting
+ * IPv4 router (traceroute shows the hops); otherwise, or when the router's
+ * address cannot be embedded, prefix + the inner destination (RFC 6146).
+ */
+import { embedIpv4, mayEmbed } from '@sixgate/addressing';
+import {
+  addressSum4,
+  addressSum6,
+  adjust,
+  copyBytes,
+  finish,
+  fold,
+  pseudoHeaderSum6,
+  setU16,
+  setU32,
+  sum,
+  u16,
+  u32,
+} from '@sixgate/wire';
+import { ICMP, type Proto } from '../state/api.js';
+import type { TranslateContext } from './context.js';
+import { forbiddenIpv4 } from './guards.js';
+import { datagramEnd, planExtension } from './icmp-ext.js';
+import { mapIcmp4Error, mapPointer4to6, mtu4to6 } from './icmp-map.js';
+import { ICMP6_ERROR_MAX } from './icmp-reply.js';
+import type { Outcome } from './outcome.js';
+
+/** The ICMPv6 parameter word for the mapped error, or -1 to drop. */
+function param6(c: TranslateContext, buf: Uint8Array, p: number, mapped: number, i: number): number {
+  const type6 = mapped >> 8;
+  if (type6 === 2) return mtu4to6(u16(buf, p + 6), u16(buf, i + 2), c.cfg.ipv6Mtu, c.cfg.ipv4Mtu);
+  if (type6 === 4 && (mapped & 0xff) === 1) return 6; // §4.2: protocol unreachable → pointer 6
+  if (type6 === 4) return mapPointer4to6(buf[p + 4]!);
+  return 0;
+}
+
+/** Inner protocol as a state protocol, or -1 when untranslatable (F5: nested errors, fragments). */
+function innerProto(buf: Uint8Array, i: number, ip: number, dEnd: number): number {
+  if ((u16(buf, i + 6) & 0x1fff) !== 0) return -1; // not a first fragment: no ports
+  const proto = buf[i + 9]!;
+  if (proto === 6 || proto === 17) return dEnd - ip >= 4 ? proto : -1;
+  if (proto === 1) return dEnd - ip >= 8 && (buf[ip] === 8 || buf[ip] === 0) ? ICMP : -1;
+  return -1;
+}
+
+/**
+ * Translates the ICMPv4 error of the IPv4 packet at `buf[off..end)` whose
+ * header is `ihl` bytes. 7 parameters: hot-path shape.
+ */
+export function translateIcmp4Error(c: TranslateContext, buf: Uint8Array, off: number, ihl: number, end: number, out: Uint8Array, outOff: number): Outcome {
+  const p = off + ihl;
+  if (end - p < 8) return c.drop('truncated');
+  const mapped = mapIcmp4Error(buf[p]!, buf[p + 1]!);
+  if (mapped < 0) return c.drop('icmp-untranslatable');
+  const i = p + 8;
+  const iihl = (buf[i]! & 0x0f) << 2;
+  if (end - i < 20 || buf[i]! >> 4 !== 4 || iihl < 20 || i + iihl > end) return c.drop('icmp-error-inner');
+  const param = param6(c, buf, p, mapped, i);
+  if (param < 0) return c.drop('icmp-untranslatable');
+  const type6 = mapped >> 8;
+  const dEnd = datagramEnd(i, end, buf[p + 5]!, 4); // types 3, 11, 12 all carry the RFC 4884 length
+  const ip = i + iihl;
+  const proto = innerProto(buf, i, ip, dEnd);
+  if (proto < 0) return c.drop('icmp-error-inner');
+  const in4 = u32(buf, i + 12); // pool4 side
+  const rem4 = u32(buf, i + 16);
+  const sp = proto === ICMP ? u16(buf, ip + 4) : u16(buf, ip);
+  const dp = proto === ICMP ? sp : u16(buf, ip + 2);
+  const h = c.state.findInbound(proto as Proto, rem4, dp, in4, sp);
+  if (h < 0) return c.drop('icmp-error-no-session');
+  const port6 = c.state.port6(h);
+  const o = outOff;
+  const extLen = dEnd < end && (type6 === 1 || type6 === 3) ? end - dEnd : -1;
+  const plan = planExtension(40 + dEnd - ip, extLen, Math.min(ICMP6_ERROR_MAX, out.length - o) - 48, 8);
+  const innerLen = Math.floor(plan / 1024);
+  const lenField = plan % 1024;
+  if (innerLen < 48) return c.drop('out-too-small');
+  // Inner IPv6 header (§4.3: TTL copied, not decremented).
+  setU32(out, o + 48, 0x60000000 | (buf[i + 1]! << 20));
+  setU16(out, o + 52, u16(buf, i + 2) - iihl);
+  out[o + 54] = proto === ICMP ? 58 : proto;
+  out[o + 55] = buf[i + 8]!;
+  c.state.copyAddr6(h, out, o + 56);
+  embedIpv4(c.prefix, rem4, out, o + 72);
+  copyBytes(out, o + 88, buf, ip, innerLen - 40);
+  fixInner(out, o, innerLen - 40, proto, in4, rem4, port6, u16(buf, i + 2) - iihl);
+  let total = 48 + innerLen;
+  if (lenField > 0) {
+    const padded = lenField * 8;
+    out.fill(0, o + 48 + innerLen, o + 48 + padded);
+    copyBytes(out, o + 48 + padded, buf, dEnd, extLen);
+    total = 48 + padded + extLen;
+  }
+  // Outer IPv6 header (§4.1) and ICMPv6 header; RFC 4884 length in byte 4 (64-bit units).
+  const router4 = u32(buf, off + 12);
+  const better = c.cfg.sourceIcmpErrorsBetter && !forbiddenIpv4(router4) && mayEmbed(c.prefix, router4, c.embedPolicy);
+  setU32(out, o, 0x60000000 | ((c.cfg.zeroizeTrafficClass ? 0 : buf[off + 1]!) << 20));
+  setU16(out, o + 4, total - 40);
+  out[o + 6] = 58;
+  out[o + 7] = buf[off + 8]! - 1;
+  embedIpv4(c.prefix, better ? router4 : rem4, out, o + 8);
+  copyBytes(out, o + 24, out, o + 56, 16);
+  out[o + 40] = type6;
+  out[o + 41] = mapped & 0xff;
+  setU16(out, o + 42, 0);
+  setU32(out, o + 44, type6 === 1 || type6 === 3 ? lenField << 24 : param);
+  setU16(out, o + 42, finish(sum(out, o + 40, o + total, pseudoHeaderSum6(out, o + 8, o + 24, 58, total - 40))));
+  c.counters.icmpErrorsTranslated++;
+  c.counters.packetsOut6++;
+  c.counters.bytesOut6 += total;
+  return c.one(o, total);
+}
+
+/**
+ * Rewrites the copied inner transport header at `out[o+88..+n)`: source
+ * port/identifier (pool4) → the client's, checksum for the IPv6 pseudo-header
+ * whose addresses are already at `out[o+56]`/`out[o+72]`.
+ * 8 parameters: hot-path shape.
+ */
+function fixInner(out: Uint8Array, o: number, n: number, proto: number, in4: number, rem4: number, port6: number, l4Len: number): void {
+  const q = o + 88;
+  if (proto === ICMP) {
+    const type = out[q]!;
+    const code = out[q + 1]!;
+    const type6 = type === 8 ? 128 : 129;
+    const id = u16(out, q + 4);
+    out[q] = type6;
+    setU16(out, q + 4, port6);
+    const neu = fold(pseudoHeaderSum6(out, o + 56, o + 72, 58, l4Len) + ((type6 << 8) | code) + port6);
+    setU16(out, q + 2, adjust(u16(out, q + 2), fold(((type << 8) | code) + id), neu));
+    return;
+  }
+  const sp = u16(out, q);
+  setU16(out, q, port6);
+  const csOff = proto === 6 ? 16 : 6;
+  if (n < csOff + 2) return;
+  const cs = u16(out, q + csOff);
+  if (proto === 17 && cs === 0) return;
+  const fixed = adjust(cs, fold(addressSum4(in4, rem4) + sp), fold(addressSum6(out, o + 56, o + 72) + port6));
+  setU16(out, q + csOff, proto === 17 && fixed === 0 ? 0xffff : fixed);
+}

@@ -1,0 +1,151 @@
+/**
+ * ICMPv6 error → ICMPv4 error (RFC 7915 §5.2–5.3, RFC 6146 §3.5.3): type,
+ * code, pointer and MTU from the §5.2 tables, the embedded IPv6 packet
+ * translated to IPv4 (addresses and ports through the session found with
+ * `findOutbound`, inner checksums fixed, inner hop limit NOT decremented,
+ * inner DF cleared), RFC 4884 extensions kept, the whole message capped at
+ * 576 bytes and its checksum recomputed. Built into `out`.
+ */
+import { extractIpv4 } from '@sixgate/addressing';
+import {
+  addressSum4,
+  addressSum6,
+  adjust,
+  bytesEqual,
+  copyBytes,
+  finish,
+  fold,
+  pseudoHeaderSum6,
+  setU16,
+  setU32,
+  sum,
+  u16,
+  u32,
+} from '@sixgate/wire';
+import { ICMP, type Proto } from '../state/api.js';
+import type { TranslateContext } from './context.js';
+import { datagramEnd, planExtension } from './icmp-ext.js';
+import { isIcmp6Error, mapIcmp6Error, mapPointer6to4, mtu6to4 } from './icmp-map.js';
+import { ICMP4_ERROR_MAX, writeIpv4Header } from './icmp-reply.js';
+import type { Outcome } from './outcome.js';
+
+/** The ICMPv4 `rest` word for the mapped error, or -1 to drop. */
+function rest4(c: TranslateContext, buf: Uint8Array, p: number): number {
+  const type = buf[p]!;
+  if (type === 2) return mtu6to4(u32(buf, p + 4), c.cfg.ipv6Mtu, c.cfg.ipv4Mtu);
+  if (type === 4 && buf[p + 1] === 0) {
+    const ptr = mapPointer6to4(u32(buf, p + 4));
+    return ptr < 0 ? -1 : ptr << 24;
+  }
+  return 0;
+}
+
+/** Inner protocol as a state protocol, or -1 when the inner packet is untranslatable (F5). */
+function innerProto(buf: Uint8Array, i: number, dEnd: number): number {
+  const nh = buf[i + 6]!;
+  if (nh === 6 || nh === 17) return dEnd - (i + 40) >= 4 ? nh : -1;
+  if (nh === 58) return dEnd - (i + 40) >= 8 && !isIcmp6Error(buf[i + 40]!) ? ICMP : -1;
+  return -1; // extension headers (0/43/44/60) and unknown transports
+}
+
+/**
+ * Translates the ICMPv6 error at `buf[p..end)` of the IPv6 packet at `off`.
+ * 7 parameters: hot-path shape, see translate6to4.
+ */
+export function translateIcmp6Error(
+  c: TranslateContext, buf: Uint8Array, off: number, p: number, end: number, out: Uint8Array, outOff: number,
+): Outcome {
+  const mapped = mapIcmp6Error(buf[p]!, buf[p + 1]!);
+  const rest = mapped < 0 ? -1 : rest4(c, buf, p);
+  if (rest < 0) return c.drop('icmp-untranslatable');
+  const i = p + 8;
+  if (end - i < 40 || buf[i]! >> 4 !== 6) return c.drop('icmp-error-inner');
+  const hasLen = buf[p] === 1 || buf[p] === 3;
+  const dEnd = hasLen ? datagramEnd(i, end, buf[p + 4]!, 8) : end;
+  const proto = innerProto(buf, i, dEnd);
+  const rem4 = extractIpv4(c.prefix, buf, i + 8);
+  if (proto < 0 || rem4 < 0) return c.drop('icmp-error-inner');
+  const ip = i + 40;
+  const sp = proto === ICMP ? u16(buf, ip + 4) : u16(buf, ip);
+  const dp = proto === ICMP ? sp : u16(buf, ip + 2);
+  const h = c.state.findOutbound(proto as Proto, buf, i + 24, dp, rem4, sp);
+  if (h < 0) return c.drop('icmp-error-no-session');
+  const addr4 = c.state.addr4(h);
+  const port4 = c.state.port4(h);
+  const o = outOff;
+  const extLen = dEnd < end ? end - dEnd : -1;
+  const plan = planExtension(20 + dEnd - ip, extLen, Math.min(ICMP4_ERROR_MAX, out.length - o) - 28, 4);
+  const innerLen = Math.floor(plan / 1024);
+  const lenField = plan % 1024;
+  if (innerLen < 28) return c.drop('out-too-small');
+  // Inner packet first, while the IPv6 original is intact.
+  copyBytes(out, o + 48, buf, ip, innerLen - 20);
+  fixInner(buf, i, out, o + 48, innerLen - 20, proto, rem4, addr4, port4);
+  writeIpv4Header(out, o + 28, 20 + u16(buf, i + 4), 0, buf[i + 7]!, proto === ICMP ? 1 : proto, rem4);
+  out[o + 29] = ((buf[i]! & 0x0f) << 4) | (buf[i + 1]! >> 4);
+  setU32(out, o + 44, addr4);
+  setU16(out, o + 38, finish(sum(out, o + 28, o + 48)));
+  let total = 28 + innerLen;
+  if (lenField > 0) {
+    const padded = lenField * 4;
+    out.fill(0, o + 28 + innerLen, o + 28 + padded);
+    copyBytes(out, o + 28 + padded, buf, dEnd, extLen);
+    total = 28 + padded + extLen;
+  }
+  // Outer ICMPv4 header: RFC 4884 length in byte 5 (32-bit units).
+  out[o + 20] = mapped >> 8;
+  out[o + 21] = mapped & 0xff;
+  setU16(out, o + 22, 0);
+  setU32(out, o + 24, rest | (hasLen ? lenField << 16 : 0));
+  setU16(out, o + 22, finish(sum(out, o + 20, o + total)));
+  // Outer IPv4: §5.3 / RFC 6146 §3.5.3 source is the session's pool4 address
+  // when the client itself reports; otherwise the RFC 6791 pool (F10).
+  const src4 = bytesEqual(buf, off + 8, buf, i + 24, 16) ? addr4 : rfc6791Source(c, buf, off);
+  writeIpv4Header(out, o, total, c.nextId(), buf[off + 7]! - 1, 1, src4);
+  out[o + 1] = ((buf[off]! & 0x0f) << 4) | (buf[off + 1]! >> 4);
+  setU32(out, o + 16, rem4);
+  setU16(out, o + 10, finish(sum(out, o, o + 20)));
+  c.counters.icmpErrorsTranslated++;
+  c.counters.packetsOut4++;
+  c.counters.bytesOut4 += total;
+  return c.one(o, total);
+}
+
+/** RFC 6791: a pool address chosen by a hash of the IPv6 source, or the translator's own address. */
+function rfc6791Source(c: TranslateContext, buf: Uint8Array, off: number): number {
+  const pool = c.cfg.rfc6791Pool;
+  if (pool.length === 0) return c.cfg.ipv4Address;
+  return pool[(u32(buf, off + 20) ^ u32(buf, off + 12)) % pool.length]!;
+}
+
+/**
+ * Rewrites the copied inner transport header at `out[q..q+n)`: destination
+ * port/identifier (the client's) → pool4 port, checksum for the IPv4
+ * pseudo-header. The IPv6 inner header is still at `buf[i]`.
+ * 9 parameters: hot-path shape.
+ */
+function fixInner(
+  buf: Uint8Array, i: number, out: Uint8Array, q: number, n: number, proto: number, rem4: number, addr4: number, port4: number,
+): void {
+  if (proto === ICMP) {
+    const type = out[q]!;
+    const code = out[q + 1]!;
+    const type4 = type === 128 ? 8 : 0;
+    const id = u16(out, q + 4);
+    out[q] = type4;
+    setU16(out, q + 4, port4);
+    if (n >= 4) {
+      const old = fold(pseudoHeaderSum6(buf, i + 8, i + 24, 58, u16(buf, i + 4)) + ((type << 8) | code) + id);
+      setU16(out, q + 2, adjust(u16(out, q + 2), old, fold(((type4 << 8) | code) + port4)));
+    }
+    return;
+  }
+  const dp = u16(out, q + 2);
+  setU16(out, q + 2, port4);
+  const csOff = proto === 6 ? 16 : 6;
+  if (n < csOff + 2) return;
+  const cs = u16(out, q + csOff);
+  if (proto === 17 && cs === 0) return;
+  const fixed = adjust(cs, fold(addressSum6(buf, i + 8, i + 24) + dp), fold(addressSum4(rem4, addr4) + port4));
+  setU16(out, q + csOff, proto === 17 && fixed === 0 ? 0xffff : fixed);
+}

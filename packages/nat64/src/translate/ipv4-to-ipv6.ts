@@ -1,0 +1,281 @@
+/**
+ * IPv4 → IPv6 (RFC 7915 §4, stateful per RFC 6146 §3.5): header translation
+ * in place. The IPv6 header (plus a Fragment header for fragments) is written
+ * immediately in front of the transport header, into the headroom the caller
+ * keeps before the packet (STYLE §3: ≥ 28 bytes). DF=0 packets larger than
+ * `lowestIpv6Mtu` are split into IPv6 fragments written to `out`.
+ *
+ * Order of checks: lengths → header checksum (§4.1, silently dropped) →
+ * destination in pool4 → source → source route (§4.1) → TTL (§4.1, time
+ * exceeded) → MTU with DF (§4.1 / RFC 1191) → transport and state.
+ */
+import { embedIpv4, mayEmbed } from '@sixgate/addressing';
+import {
+  addressSum4,
+  addressSum6,
+  adjust,
+  copyBytes,
+  finish,
+  fold,
+  normalizeUdp,
+  pseudoHeaderSum6,
+  setU16,
+  setU32,
+  sum,
+  u16,
+  u32,
+} from '@sixgate/wire';
+import { ICMP, StateFail, TCP_SYN } from '../state/api.js';
+import type { TranslateContext } from './context.js';
+import { fragment6 } from './fragment.js';
+import { clampMss, forbiddenIpv4 } from './guards.js';
+import { translateIcmp4Error } from './icmp-4to6.js';
+import { isIcmp4Error } from './icmp-map.js';
+import { replyIcmp4 } from './icmp-reply.js';
+import type { Outcome } from './outcome.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** Fields of the IPv4 header read before it is overwritten. Reused; no allocation. */
+class V4 {
+  off = 0;
+  /** Transport header offset. */
+  p = 0;
+  end = 0;
+  src4 = 0;
+  dst4 = 0;
+  tos = 0;
+  ttl = 0;
+  proto = 0;
+  id = 0;
+  /** Fragment offset in bytes. */
+  fragOff = 0;
+  mf = false;
+  df = false;
+  /** MF set or offset ≠ 0: the IPv6 packet carries a Fragment header (§4.1). */
+  isFrag = false;
+}
+
+const v4 = new V4();
+
+/** Whether the options at `buf[i..end)` hold an unexpired LSRR/SSRR (§4.1). */
+function unexpiredSourceRoute(buf: Uint8Array, i: number, end: number): boolean {
+  while (i < end) {
+    const kind = buf[i]!;
+    if (kind === 0) return false;
+    if (kind === 1) {
+      i++;
+      continue;
+    }
+    const olen = buf[i + 1]!;
+    if (olen < 2 || i + olen > end) return false;
+    // RFC 791: the route is exhausted when the pointer exceeds the length.
+    if ((kind === 131 || kind === 137) && buf[i + 2]! <= olen) return true;
+    i += olen;
+  }
+  return false;
+}
+
+/** Reads and checks the IPv4 header into `v4`; returns a drop or null. */
+function readHeader(c: TranslateContext, buf: Uint8Array, off: number, len: number): Outcome | null {
+  if (len < 20) return c.drop('truncated');
+  if (buf[off]! >> 4 !== 4) return c.drop('bad-version');
+  const ihl = (buf[off]! & 0x0f) << 2;
+  if (ihl < 20) return c.drop('bad-header');
+  if (ihl > len) return c.drop('truncated');
+  const total = u16(buf, off + 2);
+  if (total < ihl) return c.drop('bad-header');
+  if (total > len) return c.drop('truncated');
+  if (sum(buf, off, off + ihl) !== 0xffff) return c.drop('bad-ipv4-checksum');
+  const fo = u16(buf, off + 6);
+  v4.off = off;
+  v4.p = off + ihl;
+  v4.end = off + total;
+  v4.tos = c.cfg.zeroizeTrafficClass ? 0 : buf[off + 1]!;
+  v4.ttl = buf[off + 8]!;
+  v4.proto = buf[off + 9]!;
+  v4.id = u16(buf, off + 4);
+  v4.src4 = u32(buf, off + 12);
+  v4.dst4 = u32(buf, off + 16);
+  v4.fragOff = (fo & 0x1fff) << 3;
+  v4.mf = (fo & 0x2000) !== 0;
+  v4.df = (fo & 0x4000) !== 0;
+  v4.isFrag = v4.mf || v4.fragOff !== 0;
+  return null;
+}
+
+/**
+ * Translates the IPv4 packet at `buf[off..off+len)`. 6 parameters: hot path.
+ * On success the IPv6 packet is in `buf` (forward) or its fragments in `out`
+ * (forward-many); ICMP errors and translated ICMP errors go into `out`.
+ */
+export function translate4to6(c: TranslateContext, buf: Uint8Array, off: number, len: number, out: Uint8Array, outOff: number): Outcome {
+  const bad = readHeader(c, buf, off, len);
+  if (bad !== null) return bad;
+  const { p, end, proto, src4 } = v4;
+  if (!c.state.isPool4(v4.dst4)) return c.drop('not-pool4-destination');
+  const isErr = proto === 1 && v4.fragOff === 0 && end > p && isIcmp4Error(buf[p]!);
+  if (!isErr) {
+    if (forbiddenIpv4(src4)) return c.drop('forbidden-source');
+    if (!mayEmbed(c.prefix, src4, c.embedPolicy)) return c.drop('non-global-ipv4');
+  }
+  if (p > off + 20 && unexpiredSourceRoute(buf, off + 20, p)) {
+    return replyIcmp4(c, buf, off, end - off, 3, 5, 0, out, outOff, 'source-route');
+  }
+  if (v4.ttl <= 1) {
+    if (isErr) return c.drop('ttl-expired');
+    return replyIcmp4(c, buf, off, end - off, 11, 0, 0, out, outOff, 'ttl-expired');
+  }
+  if (isErr) return translateIcmp4Error(c, buf, off, p - off, end, out, outOff);
+  // §4.1 with DF: no fragmentation; fragmentation needed with MTU − 20.
+  if (v4.df && 40 + (v4.isFrag ? 8 : 0) + end - p > c.cfg.ipv6Mtu) {
+    return replyIcmp4(c, buf, off, end - off, 3, 4, c.cfg.ipv6Mtu - 20, out, outOff, 'packet-too-big');
+  }
+  if (p - 40 - (v4.isFrag ? 8 : 0) < 0) return c.drop('no-headroom');
+  if (v4.fragOff !== 0) return nonFirstFragment(c, buf, out, outOff);
+  if (proto === 6 || proto === 17) return tcpUdp(c, buf, out, outOff);
+  if (proto === 1) return icmp4(c, buf, out, outOff);
+  return c.drop('unsupported-protocol');
+}
+
+/** TCP or UDP, whole packet or first fragment. */
+function tcpUdp(c: TranslateContext, buf: Uint8Array, out: Uint8Array, outOff: number): Outcome {
+  const { p, end, proto, src4, dst4 } = v4;
+  const l4Len = end - p;
+  if (l4Len < (proto === 6 ? 20 : 8)) return c.drop('truncated');
+  const sport = u16(buf, p);
+  const dport = u16(buf, p + 2);
+  const flags = proto === 6 ? buf[p + 13]! : 0;
+  const csOff = p + (proto === 6 ? 16 : 6);
+  let cs = u16(buf, csOff);
+  const zeroUdp = proto === 17 && cs === 0;
+  // §4.5: UDP checksum 0 is computed; fragmented ones would need reassembly (README, Bugs).
+  if (zeroUdp && v4.isFrag) return c.drop('udp-zero-checksum-fragment');
+  const syn = (flags & TCP_SYN) !== 0;
+  const h = c.state.inbound(proto as 6 | 17, src4, sport, dst4, dport, flags, syn ? buf.subarray(v4.off, end) : EMPTY);
+  if (h < 0) return stateFail(c, h, buf, out, outOff);
+  const port6 = c.state.port6(h);
+  const h6 = writeHeader6(c, buf, h);
+  if (proto === 6 && syn && c.cfg.mssClamp) {
+    const clamped = clampMss(buf, p, l4Len, cs, c.cfg.lowestIpv6Mtu - 60);
+    if (clamped !== cs) c.counters.mssClamped++;
+    cs = clamped;
+  }
+  setU16(buf, p + 2, port6);
+  if (zeroUdp) {
+    c.counters.udpZeroChecksumFixed++;
+    cs = normalizeUdp(finish(sum(buf, p, end, pseudoHeaderSum6(buf, h6 + 8, h6 + 24, 17, l4Len))));
+  } else {
+    // §4.5: only the pseudo-header addresses and the destination port change.
+    cs = adjust(cs, fold(addressSum4(src4, dst4) + dport), fold(addressSum6(buf, h6 + 8, h6 + 24) + port6));
+    if (proto === 17) cs = normalizeUdp(cs);
+  }
+  setU16(buf, csOff, cs);
+  return finish6(c, buf, h6, out, outOff);
+}
+
+/** ICMPv4 echo request/reply; errors are handled in icmp-4to6.ts. */
+function icmp4(c: TranslateContext, buf: Uint8Array, out: Uint8Array, outOff: number): Outcome {
+  const { p, end, src4, dst4 } = v4;
+  const l4Len = end - p;
+  if (l4Len < 8) return c.drop('truncated');
+  const type = buf[p]!;
+  if (type !== 8 && type !== 0) return c.drop('icmp-untranslatable'); // §4.2: the rest is dropped
+  const id = u16(buf, p + 4);
+  const h = c.state.inbound(ICMP, src4, id, dst4, id, 0, EMPTY);
+  if (h < 0) return stateFail(c, h, buf, out, outOff);
+  const id6 = c.state.port6(h);
+  const h6 = writeHeader6(c, buf, h);
+  const code = buf[p + 1]!;
+  const type6 = type === 8 ? 128 : 129;
+  // §4.2: ICMPv6 adds the pseudo-header; type and identifier change.
+  const newSum = fold(pseudoHeaderSum6(buf, h6 + 8, h6 + 24, 58, l4Len) + ((type6 << 8) | code) + id6);
+  setU16(buf, p + 2, adjust(u16(buf, p + 2), fold(((type << 8) | code) + id), newSum));
+  buf[p] = type6;
+  setU16(buf, p + 4, id6);
+  return finish6(c, buf, h6, out, outOff);
+}
+
+/** Non-first fragment: the destination comes from the first fragment's session. */
+function nonFirstFragment(c: TranslateContext, buf: Uint8Array, out: Uint8Array, outOff: number): Outcome {
+  const t = c.frags4;
+  fragKey4(t.key);
+  const slot = t.find(c.clock.now());
+  if (slot < 0) return c.drop('fragment-no-session');
+  const h6 = v4.p - 48;
+  copyBytes(buf, h6 + 24, t.values, slot * 16, 16);
+  embedIpv4(c.prefix, v4.src4, buf, h6 + 8);
+  return finish6(c, buf, h6, out, outOff);
+}
+
+/** Fragment key: src4, dst4, identification, protocol (11 bytes). */
+function fragKey4(key: Uint8Array): void {
+  setU32(key, 0, v4.src4);
+  setU32(key, 4, v4.dst4);
+  setU16(key, 8, v4.id);
+  key[10] = v4.proto;
+}
+
+/**
+ * Writes the IPv6 addresses (source = prefix + IPv4 source, destination =
+ * the session's client) at the header position and returns that position.
+ * Records first fragments for their followers.
+ */
+function writeHeader6(c: TranslateContext, buf: Uint8Array, h: number): number {
+  const h6 = v4.p - 40 - (v4.isFrag ? 8 : 0);
+  embedIpv4(c.prefix, v4.src4, buf, h6 + 8);
+  c.state.copyAddr6(h, buf, h6 + 24);
+  if (v4.mf && v4.fragOff === 0) {
+    const t = c.frags4;
+    fragKey4(t.key);
+    const slot = t.insert(c.clock.now(), c.cfg.fragmentTimeoutMs);
+    copyBytes(t.values, slot * 16, buf, h6 + 24, 16);
+  }
+  return h6;
+}
+
+/**
+ * Completes the IPv6 header at `h6` (§4.1: Traffic Class = TOS, Flow Label 0,
+ * Payload Length, Next Header, Hop Limit = TTL − 1, Fragment header for
+ * fragments) and forwards it, or splits it into fragments in `out`.
+ */
+function finish6(c: TranslateContext, buf: Uint8Array, h6: number, out: Uint8Array, outOff: number): Outcome {
+  const { p, end, proto } = v4;
+  const nh = proto === 1 ? 58 : proto;
+  setU32(buf, h6, 0x60000000 | (v4.tos << 20));
+  buf[h6 + 7] = v4.ttl - 1;
+  let total = 40 + end - p;
+  if (v4.isFrag) {
+    buf[h6 + 6] = 44;
+    buf[h6 + 40] = nh;
+    buf[h6 + 41] = 0;
+    setU16(buf, h6 + 42, v4.fragOff | (v4.mf ? 1 : 0));
+    setU32(buf, h6 + 44, v4.id);
+    total += 8;
+  } else buf[h6 + 6] = nh;
+  setU16(buf, h6 + 4, total - 40);
+  // §4.1: DF=0 packets larger than the lowest IPv6 MTU are fragmented.
+  if (!v4.df && total > c.cfg.lowestIpv6Mtu) return fragment6(c, buf, h6, total, v4.id, out, outOff);
+  c.counters.packetsOut6++;
+  c.counters.bytesOut6 += total;
+  return c.forward(h6, total);
+}
+
+/** Maps a negative `inbound` result to a drop or an ICMPv4 error. */
+function stateFail(c: TranslateContext, h: number, buf: Uint8Array, out: Uint8Array, outOff: number): Outcome {
+  switch (h) {
+    case StateFail.filtered:
+      // H12: address-dependent filtering → communication administratively prohibited.
+      return replyIcmp4(c, buf, v4.off, v4.end - v4.off, 3, 13, 0, out, outOff, 'filtered');
+    case StateFail.externalTcp:
+      return c.drop('external-tcp');
+    case StateFail.synHeld:
+      return c.drop('syn-held');
+    case StateFail.synQueueFull:
+      return c.drop('syn-queue-full');
+    case StateFail.tcpNoSession:
+      return c.drop('tcp-no-session');
+    default:
+      return c.drop('no-binding');
+  }
+}

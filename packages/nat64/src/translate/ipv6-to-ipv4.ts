@@ -1,0 +1,271 @@
+/**
+ * IPv6 → IPv4 (RFC 7915 §5, stateful per RFC 6146 §3.5): header translation
+ * in place. The IPv4 header is written immediately in front of the transport
+ * header (the IPv6 header and its extension headers are at least 20 bytes
+ * longer), so the payload never moves.
+ *
+ * Order of checks: length → destination under the prefix → source →
+ * extension-header chain (§5.1: skip HbH/DestOpt/Routing with Segments Left 0)
+ * → hop limit (§5.1, time exceeded from the translator) → destination policy
+ * (A2/A3) → MTU (§5.1 PTB) → transport and state.
+ */
+import { extractIpv4, mayEmbed } from '@sixgate/addressing';
+import {
+  addressSum4,
+  addressSum6,
+  adjust,
+  copyBytes,
+  finish,
+  fold,
+  normalizeUdp,
+  pseudoHeaderSum6,
+  setU16,
+  setU32,
+  sum,
+  u16,
+  u32,
+} from '@sixgate/wire';
+import { ICMP, StateFail, TCP, TCP_SYN } from '../state/api.js';
+import type { TranslateContext } from './context.js';
+import { clampMss, forbiddenIpv4, forbiddenIpv6Source } from './guards.js';
+import { translateIcmp6Error } from './icmp-6to4.js';
+import { isIcmp6Error } from './icmp-map.js';
+import { replyIcmp6 } from './icmp-reply.js';
+import type { Outcome } from './outcome.js';
+
+/** Most extension headers walked before giving up (RFC 8200 §4.1 allows few). */
+const MAX_EXT = 8;
+
+/** Where the walk of the extension-header chain ended. Reused; no allocation. */
+class Walk {
+  /** Upper-layer protocol number (after the last skipped header). */
+  nh = 0;
+  /** Offset of the upper-layer header (or fragment data). */
+  p = 0;
+  /** Offset of the Fragment header, -1 when none. */
+  frag = -1;
+  /** Fragment offset in bytes. */
+  fragOffset = 0;
+}
+
+const walk = new Walk();
+
+/**
+ * Walks the chain of the packet at `buf[off..end)`. Returns null on success
+ * (result in `walk`), or an outcome (drop or ICMPv6 error) when the chain is
+ * refused. 6 parameters: hot path.
+ */
+function walkChain(c: TranslateContext, buf: Uint8Array, off: number, end: number, out: Uint8Array, outOff: number): Outcome | null {
+  let nh = buf[off + 6]!;
+  let p = off + 40;
+  walk.frag = -1;
+  walk.fragOffset = 0;
+  for (let n = 0; ; n++) {
+    if (n > MAX_EXT) return c.drop('bad-header');
+    if (nh === 44) {
+      if (walk.frag >= 0) return c.drop('bad-header');
+      if (p + 8 > end) return c.drop('truncated');
+      walk.frag = p;
+      walk.fragOffset = u16(buf, p + 2) & 0xfff8;
+      nh = buf[p]!;
+      p += 8;
+      if (walk.fragOffset !== 0) break; // the rest is data, not headers
+    } else if (nh === 0 || nh === 43 || nh === 60) {
+      // Jool ac1–ac6: an extension header after the Fragment header is refused.
+      if (walk.frag >= 0) return replyIcmp6(c, buf, off, end - off, 1, 1, 0, out, outOff, 'extension-after-fragment');
+      if (p + 8 > end) return c.drop('truncated');
+      // §5.1: "If a Routing header with a non-zero Segments Left field is
+      // present, then the packet MUST NOT be translated" — parameter problem
+      // pointing at Segments Left.
+      if (nh === 43 && buf[p + 3] !== 0) return replyIcmp6(c, buf, off, end - off, 4, 0, p + 3 - off, out, outOff, 'routing-header');
+      const next = p + ((buf[p + 1]! + 1) << 3);
+      if (next > end) return c.drop('truncated');
+      nh = buf[p]!;
+      p = next;
+    } else break;
+  }
+  walk.nh = nh;
+  walk.p = p;
+  return null;
+}
+
+/**
+ * Translates the IPv6 packet at `buf[off..off+len)`. 6 parameters: hot path.
+ * On success the IPv4 packet is in `buf` (outcome `forward`); ICMP errors go
+ * into `out`. Sets `c.hairpin` when the destination is a pool4 address.
+ */
+export function translate6to4(c: TranslateContext, buf: Uint8Array, off: number, len: number, out: Uint8Array, outOff: number): Outcome {
+  if (len < 40) return c.drop('truncated');
+  if (buf[off]! >> 4 !== 6) return c.drop('bad-version');
+  const end = off + 40 + u16(buf, off + 4);
+  if (end > off + len) return c.drop('truncated');
+  if (buf[off + 6] === 0 && end === off + 40) return c.drop('bad-header'); // jumbogram (RFC 2675)
+  const dst4 = extractIpv4(c.prefix, buf, off + 24);
+  if (dst4 < 0) return c.drop('not-nat64-destination');
+  if (forbiddenIpv6Source(buf, off + 8)) return c.drop('forbidden-source');
+  const refused = walkChain(c, buf, off, end, out, outOff);
+  if (refused !== null) return refused;
+  const { nh, p } = walk;
+  const first = walk.fragOffset === 0;
+  if (buf[off + 7]! <= 1) {
+    // RFC 4443 §2.4(e.1): no ICMP error about an ICMP error.
+    if (nh === 58 && first && p < end && isIcmp6Error(buf[p]!)) return c.drop('ttl-expired');
+    return replyIcmp6(c, buf, off, end - off, 3, 0, 0, out, outOff, 'ttl-expired');
+  }
+  if (forbiddenIpv4(dst4)) return c.drop('forbidden-destination');
+  if (!mayEmbed(c.prefix, dst4, c.embedPolicy)) return c.drop('non-global-ipv4');
+  c.hairpin = c.state.isPool4(dst4);
+  // §5.1 + RFC 8021: too big for the IPv4 link → PTB with MTU + 20, floor 1280.
+  if (!c.hairpin && 20 + end - p > c.cfg.ipv4Mtu && !(nh === 58 && first && isIcmp6Error(buf[p]!))) {
+    return replyIcmp6(c, buf, off, end - off, 2, 0, Math.max(1280, c.cfg.ipv4Mtu + 20), out, outOff, 'packet-too-big');
+  }
+  if (!first) return nonFirstFragment(c, buf, off, end, dst4);
+  if (nh === 6 || nh === 17) return tcpUdp(c, buf, off, end, dst4, out, outOff);
+  if (nh === 58) return icmp6(c, buf, off, end, dst4, out, outOff);
+  return c.drop('unsupported-protocol');
+}
+
+/** TCP or UDP (first fragment or whole packet). 7 parameters: hot path. */
+function tcpUdp(c: TranslateContext, buf: Uint8Array, off: number, end: number, dst4: number, out: Uint8Array, outOff: number): Outcome {
+  const { nh, p } = walk;
+  const l4Len = end - p;
+  if (l4Len < (nh === 6 ? 20 : 8)) return c.drop('truncated');
+  const sport = u16(buf, p);
+  const dport = u16(buf, p + 2);
+  const flags = nh === 6 ? buf[p + 13]! : 0;
+  const early = admit(c, nh, buf, off, end, dst4, dport, out, outOff);
+  if (early !== null) return early;
+  const h = c.state.outbound(nh as 6 | 17, buf, off + 8, sport, dst4, dport, flags);
+  if (h < 0) return stateFail(c, h, buf, off, end, out, outOff);
+  const addr4 = c.state.addr4(h);
+  const port4 = c.state.port4(h);
+  const csOff = p + (nh === 6 ? 16 : 6);
+  let cs = u16(buf, csOff);
+  if (nh === TCP && (flags & TCP_SYN) !== 0 && c.cfg.mssClamp) {
+    const clamped = clampMss(buf, p, l4Len, cs, c.cfg.ipv4Mtu - 40);
+    if (clamped !== cs) c.counters.mssClamped++;
+    cs = clamped;
+  }
+  // §5.5: only the pseudo-header addresses and the source port change.
+  cs = adjust(cs, fold(addressSum6(buf, off + 8, off + 24) + sport), fold(addressSum4(addr4, dst4) + port4));
+  setU16(buf, csOff, nh === 17 ? normalizeUdp(cs) : cs);
+  setU16(buf, p, port4);
+  return emit4(c, buf, off, end, nh, addr4, dst4);
+}
+
+/** ICMPv6 informational (echo) or error. 7 parameters: hot path. */
+function icmp6(c: TranslateContext, buf: Uint8Array, off: number, end: number, dst4: number, out: Uint8Array, outOff: number): Outcome {
+  const p = walk.p;
+  const l4Len = end - p;
+  if (l4Len < 8) return c.drop('truncated');
+  const type = buf[p]!;
+  if (isIcmp6Error(type)) {
+    if (c.hairpin) return c.drop('icmp-error-inner');
+    return translateIcmp6Error(c, buf, off, p, end, out, outOff);
+  }
+  if (type !== 128 && type !== 129) return c.drop('icmp-untranslatable'); // §5.2: MLD, ND, unknown
+  const id = u16(buf, p + 4);
+  const early = admit(c, ICMP, buf, off, end, dst4, id, out, outOff);
+  if (early !== null) return early;
+  const h = c.state.outbound(ICMP, buf, off + 8, id, dst4, id, 0);
+  if (h < 0) return stateFail(c, h, buf, off, end, out, outOff);
+  const addr4 = c.state.addr4(h);
+  const id4 = c.state.port4(h);
+  const code = buf[p + 1]!;
+  const type4 = type === 128 ? 8 : 0;
+  // §5.2: ICMPv4 has no pseudo-header; type and identifier change.
+  const oldSum = fold(pseudoHeaderSum6(buf, off + 8, off + 24, 58, l4Len) + ((type << 8) | code) + id);
+  const cs = adjust(u16(buf, p + 2), oldSum, fold(((type4 << 8) | code) + id4));
+  buf[p] = type4;
+  setU16(buf, p + 2, cs);
+  setU16(buf, p + 4, id4);
+  return emit4(c, buf, off, end, 58, addr4, dst4);
+}
+
+/**
+ * Policy and hairpin checks before state is touched. Returns an outcome when
+ * the packet is refused. 9 parameters: hot path, no descriptor allocation.
+ */
+function admit(
+  c: TranslateContext, proto: number, buf: Uint8Array, off: number, end: number,
+  dst4: number, dport: number, out: Uint8Array, outOff: number,
+): Outcome | null {
+  const p4 = proto === 58 ? ICMP : proto;
+  if (c.policy.check(p4, buf, off + 8, dst4, dport) >= 0) {
+    return replyIcmp6(c, buf, off, end - off, 1, 1, 0, out, outOff, 'policy-deny');
+  }
+  // H8: hairpin to a pool4 address/port without a binding → port unreachable.
+  if (c.hairpin && c.state.findBinding4(p4 as 1 | 6 | 17, dst4, dport, c.scratch6, 0) < 0) {
+    return replyIcmp6(c, buf, off, end - off, 1, 4, 0, out, outOff, 'hairpin-no-binding');
+  }
+  return null;
+}
+
+/** Maps a negative `outbound` result to a drop or an ICMPv6 1/1. 7 parameters: hot path. */
+function stateFail(c: TranslateContext, h: number, buf: Uint8Array, off: number, end: number, out: Uint8Array, outOff: number): Outcome {
+  const reason =
+    h === StateFail.poolExhausted ? 'pool-exhausted' : h === StateFail.sessionLimit ? 'session-limit' : h === StateFail.clientSessionLimit ? 'client-session-limit' : null;
+  if (reason !== null) return replyIcmp6(c, buf, off, end - off, 1, 1, 0, out, outOff, reason);
+  return c.drop('tcp-no-session');
+}
+
+/** Non-first fragment: addresses from the first fragment's session (no ports here). */
+function nonFirstFragment(c: TranslateContext, buf: Uint8Array, off: number, end: number, dst4: number): Outcome {
+  if (c.hairpin) return c.drop('fragment-no-session');
+  const t = c.frags6;
+  fragKey6(t.key, buf, off, walk.frag, walk.nh);
+  const slot = t.find(c.clock.now());
+  if (slot < 0) return c.drop('fragment-no-session');
+  return emit4(c, buf, off, end, walk.nh, u32(t.values, slot * 4), dst4);
+}
+
+/** Fragment key: src6, dst6, identification, next header (37 bytes). */
+function fragKey6(key: Uint8Array, buf: Uint8Array, off: number, frag: number, nh: number): void {
+  copyBytes(key, 0, buf, off + 8, 32);
+  copyBytes(key, 32, buf, frag + 4, 4);
+  key[36] = nh;
+}
+
+/**
+ * Writes the IPv4 header in front of the transport header (§5.1) and fills
+ * the forward slot. Reads every IPv6 field it needs before overwriting.
+ * 7 parameters: hot path.
+ */
+function emit4(c: TranslateContext, buf: Uint8Array, off: number, end: number, nh: number, src4: number, dst4: number): Outcome {
+  const { p, frag } = walk;
+  const tos = c.cfg.overrideTos >= 0 ? c.cfg.overrideTos : ((buf[off]! & 0x0f) << 4) | (buf[off + 1]! >> 4);
+  const ttl = buf[off + 7]! - 1;
+  const total = 20 + end - p;
+  let id: number;
+  let fo: number;
+  if (frag >= 0) {
+    // §5.1.1: ID = low 16 bits of the Identification, DF = 0, MF = M, offset copied.
+    id = u16(buf, frag + 6);
+    fo = (u16(buf, frag + 2) >> 3) | ((buf[frag + 3]! & 1) << 13);
+    if (walk.fragOffset === 0 && (buf[frag + 3]! & 1) !== 0) {
+      const t = c.frags6;
+      fragKey6(t.key, buf, off, frag, nh);
+      setU32(t.values, t.insert(c.clock.now(), c.cfg.fragmentTimeoutMs) * 4, src4);
+    }
+  } else if (total > 1260) {
+    // §5.1: DF = 1 above 1260 bytes so PMTUD works; atomic datagram, ID 0 (RFC 6864 §4.1).
+    id = 0;
+    fo = 0x4000;
+  } else {
+    id = c.nextId();
+    fo = 0;
+  }
+  const h = p - 20;
+  setU32(buf, h, 0x45000000 | (tos << 16) | total);
+  setU16(buf, h + 4, id);
+  setU16(buf, h + 6, fo);
+  buf[h + 8] = ttl;
+  buf[h + 9] = nh === 58 ? 1 : nh;
+  setU16(buf, h + 10, 0);
+  setU32(buf, h + 12, src4);
+  setU32(buf, h + 16, dst4);
+  setU16(buf, h + 10, finish(sum(buf, h, h + 20)));
+  c.counters.packetsOut4++;
+  c.counters.bytesOut4 += total;
+  return c.forward(h, total);
+}

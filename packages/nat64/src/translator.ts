@@ -1,0 +1,143 @@
+/**
+ * The stateful NAT64 translator (RFC 6146 + RFC 7915), sans-IO: bytes in,
+ * an `Outcome` out, time from an injected clock, state behind `StateApi`.
+ * IPv6 packets (first nibble 6) are translated 6→4, IPv4 packets 4→6; an
+ * IPv6 packet to prefix + a pool4 address is hairpinned (6→4→6, RFC 6146
+ * §3.8) and leaves as IPv6.
+ *
+ * Buffers: the input packet must have HEADROOM free bytes in front of `off`
+ * (4→6 writes the longer IPv6 header there). `out` receives ICMP errors,
+ * translated ICMP errors and fragments; it must not overlap the input.
+ */
+import type { Nat64Prefix } from '@sixgate/addressing';
+import type { Clock } from './clock.js';
+import { resolveTranslatorOptions, type TranslatorConfig, type TranslatorOptions } from './config.js';
+import { DROP_REASON_INDEX, snapshotCounters, type TranslatorSnapshot } from './metrics.js';
+import type { StateApi } from './state/api.js';
+import { type PolicyCheck, TranslateContext } from './translate/context.js';
+import { replyExpiredSyn } from './translate/expired-syn.js';
+import { translate4to6 } from './translate/ipv4-to-ipv6.js';
+import { translate6to4 } from './translate/ipv6-to-ipv4.js';
+import { type BatchResults, OutcomeKind, type Outcome } from './translate/outcome.js';
+
+/** Bytes callers keep free in front of every packet: 20 (IPv6 − IPv4 header) + 8 (Fragment header). */
+export const HEADROOM = 28;
+
+/** Size of an `out` buffer that fits any single result (fragments of a 64 KiB packet). */
+export const OUT_BUFFER_SIZE = 65535 + 56 * 48;
+
+export class Translator {
+  private readonly c: TranslateContext;
+  /** The validated options in force. */
+  readonly config: TranslatorConfig;
+
+  constructor(opts: TranslatorOptions, state: StateApi, policy: PolicyCheck, clock: Clock) {
+    this.config = resolveTranslatorOptions(opts);
+    this.c = new TranslateContext(this.config, state, policy, clock);
+  }
+
+  /** The prefix in force. */
+  get prefix(): Nat64Prefix {
+    return this.c.prefix;
+  }
+
+  /**
+   * Translates one packet `buf[off..off+len)`. The result is valid until the
+   * next call. 5 parameters: hot path (buffer, window, output window).
+   */
+  translate(buf: Uint8Array, off: number, len: number, out: Uint8Array, outOff: number): Outcome {
+    const c = this.c;
+    if (len < 1 || off < 0 || off + len > buf.length) return c.drop('truncated');
+    const v = buf[off]! >> 4;
+    if (v === 6) {
+      c.counters.packetsIn6++;
+      c.hairpin = false;
+      const r = translate6to4(c, buf, off, len, out, outOff);
+      if (!c.hairpin || r.kind !== 'forward') return r;
+      // RFC 6146 §3.8 hairpinning: the IPv4 result goes straight back through 4→6.
+      c.hairpin = false;
+      c.counters.packetsOut4--;
+      c.counters.bytesOut4 -= r.length;
+      c.counters.hairpinned++;
+      return translate4to6(c, buf, r.offset, r.length, out, outOff);
+    }
+    if (v === 4) {
+      c.counters.packetsIn4++;
+      return translate4to6(c, buf, off, len, out, outOff);
+    }
+    return c.drop('bad-version');
+  }
+
+  /**
+   * Translates `count` packets as a TUN reader delivers them: packet i is
+   * `bufs[i][offset..offset+sizes[i])` (with HEADROOM before `offset`), its
+   * ICMP errors/fragments go to `outs[i]` from 0. Results land in `results`
+   * (see BatchResults). Returns how many packets produced something to send.
+   * 6 parameters: the batch shape of the TUN interface.
+   */
+  translateBatch(
+    bufs: readonly Uint8Array[], sizes: ArrayLike<number>, offset: number, count: number, outs: readonly Uint8Array[], results: BatchResults,
+  ): number {
+    const n = Math.min(count, bufs.length, outs.length, results.size, sizes.length);
+    let sendable = 0;
+    for (let i = 0; i < n; i++) {
+      const r = this.translate(bufs[i]!, offset, sizes[i]!, outs[i]!, 0);
+      switch (r.kind) {
+        case 'forward':
+          results.kind[i] = OutcomeKind.forward;
+          results.offset[i] = r.offset;
+          results.length[i] = r.length;
+          results.count[i] = 1;
+          sendable++;
+          break;
+        case 'forward-many': {
+          results.kind[i] = OutcomeKind.forwardMany;
+          results.offset[i] = r.offsets[0]!;
+          results.length[i] = r.offsets[r.count - 1]! + r.lengths[r.count - 1]! - r.offsets[0]!;
+          results.count[i] = r.count;
+          sendable++;
+          break;
+        }
+        case 'reply':
+          results.kind[i] = OutcomeKind.reply;
+          results.offset[i] = r.offset;
+          results.length[i] = r.length;
+          results.count[i] = 1;
+          results.reason[i] = DROP_REASON_INDEX[r.reason];
+          sendable++;
+          break;
+        default:
+          results.kind[i] = OutcomeKind.drop;
+          results.count[i] = 0;
+          results.reason[i] = DROP_REASON_INDEX[r.reason];
+      }
+    }
+    return sendable;
+  }
+
+  /** Changes the prefix at runtime; every dynamic session goes (`state.flush('prefix-change')`). */
+  setPrefix(prefix: Nat64Prefix): number {
+    this.c.setPrefix(prefix);
+    return this.c.state.flush('prefix-change');
+  }
+
+  /**
+   * Runs the state timers. Held SYNs whose 6 s ran out are answered with
+   * ICMPv4 3/3 quoting the SYN (RFC 6146 §3.5.2.2); the returned packets are
+   * fresh buffers for the daemon to write to the TUN (timer path, may allocate).
+   */
+  tick(): Uint8Array[] {
+    const expired = this.c.state.tick();
+    const replies: Uint8Array[] = [];
+    for (const e of expired) {
+      const p = replyExpiredSyn(this.c, e.packet);
+      if (p !== null) replies.push(p);
+    }
+    return replies;
+  }
+
+  /** A detached copy of the counters. */
+  snapshot(): TranslatorSnapshot {
+    return snapshotCounters(this.c.counters);
+  }
+}
