@@ -261,6 +261,17 @@ const scenarios = {
     process.exit(0);
   },
 
+  // An exception thrown by the onReadable callback is an ordinary uncaught exception.
+  async throws() {
+    const dev = openConfigured();
+    const caught = new Promise((r) => process.once('uncaughtException', r));
+    dev.onReadable(() => { throw new Error('boom in onReadable'); });
+    await sendUdp(6, '2001:db8:0:2::9', 40005, [1]);
+    const e = await Promise.race([caught, deadline(2000)]);
+    dev.close();
+    out({ message: e?.message ?? null });
+  },
+
   // Bad batch arguments from JS are ERR_TUN_ARGUMENT, not crashes.
   async args() {
     const dev = LinuxTun.open({ name: DEV });
@@ -270,7 +281,10 @@ const scenarios = {
       notTyped: errOf(() => dev.read([{}, {}], b.sizes, 0)),
       sizesWrongType: errOf(() => dev.read(b.bufs, new Uint32Array(2), 0)),
       writeNotTyped: errOf(() => dev.write(['x'], Int32Array.of(1), 0, 1)),
+      writeNegativeOffset: errOf(() => dev.write(b.bufs, Int32Array.of(20, 20), -1, 2)),
+      readFractionalOffset: errOf(() => dev.read(b.bufs, b.sizes, 0.5)),
     };
+    res.negativeCountWrote = { n: dev.write(b.bufs, Int32Array.of(20, 20), 0, -1), tx: dev.stats() };
     dev.close();
     out(res);
   },
@@ -447,9 +461,16 @@ describe('LinuxTun in a network namespace', () => {
     expect(o).toEqual({ whileOpen: true, code: 1, afterTerminate: false });
   });
 
+  it('an exception in the onReadable callback reaches uncaughtException', () => {
+    expect(scenario<{ message: string | null }>('throws').message).toBe('boom in onReadable');
+  });
+
   it('bad batch arguments are ERR_TUN_ARGUMENT, not crashes', () => {
-    const r = scenario<Record<string, ErrInfo>>('args');
+    const { negativeCountWrote: neg, ...r } = scenario<Record<string, ErrInfo> & { negativeCountWrote: { n: number; tx: Record<string, number> } }>('args');
     for (const [k, v] of Object.entries(r)) expect(v?.code, k).toBe('ERR_TUN_ARGUMENT');
-    expect(Object.keys(r)).toHaveLength(4);
+    expect(Object.keys(r)).toHaveLength(6);
+    // a negative count writes nothing (it must not wrap to a huge unsigned count in C)
+    expect(neg.n).toBe(0);
+    expect(neg.tx.txPackets! + neg.tx.txErrors!).toBe(0);
   });
 });

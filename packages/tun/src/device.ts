@@ -76,13 +76,14 @@ export function drain(
   onBatch: (count: number) => void,
   maxBatches = 16,
 ): number {
+  const full = Math.min(dev.batchSize, batch.bufs.length, batch.sizes.length);
   let total = 0;
   for (let b = 0; b < maxBatches; b++) {
     const n = dev.read(batch.bufs, batch.sizes, batch.offset);
     if (n === 0) break;
     total += n;
     onBatch(n);
-    if (n < dev.batchSize) break;
+    if (n < full) break; // a short batch means the queue was empty (EAGAIN)
   }
   return total;
 }

@@ -64,6 +64,7 @@ export class LinuxTun implements TunDevice {
 
   read(bufs: readonly Uint8Array[], sizes: Int32Array, offset: number): number {
     if (this.#closed) throw new TunClosedError(this.#name);
+    if (offset >>> 0 !== offset) throw this.#badOffset(offset);
     const max = Math.min(this.batchSize, bufs.length);
     try {
       return this.#native.readBatch(this.#handle, bufs, sizes, offset, max);
@@ -74,8 +75,11 @@ export class LinuxTun implements TunDevice {
 
   write(bufs: readonly Uint8Array[], lengths: Int32Array, offset: number, count: number): number {
     if (this.#closed) throw new TunClosedError(this.#name);
+    if (offset >>> 0 !== offset) throw this.#badOffset(offset);
+    const n = Math.min(count, bufs.length);
+    if (!(n > 0)) return 0; // also NaN; a negative count must not wrap to uint32 in C
     try {
-      return this.#native.writeBatch(this.#handle, bufs, lengths, offset, Math.min(count, bufs.length));
+      return this.#native.writeBatch(this.#handle, bufs, lengths, offset, n);
     } catch (err) {
       throw this.#ioError(err);
     }
@@ -129,6 +133,10 @@ export class LinuxTun implements TunDevice {
     } catch (err) {
       throw fromNative(err, 'config', this.#name);
     }
+  }
+
+  #badOffset(offset: number): TunError {
+    return new TunError('ERR_TUN_ARGUMENT', `${this.#name}: offset must be an integer ≥ 0, got ${String(offset)}`);
   }
 
   #ioError(err: unknown): TunError {

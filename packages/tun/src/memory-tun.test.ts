@@ -117,6 +117,14 @@ describe('MemoryTun onReadable', () => {
     expect(dev.pending).toBe(8);
   });
 
+  it('drain keeps going when the batch has fewer buffers than batchSize', () => {
+    const dev = new MemoryTun({ batchSize: 64 });
+    for (let i = 0; i < 10; i++) dev.inject(pkt(20, i));
+    const counts: number[] = [];
+    drain(dev, allocBatch(4, 100), (n) => counts.push(n));
+    expect(counts).toEqual([4, 4, 2]);
+  });
+
   it('stops waking after close and after onReadable(null)', async () => {
     const dev = new MemoryTun();
     let calls = 0;
@@ -175,9 +183,12 @@ describe('MemoryTun write', () => {
     expect(dev.stats()).toMatchObject({ txErrors: 1, txPackets: 1 });
   });
 
-  it('count beyond the arrays is clamped', () => {
+  it('count beyond the arrays is clamped; a negative or NaN count writes nothing', () => {
     const dev = new MemoryTun();
     expect(dev.write(allocBatch(2, 100).bufs, Int32Array.of(20, 20, 20), 0, 10)).toBe(2);
+    expect(dev.write(allocBatch(2, 100).bufs, Int32Array.of(20, 20), 0, -1)).toBe(0);
+    expect(dev.write(allocBatch(2, 100).bufs, Int32Array.of(20, 20), 0, Number.NaN)).toBe(0);
+    expect(dev.stats().txPackets).toBe(2);
   });
 });
 
