@@ -1,0 +1,242 @@
+import dgram from 'node:dgram';
+import net from 'node:net';
+import dnsPacket, { type Answer, type DecodedPacket } from 'dns-packet';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Dns64Input } from '../config.js';
+import { FakeUpstream } from '../fake-upstream.js';
+import type { Upstream } from '../upstream.js';
+import { Dns64Server, type TraceRecord } from './server.js';
+
+const servers: Dns64Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.stop()));
+});
+
+async function startServer(input: Dns64Input, upstream: Upstream = new FakeUpstream()): Promise<{ srv: Dns64Server; port: number; port6: number }> {
+  const srv = new Dns64Server(
+    { listen: ['127.0.0.1:0', '[::1]:0'], upstreams: ['192.0.2.53'], clients: ['127.0.0.1', '::1'], prefix: '64:ff9b:1::/96', ...input },
+    { upstream },
+  );
+  servers.push(srv);
+  await srv.start();
+  const udp = srv.addresses().filter((a) => a.transport === 'udp');
+  return { srv, port: udp[0]!.port, port6: udp[1]!.port };
+}
+
+function query(name: string, type = 'AAAA', id = 7, edns = false): Buffer {
+  return dnsPacket.encode({
+    type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: type as 'A', class: 'IN' }],
+    additionals: edns ? [{ type: 'OPT', name: '.', udpPayloadSize: 4096, flags: 0 } as Answer] : [],
+  });
+}
+
+/** Sends `msgs` over UDP and collects replies until `want` arrive or `ms` pass. */
+async function udpExchange(port: number, msgs: Buffer[], want: number, ms = 1000, host = '127.0.0.1'): Promise<Buffer[]> {
+  const sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  const got: Buffer[] = [];
+  return new Promise((resolve) => {
+    const end = (): void => {
+      clearTimeout(timer);
+      sock.close();
+      resolve(got);
+    };
+    const timer = setTimeout(end, ms);
+    sock.on('message', (m) => {
+      got.push(m);
+      if (got.length >= want) end();
+    });
+    for (const m of msgs) sock.send(m, port, host);
+  });
+}
+
+/** Opens a TCP connection, writes `data`, collects `want` framed replies. */
+async function tcpExchange(port: number, data: Buffer, want: number, ms = 2000): Promise<{ replies: Buffer[]; closed: boolean }> {
+  const sock = net.connect({ host: '127.0.0.1', port });
+  const replies: Buffer[] = [];
+  let buf = Buffer.alloc(0);
+  let closed = false;
+  return new Promise((resolve) => {
+    const end = (): void => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve({ replies, closed });
+    };
+    const timer = setTimeout(end, ms);
+    sock.on('close', () => {
+      closed = true;
+      end();
+    });
+    sock.on('error', () => undefined);
+    sock.on('data', (c) => {
+      buf = Buffer.concat([buf, c]);
+      while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+        replies.push(buf.subarray(2, 2 + buf.readUInt16BE(0)));
+        buf = buf.subarray(2 + buf.readUInt16BE(0));
+      }
+      if (replies.length >= want) end();
+    });
+    sock.write(data);
+  });
+}
+
+const frame = (m: Buffer): Buffer => Buffer.concat([Buffer.from([m.length >> 8, m.length & 0xff]), m]);
+const decode = (b: Buffer | undefined): DecodedPacket => dnsPacket.decode(b!);
+const rcode = (b: Buffer | undefined): string | undefined => (decode(b) as { rcode?: string }).rcode;
+
+function manyA(up: FakeUpstream, name: string, n: number): void {
+  up.on(name, 'AAAA', {});
+  up.on(name, 'A', { answers: Array.from({ length: n }, (_, i) => ({ name, type: 'A', class: 'IN', ttl: 300, data: `198.51.100.${i + 1}` }) as Answer) });
+}
+
+describe('Dns64Server over UDP and TCP on loopback', () => {
+  it('answers over UDP on IPv4 and IPv6, and over TCP on the same port', async () => {
+    const up = new FakeUpstream();
+    manyA(up, 'one.example.org', 1);
+    const { port, port6, srv } = await startServer({}, up);
+    const [v4] = await udpExchange(port, [query('one.example.org')], 1);
+    expect(decode(v4).answers!.map((r) => r.data)).toEqual(['64:ff9b:1::c633:6401']);
+    const [v6] = await udpExchange(port6, [query('one.example.org', 'AAAA', 8)], 1, 1000, '::1');
+    expect(decode(v6).id).toBe(8);
+    const { replies } = await tcpExchange(port, frame(query('one.example.org', 'AAAA', 9)), 1);
+    expect(decode(replies[0]).answers!.map((r) => r.data)).toEqual(['64:ff9b:1::c633:6401']);
+    expect(srv.addresses().map((a) => `${a.transport} ${a.address}`)).toEqual(['udp 127.0.0.1', 'udp ::1', 'tcp 127.0.0.1', 'tcp ::1']);
+    const st = srv.stats();
+    expect([st.queries, st.tcpQueries, st.cacheHits, st.cacheMisses, st.synthesized]).toEqual([3, 1, 2, 1, 3]);
+  });
+
+  it('refuses clients outside `clients` (never an open resolver)', async () => {
+    const { port, srv } = await startServer({ clients: ['192.0.2.0/24'] });
+    const [r] = await udpExchange(port, [query('ipv4only.arpa')], 1);
+    expect(rcode(r)).toBe('REFUSED');
+    expect(decode(r).answers).toEqual([]);
+    expect(srv.stats().refused).toBe(1);
+  });
+
+  it('cuts UDP answers to 512 bytes without EDNS (TC set), and TCP gives the whole answer', async () => {
+    const up = new FakeUpstream();
+    manyA(up, 'big.example.org', 20);
+    const { port, srv } = await startServer({}, up);
+    const [udp] = await udpExchange(port, [query('big.example.org')], 1);
+    expect(udp!.length).toBeLessThanOrEqual(512);
+    expect(decode(udp).flag_tc).toBe(true);
+    expect(decode(udp).answers).toEqual([]);
+    const [edns] = await udpExchange(port, [query('big.example.org', 'AAAA', 3, true)], 1);
+    expect(decode(edns).flag_tc).toBe(false);
+    expect(decode(edns).answers).toHaveLength(20);
+    const { replies } = await tcpExchange(port, frame(query('big.example.org')), 1);
+    expect(decode(replies[0]).answers).toHaveLength(20);
+    expect(srv.stats().truncated).toBe(1);
+  });
+
+  it('answers pipelined TCP queries on one connection', async () => {
+    const up = new FakeUpstream();
+    manyA(up, 'p1.example.org', 1);
+    manyA(up, 'p2.example.org', 2);
+    const { port } = await startServer({}, up);
+    const data = Buffer.concat([frame(query('p1.example.org', 'AAAA', 1)), frame(query('p2.example.org', 'AAAA', 2)), frame(query('ipv4only.arpa', 'A', 3))]);
+    const { replies } = await tcpExchange(port, data, 3);
+    expect(replies.map((r) => decode(r).id).sort()).toEqual([1, 2, 3]);
+    expect(replies.map((r) => decode(r).answers!.length).sort()).toEqual([1, 2, 2]);
+  });
+
+  it('closes idle TCP connections and caps concurrent ones', async () => {
+    const { port, srv } = await startServer({ tcp: { idleTimeoutMs: 200, maxConnections: 1 } });
+    const first = net.connect({ host: '127.0.0.1', port });
+    await new Promise((r) => first.once('connect', r));
+    const second = await tcpExchange(port, frame(query('ipv4only.arpa', 'A')), 1, 1500);
+    expect(second.replies).toEqual([]);
+    expect(second.closed).toBe(true);
+    const t0 = Date.now();
+    await new Promise((r) => first.once('close', r));
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(srv.stats().tcpRejected).toBe(1);
+  });
+
+  it('limits the response rate per client prefix', async () => {
+    const { port, srv } = await startServer({ rateLimit: { perSecond: 1, burst: 5 } });
+    const replies = await udpExchange(port, Array.from({ length: 20 }, (_, i) => query('ipv4only.arpa', 'A', i)), 20, 500);
+    expect(replies).toHaveLength(5);
+    expect(srv.stats().rateLimited).toBe(15);
+  });
+
+  it('answers FORMERR, NOTIMP and BADVERS, and drops short packets and responses', async () => {
+    const { port, srv } = await startServer({});
+    const two = query('a.example.org');
+    two.writeUInt16BE(2, 4);
+    const notify = query('a.example.org');
+    notify[2] = (notify[2]! & 0x87) | (4 << 3);
+    const v1 = query('ipv4only.arpa', 'A', 5, true);
+    v1[v1.length - 5] = 1; // EDNS version 1
+    const resp = query('a.example.org');
+    resp[2]! |= 0x80;
+    const replies = await udpExchange(port, [two, notify, v1, Buffer.from([1, 2, 3]), resp], 5, 600);
+    const codes = replies.map((r) => [r.readUInt16BE(0), r[3]! & 0xf]);
+    expect(codes).toEqual(expect.arrayContaining([[7, 1], [7, 4]]));
+    const bad = decode(replies.find((r) => r.readUInt16BE(0) === 5));
+    expect((bad.additionals![0] as { extendedRcode?: number }).extendedRcode).toBe(1);
+    expect(replies).toHaveLength(3);
+    expect(srv.stats().dropped).toBe(2);
+    expect(srv.stats().formerr).toBe(3);
+  });
+
+  it('setPrefix changes the synthesized answers at once; onTrace sees every decision', async () => {
+    const up = new FakeUpstream();
+    manyA(up, 'pfx.example.org', 1);
+    const { port, srv } = await startServer({}, up);
+    const traces: TraceRecord[] = [];
+    srv.onTrace = (t) => traces.push(t);
+    await udpExchange(port, [query('pfx.example.org')], 1);
+    srv.setPrefix('2001:db8:122:344::/64');
+    const [r] = await udpExchange(port, [query('pfx.example.org')], 1);
+    expect(decode(r).answers!.map((x) => x.data)).toEqual(['2001:db8:122:344:c6:3364:100:0']);
+    expect(traces.map((t) => [t.qname, t.decision, t.synthesized])).toEqual([['pfx.example.org', 'aaaa', true], ['pfx.example.org', 'aaaa', true]]);
+  });
+
+  it('rejects invalid runtime changes without changing anything', async () => {
+    const { srv } = await startServer({});
+    await expect(srv.updateOptions({ timeoutMs: -1 })).rejects.toMatchObject({ code: 'ERR_DNS64_CONFIG' });
+    expect(srv.options.timeoutMs).toBe(2000);
+    await srv.updateOptions({ timeoutMs: 500 });
+    expect(srv.options.timeoutMs).toBe(500);
+  });
+});
+
+describe('Dns64Server against hostile input (fuzz)', () => {
+  const anything: Upstream = {
+    lookup: async (q) => dnsPacket.encode({ type: 'response', id: 1, flags: 3, questions: [{ name: q.name || '.', type: 'A', class: 'IN' }] }),
+    health: () => [],
+  };
+
+  it('survives random bytes and mutated queries over UDP and still answers', async () => {
+    const { port, srv } = await startServer({ rateLimit: { perSecond: 0, burst: 0 } }, anything);
+    const valid = query('fuzz.example.org', 'A', 1, true);
+    const mutated = fc.tuple(fc.nat(valid.length - 1), fc.nat(255)).map(([i, v]) => {
+      const b = Buffer.from(valid);
+      b[i] = v;
+      return b;
+    });
+    const packets = fc.sample(fc.oneof(fc.uint8Array({ minLength: 0, maxLength: 600 }).map((a) => Buffer.from(a)), mutated), { numRuns: 400, seed: 64 });
+    // Compression loops and huge counts on purpose.
+    const loop = Buffer.from('0001000000010000000000ffc00c00010001', 'hex');
+    const huge = Buffer.from('00010100ffffffffffffffff', 'hex');
+    const all = [...packets, loop, huge];
+    // In small batches, so the kernel's receive buffer never drops any.
+    for (let i = 0; i < all.length; i += 25) await udpExchange(port, all.slice(i, i + 25), 25, 40);
+    const [ok] = await udpExchange(port, [query('ipv4only.arpa', 'A', 99)], 1);
+    expect(decode(ok).answers).toHaveLength(2);
+    expect(srv.stats().queries).toBe(packets.length + 3);
+  });
+
+  it('survives random TCP streams', async () => {
+    const { port } = await startServer({}, anything);
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 300 }), async (bytes) => {
+        await tcpExchange(port, Buffer.from(bytes), 1, 100);
+      }),
+      { numRuns: 40, seed: 6147 },
+    );
+    const { replies } = await tcpExchange(port, frame(query('ipv4only.arpa', 'A', 4)), 1);
+    expect(decode(replies[0]).answers).toHaveLength(2);
+  });
+});
