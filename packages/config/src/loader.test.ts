@@ -265,6 +265,16 @@ describe('bad files', () => {
     expect(err.issues).toEqual(['dns64.upstream: unknown key (did you mean "upstreams"?)', 'dns64.timeout: 0 is below the minimum 0.1']);
   });
 
+  it.each([
+    { name: 'YAML', file: 'sixgate.yaml', text: '__proto__:\n  polluted: true\nnat64:\n  __proto__: { mtu: 5 }\n' },
+    { name: 'JSON', file: 'sixgate.json', text: '{"__proto__": {"polluted": true}, "nat64": {"__proto__": {"mtu": 5}}}' },
+  ])('a __proto__ key in $name is an unknown key, not a prototype', async ({ file, text }) => {
+    await writeFile(join(dir, file), text);
+    const err = await loadError(loadConfig({ file: join(dir, file), env: {} }));
+    expect(err.issues).toEqual([expect.stringMatching(/^__proto__: unknown key/), expect.stringMatching(/^nat64\.__proto__: unknown key/)]);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
   it('JSON content in a file without extension is read as JSON', async () => {
     const file = join(dir, 'sixgate.conf');
     await writeFile(file, '{"nat64": {"mtu": 9000}}');

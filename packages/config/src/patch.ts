@@ -5,7 +5,7 @@
  * is refused with the flag or variable that pinned it.
  */
 import { ConfigError } from './errors.js';
-import { deepEqual, getPath, isRecord, leafPaths } from './paths.js';
+import { assign, deepEqual, getPath, isRecord, leafPaths } from './paths.js';
 import { ConfigPatchSchema, type Config, type ConfigPatch } from './schema.js';
 import { schemaIssues } from './schema-errors.js';
 import { formatIssue, validateConfig, type Pinned } from './validate.js';
@@ -15,7 +15,7 @@ function mergePatch(base: unknown, patch: unknown): unknown {
   const out: Record<string, unknown> = structuredClone(base);
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else if (v !== undefined) out[k] = mergePatch(base[k], v);
+    else if (v !== undefined) assign(out, k, mergePatch(Object.hasOwn(base, k) ? base[k] : undefined, v));
   }
   return out;
 }

@@ -31,12 +31,21 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * Sets an own property even for `__proto__`: parsed YAML/JSON may carry that
+ * key, and a plain assignment would change the prototype and hide the key
+ * from validation instead of rejecting it as unknown.
+ */
+export function assign(obj: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** Reads the value at dotted `path` ("a.b.c") or undefined. */
 export function getPath(obj: unknown, path: string): unknown {
   let cur: unknown = obj;
   for (const k of path.split('.')) {
     if (!isRecord(cur)) return undefined;
-    cur = cur[k];
+    cur = Object.hasOwn(cur, k) ? cur[k] : undefined;
   }
   return cur;
 }
@@ -47,10 +56,10 @@ export function setPath(obj: Record<string, unknown>, path: string, value: unkno
   let cur = obj;
   for (const k of keys.slice(0, -1)) {
     const next = cur[k];
-    if (!isRecord(next)) cur[k] = {};
+    if (!isRecord(next) || !Object.hasOwn(cur, k)) assign(cur, k, {});
     cur = cur[k] as Record<string, unknown>;
   }
-  cur[keys[keys.length - 1]!] = value;
+  assign(cur, keys[keys.length - 1]!, value);
 }
 
 /** Structural equality of JSON-like values. */
@@ -73,7 +82,7 @@ export function deepMerge(base: unknown, over: unknown): unknown {
   if (over === undefined) return structuredClone(base);
   if (!isRecord(base) || !isRecord(over)) return structuredClone(over);
   const out: Record<string, unknown> = structuredClone(base);
-  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v);
+  for (const [k, v] of Object.entries(over)) assign(out, k, deepMerge(Object.hasOwn(base, k) ? base[k] : undefined, v));
   return out;
 }
 

@@ -30,7 +30,7 @@ export function configIssues(value: unknown): Issue[] {
  * `--pool4 (nat64.pool4[1]): …` for an element.
  */
 export function formatIssue(issue: Issue, pinned: Pinned = {}): string {
-  if (pinned[issue.path] !== undefined) return `${pinned[issue.path]}: ${issue.message}`;
+  if (Object.hasOwn(pinned, issue.path)) return `${pinned[issue.path]}: ${issue.message}`;
   for (const [key, source] of Object.entries(pinned)) {
     if (issue.path.startsWith(`${key}.`) || issue.path.startsWith(`${key}[`)) return `${source} (${issue.path}): ${issue.message}`;
   }
