@@ -304,17 +304,20 @@ static napi_value tun_read(napi_env env, napi_callback_info info) {
 }
 
 /*
- * writeBatch(h, bufs, lengths: Int32Array, offset, count) -> written
+ * writeBatch(h, bufs, lengths: Int32Array, offset, count[, offsets: Int32Array]) -> written
+ * With `offsets`, packet i starts at offsets[i] instead of the common `offset`
+ * (translated packets start at different places in their buffers).
  * Never blocks: EAGAIN (TUN queue full) is a counted drop; other per-packet
  * errors (EINVAL for a malformed packet, EMSGSIZE, EIO while down) are
  * counted and the batch goes on.
  */
 static napi_value tun_write(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5], out;
-  size_t nlen = 0;
+  size_t argc = 6;
+  napi_value argv[6], out;
+  size_t nlen = 0, olen = 0;
   napi_typedarray_type t;
-  void *ld = NULL;
+  void *ld = NULL, *od = NULL;
+  const int32_t *offsets = NULL;
   uint32_t offset = 0, count = 0, written = 0;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   tun_dev *d = get_dev(env, argv[0]);
@@ -326,11 +329,28 @@ static napi_value tun_write(napi_env env, napi_callback_info info) {
   CHECK(napi_get_value_uint32(env, argv[3], &offset));
   CHECK(napi_get_value_uint32(env, argv[4], &count));
   if (count > nlen) count = (uint32_t)nlen;
+  if (argc >= 6) {
+    napi_valuetype vt;
+    CHECK(napi_typeof(env, argv[5], &vt));
+    if (vt != napi_undefined) {
+      CHECK(napi_get_typedarray_info(env, argv[5], &t, &olen, &od, NULL, NULL));
+      if (t != napi_int32_array) return throw_errno(env, EINVAL, "offsets");
+      offsets = (const int32_t *)od;
+      if (count > olen) count = (uint32_t)olen;
+    }
+  }
   for (uint32_t i = 0; i < count; i++) {
     uint8_t *p;
     size_t n;
     if (buffer_at(env, argv[1], i, &p, &n) != 0) return throw_errno(env, EINVAL, "bufs");
     int32_t len = lengths[i];
+    if (offsets != NULL) {
+      if (offsets[i] < 0) {
+        d->stats[ST_TX_ERRORS]++;
+        continue;
+      }
+      offset = (uint32_t)offsets[i];
+    }
     if (len <= 0 || (size_t)len + offset > n) {
       d->stats[ST_TX_ERRORS]++;
       continue;

@@ -36,6 +36,12 @@ export interface TunDevice {
    * how many the kernel took; the rest are counted (txDropsQueueFull, txErrors).
    */
   write(bufs: readonly Uint8Array[], lengths: Int32Array, offset: number, count: number): number;
+  /**
+   * Like write(), but packet i is bufs[i][offsets[i] .. offsets[i]+lengths[i]):
+   * translated packets start at different places in their buffers, and the
+   * same buffer may appear several times (fragments written back to back).
+   */
+  writeAt(bufs: readonly Uint8Array[], offsets: Int32Array, lengths: Int32Array, count: number): number;
   /** Sets (or with null clears) the readiness callback; level-triggered. */
   onReadable(cb: ReadableCallback | null): void;
   /** Changes the MTU (68–65535). */

@@ -85,6 +85,17 @@ export class LinuxTun implements TunDevice {
     }
   }
 
+  writeAt(bufs: readonly Uint8Array[], offsets: Int32Array, lengths: Int32Array, count: number): number {
+    if (this.#closed) throw new TunClosedError(this.#name);
+    const n = Math.min(count, bufs.length, offsets.length, lengths.length);
+    if (!(n > 0)) return 0;
+    try {
+      return this.#native.writeBatch(this.#handle, bufs, lengths, 0, n, offsets);
+    } catch (err) {
+      throw this.#ioError(err);
+    }
+  }
+
   onReadable(cb: ReadableCallback | null): void {
     if (this.#closed) throw new TunClosedError(this.#name);
     if (cb === null) {

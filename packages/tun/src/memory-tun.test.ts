@@ -235,3 +235,15 @@ describe('MemoryTun lifecycle and options', () => {
     expect(dev.name()).toBe('sixgate0');
   });
 });
+
+describe('MemoryTun.writeAt', () => {
+  it('writes each packet from its own offset and counts bad ones', () => {
+    const dev = new MemoryTun({ name: 'mem0' });
+    const a = new Uint8Array([9, 9, 1, 2, 3]);
+    const b = new Uint8Array([4, 5, 6, 7]);
+    const n = dev.writeAt([a, b, a], Int32Array.from([2, 0, 4]), Int32Array.from([3, 2, 5]), 3);
+    expect(n).toBe(2);
+    expect(dev.takeWritten().map((p) => [...p])).toEqual([[1, 2, 3], [4, 5]]);
+    expect(dev.stats().txErrors).toBe(1);
+  });
+});

@@ -111,22 +111,32 @@ export class MemoryTun implements TunDevice {
     checkBatchArgs(bufs, lengths, offset);
     const n = Math.min(count, bufs.length, lengths.length);
     let written = 0;
-    for (let i = 0; i < n; i++) {
-      const buf = bufs[i]!;
-      const len = lengths[i]!;
-      // The kernel refuses empty packets, packets beyond 64 KiB and writes while down (EIO).
-      if (len <= 0 || offset + len > buf.length || len > 65535 || !this.#up) {
-        this.#stats.txErrors++;
-      } else if (this.written.length >= this.#txQueueLimit) {
-        this.#stats.txDropsQueueFull++;
-      } else {
-        this.written.push(buf.slice(offset, offset + len));
-        this.#stats.txPackets++;
-        this.#stats.txBytes += len;
-        written++;
-      }
-    }
+    for (let i = 0; i < n; i++) if (this.#writeOne(bufs[i]!, offset, lengths[i]!)) written++;
     return written;
+  }
+
+  writeAt(bufs: readonly Uint8Array[], offsets: Int32Array, lengths: Int32Array, count: number): number {
+    this.#checkOpen();
+    const n = Math.min(count, bufs.length, offsets.length, lengths.length);
+    let written = 0;
+    for (let i = 0; i < n; i++) if (this.#writeOne(bufs[i]!, offsets[i]!, lengths[i]!)) written++;
+    return written;
+  }
+
+  #writeOne(buf: Uint8Array, offset: number, len: number): boolean {
+    // The kernel refuses empty packets, packets beyond 64 KiB and writes while down (EIO).
+    if (len <= 0 || offset < 0 || offset + len > buf.length || len > 65535 || !this.#up) {
+      this.#stats.txErrors++;
+      return false;
+    }
+    if (this.written.length >= this.#txQueueLimit) {
+      this.#stats.txDropsQueueFull++;
+      return false;
+    }
+    this.written.push(buf.slice(offset, offset + len));
+    this.#stats.txPackets++;
+    this.#stats.txBytes += len;
+    return true;
   }
 
   onReadable(cb: ReadableCallback | null): void {

@@ -18,7 +18,7 @@ export interface NativeTun {
   /** mtu <= 0 keeps it; up: -1 keeps, 0 down, 1 up. Returns the MTU now set. */
   ifconfig(name: string, mtu: number, up: number): number;
   readBatch(h: NativeHandle, bufs: readonly Uint8Array[], sizes: Int32Array, offset: number, max: number): number;
-  writeBatch(h: NativeHandle, bufs: readonly Uint8Array[], lengths: Int32Array, offset: number, count: number): number;
+  writeBatch(h: NativeHandle, bufs: readonly Uint8Array[], lengths: Int32Array, offset: number, count: number, offsets?: Int32Array): number;
   poll(h: NativeHandle, cb: ((status: number) => void) | null): void;
   stats(h: NativeHandle, out: Float64Array): void;
   close(h: NativeHandle): void;
