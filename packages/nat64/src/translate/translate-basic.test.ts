@@ -2,15 +2,11 @@ import { formatIpv4, formatIpv6 } from '@sixgate/addressing';
 import { u16, u32 } from '@sixgate/wire';
 import { describe, expect, it } from 'vitest';
 import type { Outcome } from './outcome.js';
-import { icmp, ipv4, ipv6, placed, tcp, udp, valid4, valid6 } from './test-packets.js';
-import { harness, type Harness } from './test-setup.js';
-
-const CLIENT = '2001:db8::2';
-const SERVER6 = '64:ff9b:1::c000:221'; // 192.0.2.33
+import { icmp, ipv4, ipv6, tcp, udp, valid4, valid6 } from './test-packets.js';
+import { CLIENT, harness, SERVER6, type Harness, run as runX } from './test-setup.js';
 
 function run(h: Harness, pkt: Uint8Array, headroom = 64): { r: Outcome; buf: Uint8Array } {
-  const p = placed(pkt, headroom);
-  return { r: h.tr.translate(p.buf, p.off, p.len, h.out, 0), buf: p.buf };
+  return runX(h, pkt, headroom);
 }
 
 function fwd(r: Outcome, buf: Uint8Array): Uint8Array {

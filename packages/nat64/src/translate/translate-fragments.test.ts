@@ -1,0 +1,223 @@
+// Rows D (fragmentation, DF and MTU) of reference/nat64-behaviours.md.
+import { parseIpv6 } from '@sixgate/addressing';
+import { pseudoHeaderSum6, sum, u16, u32 } from '@sixgate/wire';
+import { describe, expect, it } from 'vitest';
+import { fill, ipv4, ipv6, udp, valid4, valid6 } from './test-packets.js';
+import { CLIENT, fwd, harness, type Harness, many, openUdp, replied, run, SERVER4, SERVER6 } from './test-setup.js';
+
+/** An IPv4 UDP packet of `total` bytes from the server to pool4#port4. */
+function v4udp(port4: number, total: number, o: { df?: boolean; mf?: boolean; id?: number } = {}): Uint8Array {
+  return ipv4({ proto: 17, src: SERVER4, dst: '198.51.100.1', id: o.id ?? 1234, df: o.df ?? false, mf: o.mf ?? false, payload: udp(53, port4, total - 28) });
+}
+
+/** A Fragment header: next header, offset in bytes, M, identification. */
+function fragHdr(nh: number, offset: number, m: boolean, id: number): Uint8Array {
+  const b = new Uint8Array(8);
+  b[0] = nh;
+  b[2] = offset >> 8;
+  b[3] = (offset & 0xf8) | (m ? 1 : 0);
+  b[4] = id >>> 24;
+  b[5] = (id >>> 16) & 0xff;
+  b[6] = (id >>> 8) & 0xff;
+  b[7] = id & 0xff;
+  return b;
+}
+
+/** Reassembled data of IPv6 fragments (each with a Fragment header right after the IPv6 header). */
+function reassemble(frags: Uint8Array[]): Uint8Array {
+  const parts = frags.map((f) => ({ off: u16(f, 42) & 0xfff8, data: f.subarray(48, 40 + u16(f, 4)) }));
+  const len = Math.max(...parts.map((p) => p.off + p.data.length));
+  const b = new Uint8Array(len);
+  for (const p of parts) b.set(p.data, p.off);
+  return b;
+}
+
+function setup(opts: Parameters<typeof harness>[0] = {}): { h: Harness; port4: number } {
+  const h = harness(opts);
+  return { h, port4: openUdp(h) };
+}
+
+describe('D1/D4: IPv4 DF=1 and the IPv6 link MTU', () => {
+  it('D1: 1261 B with DF=1 and ipv6Mtu 1280 → ICMPv4 3/4 MTU 1260, ≤ 576 B', () => {
+    const { h, port4 } = setup({ ipv6Mtu: 1280 });
+    const pkt = v4udp(port4, 1261, { df: true });
+    const o = replied(h, run(h, pkt).r);
+    expect([o[20], o[21]]).toEqual([3, 4]);
+    expect(u16(o, 26)).toBe(1260);
+    expect(o.length).toBe(576);
+    expect(o.subarray(28)).toEqual(pkt.subarray(0, 548));
+    expect(valid4(o)).toBe(true);
+  });
+
+  it('D1: the same as an MF fragment', () => {
+    const { h, port4 } = setup({ ipv6Mtu: 1280 });
+    const o = replied(h, run(h, v4udp(port4, 1261, { df: true, mf: true })).r);
+    expect(u16(o, 26)).toBe(1260);
+  });
+
+  it.each([{ lowest: 1280 }, { lowest: 1402 }])('D4: lowestIpv6Mtu $lowest, DF=1 1261 B, link MTU 1500 → one 1281 B packet', ({ lowest }) => {
+    const { h, port4 } = setup({ lowestIpv6Mtu: lowest });
+    const o = fwd(run(h, v4udp(port4, 1261, { df: true })));
+    expect(o.length).toBe(1281);
+    expect(o[6]).toBe(17);
+    expect(valid6(o)).toBe(true);
+  });
+});
+
+describe('D2/D3/D6/D10: IPv4 DF=0 split into IPv6 fragments', () => {
+  it('D2: 1261 B → 1280 B (M=1) + 57 B (offset 1232), Frag ID = IPv4 ID, checksum of the whole', () => {
+    const { h, port4 } = setup();
+    const frags = many(h, run(h, v4udp(port4, 1261, { id: 1234 })).r);
+    expect(frags.map((f) => f.length)).toEqual([1280, 57]);
+    expect(frags.map((f) => u16(f, 42))).toEqual([0 | 1, 1232]);
+    expect(frags.map((f) => u32(f, 44))).toEqual([1234, 1234]);
+    expect(frags.map((f) => [f[6], f[40]])).toEqual([[44, 17], [44, 17]]);
+    const whole = reassemble(frags);
+    expect(whole.length).toBe(1241);
+    const f0 = frags[0]!;
+    expect(sum(whole, 0, whole.length, pseudoHeaderSum6(f0, 8, 24, 17, whole.length))).toBe(0xffff);
+    expect(h.tr.snapshot().fragmentsMade).toBe(2);
+  });
+
+  it('D3: lowestIpv6Mtu 1402 → 1400 B (data a multiple of 8) + 59 B (offset 1352)', () => {
+    const { h, port4 } = setup({ lowestIpv6Mtu: 1402 });
+    const frags = many(h, run(h, v4udp(port4, 1383)).r);
+    expect(frags.map((f) => f.length)).toEqual([1400, 59]);
+    expect(u16(frags[1]!, 42)).toBe(1352);
+  });
+
+  it('D6: a 1268 B non-final fragment (MF, ID 4321) → 1280 B + 64 B, both M=1', () => {
+    const { h, port4 } = setup();
+    const frags = many(h, run(h, v4udp(port4, 1268, { id: 4321, mf: true })).r);
+    expect(frags.map((f) => f.length)).toEqual([1280, 64]);
+    expect(frags.map((f) => u16(f, 42))).toEqual([1, 1232 | 1]);
+    expect(frags.map((f) => u32(f, 44))).toEqual([4321, 4321]);
+  });
+
+  it('D10: 1480 B DF=0: lowestIpv6Mtu 1280 fragments (1232 B first), 1500 gives one 1500 B packet', () => {
+    const a = setup();
+    const frags = many(a.h, run(a.h, v4udp(a.port4, 1480)).r);
+    expect(frags[0]!.length - 48).toBe(1232);
+    const b = setup({ lowestIpv6Mtu: 1500 });
+    const o = fwd(run(b.h, v4udp(b.port4, 1480)));
+    expect(o.length).toBe(1500);
+    expect(o[6]).toBe(17);
+  });
+
+  it('out too small for the fragments is a counted drop', () => {
+    const { h, port4 } = setup();
+    const p = v4udp(port4, 1400);
+    const buf = new Uint8Array(64 + p.length);
+    buf.set(p, 64);
+    expect(h.tr.translate(buf, 64, p.length, new Uint8Array(600), 0)).toEqual({ kind: 'drop', reason: 'out-too-small' });
+  });
+});
+
+describe('D5/D7: fragments across the translator', () => {
+  it('D5: a small IPv4 first fragment (MF, ID 1234) → IPv6 fragment with ID 1234, M=1; DF ignored', () => {
+    const { h, port4 } = setup();
+    const o = fwd(run(h, v4udp(port4, 100, { id: 1234, mf: true, df: true })));
+    expect(o[6]).toBe(44);
+    expect(o[40]).toBe(17);
+    expect(u16(o, 42)).toBe(1);
+    expect(u32(o, 44)).toBe(1234);
+    expect(o.length).toBe(48 + 80);
+  });
+
+  it('D5: the following IPv4 fragment (no ports) follows the first fragment’s session', () => {
+    const { h, port4 } = setup();
+    fwd(run(h, v4udp(port4, 100, { id: 77, mf: true })));
+    const second = ipv4({ proto: 17, src: SERVER4, dst: '198.51.100.1', id: 77, fragOff: 80, payload: fill(40) });
+    const o = fwd(run(h, second));
+    expect(o.subarray(8, 24)).toEqual(parseIpv6(SERVER6));
+    expect(o.subarray(24, 40)).toEqual(parseIpv6(CLIENT));
+    expect([o[6], o[40]]).toEqual([44, 17]);
+    expect(u16(o, 42)).toBe(80);
+    expect(u32(o, 44)).toBe(77);
+    expect(o.subarray(48)).toEqual(fill(40));
+  });
+
+  it('a non-first IPv4 fragment without its first fragment is dropped and counted', () => {
+    const { h } = setup();
+    const second = ipv4({ proto: 17, src: SERVER4, dst: '198.51.100.1', id: 78, fragOff: 80, payload: fill(40) });
+    expect(run(h, second).r).toEqual({ kind: 'drop', reason: 'fragment-no-session' });
+  });
+
+  it.each([{ m: true }, { m: false }])('D7: IPv6 fragment ID 0x01020408 offset 80 M=$m → IPv4 ID 0x0408, DF=0, MF=M', ({ m }) => {
+    const h = harness();
+    const first = ipv6({ nh: 44, upper: 17, ext: fragHdr(17, 0, true, 0x01020408), src: CLIENT, dst: SERVER6, payload: udp(1212, 53, 72) });
+    const f0 = fwd(run(h, first));
+    expect(u16(f0, 4)).toBe(0x0408);
+    expect(u16(f0, 6)).toBe(0x2000);
+    const next = ipv6({ nh: 44, ext: fragHdr(17, 80, m, 0x01020408), src: CLIENT, dst: SERVER6, payload: fill(1232) });
+    const o = fwd(run(h, next));
+    expect(u16(o, 4)).toBe(0x0408);
+    expect(u16(o, 6)).toBe((m ? 0x2000 : 0) | 10);
+    expect(o[9]).toBe(17);
+    expect(u32(o, 12)).toBe(u32(f0, 12));
+    expect(o.length).toBe(20 + 1232);
+    expect(o.subarray(20)).toEqual(fill(1232));
+    expect(valid4(o)).toBe(true);
+  });
+});
+
+describe('D8/D9: IPv6 too big for the IPv4 MTU', () => {
+  it('D8: 1421 B with ipv4Mtu 1400 → ICMPv6 2/0 MTU 1420, 1280 B', () => {
+    const h = harness({ ipv4Mtu: 1400 });
+    const pkt = ipv6({ nh: 17, src: CLIENT, dst: SERVER6, payload: udp(1212, 53, 1421 - 48) });
+    const o = replied(h, run(h, pkt).r);
+    expect([o[40], o[41]]).toEqual([2, 0]);
+    expect(u32(o, 44)).toBe(1420);
+    expect(o.length).toBe(1280);
+    expect(valid6(o)).toBe(true);
+  });
+
+  it('D8: a 1429 B fragment too', () => {
+    const h = harness({ ipv4Mtu: 1400 });
+    const pkt = ipv6({ nh: 44, upper: 17, ext: fragHdr(17, 0, true, 5), src: CLIENT, dst: SERVER6, payload: udp(1212, 53, 1429 - 56) });
+    expect(u32(replied(h, run(h, pkt).r), 44)).toBe(1420);
+  });
+
+  it('D9: ipv4Mtu 1000 → MTU clamped to 1280', () => {
+    const h = harness({ ipv4Mtu: 1000 });
+    const o = replied(h, run(h, ipv6({ nh: 17, src: CLIENT, dst: SERVER6, payload: udp(1212, 53, 1281 - 48) })).r);
+    expect(u32(o, 44)).toBe(1280);
+  });
+});
+
+describe('G4: IPv4 UDP checksum 0', () => {
+  it('unfragmented: computed (NAT64 amend), never sent as 0', () => {
+    const { h, port4 } = setup();
+    const pkt = v4udp(port4, 60);
+    pkt[26] = 0;
+    pkt[27] = 0;
+    const o = fwd(run(h, pkt));
+    expect(u16(o, 46)).not.toBe(0);
+    expect(valid6(o)).toBe(true);
+    expect(h.tr.snapshot().udpZeroChecksumFixed).toBe(1);
+  });
+
+  it('fragmented: dropped with a counter (no reassembly)', () => {
+    const { h, port4 } = setup();
+    const pkt = ipv4({ proto: 17, src: SERVER4, dst: '198.51.100.1', mf: true, payload: udp(53, port4, 40), keepChecksum: true });
+    expect(run(h, pkt).r).toEqual({ kind: 'drop', reason: 'udp-zero-checksum-fragment' });
+  });
+
+  it('G5: a computed 0 goes out as 0xffff', () => {
+    // Vary two data bytes until the computed checksum is 0; it must leave as 0xffff.
+    const { h, port4 } = setup();
+    let hit = false;
+    for (let x = 0; x < 65536 && !hit; x++) {
+      const data = new Uint8Array([x >> 8, x & 0xff, 0, 0]);
+      const pkt = ipv4({ proto: 17, src: SERVER4, dst: '198.51.100.1', payload: udp(53, port4, data), keepChecksum: true });
+      const r = run(h, pkt);
+      const o = fwd(r);
+      const c = u16(o, 46);
+      if (c === 0xffff) {
+        hit = true;
+        expect(valid6(o)).toBe(true);
+      }
+    }
+    expect(hit).toBe(true);
+  });
+});
