@@ -66,7 +66,9 @@ export function translateIcmp4Error(c: TranslateContext, buf: Uint8Array, off: n
   const param = param6(c, buf, p, mapped, i);
   if (param < 0) return c.drop('icmp-untranslatable');
   const type6 = mapped >> 8;
-  const dEnd = datagramEnd(i, end, buf[p + 5]!, 4); // types 3, 11, 12 all carry the RFC 4884 length
+  const extStart = datagramEnd(i, end, buf[p + 5]!, 4); // types 3, 11, 12 all carry the RFC 4884 length
+  // Padding after the quoted datagram (RFC 4884 §4) is not datagram data.
+  const dEnd = Math.min(extStart, i + Math.max(iihl, u16(buf, i + 2)));
   const ip = i + iihl;
   const proto = innerProto(buf, i, ip, dEnd);
   if (proto < 0) return c.drop('icmp-error-inner');
@@ -78,7 +80,7 @@ export function translateIcmp4Error(c: TranslateContext, buf: Uint8Array, off: n
   if (h < 0) return c.drop('icmp-error-no-session');
   const port6 = c.state.port6(h);
   const o = outOff;
-  const extLen = dEnd < end && (type6 === 1 || type6 === 3) ? end - dEnd : -1;
+  const extLen = extStart < end && (type6 === 1 || type6 === 3) ? end - extStart : -1;
   const plan = planExtension(40 + dEnd - ip, extLen, Math.min(ICMP6_ERROR_MAX, out.length - o) - 48, 8);
   const innerLen = Math.floor(plan / 1024);
   const lenField = plan % 1024;
@@ -96,7 +98,7 @@ export function translateIcmp4Error(c: TranslateContext, buf: Uint8Array, off: n
   if (lenField > 0) {
     const padded = lenField * 8;
     out.fill(0, o + 48 + innerLen, o + 48 + padded);
-    copyBytes(out, o + 48 + padded, buf, dEnd, extLen);
+    copyBytes(out, o + 48 + padded, buf, extStart, extLen);
     total = 48 + padded + extLen;
   }
   // Outer IPv6 header (§4.1) and ICMPv6 header; RFC 4884 length in byte 4 (64-bit units).

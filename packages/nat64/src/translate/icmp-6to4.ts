@@ -61,7 +61,9 @@ export function translateIcmp6Error(
   const i = p + 8;
   if (end - i < 40 || buf[i]! >> 4 !== 6) return c.drop('icmp-error-inner');
   const hasLen = buf[p] === 1 || buf[p] === 3;
-  const dEnd = hasLen ? datagramEnd(i, end, buf[p + 4]!, 8) : end;
+  const extStart = hasLen ? datagramEnd(i, end, buf[p + 4]!, 8) : end;
+  // Padding after the quoted datagram (RFC 4884 §4) is not datagram data.
+  const dEnd = Math.min(extStart, i + 40 + u16(buf, i + 4));
   const proto = innerProto(buf, i, dEnd);
   const rem4 = extractIpv4(c.prefix, buf, i + 8);
   if (proto < 0 || rem4 < 0) return c.drop('icmp-error-inner');
@@ -73,7 +75,7 @@ export function translateIcmp6Error(
   const addr4 = c.state.addr4(h);
   const port4 = c.state.port4(h);
   const o = outOff;
-  const extLen = dEnd < end ? end - dEnd : -1;
+  const extLen = extStart < end ? end - extStart : -1;
   const plan = planExtension(20 + dEnd - ip, extLen, Math.min(ICMP4_ERROR_MAX, out.length - o) - 28, 4);
   const innerLen = Math.floor(plan / 1024);
   const lenField = plan % 1024;
@@ -89,7 +91,7 @@ export function translateIcmp6Error(
   if (lenField > 0) {
     const padded = lenField * 4;
     out.fill(0, o + 28 + innerLen, o + 28 + padded);
-    copyBytes(out, o + 28 + padded, buf, dEnd, extLen);
+    copyBytes(out, o + 28 + padded, buf, extStart, extLen);
     total = 28 + padded + extLen;
   }
   // Outer ICMPv4 header: RFC 4884 length in byte 5 (32-bit units).
