@@ -111,10 +111,12 @@ describe('sixgate vs Unbound (dns64 iterator), same prefix, same nsd', () => {
 
   it('synthesized TTLs: equal when the A TTL is the smallest; otherwise sixgate applies the SOA limit of §5.1.7 and Unbound does not', async () => {
     const ttl = async (port: number, name: string) => (await dig(topo!.net, topo!.client, DNS, port, ['AAAA', name])).answers.map((a) => a.ttl);
-    expect(await ttl(SIXGATE_PORT, 'short.example.org')).toEqual([120]);
-    expect(await ttl(UNBOUND_PORT, 'short.example.org')).toEqual([120]);
+    // Fresh names (wildcards), so neither cache has counted anything down.
+    const tag = `t${process.pid}`;
+    expect(await ttl(SIXGATE_PORT, `${tag}.short.example.org`)).toEqual([120]);
+    expect(await ttl(UNBOUND_PORT, `${tag}.short.example.org`)).toEqual([120]);
     // A TTL 600, negative AAAA SOA MINIMUM 300: RFC 6147 §5.1.7 gives 300; Unbound 1.17 keeps the A TTL.
-    expect(await ttl(SIXGATE_PORT, 'v4only.example.org')).toEqual([300]);
-    expect(await ttl(UNBOUND_PORT, 'v4only.example.org')).toEqual([600]);
+    expect(await ttl(SIXGATE_PORT, `${tag}.bench.example.org`)).toEqual([300]);
+    expect(await ttl(UNBOUND_PORT, `${tag}.bench.example.org`)).toEqual([600]);
   });
 });

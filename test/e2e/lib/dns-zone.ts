@@ -41,6 +41,7 @@ multi IN A 192.0.2.32
 multi IN A 192.0.2.33
 txt IN TXT "only text"
 *.bench IN A 203.0.113.7
+*.short 120 IN A 192.0.2.12
 ${big}
 `;
 }
