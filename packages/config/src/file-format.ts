@@ -4,7 +4,7 @@
  * JSON (parsed and printed with the built-in JSON, key order kept).
  */
 import type { TSchema } from '@sinclair/typebox';
-import { Document, isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
+import { Document, isMap, isScalar, isSeq, parseDocument, Scalar, type Node, type Pair } from 'yaml';
 import { ConfigError } from './errors.js';
 import { isRecord } from './paths.js';
 import { ConfigSchema, type Config } from './schema.js';
@@ -62,20 +62,44 @@ function propertiesOf(schema: TSchema | undefined): Record<string, TSchema> {
   return (schema?.['properties'] ?? {}) as Record<string, TSchema>;
 }
 
+/** Comments one key from its schema description, then its sub-keys. */
+function annotatePair(pair: Pair, props: Record<string, TSchema>, depth: number, first: boolean): void {
+  // Document.setIn stores a new key as a bare string; a comment needs a node.
+  if (typeof pair.key === 'string') pair.key = new Scalar(pair.key);
+  if (!isScalar(pair.key)) return;
+  const sub = Object.hasOwn(props, String(pair.key.value)) ? props[String(pair.key.value)] : undefined;
+  if (sub === undefined) return;
+  const description = sub['description'] as string | undefined;
+  if (description !== undefined) pair.key.commentBefore = ` ${description}`;
+  if (depth === 0 && !first) pair.key.spaceBefore = true;
+  if (isSeq(pair.value) && pair.value.items.length === 0) pair.value.flow = true;
+  annotate(pair.value as Node, sub, depth + 1);
+}
+
 /** Puts each key's schema description as a comment line above it. */
 function annotate(node: Node | null | undefined, schema: TSchema | undefined, depth: number): void {
   if (!isMap(node)) return;
   const props = propertiesOf(schema);
-  for (const pair of node.items) {
-    if (!isScalar(pair.key)) continue;
-    const sub = props[String(pair.key.value)];
-    if (sub === undefined) continue;
-    const description = sub['description'] as string | undefined;
-    if (description !== undefined) pair.key.commentBefore = ` ${description}`;
-    if (depth === 0 && pair !== node.items[0]) pair.key.spaceBefore = true;
-    if (isSeq(pair.value) && pair.value.items.length === 0) pair.value.flow = true;
-    annotate(pair.value as Node, sub, depth + 1);
-  }
+  node.items.forEach((pair, i) => annotatePair(pair as Pair, props, depth, i === 0));
+}
+
+/** The object schema at a key path (`['dns64', 'cache']`), if any. */
+function schemaAt(keys: readonly string[]): TSchema | undefined {
+  let s: TSchema | undefined = ConfigSchema;
+  for (const k of keys) s = Object.hasOwn(propertiesOf(s), k) ? propertiesOf(s)[k] : undefined;
+  return s;
+}
+
+/**
+ * Comments a key that a rewrite added, like the generated file does:
+ * `keys[added]` is the first key of the path that was not in the document.
+ */
+export function annotateAdded(doc: Document, keys: readonly string[], added: number): void {
+  const parentKeys = keys.slice(0, added);
+  const parent = parentKeys.length === 0 ? doc.contents : doc.getIn(parentKeys, true);
+  if (!isMap(parent)) return;
+  const pair = parent.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === keys[added]);
+  if (pair !== undefined) annotatePair(pair as Pair, propertiesOf(schemaAt(parentKeys)), added, false);
 }
 
 const HEADER = [

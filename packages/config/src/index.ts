@@ -31,7 +31,7 @@ export { DEFAULT_CONFIG_FILE, loadConfig, readConfigFile, type LoadConfigOptions
 export { detectFormat, renderYaml, MAX_CONFIG_BYTES, type FileFormat } from './file-format.js';
 export { saveConfig, type SaveConfigOptions } from './persist.js';
 export { writeFileAtomic, removeStaleTempFiles, type AtomicWriteOptions } from './atomic.js';
-export { applyPatch, pinnedConflicts } from './patch.js';
+export { applyPatch, keepPinned, pinnedConflicts } from './patch.js';
 export { ConfigHistory, HISTORY_KEEP, summarizeChanges, type HistoryEntry, type HistoryInfo } from './history.js';
 export { redact, REDACTED } from './redact.js';
 export { generateReference, referenceRows, type ReferenceRow } from './reference.js';

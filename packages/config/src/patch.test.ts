@@ -1,6 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
-import { applyPatch, ConfigError, ConfigPatchSchema, ConfigSchema, defaultConfig, pinnedConflicts, redact, REDACTED } from './index.js';
+import { applyPatch, ConfigError, ConfigPatchSchema, ConfigSchema, defaultConfig, keepPinned, pinnedConflicts, redact, REDACTED } from './index.js';
 
 function patchError(fn: () => unknown): ConfigError {
   try {
@@ -75,6 +75,24 @@ describe('applyPatch', () => {
     const base = defaultConfig();
     expect(pinnedConflicts(base, { api: { listen: '127.0.0.1:9999' } }, { 'api.listen': 'SIXGATE_API_LISTEN' })).toHaveLength(1);
     expect(pinnedConflicts(base, { api: { token: 'x'.repeat(16) } }, { 'api.listen': 'SIXGATE_API_LISTEN' })).toEqual([]);
+  });
+});
+
+describe('keepPinned (rollback)', () => {
+  it('takes the target but keeps pinned keys from the current config', () => {
+    const pinned = { prefix: 'SIXGATE_PREFIX', 'api.token': '--api-token' };
+    const current = applyPatch(defaultConfig(), { prefix: '64:ff9b:1::/96', api: { token: 'current-token-0123' }, nat64: { mtu: 1400 } });
+    const old = applyPatch(defaultConfig(), { prefix: '2001:db8::/96', nat64: { mtu: 9000 } });
+    const restored = keepPinned(old, current, pinned);
+    expect(restored.prefix).toBe('64:ff9b:1::/96');
+    expect(restored.api.token).toBe('current-token-0123');
+    expect(restored.nat64.mtu).toBe(9000);
+    expect(old.prefix).toBe('2001:db8::/96');
+  });
+
+  it('validates the result (an old version may be invalid today)', () => {
+    const old = { ...defaultConfig(), nat64: { ...defaultConfig().nat64, removedKey: 1 } };
+    expect(() => keepPinned(old as never, defaultConfig(), {})).toThrow(/nat64\.removedKey: unknown key/);
   });
 });
 

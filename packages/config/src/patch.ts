@@ -5,7 +5,7 @@
  * is refused with the flag or variable that pinned it.
  */
 import { ConfigError } from './errors.js';
-import { assign, deepEqual, getPath, isRecord, leafPaths } from './paths.js';
+import { assign, deepEqual, getPath, isRecord, leafPaths, setPath } from './paths.js';
 import { ConfigPatchSchema, type Config, type ConfigPatch } from './schema.js';
 import { schemaIssues } from './schema-errors.js';
 import { formatIssue, validateConfig, type Pinned } from './validate.js';
@@ -50,4 +50,17 @@ export function applyPatch(config: Config, patch: ConfigPatch | Readonly<Record<
   const conflicts = pinnedConflicts(config, patch, pinned);
   if (conflicts.length > 0) throw new ConfigError('ERR_CONFIG_PINNED', conflicts);
   return validateConfig(mergePatch(config, patch), pinned);
+}
+
+/**
+ * `target` (e.g. a history version being rolled back to) with every pinned
+ * key taken from `current`, validated: flags and variables keep winning.
+ */
+export function keepPinned(target: Config, current: Config, pinned: Pinned): Config {
+  const out = structuredClone(target) as unknown as Record<string, unknown>;
+  for (const key of Object.keys(pinned)) {
+    const value = getPath(current, key);
+    if (value !== undefined) setPath(out, key, structuredClone(value));
+  }
+  return validateConfig(out, pinned);
 }

@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { isCollection, isScalar, type Document, type Node } from 'yaml';
 import { writeFileAtomic, type AtomicWriteOptions } from './atomic.js';
 import { ConfigError } from './errors.js';
-import { detectFormat, parseConfigText, renderConfigFile, type ParsedFile } from './file-format.js';
+import { annotateAdded, detectFormat, parseConfigText, renderConfigFile, type ParsedFile } from './file-format.js';
 import { readConfigFile } from './loader.js';
 import { deepEqual, deepMerge, getPath, isRecord, leafPaths, setPath } from './paths.js';
 import type { Config } from './schema.js';
@@ -53,7 +53,9 @@ function editYaml(doc: Document, edit: Edit): void {
     node.commentBefore = old.commentBefore;
     if (isCollection(old) && isCollection(node)) node.flow = old.flow;
   }
+  const added = old === undefined ? keys.findIndex((_, i) => !doc.hasIn(keys.slice(0, i + 1))) : -1;
   doc.setIn(keys, node);
+  if (added >= 0) annotateAdded(doc, keys, added);
 }
 
 function editJson(data: Record<string, unknown>, edit: Edit): void {
