@@ -47,7 +47,8 @@ export function validateOptions(o: StateOptions): StateOptions {
   // but never zero.
   positiveInt(o.maxSessions, 'maxSessions', 2 ** 30);
   positiveInt(o.maxSessionsPerClient, 'maxSessionsPerClient', 2 ** 30);
-  positiveInt(o.maxHeldSyns, 'maxHeldSyns', 65536);
+  // 0 is allowed: never hold an unsolicited SYN (every one gets synQueueFull).
+  if (o.maxHeldSyns !== 0) positiveInt(o.maxHeldSyns, 'maxHeldSyns', 1_000_000);
   if (typeof o.addressDependentFiltering !== 'boolean') throw new StateError('ERR_STATE_OPTIONS', 'addressDependentFiltering must be a boolean');
   if (typeof o.dropExternallyInitiatedTcp !== 'boolean') throw new StateError('ERR_STATE_OPTIONS', 'dropExternallyInitiatedTcp must be a boolean');
   if (o.portSecret !== undefined && (!(o.portSecret instanceof Uint8Array) || o.portSecret.length < 8)) {
