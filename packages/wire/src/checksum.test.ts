@@ -63,6 +63,23 @@ describe('sum', () => {
     expect(sum(big, 0, big.length)).toBe(refSum(Array.from(big)));
   });
 
+  it('the wide (32-bit word) path equals the reference at every alignment and parity', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 520, maxLength: 1600 }),
+        fc.nat(7),
+        fc.nat(9),
+        fc.nat(9),
+        fc.integer({ min: 0, max: 0xffff }),
+        (data, shift, s, cut, init) => {
+          const b = data.subarray(shift); // byteOffset 0..7: every 4-byte alignment
+          const end = b.length - cut;
+          return sum(b, s, end, init) === fold(refSum(Array.from(b.subarray(s, end))) + init);
+        },
+      ),
+    );
+  });
+
   it('fold, combine and sumU32', () => {
     expect(fold(0x1ffff)).toBe(0x1);
     expect(fold(0xffffffff)).toBe(0xffff);

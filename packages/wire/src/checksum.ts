@@ -27,7 +27,7 @@
  */
 import { u32 } from './bytes.js';
 
-/** Bytes per inner loop before folding: keeps the accumulator a small integer (< 2^31). */
+/** Bytes per inner loop before folding: keeps both byte accumulators small integers (Smis). */
 const CHUNK = 32768;
 
 /** Folds a non-negative accumulator (< 2^32) to 16 bits with end-around carry. */
@@ -54,17 +54,72 @@ export function combine(a: number, b: number): number {
  * distance from the checksummed region's beginning.
  */
 export function sum(buf: Uint8Array, start: number, end: number, initial = 0): number {
+  if (end - start >= WIDE_MIN && LITTLE_ENDIAN) return sumWide(buf, start, end, initial);
+  // RFC 1071 §2(B)/§4.1: add the even-position (high) and odd-position (low)
+  // bytes separately and combine at the end; unrolled 8 bytes per iteration.
   let acc = initial;
   let i = start;
   const even = end - ((end - start) & 1);
   while (i < even) {
     const stop = Math.min(even, i + CHUNK);
-    let a = 0;
-    for (; i < stop; i += 2) a += (buf[i]! << 8) | buf[i + 1]!;
-    acc = fold(acc + a);
+    const stop8 = i + ((stop - i) & ~7);
+    let hi = 0;
+    let lo = 0;
+    for (; i < stop8; i += 8) {
+      hi += buf[i]! + buf[i + 2]! + buf[i + 4]! + buf[i + 6]!;
+      lo += buf[i + 1]! + buf[i + 3]! + buf[i + 5]! + buf[i + 7]!;
+    }
+    for (; i < stop; i += 2) {
+      hi += buf[i]!;
+      lo += buf[i + 1]!;
+    }
+    acc = fold(acc + hi * 256 + lo);
   }
   if (even < end) acc += buf[even]! << 8;
   return fold(acc);
+}
+
+/** From this many bytes on, `sum` reads aligned 32-bit words (about 2× faster on 1500-byte packets). */
+const WIDE_MIN = 512;
+/** Uint32Array reads are host-endian; the wide path assumes little-endian hosts. */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+/** Words per inner loop of the wide path (keeps the accumulator < 2^31). */
+const WIDE_CHUNK = 16384;
+
+/**
+ * `sum` for long ranges: head and tail bytes one at a time, the 4-aligned
+ * middle as little-endian uint32 words. The little-endian 16-bit sum is the
+ * byte-swapped big-endian sum (RFC 1071 §2(B)); when the middle starts at an
+ * odd distance from `start`, the word pairing shifts by one byte, which undoes
+ * the swap.
+ */
+function sumWide(buf: Uint8Array, start: number, end: number, initial: number): number {
+  let hi = 0;
+  let lo = 0;
+  let i = start;
+  const headEnd = start + ((4 - ((buf.byteOffset + start) & 3)) & 3);
+  for (; i < headEnd; i++) {
+    if (((i - start) & 1) === 0) hi += buf[i]!;
+    else lo += buf[i]!;
+  }
+  const words = (end - i) >>> 2;
+  const w32 = new Uint32Array(buf.buffer, buf.byteOffset + i, words);
+  let le = 0;
+  for (let k = 0; k < words; ) {
+    const stop = Math.min(words, k + WIDE_CHUNK);
+    let a = 0;
+    for (; k < stop; k++) {
+      const w = w32[k]!;
+      a += (w & 0xffff) + (w >>> 16);
+    }
+    le = fold(le + a);
+  }
+  if (((i - start) & 1) === 0) le = ((le & 0xff) << 8) | (le >>> 8);
+  for (i += words << 2; i < end; i++) {
+    if (((i - start) & 1) === 0) hi += buf[i]!;
+    else lo += buf[i]!;
+  }
+  return fold(fold(initial + le) + hi * 256 + lo);
 }
 
 /** Whether `buf[start..end)` plus partial sum `initial` verifies (folds to 0xffff). */
