@@ -143,6 +143,32 @@ describe('TcpHeader', () => {
     expect(w.verifyChecksum(PSEUDO4)).toBe(true);
   });
 
+  it('setMssUpdatingChecksum rewrites in either direction', () => {
+    const v = checked(SEGMENT.slice());
+    expect(v.setMssUpdatingChecksum(9000)).toBe(true);
+    expect(v.mss).toBe(9000);
+    expect(v.verifyChecksum(PSEUDO4)).toBe(true);
+  });
+
+  it('MSS rewrite == full recompute at any option alignment (property)', () => {
+    fc.assert(
+      fc.property(fc.nat(3), fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 0xffff }), fc.uint8Array({ maxLength: 9 }), (nops, from, to, data) => {
+        const opts = [...new Array<number>(nops).fill(1), 2, 4, from >>> 8, from & 0xff];
+        const hl = 20 + ((opts.length + 3) & ~3);
+        const buf = new Uint8Array(hl + data.length);
+        buf[12] = (hl >>> 2) << 4;
+        buf[13] = TCP_FLAG.SYN;
+        buf.set(opts, 20);
+        buf.set(data, hl);
+        const v = checked(buf);
+        v.fillChecksum(PSEUDO4);
+        expect(v.setMssUpdatingChecksum(to)).toBe(true);
+        expect(v.mss).toBe(to);
+        expect(v.verifyChecksum(PSEUDO4)).toBe(true);
+      }),
+    );
+  });
+
   it.each([
     { name: 'no options', opts: '', want: TCP_NO_MSS },
     { name: 'EOL before MSS', opts: '00 00 00 00 02 04 05 b4', want: TCP_NO_MSS },

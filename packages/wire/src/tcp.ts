@@ -297,28 +297,34 @@ export class TcpHeader extends HeaderView {
   }
 
   /**
+   * Rewrites an existing MSS option to `v`, fixing the checksum incrementally.
+   * Returns false (nothing written) when there is no well-formed MSS option.
+   */
+  setMssUpdatingChecksum(v: number): boolean {
+    const at = this.mssOffset();
+    if (at < 0) return false;
+    // The value is one checksum word when it sits at an even distance from
+    // the header start; otherwise it straddles two words (after a lone NOP).
+    if (((at - this.off) & 1) === 0) {
+      this.checksum = update16(this.checksum, u16(this.buf, at), v);
+      setU16(this.buf, at, v);
+    } else {
+      const w0 = u16(this.buf, at - 1);
+      const w1 = u16(this.buf, at + 1);
+      setU16(this.buf, at, v);
+      this.checksum = update16(update16(this.checksum, w0, u16(this.buf, at - 1)), w1, u16(this.buf, at + 1));
+    }
+    return true;
+  }
+
+  /**
    * MSS clamping: if an MSS option is present and larger than `max`, rewrites
    * it to `max` and fixes the checksum incrementally. Returns whether the
    * segment changed.
    */
   clampMss(max: number): boolean {
-    const at = this.mssOffset();
-    if (at < 0) return false;
-    const old = u16(this.buf, at);
-    if (old <= max) return false;
-    // The MSS value sits at an even offset from the header start (options
-    // are 2-aligned here: kind+len precede it), so it is one checksum word
-    // only when (at - off) is even; otherwise update the two words it spans.
-    if (((at - this.off) & 1) === 0) {
-      this.checksum = update16(this.checksum, old, max);
-      setU16(this.buf, at, max);
-    } else {
-      const w0 = u16(this.buf, at - 1);
-      const w1 = u16(this.buf, at + 1);
-      setU16(this.buf, at, max);
-      this.checksum = update16(update16(this.checksum, w0, u16(this.buf, at - 1)), w1, u16(this.buf, at + 1));
-    }
-    return true;
+    const mss = this.mss;
+    return mss > max && this.setMssUpdatingChecksum(max);
   }
 }
 
