@@ -5,7 +5,7 @@
  * copied from the original query").
  */
 import dnsPacket, { type Answer, type DecodedPacket } from 'dns-packet';
-import { FLAG, type ParsedQuery } from './wire.js';
+import { FLAG, compressOwners, type ParsedQuery } from './wire.js';
 
 /** A resource record as dns-packet gives it. */
 export type Rr = Answer & { ttl?: number; class?: string; data?: unknown };
@@ -75,5 +75,5 @@ export function encodeResponse(draft: ResponseDraft, raw: Uint8Array, q: ParsedQ
     opt.copy(out, body.length + qlen);
     out.writeUInt16BE(draft.additionals.length + 1, 10);
   }
-  return out;
+  return compressOwners(out);
 }

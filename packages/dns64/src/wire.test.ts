@@ -66,3 +66,25 @@ describe('walkRecords and headerOnlyResponse', () => {
     expect((r.additionals![0] as { flag_do?: boolean }).flag_do).toBe(true);
   });
 });
+
+describe('compressOwners', () => {
+  it('points owners at the question or an earlier owner and keeps the message equal', async () => {
+    const { compressOwners } = await import('./wire.js');
+    const m = dnsPacket.encode({
+      type: 'response', id: 1, questions: [{ name: 'big.example.org', type: 'AAAA' }],
+      answers: [
+        { name: 'big.example.org', type: 'CNAME', ttl: 1, data: 'x.example.net' },
+        { name: 'x.example.net', type: 'A', ttl: 1, data: '192.0.2.1' },
+        { name: 'X.example.net', type: 'A', ttl: 1, data: '192.0.2.2' },
+      ],
+      authorities: [{ name: 'example.net', type: 'NS', ttl: 1, data: 'ns.example.net' }],
+    });
+    const c = compressOwners(m);
+    expect(c.length).toBe(m.length - 15 - 13); // question owner 17→2, repeated x.example.net 15→2
+    const a = dnsPacket.decode(m);
+    const b = dnsPacket.decode(c);
+    expect(b.answers!.map((r) => [r.name.toLowerCase(), r.type, r.data])).toEqual(a.answers!.map((r) => [r.name.toLowerCase(), r.type, r.data]));
+    expect(b.authorities).toEqual(a.authorities);
+    expect(walkRecords(c)).toHaveLength(4);
+  });
+});

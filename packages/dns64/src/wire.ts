@@ -268,3 +268,52 @@ export function encodeName(name: string): Buffer {
   bytes.push(0);
   return Buffer.from(bytes);
 }
+
+/** Lower-cased label text of the uncompressed name at `off` (undefined when compressed/invalid). */
+function plainName(buf: Uint8Array, off: number): { key: string; end: number } | undefined {
+  let o = off;
+  let key = '';
+  while (o < buf.length) {
+    const len = buf[o]!;
+    if (len === 0) return { key, end: o + 1 };
+    if (len > 63 || o + 1 + len > buf.length) return undefined;
+    for (let i = o + 1; i <= o + len; i++) {
+      const c = buf[i]!;
+      key += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c + 0x20 : c);
+    }
+    key += '.';
+    o += len + 1;
+  }
+  return undefined;
+}
+
+/**
+ * Compresses record owner names (RFC 1035 §4.1.4) of a message we encoded
+ * ourselves: an owner equal to the question name or to an earlier owner
+ * becomes a pointer. RDATA is copied unchanged, so it must not contain
+ * pointers into the rewritten area (dns-packet never emits any).
+ */
+export function compressOwners(buf: Buffer): Buffer {
+  const spans = walkRecords(buf);
+  if (spans === undefined || spans.length === 0 || u16(buf, 4) !== 1) return buf;
+  const seen = new Map<string, number>();
+  const q = plainName(buf, 12);
+  if (q === undefined) return buf;
+  seen.set(q.key, 12);
+  const first = spans[0]!.start;
+  const parts: Uint8Array[] = [buf.subarray(0, first)];
+  let outLen = first;
+  for (const s of spans) {
+    const owner = plainName(buf, s.start);
+    const at = owner === undefined || owner.key === '' ? undefined : seen.get(owner.key);
+    if (owner !== undefined && at !== undefined && at < 0x3fff) {
+      parts.push(Uint8Array.of(0xc0 | (at >> 8), at & 0xff), buf.subarray(owner.end, s.end));
+      outLen += 2 + s.end - owner.end;
+    } else {
+      if (owner !== undefined && owner.key !== '') seen.set(owner.key, outLen);
+      parts.push(buf.subarray(s.start, s.end));
+      outLen += s.end - s.start;
+    }
+  }
+  return Buffer.concat(parts, outLen);
+}
