@@ -36,3 +36,4 @@ export {
 export type { PolicyCheck } from './translate/context.js';
 export { Translator, HEADROOM, OUT_BUFFER_SIZE } from './translator.js';
 export * from './state/index.js';
+export { Policy, PolicyError, parsePolicyRules, type PolicyRule, type PolicyRuleText } from './policy.js';

@@ -1,0 +1,228 @@
+/**
+ * The composition root: one running appliance. `start` does what SPEC §3 lists
+ * in order (TUN, routes, forwarding, translator, DNS64, admin API, `ready`);
+ * `stop` reverses it and snapshots the sessions. Configuration changes go
+ * through `apply`, which changes DNS64, the translator and the kernel routes as
+ * one step (see apply.ts).
+ */
+import { parseIpv4, parseIpv6, parseNat64Prefix } from '@sixgate/addressing';
+import { buildAdminApi, assertSafeListen } from '@sixgate/admin-api';
+import { ConfigHistory, parseListenAddress, type Config, type LoadedConfig, type Pinned } from '@sixgate/config';
+import { createDns64Server, type Dns64Server } from '@sixgate/dns64';
+import { Nat64State, Policy, parsePolicyRules, Translator, TCP, UDP, ICMP, type Clock, type Proto } from '@sixgate/nat64';
+import { LinuxTun, type TunDevice } from '@sixgate/tun';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { DNS_BUCKETS, Histogram } from './histogram.js';
+import { dns64Options, routedPrefixes, stateOptions, translatorOptions } from './options.js';
+import { PacketLoop } from './packet-loop.js';
+import { SessionLog } from './session-log.js';
+import { saveSnapshot, takeSnapshot } from './snapshot-store.js';
+import { enableForwarding, KernelRoutes } from './system.js';
+import { ensureToken } from './token.js';
+import { TraceHub } from './trace-hub.js';
+
+/** Monotonic milliseconds for the translator's timers. */
+export const MONOTONIC: Clock = { now: () => performance.now() };
+
+const PROTO: Record<'tcp' | 'udp' | 'icmp', Proto> = { tcp: TCP, udp: UDP, icmp: ICMP };
+
+/** Parses "[v6]:port" and "v4:port" of a static BIB entry. */
+export function parseBibEndpoints(e: { ipv6: string; ipv4: string }): { addr6: Uint8Array; port6: number; addr4: number; port4: number } {
+  const m6 = /^\[([^\]]+)\]:(\d{1,5})$/.exec(e.ipv6);
+  const m4 = /^([\d.]+):(\d{1,5})$/.exec(e.ipv4);
+  if (!m6) throw new Error(`ipv6: "${e.ipv6}" is not "[addr]:port"`);
+  if (!m4) throw new Error(`ipv4: "${e.ipv4}" is not "addr:port"`);
+  const port6 = Number(m6[2]);
+  const port4 = Number(m4[2]);
+  if (port6 > 65535 || port4 > 65535) throw new Error('ports must be 0-65535');
+  return { addr6: parseIpv6(m6[1]!), port6, addr4: parseIpv4(m4[1]!), port4 };
+}
+
+/** Builds the RFC 6146 state with the config's static BIB entries. */
+export function buildState(cfg: Config, clock: Clock): Nat64State {
+  const state = new Nat64State(stateOptions(cfg), clock);
+  for (const e of cfg.nat64.staticBib) {
+    const p = parseBibEndpoints(e);
+    state.addStatic(PROTO[e.protocol], p.addr6, p.port6, p.addr4, p.port4);
+  }
+  return state;
+}
+
+/** The parts of a running appliance that a config change swaps together. */
+export interface DataPlane {
+  state: Nat64State;
+  policy: Policy;
+  translator: Translator;
+}
+
+/** Builds state, policy and translator for `cfg` (throws on invalid values, changes nothing). */
+export function buildDataPlane(cfg: Config, clock: Clock, reuse?: Nat64State): DataPlane {
+  const state = reuse ?? buildState(cfg, clock);
+  const policy = new Policy(parsePolicyRules(cfg.nat64.policy));
+  const translator = new Translator(translatorOptions(cfg), state, policy, clock);
+  return { state, policy, translator };
+}
+
+export interface ApplianceInit {
+  readonly loaded: LoadedConfig;
+  readonly log: Logger;
+  /** Where session log lines go (stdout by default). */
+  readonly sessionLogOut?: NodeJS.WritableStream;
+}
+
+export class Appliance {
+  config: Config;
+  readonly pinned: Pinned;
+  readonly file: string;
+  readonly log: Logger;
+  readonly hub = new TraceHub();
+  readonly dnsLatency = new Histogram(DNS_BUCKETS);
+  readonly history: ConfigHistory;
+  historyCache: { version: number; appliedAt: string; summary: string }[] = [];
+  plane!: DataPlane;
+  tun!: TunDevice;
+  loop!: PacketLoop;
+  routes!: KernelRoutes;
+  dns!: Dns64Server;
+  api?: FastifyInstance;
+  sessionLog: SessionLog;
+  token = '';
+  private ticker?: NodeJS.Timeout;
+  private stopping?: Promise<void>;
+
+  constructor(init: ApplianceInit) {
+    this.config = init.loaded.config;
+    this.pinned = init.loaded.pinned;
+    this.file = init.loaded.file;
+    this.log = init.log;
+    this.history = new ConfigHistory(this.config.stateDir);
+    this.sessionLog = new SessionLog((init.sessionLogOut ?? process.stdout) as unknown as import('node:stream').Writable);
+  }
+
+  /** Starts everything in the order of SPEC §3; on failure undoes what started. */
+  async start(buildPorts: (a: Appliance) => import('@sixgate/admin-api').AdminPorts): Promise<void> {
+    const cfg = this.config;
+    try {
+      const tok = await ensureToken(cfg.stateDir, cfg.api.token);
+      this.token = tok.token;
+      if (tok.path) this.log.info({ path: tok.path, generated: tok.generated }, 'admin API token file');
+      assertSafeListen(cfg.api.listen, this.token);
+
+      this.plane = buildDataPlane(cfg, MONOTONIC);
+      await this.restoreSessions();
+      this.attachSessionLog();
+
+      this.tun = LinuxTun.open({ name: cfg.nat64.tun, mtu: cfg.nat64.mtu, batchSize: 64 });
+      this.log.info({ tun: this.tun.name(), mtu: this.tun.mtu() }, 'TUN device up');
+      this.routes = new KernelRoutes(this.tun.name());
+      if (cfg.nat64.manageRoutes) {
+        await this.routes.sync(routedPrefixes(cfg));
+        this.log.info({ routes: this.routes.current() }, 'routes into the TUN device');
+      }
+      await enableForwarding();
+
+      this.loop = new PacketLoop(this.tun, this.plane.translator, this.hub, { mtu: cfg.nat64.mtu });
+      this.loop.start();
+      this.ticker = setInterval(() => this.tick(), 1000);
+
+      this.dns = createDns64Server(dns64Options(cfg, (c6, v4) => this.wouldTranslate(c6, v4)), {
+        onTrace: (r) => {
+          this.dnsLatency.observe(r.durationMs / 1000);
+          if (this.hub.active) this.hub.query(r);
+        },
+      });
+      await this.dns.start();
+      this.log.info({ listen: this.dns.addresses() }, 'DNS64 listening');
+
+      await this.recordInitialHistory();
+      const api = buildAdminApi({ ports: buildPorts(this), token: this.token, logger: false });
+      const ep = parseListenAddress(cfg.api.listen);
+      await api.listen({ host: ep.host, port: ep.port });
+      this.api = api;
+      this.log.info({ listen: cfg.api.listen }, 'admin API listening');
+    } catch (e) {
+      await this.stop({ snapshot: false }).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** Would the translator's policy let `client6` reach `v4` (DNS64 asks this before synthesizing)? */
+  wouldTranslate(client6: Uint8Array | undefined, v4: number): boolean {
+    if (client6 === undefined) return true;
+    return this.plane.policy.wouldTranslate(client6, v4);
+  }
+
+  private attachSessionLog(): void {
+    this.plane.state.onEvent = this.config.nat64.sessionLog ? (e) => this.sessionLog.push(e) : undefined;
+  }
+
+  private tick(): void {
+    try {
+      const replies = this.plane.translator.tick();
+      if (replies.length > 0) this.loop.writeExtra(replies);
+    } catch (e) {
+      this.log.error({ err: e }, 'timer tick failed');
+    }
+  }
+
+  private async restoreSessions(): Promise<void> {
+    const cfg = this.config;
+    const snap = await takeSnapshot(cfg.stateDir, parseNat64Prefix(cfg.prefix).text, cfg.nat64.pool4);
+    if (snap.state === undefined) {
+      if (snap.skipped !== 'no snapshot') this.log.warn({ why: snap.skipped }, 'session snapshot not restored');
+      return;
+    }
+    try {
+      const n = this.plane.state.restore(snap.state);
+      this.log.info({ sessions: n }, 'sessions restored from snapshot');
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'session snapshot not restored');
+    }
+  }
+
+  private async recordInitialHistory(): Promise<void> {
+    try {
+      const latest = await this.history.latest();
+      if (latest === undefined || JSON.stringify(latest.config) !== JSON.stringify(this.config)) {
+        await this.history.record(this.config, latest === undefined ? 'initial configuration' : 'configuration at start');
+      }
+      await this.refreshHistory();
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'config history unavailable');
+    }
+  }
+
+  async refreshHistory(): Promise<void> {
+    this.historyCache = (await this.history.list()).map((h) => ({ version: h.version, appliedAt: h.timestamp, summary: h.summary }));
+  }
+
+  /** Stops taking queries, snapshots sessions, removes routes and the TUN device. Idempotent. */
+  stop(opts: { snapshot?: boolean } = {}): Promise<void> {
+    this.stopping ??= this.doStop(opts.snapshot ?? true);
+    return this.stopping;
+  }
+
+  private async doStop(snapshot: boolean): Promise<void> {
+    const step = async (what: string, f: () => unknown): Promise<void> => {
+      try {
+        await f();
+      } catch (e) {
+        this.log.warn({ err: (e as Error).message }, `shutdown: ${what} failed`);
+      }
+    };
+    if (this.ticker) clearInterval(this.ticker);
+    await step('DNS64 stop', () => this.dns?.stop());
+    await step('admin API close', () => this.api?.close());
+    this.loop?.stop();
+    if (snapshot && this.plane) {
+      await step('session snapshot', async () => {
+        const path = await saveSnapshot(this.config.stateDir, parseNat64Prefix(this.config.prefix).text, this.config.nat64.pool4, this.plane.state.snapshot());
+        this.log.info({ path, sessions: this.plane.state.stats().sessions }, 'sessions saved');
+      });
+    }
+    await step('route removal', () => this.routes?.clear());
+    await step('TUN close', () => this.tun && !this.tun.closed && this.tun.close());
+    this.sessionLog.flush();
+  }
+}

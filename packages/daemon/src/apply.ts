@@ -1,0 +1,153 @@
+/**
+ * One configuration change, applied to DNS64, the translator and the kernel
+ * routes as one step (SPEC §7, issue: "one prefix, changed atomically").
+ *
+ * 1. Build everything new first — state, policy, translator, DNS64 options.
+ *    A bad value fails here with 400 and nothing has changed.
+ * 2. Apply the fallible parts in order, each with its undo: routes, static
+ *    BIB entries, DNS64, the config file. If one fails, the ones before are
+ *    undone and the answer names the step that failed.
+ * 3. Commit the infallible part: swap the translator (and state) the packet
+ *    loop uses; a new prefix flushes the old prefix's sessions.
+ */
+import { formatIpv4, formatIpv6, parseNat64Prefix } from '@sixgate/addressing';
+import { ApplyError, type ApplyResult } from '@sixgate/admin-api';
+import { saveConfig, summarizeChanges, type Config } from '@sixgate/config';
+import { validateDns64Options } from '@sixgate/dns64';
+import { Nat64State, TCP, UDP, ICMP, type Proto } from '@sixgate/nat64';
+import { buildDataPlane, MONOTONIC, parseBibEndpoints, type Appliance, type DataPlane } from './appliance.js';
+import { changedKeys, dns64Options, routedPrefixes, stateOptions } from './options.js';
+
+/** Keys that only take effect at start; changing them at runtime is refused. */
+const RESTART_ONLY = ['nat64.tun', 'nat64.mtu', 'nat64.manageRoutes', 'api.listen', 'api.token', 'stateDir'];
+
+/** Keys whose change needs new state tables (sessions are carried over where they fit). */
+const STATE_KEYS = ['nat64.pool4', 'nat64.ports', 'nat64.timeouts', 'nat64.maxSessions', 'nat64.maxSessionsPerClient', 'nat64.addressDependentFiltering', 'nat64.dropExternallyInitiatedTcp', 'nat64.maxHeldSyns'];
+
+const under = (key: string, roots: readonly string[]): boolean => roots.some((r) => key === r || key.startsWith(`${r}.`));
+const PROTO: Record<string, Proto> = { tcp: TCP, udp: UDP, icmp: ICMP };
+
+/** Canonical "proto [v6]:p v4:p" of a static BIB entry, for diffs. */
+export function bibKey(e: { protocol: string; ipv6: string; ipv4: string }): string {
+  const p = parseBibEndpoints(e);
+  return `${e.protocol} [${formatIpv6(p.addr6)}]:${p.port6} ${formatIpv4(p.addr4)}:${p.port4}`;
+}
+
+/** Makes `state`'s static entries exactly `wanted`; returns an undo function. */
+function syncStaticBib(state: Nat64State, wanted: Config['nat64']['staticBib']): () => void {
+  const want = new Map(wanted.map((e) => [bibKey(e), e]));
+  const have = new Map(state.listBib().filter((b) => b.static).map((b) => [bibKey(b), b]));
+  const removed: typeof wanted = [];
+  const addedIds: string[] = [];
+  const undo = (): void => {
+    for (const id of addedIds) state.removeStatic(id);
+    for (const e of removed) {
+      const p = parseBibEndpoints(e);
+      state.addStatic(PROTO[e.protocol]!, p.addr6, p.port6, p.addr4, p.port4);
+    }
+  };
+  try {
+    for (const [k, b] of have) {
+      if (want.has(k)) continue;
+      state.removeStatic(b.id);
+      removed.push({ protocol: b.protocol, ipv6: b.ipv6, ipv4: b.ipv4 });
+    }
+    for (const [k, e] of want) {
+      if (have.has(k)) continue;
+      const p = parseBibEndpoints(e);
+      addedIds.push(state.addStatic(PROTO[e.protocol]!, p.addr6, p.port6, p.addr4, p.port4).id);
+    }
+  } catch (err) {
+    undo();
+    throw err;
+  }
+  return undo;
+}
+
+/** Builds the new data plane for `next`, reusing the live state when its shape did not change. */
+function prebuild(app: Appliance, next: Config, changed: string[]): { plane: DataPlane; newState: boolean } {
+  try {
+    const newState = changed.some((k) => under(k, STATE_KEYS));
+    let state = app.plane.state;
+    if (newState) {
+      state = new Nat64State(stateOptions(next), MONOTONIC);
+      // Carry sessions over; entries that no longer fit pool4 are skipped by restore().
+      state.restore(app.plane.state.snapshot());
+    }
+    const plane = buildDataPlane(next, MONOTONIC, state);
+    validateDns64Options(dns64Options(next, () => true));
+    return { plane, newState };
+  } catch (e) {
+    throw new ApplyError(400, (e as Error).message);
+  }
+}
+
+type Undo = () => unknown;
+
+/** Applies `next` (already schema-validated) to the running appliance. */
+export async function applyConfig(app: Appliance, next: Config, summary?: string): Promise<ApplyResult> {
+  const prev = app.config;
+  const changed = changedKeys(prev, next);
+  const latest = app.historyCache[0]?.version ?? 0;
+  if (changed.length === 0) return { version: latest, changed: [], summary: 'no change' };
+  const frozen = changed.filter((k) => under(k, RESTART_ONLY));
+  if (frozen.length > 0) {
+    throw new ApplyError(400, `${frozen.join(', ')} cannot change while sixgate runs; edit ${app.file} and restart`);
+  }
+  const { plane, newState } = prebuild(app, next, changed);
+  const prefixChanged = changed.includes('prefix');
+  const undos: Undo[] = [];
+  let step = '';
+  try {
+    step = 'kernel routes';
+    if (prev.nat64.manageRoutes) {
+      const want = routedPrefixes(next);
+      if (JSON.stringify(want) !== JSON.stringify(routedPrefixes(prev))) {
+        const before = await app.routes.sync(want);
+        undos.push(() => app.routes.sync(before));
+      }
+    }
+    step = 'static BIB entries';
+    if (newState || changed.some((k) => under(k, ['nat64.staticBib']))) {
+      const undo = syncStaticBib(plane.state, next.nat64.staticBib);
+      if (!newState) undos.push(undo);
+    }
+    step = 'DNS64';
+    if (changed.some((k) => under(k, ['dns64', 'prefix', 'nat64.wkpStrict']))) {
+      await app.dns.updateOptions(dns64Options(next, (c6, v4) => app.wouldTranslate(c6, v4)));
+      if (prefixChanged) app.dns.setPrefix(parseNat64Prefix(next.prefix));
+      undos.push(async () => {
+        await app.dns.updateOptions(dns64Options(prev, (c6, v4) => app.wouldTranslate(c6, v4)));
+        if (prefixChanged) app.dns.setPrefix(parseNat64Prefix(prev.prefix));
+      });
+    }
+    step = 'config file';
+    await saveConfig(app.file, next, app.pinned);
+    undos.push(() => saveConfig(app.file, prev, app.pinned));
+  } catch (e) {
+    for (const u of undos.reverse()) await Promise.resolve().then(u).catch(() => undefined);
+    app.log.error({ step, err: (e as Error).message }, 'config change rolled back');
+    throw new ApplyError(500, `the change was not applied: ${step} failed (${(e as Error).message}); the previous configuration is still in effect`);
+  }
+
+  // Commit: nothing below can fail.
+  const oldState = app.plane.state;
+  if (prefixChanged) plane.state.flush('prefix-change');
+  if (newState) oldState.onEvent = undefined;
+  app.plane = plane;
+  app.loop.translator = plane.translator;
+  app.config = next;
+  plane.state.onEvent = next.nat64.sessionLog ? (ev) => app.sessionLog.push(ev) : undefined;
+  if (changed.includes('log.level')) app.log.level = next.log.level;
+
+  const text = summary ?? summarizeChanges(prev, next);
+  let version = latest;
+  try {
+    version = (await app.history.record(next, text)).version;
+    await app.refreshHistory();
+  } catch (e) {
+    app.log.warn({ err: (e as Error).message }, 'config history not recorded');
+  }
+  app.log.info({ changed, version, summary: text }, 'configuration applied');
+  return { version, changed, summary: text };
+}

@@ -1,0 +1,114 @@
+/**
+ * `sixgate check`: is this host ready for `sixgate run` with this config?
+ * Each finding is one line naming what was checked and, on failure, why and
+ * what to do. Pure of side effects except short test binds of the ports.
+ */
+import { constants, promises as fsp } from 'node:fs';
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
+import { ipv4CidrsOverlap, ipv6CidrsOverlap, parseIpv4Cidr, parseIpv6Cidr, parseNat64Prefix } from '@sixgate/addressing';
+import { parseListenAddress, type Config } from '@sixgate/config';
+import { hasNetAdmin, listRoutes } from './system.js';
+
+export interface Finding {
+  readonly ok: boolean;
+  readonly what: string;
+  readonly detail: string;
+}
+
+async function tunDevice(): Promise<Finding> {
+  const what = 'TUN device node /dev/net/tun';
+  try {
+    const h = await fsp.open('/dev/net/tun', constants.O_RDWR);
+    await h.close();
+    return { ok: true, what, detail: 'present and openable' };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const fix = code === 'ENOENT' ? 'load the tun module, or run the container with --device /dev/net/tun' : 'run as root or with CAP_NET_ADMIN';
+    return { ok: false, what, detail: `${code ?? (e as Error).message}: ${fix}` };
+  }
+}
+
+async function netAdmin(): Promise<Finding> {
+  const ok = await hasNetAdmin();
+  return { ok, what: 'CAP_NET_ADMIN', detail: ok ? 'held' : 'missing: run as root, or the container with --cap-add NET_ADMIN' };
+}
+
+async function forwarding(): Promise<Finding> {
+  const what = 'IP forwarding sysctls';
+  const paths = ['/proc/sys/net/ipv4/ip_forward', '/proc/sys/net/ipv6/conf/all/forwarding'];
+  for (const p of paths) {
+    const on = (await fsp.readFile(p, 'utf8').catch(() => '0')).trim() === '1';
+    if (on) continue;
+    try {
+      await fsp.access(p, constants.W_OK);
+    } catch {
+      return { ok: false, what, detail: `${p} is 0 and not writable: enable forwarding on the host (sysctl -w) or give the container a writable /proc/sys/net` };
+    }
+  }
+  return { ok: true, what, detail: 'on, or will be turned on by run' };
+}
+
+function bindUdp(host: string, port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const s = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', ipv6Only: host.includes(':') && host !== '::' ? true : undefined });
+    s.once('error', (e: NodeJS.ErrnoException) => {
+      s.close();
+      resolve(e.code ?? e.message);
+    });
+    s.bind(port, host, () => s.close(() => resolve(undefined)));
+  });
+}
+
+function bindTcp(host: string, port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+    srv.listen({ host, port, exclusive: true }, () => srv.close(() => resolve(undefined)));
+  });
+}
+
+async function ports(cfg: Config): Promise<Finding[]> {
+  const out: Finding[] = [];
+  for (const l of cfg.dns64.listen) {
+    const ep = parseListenAddress(l);
+    const u = await bindUdp(ep.host, ep.port);
+    const t = await bindTcp(ep.host, ep.port);
+    const err = u ?? t;
+    out.push({ ok: !err, what: `DNS64 listen ${l}`, detail: err ? `${err}: another resolver may hold the port (stop it, or set dns64.listen / --dns-listen)` : 'UDP and TCP free' });
+  }
+  const api = parseListenAddress(cfg.api.listen);
+  const err = await bindTcp(api.host, api.port);
+  out.push({ ok: !err, what: `admin API listen ${cfg.api.listen}`, detail: err ? `${err}: choose another api.listen / --api-listen` : 'free' });
+  return out;
+}
+
+async function routeOverlaps(cfg: Config): Promise<Finding> {
+  const what = 'prefix and pool4 vs existing routes';
+  if (!cfg.nat64.manageRoutes) return { ok: true, what, detail: 'routes managed by the operator (--no-routes)' };
+  const prefix = parseNat64Prefix(cfg.prefix);
+  const pools = cfg.nat64.pool4.map((p) => parseIpv4Cidr(p));
+  const clashes: string[] = [];
+  for (const r of await listRoutes()) {
+    if (r.dst === 'default' || r.dev === cfg.nat64.tun || r.dev === 'lo') continue;
+    try {
+      if (r.dst.includes(':')) {
+        const c = parseIpv6Cidr(r.dst.includes('/') ? r.dst : `${r.dst}/128`);
+        if (c.length > 0 && ipv6CidrsOverlap(c, prefix)) clashes.push(`${r.dst} dev ${r.dev} overlaps prefix ${prefix.text}`);
+      } else {
+        const c = parseIpv4Cidr(r.dst.includes('/') ? r.dst : `${r.dst}/32`);
+        for (const p of pools) if (c.length > 0 && ipv4CidrsOverlap(c, p)) clashes.push(`${r.dst} dev ${r.dev} overlaps pool4 ${p.address >>> 24}.${(p.address >>> 16) & 255}.${(p.address >>> 8) & 255}.${p.address & 255}/${p.length}`);
+      }
+    } catch {
+      // routes iproute2 prints in forms we do not model (e.g. multicast tables) cannot clash
+    }
+  }
+  return clashes.length === 0
+    ? { ok: true, what, detail: 'no overlap' }
+    : { ok: false, what, detail: `${clashes.join('; ')}: pick another prefix/pool4 or remove the route` };
+}
+
+/** Runs every environment check for `cfg`. */
+export async function checkEnvironment(cfg: Config): Promise<Finding[]> {
+  return [await tunDevice(), await netAdmin(), await forwarding(), ...(await ports(cfg)), await routeOverlaps(cfg)];
+}

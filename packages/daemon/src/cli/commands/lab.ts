@@ -1,0 +1,79 @@
+/**
+ * `sixgate lab up|down|status`: a DNS64 + NAT64 demo in three network
+ * namespaces on this machine (root). `lab serve` is internal: the lab server
+ * that `up` starts inside the IPv4-only server namespace.
+ */
+import type { Command } from 'commander';
+import { fileURLToPath } from 'node:url';
+import { LabError, labDown, labUp, type LabCli } from '../../lab/lab.js';
+import { LAB, LAB_RECORDS, tryCommands } from '../../lab/plan.js';
+import { startLabServer } from '../../lab/server.js';
+import { formatStatus, labStatus } from '../../lab/status.js';
+
+/** This same binary: node + bin/sixgate.js (falls back to the package's bin when argv has no script). */
+function thisCli(): LabCli {
+  const script = process.argv[1] ?? fileURLToPath(new URL('../../../bin/sixgate.js', import.meta.url));
+  return { node: process.execPath, script };
+}
+
+const fail = (e: unknown): never => {
+  process.stderr.write(`sixgate lab: ${e instanceof LabError ? e.message : (e as Error).message}\n`);
+  process.exit(1);
+};
+
+async function up(): Promise<void> {
+  const cli = thisCli();
+  const started = Date.now();
+  try {
+    await labUp(cli);
+  } catch (e) {
+    fail(e);
+  }
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  const out = [
+    `sixgate lab is up (${secs} s): ${LAB.ns.client} (IPv6 only) -> ${LAB.ns.gateway} (sixgate, prefix ${LAB.prefix}) -> ${LAB.ns.server} (IPv4 only, ${LAB.server4})`,
+    '',
+    'Try:',
+    ...tryCommands(cli.script).map((l) => `  ${l}`),
+    '',
+  ];
+  process.stdout.write(out.join('\n'));
+}
+
+async function down(): Promise<void> {
+  try {
+    const removed = await labDown();
+    process.stdout.write(removed.length === 0 ? 'sixgate lab: nothing to remove\n' : `sixgate lab: removed ${removed.join('; ')}\n`);
+  } catch (e) {
+    fail(e);
+  }
+}
+
+async function status(json: boolean): Promise<void> {
+  const s = await labStatus(process.execPath);
+  process.stdout.write(json ? `${JSON.stringify(s, null, 2)}\n` : `${formatStatus(s).join('\n')}\n`);
+  // 0 up, 3 down (as `systemctl status` for an inactive unit), 1 anything between.
+  process.exitCode = s.state === 'up' ? 0 : s.state === 'down' ? 3 : 1;
+}
+
+async function serve(): Promise<void> {
+  const zone = { apex: LAB.zone, records: LAB_RECORDS, ttl: 300 };
+  const srv = await startLabServer({ zone, host: '0.0.0.0', dnsPort: 53, httpPort: 80 });
+  process.stdout.write(`lab server listening: dns ${srv.dnsPort}/udp+tcp, http ${srv.httpPort}, zone ${zone.apex}\n`);
+  const stop = (): void => void srv.close().then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+export function register(program: Command): void {
+  const lab = program
+    .command('lab')
+    .description('DNS64 + NAT64 demo in three network namespaces on this machine (root)');
+  lab.command('up').description('build the namespaces, start sixgate in them, print commands to try').action(up);
+  lab.command('down').description('stop the lab and remove its namespaces and files').action(down);
+  lab
+    .command('status')
+    .description('show what of the lab exists and runs (exit 0 up, 3 down, 1 partly)')
+    .action(async () => status(Boolean(program.opts()['json'])));
+  lab.command('serve', { hidden: true }).description('the lab server (DNS zone + web page); `up` runs it').action(serve);
+}

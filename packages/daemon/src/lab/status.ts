@@ -1,0 +1,82 @@
+/**
+ * `sixgate lab status`: what of the lab exists and runs. Reads only: the
+ * namespaces, the processes inside them, the TUN device and routes in the
+ * gateway namespace, and sixgate's GET /api/v1/health asked from inside it.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { ip } from '../system.js';
+import { cmdline, LAB_FILES, pidsIn } from './lab.js';
+import { LAB } from './plan.js';
+
+const execFileP = promisify(execFile);
+
+export interface LabNamespaceStatus {
+  readonly name: string;
+  readonly exists: boolean;
+  readonly processes: readonly { pid: number; cmd: string }[];
+}
+
+export interface LabStatus {
+  readonly namespaces: readonly LabNamespaceStatus[];
+  readonly tun: boolean;
+  /** Routes in the gateway namespace that point into the TUN device. */
+  readonly routes: readonly string[];
+  /** HTTP status of /api/v1/health, or null when nothing answered. */
+  readonly health: number | null;
+  /** `up`: everything runs and is healthy; `down`: nothing exists; `degraded`: anything between. */
+  readonly state: 'up' | 'down' | 'degraded';
+}
+
+async function health(node: string): Promise<number | null> {
+  const probe = `fetch('http://${LAB.apiListen}/api/v1/health',{signal:AbortSignal.timeout(3000)}).then(r=>console.log(r.status),()=>console.log(0))`;
+  try {
+    const { stdout } = await execFileP('ip', ['netns', 'exec', LAB.ns.gateway, node, '-e', probe], { timeout: 8000 });
+    const code = Number(stdout.trim());
+    return code > 0 ? code : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Collects the lab's status; `node` runs the health probe inside the gateway namespace. */
+export async function labStatus(node: string): Promise<LabStatus> {
+  const namespaces: LabNamespaceStatus[] = [];
+  for (const name of [LAB.ns.client, LAB.ns.gateway, LAB.ns.server]) {
+    const exists = existsSync(`/run/netns/${name}`);
+    const processes = (await pidsIn(name)).map((pid) => ({ pid, cmd: cmdline(pid) })).filter((p) => p.cmd !== '');
+    namespaces.push({ name, exists, processes });
+  }
+  const gw = namespaces[1]!;
+  let tun = false;
+  let routes: string[] = [];
+  let code: number | null = null;
+  if (gw.exists) {
+    tun = (await ip(['-n', LAB.ns.gateway, 'link', 'show', 'dev', LAB.tun]).catch(() => '')) !== '';
+    for (const fam of ['-4', '-6']) {
+      const out = await ip(['-n', LAB.ns.gateway, fam, 'route', 'show', 'dev', LAB.tun]).catch(() => '');
+      routes = routes.concat(out.split('\n').map((l) => l.trim().split(' ')[0] ?? '').filter(Boolean));
+    }
+    code = await health(node);
+  }
+  const anything = namespaces.some((n) => n.exists) || existsSync(LAB.runDir) || existsSync(LAB_FILES.clientResolvDir);
+  const up = namespaces.every((n) => n.exists) && tun && code === 200 && namespaces[2]!.processes.length > 0;
+  return { namespaces, tun, routes, health: code, state: up ? 'up' : anything ? 'degraded' : 'down' };
+}
+
+/** Human-readable lines for `lab status`. */
+export function formatStatus(s: LabStatus): string[] {
+  const lines = [`lab: ${s.state}`];
+  for (const n of s.namespaces) {
+    lines.push(`  ${n.name.padEnd(20)} ${n.exists ? 'present' : 'absent'}`);
+    for (const p of n.processes) lines.push(`    pid ${String(p.pid).padEnd(8)} ${p.cmd.length > 100 ? `${p.cmd.slice(0, 97)}...` : p.cmd}`);
+  }
+  if (s.namespaces[1]?.exists) {
+    lines.push(`  tun ${LAB.tun}: ${s.tun ? 'present' : 'absent'}; routes into it: ${s.routes.length > 0 ? s.routes.join(', ') : 'none'}`);
+    lines.push(`  health (GET /api/v1/health): ${s.health ?? 'no answer'}`);
+  }
+  if (existsSync(LAB_FILES.sixgateLog)) lines.push(`  log: ${LAB_FILES.sixgateLog}`);
+  if (s.state === 'degraded') lines.push('  run `sixgate lab down` to clean up, then `sixgate lab up`');
+  return lines;
+}

@@ -1,0 +1,173 @@
+/**
+ * AdminPorts over a running Appliance: what the admin API may see and change.
+ * Configuration changes are serialized and all go through applyConfig, so a
+ * static BIB entry or a policy rule added over the API is validated,
+ * persisted and kept in the history like any other change.
+ */
+import { parseNat64Prefix } from '@sixgate/addressing';
+import { ApplyError, type AdminPorts, type ApplyResult, type PolicyRule, type Stats } from '@sixgate/admin-api';
+import { applyPatch, ConfigError, keepPinned, redact, type Config } from '@sixgate/config';
+import { TCP, UDP, ICMP, type Proto } from '@sixgate/nat64';
+import { applyConfig, bibKey } from './apply.js';
+import type { Appliance } from './appliance.js';
+
+const PROTO: Record<string, Proto> = { tcp: TCP, udp: UDP, icmp: ICMP };
+
+function fromConfigError(e: unknown): never {
+  if (e instanceof ConfigError) {
+    const status = e.code === 'ERR_CONFIG_PINNED' ? 409 : e.code === 'ERR_CONFIG_HISTORY' ? 404 : 400;
+    throw new ApplyError(status, e.message);
+  }
+  throw e;
+}
+
+/** Builds the ports; `queue` serializes every change. */
+export function appliancePorts(app: Appliance): AdminPorts {
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(f: () => Promise<T>): Promise<T> => {
+    const run = queue.then(f, f);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+  const patch = (p: unknown, summary?: string): Promise<ApplyResult> =>
+    serial(async () => {
+      let next: Config;
+      try {
+        next = applyPatch(app.config, p as Record<string, unknown>, app.pinned);
+      } catch (e) {
+        fromConfigError(e);
+      }
+      return applyConfig(app, next, summary);
+    });
+  const policyList = (): PolicyRule[] => app.config.nat64.policy.map((r) => ({ ...r }));
+  const indexOf = (id: string): number => {
+    const i = app.config.nat64.policy.findIndex((r) => r.id === id);
+    if (i < 0) throw new ApplyError(404, `no policy rule "${id}" (see GET /api/v1/policy)`);
+    return i;
+  };
+
+  return {
+    health() {
+      const dns64 = app.dns !== undefined && app.dns.addresses().length > 0;
+      const nat64 = app.loop !== undefined && app.loop.isRunning && !app.tun.closed;
+      const reasons = [...(dns64 ? [] : ['DNS64 is not listening']), ...(nat64 ? [] : ['the translator loop is not running'])];
+      return { status: reasons.length === 0 ? 'ok' : 'degraded', dns64, nat64, reasons };
+    },
+    getConfig() {
+      return { config: redact(app.config), pinned: { ...app.pinned } };
+    },
+    patchConfig(p) {
+      return patch(p);
+    },
+    getPrefix() {
+      const pinned = app.pinned['prefix'];
+      return { prefix: parseNat64Prefix(app.config.prefix).text, ...(pinned ? { pinned } : {}) };
+    },
+    setPrefix(prefix) {
+      return patch({ prefix }, `prefix ${app.config.prefix} → ${prefix}`);
+    },
+    listSessions(q) {
+      return app.plane.state.listSessions({ ...(q.protocol ? { protocol: PROTO[q.protocol]! } : {}), limit: q.limit, offset: q.offset }, parseNat64Prefix(app.config.prefix));
+    },
+    flushSessions() {
+      return { removed: app.plane.state.flush('flushed') };
+    },
+    listBib(q) {
+      return app.plane.state.listBib(q.protocol ? { protocol: PROTO[q.protocol]! } : undefined);
+    },
+    async addStaticBib(e) {
+      const existing = app.config.nat64.staticBib;
+      await patch({ nat64: { staticBib: [...existing, { protocol: e.protocol, ipv6: e.ipv6, ipv4: e.ipv4 }] } }, `static BIB + ${e.protocol} ${e.ipv6} ↔ ${e.ipv4}`).catch((err: unknown) => {
+        if (err instanceof ApplyError && err.statusCode === 400 && /already|in use|conflict|taken/i.test(err.message)) throw new ApplyError(409, err.message);
+        throw err;
+      });
+      const key = bibKey(e);
+      const found = app.plane.state.listBib().find((b) => b.static && bibKey(b) === key);
+      if (!found) throw new ApplyError(500, 'the static BIB entry was saved but is not in the table');
+      return found;
+    },
+    async removeStaticBib(id) {
+      const entry = app.plane.state.listBib().find((b) => b.id === id && b.static);
+      if (!entry) return false;
+      const key = bibKey(entry);
+      const keep = app.config.nat64.staticBib.filter((s) => bibKey(s) !== key);
+      await patch({ nat64: { staticBib: keep } }, `static BIB − ${entry.protocol} ${entry.ipv6} ↔ ${entry.ipv4}`);
+      return true;
+    },
+    listPolicy() {
+      const hits = app.plane.policy.hits();
+      return app.config.nat64.policy.map((r, i) => ({ ...r, hits: hits[i]?.hits ?? 0 }));
+    },
+    addPolicy(rule, position) {
+      const list = policyList();
+      list.splice(position ?? list.length, 0, rule);
+      return patch({ nat64: { policy: list } }, `policy + ${rule.id}`);
+    },
+    replacePolicy(id, rule, position) {
+      const list = policyList();
+      const i = indexOf(id);
+      list.splice(i, 1);
+      list.splice(position ?? i, 0, rule);
+      return patch({ nat64: { policy: list } }, `policy ~ ${id}`);
+    },
+    removePolicy(id) {
+      const list = policyList();
+      list.splice(indexOf(id), 1);
+      return patch({ nat64: { policy: list } }, `policy − ${id}`);
+    },
+    history() {
+      return app.historyCache.map((h) => ({ ...h }));
+    },
+    rollback(version) {
+      return serial(async () => {
+        let next: Config;
+        try {
+          const entry = await app.history.get(version);
+          next = keepPinned(entry.config, app.config, app.pinned);
+        } catch (e) {
+          fromConfigError(e);
+        }
+        return applyConfig(app, next, `rollback to version ${version}`);
+      });
+    },
+    stats() {
+      return buildStats(app);
+    },
+    trace(filter, onRecord) {
+      return app.hub.subscribe(filter, onRecord);
+    },
+  };
+}
+
+/** The counters of every room in the admin API's Stats shape. */
+export function buildStats(app: Appliance): Stats {
+  const t = app.plane.translator.snapshot();
+  const s = app.plane.state.stats();
+  const d = app.dns.stats();
+  const drops: Record<string, number> = {};
+  for (const [k, v] of Object.entries(t.drops)) if (v > 0) drops[k] = v;
+  return {
+    nat64: {
+      packets: { '6to4': t.packetsOut4, '4to6': t.packetsOut6 },
+      bytes: { '6to4': t.bytesOut4, '4to6': t.bytesOut6 },
+      drops,
+      sessions: s.sessions,
+      bindings: s.bindings,
+      pool4: { used: s.pool4Used, size: s.pool4Size, percent: s.pool4Size > 0 ? Math.min(100, (100 * s.pool4Used) / s.pool4Size) : 0 },
+    },
+    dns64: {
+      queries: d.queries,
+      synthesized: d.synthesized,
+      cacheHits: d.cacheHits,
+      cacheMisses: d.cacheMisses,
+      upstreamErrors: d.upstreamErrors,
+      upstreamTimeouts: d.upstreamTimeouts,
+      refused: d.refused,
+      rateLimited: d.rateLimited,
+      formerr: d.formerr,
+      latencyBuckets: app.dnsLatency.snapshot(),
+    },
+    translatorBatch: app.loop.batchTime.snapshot(),
+    sessionLog: { ...app.sessionLog.counters },
+  };
+}

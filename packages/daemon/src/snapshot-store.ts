@@ -1,0 +1,54 @@
+/**
+ * Session snapshot across restarts (SPEC §3): on SIGTERM the BIB and session
+ * tables go to `<stateDir>/sessions.json` with their remaining lifetimes; the
+ * next start restores them when the prefix and pool4 are the same, so an
+ * upgraded container keeps its clients' TCP connections.
+ */
+import { readFile, rename, unlink, writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const FILE = 'sessions.json';
+
+interface SnapshotFile {
+  readonly format: 'sixgate-sessions';
+  readonly savedAt: string;
+  readonly prefix: string;
+  readonly pool4: readonly string[];
+  readonly state: unknown;
+}
+
+/** Writes the snapshot atomically. */
+export async function saveSnapshot(stateDir: string, prefix: string, pool4: readonly string[], state: unknown): Promise<string> {
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const path = join(stateDir, FILE);
+  const body: SnapshotFile = { format: 'sixgate-sessions', savedAt: new Date().toISOString(), prefix, pool4, state };
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(body), { mode: 0o600 });
+  await rename(tmp, path);
+  return path;
+}
+
+/**
+ * Reads and removes the snapshot. Returns the state part when it was taken
+ * with the same prefix and pool4, otherwise why not.
+ */
+export async function takeSnapshot(stateDir: string, prefix: string, pool4: readonly string[]): Promise<{ state?: unknown; skipped?: string }> {
+  const path = join(stateDir, FILE);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return { skipped: 'no snapshot' };
+  }
+  await unlink(path).catch(() => undefined);
+  let snap: SnapshotFile;
+  try {
+    snap = JSON.parse(text) as SnapshotFile;
+  } catch {
+    return { skipped: 'snapshot is corrupt' };
+  }
+  if (snap.format !== 'sixgate-sessions') return { skipped: 'not a session snapshot' };
+  if (snap.prefix !== prefix) return { skipped: `snapshot was taken with prefix ${snap.prefix}` };
+  if (JSON.stringify(snap.pool4) !== JSON.stringify(pool4)) return { skipped: 'snapshot was taken with another pool4' };
+  return { state: snap.state };
+}

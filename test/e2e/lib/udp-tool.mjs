@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+// Small UDP client/server for the end-to-end tests, run inside namespaces.
+//   echo <port>                               echo server (IPv4 and IPv6), any size
+//   ask <addr> <port> <size> [count]          send `count` datagrams of `size` bytes, print
+//                                             {"sent","received","errors":[...]} after replies or 3 s
+//   flows <addr> <port> <n> <windowMs>        n sockets (n new flows) each send one datagram within
+//                                             windowMs; print how many got their echo back within 5 s
+//   tcp-echo <port>                           TCP echo server
+//   tcp-session <addr> <port>                 one TCP connection; each stdin line is sent, each echo
+//                                             printed as "echo <line>"; errors as "error <code>"
+import dgram from 'node:dgram';
+import net from 'node:net';
+import readline from 'node:readline';
+
+const [mode, ...args] = process.argv.slice(2);
+const fam = (a) => (a.includes(':') ? 'udp6' : 'udp4');
+
+if (mode === 'echo') {
+  const port = Number(args[0]);
+  for (const type of ['udp4', 'udp6']) {
+    const s = dgram.createSocket({ type, ipv6Only: type === 'udp6', recvBufferSize: 1 << 22, sendBufferSize: 1 << 22 });
+    s.on('message', (m, r) => s.send(m, r.port, r.address));
+    s.on('error', () => undefined);
+    s.bind(port, type === 'udp4' ? '0.0.0.0' : '::');
+  }
+  console.log('listening');
+} else if (mode === 'ask') {
+  const [addr, port, size, count = '1'] = args;
+  const s = dgram.createSocket(fam(addr));
+  const want = Number(count);
+  const payload = Buffer.alloc(Number(size));
+  for (let i = 0; i < payload.length; i++) payload[i] = (i * 7 + 3) & 0xff;
+  let received = 0;
+  let intact = 0;
+  const errors = [];
+  const done = () => {
+    console.log(JSON.stringify({ sent: want, received, intact, errors }));
+    process.exit(0);
+  };
+  s.on('message', (m) => {
+    received++;
+    if (m.equals(payload)) intact++;
+    if (received >= want) done();
+  });
+  s.on('error', (e) => {
+    errors.push(e.code ?? e.message);
+    if (errors.length >= want) done();
+  });
+  s.connect(Number(port), addr, () => {
+    for (let i = 0; i < want; i++) s.send(payload);
+  });
+  setTimeout(done, 3000);
+} else if (mode === 'flows') {
+  const [addr, port, n, windowMs] = args;
+  const total = Number(n);
+  let answered = 0;
+  const socks = [];
+  const start = Date.now();
+  let sent = 0;
+  const finish = () => {
+    console.log(JSON.stringify({ flows: total, sent, answered, sendMs: sendEnd - start }));
+    process.exit(0);
+  };
+  let sendEnd = start;
+  const per = Math.max(1, Math.ceil(total / Math.max(1, Number(windowMs) / 5)));
+  const tick = () => {
+    for (let k = 0; k < per && sent < total; k++) {
+      const s = dgram.createSocket(fam(addr));
+      socks.push(s);
+      s.on('message', () => {
+        answered++;
+        s.close();
+        if (answered >= total) finish();
+      });
+      s.on('error', () => undefined);
+      s.send(Buffer.from(`flow ${sent}`), Number(port), addr);
+      sent++;
+    }
+    if (sent < total) setTimeout(tick, 5);
+    else sendEnd = Date.now();
+  };
+  tick();
+  setTimeout(finish, 5000);
+} else if (mode === 'tcp-echo') {
+  const srv = net.createServer((c) => {
+    c.on('error', () => undefined);
+    c.pipe(c);
+  });
+  srv.listen(Number(args[0]), () => console.log('listening'));
+} else if (mode === 'tcp-session') {
+  const [addr, port] = args;
+  const c = net.connect({ host: addr, port: Number(port) }, () => console.log('connected'));
+  c.setEncoding('utf8');
+  let buf = '';
+  c.on('data', (d) => {
+    buf += d;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      console.log(`echo ${buf.slice(0, i)}`);
+      buf = buf.slice(i + 1);
+    }
+  });
+  c.on('error', (e) => console.log(`error ${e.code ?? e.message}`));
+  c.on('close', () => process.exit(0));
+  readline.createInterface({ input: process.stdin }).on('line', (l) => c.write(`${l}\n`));
+} else {
+  console.error('usage: udp-tool.mjs echo|ask|flows ...');
+  process.exit(2);
+}
