@@ -39,6 +39,11 @@ describe('bytes', () => {
     expect(bytesEqual(a, 0, b, 0, 40)).toBe(true);
     copyBytes(a, 4, a, 0, 10); // overlapping forward move
     expect(Array.from(a.subarray(4, 14))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const c = Uint8Array.from({ length: 40 }, (_, i) => i);
+    copyBytes(c.subarray(2), 0, c, 0, 16); // two views of one buffer, destination inside the source
+    expect(Array.from(c.subarray(2, 18))).toEqual(Array.from({ length: 16 }, (_, i) => i));
+    copyBytes(c, 0, c.subarray(10), 0, 30); // long, backward overlap
+    expect(Array.from(c.subarray(0, 8))).toEqual([8, 9, 10, 11, 12, 13, 14, 15]);
     expect(bytesEqual(a, 0, b, 0, 5)).toBe(false);
   });
 });

@@ -42,15 +42,16 @@ export function setU32(buf: Uint8Array, off: number, v: number): void {
   buf[off + 3] = v;
 }
 
-/** Copies `len` bytes from `src[srcOff..]` to `dst[dstOff..]` (overlap-safe). */
+/** Copies `len` bytes from `src[srcOff..]` to `dst[dstOff..]`; overlap-safe, even across views of one ArrayBuffer. */
 export function copyBytes(dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, len: number): void {
-  // Short copies (addresses) are faster as a loop than set(subarray()), which allocates.
-  if (len <= 16 && (dst !== src || dstOff <= srcOff)) {
+  // Short copies (addresses) are faster as a loop than set(subarray()), which
+  // allocates. A forward loop is safe unless the destination starts inside
+  // the source in the same memory; TypedArray#set handles that case.
+  if (len <= 16 && (dst.buffer !== src.buffer || dst.byteOffset + dstOff <= src.byteOffset + srcOff)) {
     for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i]!;
     return;
   }
-  if (dst === src) dst.copyWithin(dstOff, srcOff, srcOff + len);
-  else dst.set(src.subarray(srcOff, srcOff + len), dstOff);
+  dst.set(src.subarray(srcOff, srcOff + len), dstOff);
 }
 
 /** Whether `a[aOff..aOff+len)` equals `b[bOff..bOff+len)`. */
