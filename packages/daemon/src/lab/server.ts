@@ -6,7 +6,7 @@
  */
 import { createSocket } from 'node:dgram';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import { createServer as createTcpServer, isIP, type Server as TcpServer, type Socket } from 'node:net';
 import { answerQuery, type LabZone } from './dns-zone.js';
 
 export interface LabServerOptions {
@@ -25,13 +25,13 @@ export interface LabServer {
   close(): Promise<void>;
 }
 
-/** The page: plain HTML, with the peer address as the server saw it. */
+/** The page: plain HTML, with the peer address as the server saw it (only if it is an address). */
 export function labPage(peer: string, zone: LabZone): string {
   return [
     '<!doctype html>',
     '<title>sixgate lab</title>',
     `<h1>Hello from the IPv4-only server (${zone.apex})</h1>`,
-    `<p>This server has no IPv6 at all. Your request arrived from <b>${peer.replace(/[^0-9a-fA-F.:]/g, '')}</b>,`,
+    `<p>This server has no IPv6 at all. Your request arrived from <b>${isIP(peer) ? peer : 'an unknown address'}</b>,`,
     'an address of sixgate&#39;s IPv4 pool: your IPv6 packets were translated by NAT64,',
     'after DNS64 synthesized the AAAA record you connected to.</p>',
     '',
