@@ -58,7 +58,7 @@ export function checkIpv6Endpoint(field: string, text: string): void {
 /** Checks an "addr:port" IPv4 endpoint; throws ApplyError 400 naming the field. */
 export function checkIpv4Endpoint(field: string, text: string): void {
   const hp = splitHostPort(text);
-  if (hp === undefined || tryParseIpv4(hp.host) < 0) {
+  if (hp === undefined || text.startsWith('[') || tryParseIpv4(hp.host) < 0) {
     throw new ApplyError(400, `${field} "${text}" is not "IPv4 address:port", e.g. 192.0.2.1:8080`);
   }
   checkPort(field, text, hp.port);

@@ -13,7 +13,6 @@
  * `before`/`after` bytes; DNS64 decisions carry none) and answers one pcap
  * file, LINKTYPE_RAW, when the time is up or MAX_PCAP_PACKETS is reached.
  */
-import { PassThrough } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { RoutePlugin } from '../type-provider.js';
@@ -23,6 +22,7 @@ import type { TraceFilter, TraceRecord } from '../ports.js';
 import { checkAddressFilter } from '../config.js';
 import { ApplyError } from '../errors.js';
 import { buildPcap, type PcapPacket } from '../pcap.js';
+import { SseWriter } from '../sse.js';
 
 /** Traces running at once; each one costs the hot path a filter check per packet. */
 export const MAX_CONCURRENT_TRACES = 4;
@@ -45,10 +45,6 @@ export function traceEvent(r: TraceRecord): TraceEvent {
     ...(before === undefined ? {} : { beforeLength: before.length }),
     ...(after === undefined ? {} : { afterLength: after.length }),
   };
-}
-
-function sse(event: string, data: unknown): string {
-  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
 function filterOf(q: TraceQuery): TraceFilter {
@@ -94,38 +90,32 @@ export const traceRoutes: RoutePlugin = async (app) => {
   }
 
   function serveSse(q: TraceQuery, reply: FastifyReply): FastifyReply {
-    const stream = new PassThrough();
-    let records = 0;
-    let dropped = 0;
-    const keepalive = setInterval(() => stream.write(': keepalive\n\n'), KEEPALIVE_MS);
+    const sse = new SseWriter(SSE_BUFFER_LIMIT);
+    const keepalive = setInterval(() => sse.comment('keepalive'), KEEPALIVE_MS);
     try {
       run(
         q,
         reply,
         (r) => {
-          if (stream.writableLength + stream.readableLength > SSE_BUFFER_LIMIT) dropped++;
-          else {
-            stream.write(sse('record', traceEvent(r)));
-            records++;
-          }
+          sse.event('record', traceEvent(r));
           return true;
         },
         (reason) => {
           clearInterval(keepalive);
-          const end: TraceEnd = { records, dropped, reason };
-          stream.end(sse('end', end));
+          const end: TraceEnd = { records: sse.written, dropped: sse.dropped, reason };
+          sse.end('end', end);
         },
       );
     } catch (err) {
       clearInterval(keepalive);
       throw err;
     }
-    stream.write(`: sixgate trace for ${q.seconds} s\n\n`);
+    sse.comment(`sixgate trace for ${q.seconds} s`);
     return reply
       .header('content-type', 'text/event-stream; charset=utf-8')
       .header('cache-control', 'no-cache')
       .header('x-accel-buffering', 'no')
-      .send(stream);
+      .send(sse.stream);
   }
 
   function servePcap(q: TraceQuery, reply: FastifyReply): Promise<FastifyReply> {

@@ -68,4 +68,5 @@ export const StaticBibSchema = Type.Object(
 );
 export type StaticBibRequest = Static<typeof StaticBibSchema>;
 
-export const IdParamsSchema = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
+/** Fastify answers 414 for path parameters over 100 characters before validation. */
+export const IdParamsSchema = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
