@@ -27,6 +27,8 @@ const RCODES = { NOERROR: 0, NXDOMAIN: 3, SERVFAIL: 2, REFUSED: 5 };
 export class FakeUpstream implements Upstream {
   readonly calls: string[] = [];
   readonly questions: UpstreamQuestion[] = [];
+  /** Questions nobody scripted; tests assert this stays empty. */
+  readonly unexpected: string[] = [];
   readonly #script = new Map<string, FakeScript>();
 
   /** Scripts the reply for `name` and `type` (e.g. 'AAAA'). */
@@ -41,7 +43,10 @@ export class FakeUpstream implements Upstream {
     this.calls.push(key);
     this.questions.push(q);
     const entry = this.#script.get(key);
-    if (entry === undefined) throw new Error(`FakeUpstream: unexpected question ${key}`);
+    if (entry === undefined) {
+      this.unexpected.push(key);
+      throw new Error(`FakeUpstream: unexpected question ${key}`);
+    }
     const r = typeof entry === 'function' ? entry(q) : entry;
     if (r === 'timeout') throw new Dns64Error('ERR_UPSTREAM_TIMEOUT', `fake timeout for ${key}`);
     const flags = dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | (r.ad ? dnsPacket.AUTHENTIC_DATA : 0)

@@ -1,5 +1,5 @@
 import dnsPacket, { type Answer, type DecodedPacket } from 'dns-packet';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { validateDns64Options, type Dns64Input } from './config.js';
 import { FakeUpstream } from './fake-upstream.js';
 import { createCounters } from './metrics.js';
@@ -13,11 +13,18 @@ const a = (name: string, ip: string, ttl = 300): Answer => ({ name, type: 'A', c
 const aaaa = (name: string, ip: string, ttl = 300): Answer => ({ name, type: 'AAAA', class: 'IN', ttl, data: ip });
 const cname = (name: string, to: string, ttl = 300): Answer => ({ name, type: 'CNAME', class: 'IN', ttl, data: to });
 
+const fakes: FakeUpstream[] = [];
+afterEach(() => {
+  // The fake fails on any question it was not given; the resolver turns that into SERVFAIL, so check here too.
+  for (const f of fakes.splice(0)) expect(f.unexpected).toEqual([]);
+});
+
 interface AskOpts { type?: string; edns?: boolean; dnssecOk?: boolean; cd?: boolean; qclass?: 'IN' | 'CH' }
 
 function setup(input: Dns64Input = {}) {
   let clock = 1_000_000;
   const up = new FakeUpstream();
+  fakes.push(up);
   const counters = createCounters();
   const opts = validateDns64Options({ prefix: NSP, upstreams: ['192.0.2.53'], clients: ['::1'], ...input });
   const resolver = new Dns64Resolver(opts, up, counters, () => clock);
@@ -405,5 +412,27 @@ describe('cache', () => {
     await t.ask('a.example.org', { type: 'A' });
     await t.ask('b.example.org', { type: 'A' });
     expect(t.up.calls).toEqual(['a.example.org|A', 'b.example.org|A', 'c.example.org|A', 'b.example.org|A']);
+  });
+});
+
+describe('hostile or broken upstream answers', () => {
+  it('treats a malformed AAAA answer as an error (synthesize) and a malformed pass-through answer as SERVFAIL', async () => {
+    const counters = createCounters();
+    const garbage = Buffer.from('00010000ffff', 'hex');
+    const good = new FakeUpstream().on('g.example.org', 'A', { answers: [a('g.example.org', '192.0.2.5')] });
+    const upstream = {
+      lookup: (q: { name: string; type: number }) => (q.type === 1 ? good.lookup(q as never) : Promise.resolve(garbage)),
+      health: () => [],
+    };
+    const opts = validateDns64Options({ prefix: NSP, upstreams: ['192.0.2.53'], clients: ['::1'] });
+    const r = new Dns64Resolver(opts, upstream, counters, () => 0);
+    const ask = async (type: string) => {
+      const raw = dnsPacket.encode({ type: 'query', id: 1, questions: [{ name: 'g.example.org', type: type as 'A' }] });
+      return dnsPacket.decode((await r.resolve(raw, parseQuery(raw) as ParsedQuery, undefined)).wire);
+    };
+    expect(rr(await ask('AAAA'))).toEqual(['g.example.org 300 AAAA 64:ff9b:1::c000:205']);
+    expect(rcode(await ask('TXT'))).toBe('SERVFAIL');
+    expect(counters.upstreamErrors).toBe(1);
+    expect(counters.servfail).toBe(1);
   });
 });

@@ -89,8 +89,8 @@ export class Dns64Resolver {
     let built: Built;
     try {
       built = await this.#build(decision, raw, q);
-    } catch (err) {
-      if (!(err instanceof Dns64Error)) throw err;
+    } catch {
+      // Upstream failures and anything unexpected (e.g. an upstream record dns-packet cannot re-encode).
       this.counters.servfail++;
       return { wire: headerOnlyResponse(raw, q, RCODE.servFail), decision, synthesized: false };
     }

@@ -230,14 +230,22 @@ export class Dns64Server {
   }
 
   #onUdp(sock: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    const r = this.#answer(msg, rinfo.address, 'udp');
-    if (r === undefined) return;
-    const send = (out: { wire: Buffer; q: ParsedQuery | undefined }): void => {
-      const wire = this.#fitUdp(msg, out.wire, out.q);
-      if (this.#running) sock.send(wire, rinfo.port, rinfo.address);
+    const send = (out: { wire: Buffer; q: ParsedQuery | undefined } | undefined): void => {
+      if (out === undefined || !this.#running) return;
+      try {
+        sock.send(this.#fitUdp(msg, out.wire, out.q), rinfo.port, rinfo.address);
+      } catch {
+        this.#counters.dropped++; // the socket closed under us (stop, rebind)
+      }
     };
-    if (r instanceof Promise) r.then((out) => out && send(out), () => this.#counters.dropped++);
-    else send(r);
+    try {
+      const r = this.#answer(msg, rinfo.address, 'udp');
+      if (r instanceof Promise) r.then(send, () => this.#counters.dropped++);
+      else send(r);
+    } catch {
+      // A bug must cost one query, never the server.
+      this.#counters.dropped++;
+    }
   }
 
   /** RFC 6891 §6.2.5: answers larger than the client's buffer are cut to header + question with TC. */
@@ -263,6 +271,7 @@ export class Dns64Server {
     // Rate limit before anything else is spent on the packet (UDP only: TCP cannot be spoofed).
     if (transport === 'udp' && !this.#limiter.allow(client.rateKey)) {
       c.rateLimited++;
+      this.onTrace?.({ client: address, transport, qname: '', qtype: 0, decision: 'rate-limited', rcode: -1, synthesized: false, durationMs: 0 });
       return undefined;
     }
     const q = parseQuery(raw);
@@ -272,10 +281,12 @@ export class Dns64Server {
         return undefined;
       }
       c.formerr++;
+      this.onTrace?.({ client: address, transport, qname: '', qtype: 0, decision: `malformed:${q.reason}`, rcode: q.rcode, synthesized: false, durationMs: 0 });
       return { wire: headerOnlyResponse(raw, undefined, q.rcode), q: undefined };
     }
     if (!client.allowed) {
       c.refused++;
+      if (this.onTrace) this.#trace(address, transport, q, 'refused', undefined, 0);
       return { wire: headerOnlyResponse(raw, q, RCODE.refused), q };
     }
     // RFC 6891 §6.1.3: we speak EDNS version 0 only.
@@ -295,9 +306,10 @@ export class Dns64Server {
     });
   }
 
-  #trace(client: string, transport: 'udp' | 'tcp', q: ParsedQuery, decision: string, wire: Buffer, started: number, synthesized = false): void {
+  #trace(client: string, transport: 'udp' | 'tcp', q: ParsedQuery, decision: string, wire: Buffer | undefined, started: number, synthesized = false): void {
     try {
-      this.onTrace!({ client, transport, qname: q.qname, qtype: q.qtype, decision, rcode: wire[3]! & 0xf, synthesized, durationMs: performance.now() - started });
+      const rcode = wire === undefined ? RCODE.refused : wire[3]! & 0xf;
+      this.onTrace!({ client, transport, qname: q.qname, qtype: q.qtype, decision, rcode, synthesized, durationMs: started === 0 ? 0 : performance.now() - started });
     } catch {
       // A broken trace consumer must not break DNS.
     }

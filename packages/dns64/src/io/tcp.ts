@@ -78,7 +78,13 @@ export class TcpHandler {
         if (buf.length < 2 + n) break;
         const msg = Buffer.from(buf.subarray(2, 2 + n));
         buf = buf.subarray(2 + n);
-        const r = this.answer(msg, remote);
+        let r: ReturnType<TcpAnswerFn>;
+        try {
+          r = this.answer(msg, remote);
+        } catch {
+          this.counters.dropped++; // a bug costs one query, never the server
+          continue;
+        }
         if (r === undefined && n < 12) {
           // Not even a header: the stream cannot be trusted any more.
           sock.destroy();
