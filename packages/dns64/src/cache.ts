@@ -155,3 +155,13 @@ export class ResponseCache {
     }
   }
 }
+
+/** A copy of `wire` (an answer built for another query with the same key) addressed to `q`. */
+export function readdress(wire: Buffer, raw: Uint8Array, q: ParsedQuery): Buffer {
+  const out = Buffer.from(wire);
+  out[0] = q.id >> 8;
+  out[1] = q.id & 0xff;
+  out[2] = (out[2]! & ~(FLAG.rd >> 8)) | (q.rd ? FLAG.rd >> 8 : 0);
+  out.set(raw.subarray(12, q.questionEnd), 12);
+  return out;
+}

@@ -19,7 +19,7 @@ afterEach(() => {
   for (const f of fakes.splice(0)) expect(f.unexpected).toEqual([]);
 });
 
-interface AskOpts { type?: string; edns?: boolean; dnssecOk?: boolean; cd?: boolean; qclass?: 'IN' | 'CH' }
+interface AskOpts { id?: number; type?: string; edns?: boolean; dnssecOk?: boolean; cd?: boolean; qclass?: 'IN' | 'CH' }
 
 function setup(input: Dns64Input = {}) {
   let clock = 1_000_000;
@@ -31,7 +31,7 @@ function setup(input: Dns64Input = {}) {
   async function ask(name: string, o: AskOpts = {}): Promise<{ p: DecodedPacket; wire: Buffer; q: ParsedQuery }> {
     const edns = o.edns ?? true;
     const raw = dnsPacket.encode({
-      type: 'query', id: 0x1234,
+      type: 'query', id: o.id ?? 0x1234,
       flags: dnsPacket.RECURSION_DESIRED | (o.cd ? dnsPacket.CHECKING_DISABLED : 0),
       questions: [{ name, type: (o.type === 'HTTPS' ? 'UNKNOWN_65' : (o.type ?? 'AAAA')) as 'A', class: o.qclass ?? 'IN' }],
       additionals: edns ? [{ type: 'OPT', name: '.', udpPayloadSize: 4096, flags: o.dnssecOk ? dnsPacket.DNSSEC_OK : 0 } as Answer] : [],
@@ -434,5 +434,19 @@ describe('hostile or broken upstream answers', () => {
     expect(rcode(await ask('TXT'))).toBe('SERVFAIL');
     expect(counters.upstreamErrors).toBe(1);
     expect(counters.servfail).toBe(1);
+  });
+});
+
+describe('coalescing', () => {
+  it('answers identical concurrent misses with one upstream lookup, each with its own ID and case', async () => {
+    const t = setup();
+    t.up.on('same.example.org', 'AAAA', {});
+    t.up.on('same.example.org', 'A', { answers: [a('same.example.org', '192.0.2.6')] });
+    const [x, y] = await Promise.all([t.ask('same.example.org', { id: 1 }), t.ask('SAME.example.org', { id: 2 })]);
+    expect(t.up.calls).toEqual(['same.example.org|AAAA', 'same.example.org|A']);
+    expect(rr(x.p)).toEqual(['same.example.org 300 AAAA 64:ff9b:1::c000:206']);
+    expect(rr(y.p)).toEqual(['SAME.example.org 300 AAAA 64:ff9b:1::c000:206']);
+    expect([x.p.id, y.p.id]).toEqual([1, 2]);
+    expect(t.counters.synthesized).toBe(2);
   });
 });

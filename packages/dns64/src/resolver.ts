@@ -5,7 +5,7 @@
  */
 import type { DecodedPacket } from 'dns-packet';
 import type { Nat64Prefix } from '@sixgate/addressing';
-import { ResponseCache, cacheKey, type CacheEntry } from './cache.js';
+import { ResponseCache, cacheKey, readdress, type CacheEntry } from './cache.js';
 import type { ResolvedDns64Options } from './config.js';
 import { Dns64Error } from './errors.js';
 import { ipv4onlyAnswer } from './ipv4only.js';
@@ -39,6 +39,8 @@ interface Built {
 /** Resolves queries: cache, local data, upstream, synthesis, per-client policy. */
 export class Dns64Resolver {
   readonly cache: ResponseCache;
+  /** Misses being resolved, by cache key: identical questions share one upstream lookup. */
+  readonly #inflight = new Map<string, Promise<Built>>();
 
   constructor(
     private opts: ResolvedDns64Options,
@@ -86,20 +88,37 @@ export class Dns64Resolver {
   /** Resolves a query that missed the cache. Never rejects. */
   async resolve(raw: Uint8Array, q: ParsedQuery, client6: Uint8Array | undefined): Promise<Resolution> {
     const decision = shouldIntercept(q, this.opts);
+    const key = cacheKey(q);
     let built: Built;
     try {
-      built = await this.#build(decision, raw, q);
+      const pending = decision === 'local' ? undefined : this.#inflight.get(key);
+      if (pending !== undefined) {
+        const shared = await pending;
+        built = { ...shared, wire: readdress(shared.wire, raw, q) };
+      } else {
+        built = await this.#buildOnce(decision, raw, q, key);
+      }
     } catch {
       // Upstream failures and anything unexpected (e.g. an upstream record dns-packet cannot re-encode).
       this.counters.servfail++;
       return { wire: headerOnlyResponse(raw, q, RCODE.servFail), decision, synthesized: false };
     }
-    if (decision !== 'local') {
-      this.cache.put(cacheKey(q), built.wire, q.questionEnd, { prefixDependent: built.prefixDependent, embedded: built.embedded });
-    }
     if (built.synthesized) this.counters.synthesized++;
     const wire = built.embedded.length > 0 && this.opts.wouldTranslate ? this.#policy(built.wire, built.embedded, q, client6) : built.wire;
     return { wire, decision, synthesized: built.synthesized };
+  }
+
+  async #buildOnce(decision: Intercept, raw: Uint8Array, q: ParsedQuery, key: string): Promise<Built> {
+    if (decision === 'local') return this.#build(decision, raw, q);
+    const p = this.#build(decision, raw, q);
+    this.#inflight.set(key, p);
+    try {
+      const built = await p;
+      this.cache.put(key, built.wire, q.questionEnd, { prefixDependent: built.prefixDependent, embedded: built.embedded });
+      return built;
+    } finally {
+      this.#inflight.delete(key);
+    }
   }
 
   #policy(wire: Buffer, embedded: readonly number[], q: ParsedQuery, client6: Uint8Array | undefined): Buffer {
