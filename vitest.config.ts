@@ -13,7 +13,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts', 'test/conventions.test.ts'],
+          include: ['packages/*/src/**/*.test.ts', 'test/conventions.test.ts', 'test/docs.test.ts'],
           environment: 'node',
         },
       },

@@ -1,0 +1,146 @@
+// The admin API against the real daemon (issue: one prefix for DNS64, NAT64
+// and routes, changed atomically): change the prefix, see DNS64, the
+// translator and the routes follow; restart and keep it; pinned keys refuse.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADDR, buildTopology, requireRoot, type Topology } from './lib/netns.js';
+import { api, cleanupDir, ensureBuilt, startServers, startSixgate, SIXGATE, TOKEN, type ServerSide, type Sixgate } from './lib/appliance.js';
+
+const OLD = '2001:db8:64::/96';
+const NEW = '2001:db8:46::/96';
+const host = (prefix: string) => `${prefix.split('::')[0]}::c633:6402`; // + 198.51.100.2
+
+let topo: Topology | undefined;
+let srv: ServerSide | undefined;
+let sg: Sixgate | undefined;
+let stateDir = '';
+let configFile = '';
+
+const t = (): Topology => topo!;
+const client = (cmd: string, args: string[]) => t().net.exec(t().client, cmd, args, { allowFail: true, timeoutMs: 20_000 });
+const dig = (name: string) => client('dig', ['+short', '+time=2', '+tries=1', `@${ADDR.appliance6}`, 'AAAA', name]).stdout.trim();
+const ping = (addr: string) => client('ping', ['-6', '-c', '2', '-i', '0.2', '-W', '2', addr]).stdout;
+/** Only the tun name, the API and the token are pinned; everything else comes from the file. */
+const env = () => ({ SIXGATE_CONFIG: configFile, SIXGATE_STATE_DIR: stateDir, SIXGATE_TUN: 'sgadm', SIXGATE_API_TOKEN: TOKEN, SIXGATE_API_LISTEN: '127.0.0.1:8064' });
+const cli = (...args: string[]) =>
+  t().net.exec(t().appliance, 'env', [`SIXGATE_API_TOKEN=${TOKEN}`, process.execPath, SIXGATE, ...args], { allowFail: true, timeoutMs: 20_000 });
+
+beforeAll(async () => {
+  requireRoot();
+  ensureBuilt();
+  topo = buildTopology('a');
+  srv = await startServers(topo, { bigMiB: 1 });
+  stateDir = mkdtempSync(join(tmpdir(), 'sg-e2e-admin-'));
+  configFile = join(stateDir, 'sixgate.yaml');
+  mkdirSync(stateDir, { recursive: true });
+  writeFileSync(configFile, `# branch office appliance
+prefix: ${OLD} # the NAT64 prefix
+dns64:
+  listen: ["[${ADDR.appliance6}]:53"]
+  upstreams: ["${ADDR.server4}"]
+  clients: ["2001:db8:1::/64"]
+nat64:
+  pool4: ["${ADDR.pool4}"]
+`);
+  sg = await startSixgate(topo, env());
+}, 180_000);
+
+afterAll(async () => {
+  await sg?.stop().catch(() => undefined);
+  await topo?.net.destroy();
+  cleanupDir(srv?.dir);
+  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe('admin API on the running appliance', () => {
+  it('serves health without a token and refuses everything else without one', () => {
+    expect(api(t(), 'GET', '/api/v1/health', undefined, '').status).toBe(200);
+    expect(api(t(), 'GET', '/api/v1/config', undefined, '').status).toBe(401);
+    expect(api(t(), 'GET', '/api/v1/config', undefined, 'wrong-token-wrong-token').status).toBe(401);
+    const cfg = api(t(), 'GET', '/api/v1/config').json as { config: { api: { token?: string } }; pinned: Record<string, string> };
+    expect(cfg.pinned).toMatchObject({ 'nat64.tun': 'SIXGATE_TUN', 'api.token': 'SIXGATE_API_TOKEN' });
+    expect(cfg.config.api.token).not.toBe(TOKEN);
+  });
+
+  it('starts on the prefix of the config file: DNS64 and the translator agree', () => {
+    expect(dig('www.example.net')).toBe(host(OLD));
+    expect(ping(host(OLD))).toMatch(/2 received/);
+  });
+
+  it('PUT /api/v1/prefix moves DNS64, the translator and the routes in one step', () => {
+    const r = api(t(), 'PUT', '/api/v1/prefix', { prefix: NEW });
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({ changed: ['prefix'] });
+    expect(api(t(), 'GET', '/api/v1/prefix').json).toMatchObject({ prefix: NEW });
+    expect(dig('www.example.net')).toBe(host(NEW)); // synthesized cache entries were flushed
+    expect(ping(host(NEW))).toMatch(/2 received/);
+    const routes = t().net.exec(t().appliance, 'ip', ['-6', 'route', 'show', 'dev', 'sgadm']).stdout;
+    expect(routes).toContain(NEW);
+    expect(routes).not.toContain(OLD);
+    expect(ping(host(OLD))).not.toMatch(/ [12] received/);
+  });
+
+  it('persists the change in the same file, keeping the operator\'s comments', () => {
+    const text = readFileSync(configFile, 'utf8');
+    expect(text).toContain(`prefix: ${NEW}`);
+    expect(text).toContain('# branch office appliance');
+    expect(text).toContain('# the NAT64 prefix');
+    expect(text).not.toContain('sgadm'); // pinned values never go to the file
+  });
+
+  it('refuses invalid and pinned changes with a message a person can act on', () => {
+    const bad = api(t(), 'PUT', '/api/v1/prefix', { prefix: '2001:db8::/33' });
+    expect(bad.status).toBe(400);
+    expect((bad.json as { message: string }).message).toMatch(/32, 40, 48, 56, 64, 96/);
+    const pinned = api(t(), 'PATCH', '/api/v1/config', { nat64: { tun: 'other0' } });
+    expect(pinned.status).toBe(409);
+    expect((pinned.json as { message: string }).message).toMatch(/SIXGATE_TUN/);
+    const unknown = api(t(), 'PATCH', '/api/v1/config', { nat64: { bogus: 1 } });
+    expect(unknown.status).toBe(400);
+    expect(api(t(), 'GET', '/api/v1/prefix').json).toMatchObject({ prefix: NEW }); // nothing changed
+  });
+
+  it('/metrics is Prometheus text with the appliance counters', () => {
+    const r = t().net.exec(t().appliance, 'curl', ['-s', '-H', `Authorization: Bearer ${TOKEN}`, 'http://127.0.0.1:8064/metrics']);
+    const lines = r.stdout.trim().split('\n');
+    for (const l of lines) expect(l).toMatch(/^(# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .*|[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? -?[0-9.eE+-]+|[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? (NaN|\+Inf|-Inf))$/);
+    expect(r.stdout).toMatch(/^sixgate_nat64_packets_total\{direction="6to4"\} [1-9]/m);
+    expect(r.stdout).toMatch(/^sixgate_dns64_queries_total [1-9]/m);
+    expect(r.stdout).toContain('sixgate_dns64_query_duration_seconds_bucket');
+  });
+
+  it('the prefix survives a restart', async () => {
+    expect(await sg!.stop()).toBe(0);
+    sg = await startSixgate(t(), env());
+    expect(api(t(), 'GET', '/api/v1/prefix').json).toMatchObject({ prefix: NEW });
+    expect(dig('www.example.net')).toBe(host(NEW));
+    expect(ping(host(NEW))).toMatch(/2 received/);
+  });
+
+  it('rolls back to an earlier version through the same atomic apply', () => {
+    const hist = api(t(), 'GET', '/api/v1/config/history').json as { items?: { version: number; summary: string }[] } | { version: number; summary: string }[];
+    const items = Array.isArray(hist) ? hist : hist.items ?? [];
+    const first = items.at(-1)!;
+    expect(first.summary).toMatch(/initial/);
+    const r = api(t(), 'POST', '/api/v1/config/rollback', { version: first.version });
+    expect(r.status).toBe(200);
+    expect(api(t(), 'GET', '/api/v1/prefix').json).toMatchObject({ prefix: OLD });
+    expect(dig('www.example.net')).toBe(host(OLD));
+    expect(ping(host(OLD))).toMatch(/2 received/);
+    expect(api(t(), 'POST', '/api/v1/config/rollback', { version: 9999 }).status).toBe(404);
+  });
+
+  it('the CLI talks to the same API', () => {
+    const get = cli('prefix', 'get');
+    expect(get.code).toBe(0);
+    expect(get.stdout).toContain(OLD);
+    const status = cli('status');
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/ok/i);
+    const bad = cli('prefix', 'set', '2001:db8::/33');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr + bad.stdout).toMatch(/32, 40, 48, 56, 64, 96/);
+  });
+});
