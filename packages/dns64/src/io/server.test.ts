@@ -193,6 +193,19 @@ describe('Dns64Server over UDP and TCP on loopback', () => {
     expect(traces.map((t) => [t.qname, t.decision, t.synthesized])).toEqual([['pfx.example.org', 'aaaa', true], ['pfx.example.org', 'aaaa', true]]);
   });
 
+  it('rebinds when `listen` changes at runtime and traces refused queries', async () => {
+    const { srv, port } = await startServer({ clients: ['192.0.2.0/24'] });
+    const traces: TraceRecord[] = [];
+    srv.onTrace = (t) => traces.push(t);
+    await srv.updateOptions({ listen: ['127.0.0.1:0'] });
+    const now = srv.addresses();
+    expect(now.map((a) => a.transport)).toEqual(['udp', 'tcp']);
+    expect(now[0]!.port).not.toBe(port);
+    const [r] = await udpExchange(now[0]!.port, [query('a.example.org')], 1);
+    expect(rcode(r)).toBe('REFUSED');
+    expect(traces.map((t) => [t.decision, t.rcode])).toEqual([['refused', 5]]);
+  });
+
   it('rejects invalid runtime changes without changing anything', async () => {
     const { srv } = await startServer({});
     await expect(srv.updateOptions({ timeoutMs: -1 })).rejects.toMatchObject({ code: 'ERR_DNS64_CONFIG' });
