@@ -104,7 +104,7 @@ describe('admin API on the running appliance', () => {
 
   it('/metrics is Prometheus text with the appliance counters', () => {
     const r = t().net.exec(t().appliance, 'curl', ['-s', '-H', `Authorization: Bearer ${TOKEN}`, 'http://127.0.0.1:8064/metrics']);
-    const lines = r.stdout.trim().split('\n');
+    const lines = r.stdout.trim().split('\n').filter((l) => l !== '');
     for (const l of lines) expect(l).toMatch(/^(# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .*|[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? -?[0-9.eE+-]+|[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? (NaN|\+Inf|-Inf))$/);
     expect(r.stdout).toMatch(/^sixgate_nat64_packets_total\{direction="6to4"\} [1-9]/m);
     expect(r.stdout).toMatch(/^sixgate_dns64_queries_total [1-9]/m);
