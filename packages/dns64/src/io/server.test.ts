@@ -206,6 +206,19 @@ describe('Dns64Server over UDP and TCP on loopback', () => {
     expect(traces.map((t) => [t.decision, t.rcode])).toEqual([['refused', 5]]);
   });
 
+  it('listens on both wildcards of one port (IPv6 socket made IPv6-only)', async () => {
+    const probe = dgram.createSocket('udp4');
+    await new Promise<void>((r) => probe.bind(0, '0.0.0.0', () => r()));
+    const free = probe.address().port;
+    probe.close();
+    const { srv } = await startServer({ listen: [`0.0.0.0:${free}`, `[::]:${free}`] });
+    expect(srv.addresses().map((a) => `${a.transport} ${a.address}:${a.port}`)).toEqual([
+      `udp 0.0.0.0:${free}`, `udp :::${free}`, `tcp 0.0.0.0:${free}`, `tcp :::${free}`,
+    ]);
+    const [r] = await udpExchange(free, [query('ipv4only.arpa', 'A')], 1);
+    expect(decode(r).answers).toHaveLength(2);
+  });
+
   it('rejects invalid runtime changes without changing anything', async () => {
     const { srv } = await startServer({});
     await expect(srv.updateOptions({ timeoutMs: -1 })).rejects.toMatchObject({ code: 'ERR_DNS64_CONFIG' });

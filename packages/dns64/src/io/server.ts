@@ -137,7 +137,9 @@ export class Dns64Server {
   }
 
   async #listen(ep: Endpoint): Promise<void> {
-    const sock = dgram.createSocket({ type: ep.family === 6 ? 'udp6' : 'udp4' });
+    // [::] also takes IPv4 unless 0.0.0.0 on the same port is listed too.
+    const ipv6Only = ep.family === 6 && this.#opts.listen.some((l) => l.family === 4 && l.port === ep.port && l.address === '0.0.0.0');
+    const sock = dgram.createSocket({ type: ep.family === 6 ? 'udp6' : 'udp4', ipv6Only });
     sock.on('message', (msg, rinfo) => this.#onUdp(sock, msg, rinfo));
     sock.on('error', () => this.#counters.dropped++);
     await new Promise<void>((resolve, reject) => {
@@ -147,7 +149,7 @@ export class Dns64Server {
     this.#udp.push(sock);
     const tcp = new TcpHandler(this.#opts.tcp, this.#counters, (raw, remote) => this.#answer(raw, remote, 'tcp'));
     this.#tcp.push(tcp);
-    await tcp.listen(ep.address, sock.address().port);
+    await tcp.listen(ep.address, sock.address().port, ipv6Only);
   }
 
   /** Stops taking queries and closes every listener and upstream socket. */

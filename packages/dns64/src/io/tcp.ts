@@ -36,10 +36,10 @@ export class TcpHandler {
     this.#server.maxConnections = opts.maxConnections;
   }
 
-  listen(host: string, port: number): Promise<void> {
+  listen(host: string, port: number, ipv6Only = false): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#server.once('error', reject);
-      this.#server.listen({ host, port, ipv6Only: false }, () => {
+      this.#server.listen({ host, port, ipv6Only }, () => {
         this.#server.off('error', reject);
         resolve();
       });
