@@ -37,8 +37,8 @@ export class TranslateContext {
   prefix: Nat64Prefix;
   /** Set by 6→4 when the destination is a pool4 address (hairpin: translate 4→6 next). */
   hairpin = false;
-  /** xorshift32 state for IPv4 identifications. */
-  private rng: number;
+  /** xorshift32 state for IPv4 identifications (a typed array: a plain int32 field would box and allocate). */
+  private readonly rng = new Int32Array(1);
 
   constructor(
     readonly cfg: TranslatorConfig,
@@ -51,7 +51,7 @@ export class TranslateContext {
     embedIpv4(cfg.prefix, cfg.ipv4Address, this.own6, 0);
     this.frags6 = new FragmentTable(cfg.fragmentEntries, 37, 4);
     this.frags4 = new FragmentTable(cfg.fragmentEntries, 11, 16);
-    this.rng = ((Math.random() * 0xffffffff) | 0) || 0x2545f491;
+    this.rng[0] = ((Math.random() * 0xffffffff) | 0) || 0x2545f491;
   }
 
   /** Switches the prefix and the own IPv6 address; forgets fragment state. */
@@ -64,11 +64,11 @@ export class TranslateContext {
 
   /** A non-zero pseudo-random 16-bit IPv4 identification (RFC 6864 §4.1). */
   nextId(): number {
-    let x = this.rng;
+    let x = this.rng[0]!;
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    this.rng = x;
+    this.rng[0] = x;
     return (x & 0xffff) || 1;
   }
 

@@ -1,6 +1,7 @@
 /**
  * Address and TCP-option helpers shared by both directions.
  */
+import type { Nat64Prefix } from '@sixgate/addressing';
 import { setU16, u16, update16 } from '@sixgate/wire';
 
 /**
@@ -49,4 +50,27 @@ export function clampMss(buf: Uint8Array, p: number, l4Len: number, cs: number, 
     i += olen;
   }
   return cs;
+}
+
+/**
+ * prefix + `v4` into `buf[off..off+16)` (RFC 6052 §2.2). Same result as
+ * addressing's `embedIpv4`, with a byte loop instead of `TypedArray.set`,
+ * which costs a runtime call on 16 bytes (measured: ~30 ns per packet).
+ */
+export function embed(prefix: Nat64Prefix, v4: number, buf: Uint8Array, off: number): void {
+  const b = prefix.bytes;
+  for (let i = 0; i < 16; i++) buf[off + i] = b[i]!;
+  const o = prefix.v4Offsets;
+  buf[off + o[0]] = v4 >>> 24;
+  buf[off + o[1]] = (v4 >>> 16) & 0xff;
+  buf[off + o[2]] = (v4 >>> 8) & 0xff;
+  buf[off + o[3]] = v4 & 0xff;
+}
+
+/** Partial sum (not complemented) of the 20-byte option-less IPv4 header at `h`. */
+export function sum20(buf: Uint8Array, h: number): number {
+  let a = 0;
+  for (let i = h; i < h + 20; i += 2) a += (buf[i]! << 8) | buf[i + 1]!;
+  a = (a & 0xffff) + (a >>> 16);
+  return (a & 0xffff) + (a >>> 16);
 }

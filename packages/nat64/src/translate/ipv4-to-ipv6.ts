@@ -9,7 +9,7 @@
  * destination in pool4 → source → source route (§4.1) → TTL (§4.1, time
  * exceeded) → MTU with DF (§4.1 / RFC 1191) → transport and state.
  */
-import { embedIpv4, mayEmbed } from '@sixgate/addressing';
+import { mayEmbed } from '@sixgate/addressing';
 import {
   addressSum4,
   addressSum6,
@@ -28,7 +28,7 @@ import {
 import { ICMP, StateFail, TCP_SYN } from '../state/api.js';
 import type { TranslateContext } from './context.js';
 import { fragment6 } from './fragment.js';
-import { clampMss, forbiddenIpv4 } from './guards.js';
+import { clampMss, embed, forbiddenIpv4, sum20 } from './guards.js';
 import { translateIcmp4Error } from './icmp-4to6.js';
 import { isIcmp4Error } from './icmp-map.js';
 import { replyIcmp4 } from './icmp-reply.js';
@@ -86,7 +86,7 @@ function readHeader(c: TranslateContext, buf: Uint8Array, off: number, len: numb
   const total = u16(buf, off + 2);
   if (total < ihl) return c.drop('bad-header');
   if (total > len) return c.drop('truncated');
-  if (sum(buf, off, off + ihl) !== 0xffff) return c.drop('bad-ipv4-checksum');
+  if ((ihl === 20 ? sum20(buf, off) : sum(buf, off, off + ihl)) !== 0xffff) return c.drop('bad-ipv4-checksum');
   const fo = u16(buf, off + 6);
   v4.off = off;
   v4.p = off + ihl;
@@ -204,7 +204,7 @@ function nonFirstFragment(c: TranslateContext, buf: Uint8Array, out: Uint8Array,
   if (slot < 0) return c.drop('fragment-no-session');
   const h6 = v4.p - 48;
   copyBytes(buf, h6 + 24, t.values, slot * 16, 16);
-  embedIpv4(c.prefix, v4.src4, buf, h6 + 8);
+  embed(c.prefix, v4.src4, buf, h6 + 8);
   return finish6(c, buf, h6, out, outOff);
 }
 
@@ -223,7 +223,7 @@ function fragKey4(key: Uint8Array): void {
  */
 function writeHeader6(c: TranslateContext, buf: Uint8Array, h: number): number {
   const h6 = v4.p - 40 - (v4.isFrag ? 8 : 0);
-  embedIpv4(c.prefix, v4.src4, buf, h6 + 8);
+  embed(c.prefix, v4.src4, buf, h6 + 8);
   c.state.copyAddr6(h, buf, h6 + 24);
   if (v4.mf && v4.fragOff === 0) {
     const t = c.frags4;

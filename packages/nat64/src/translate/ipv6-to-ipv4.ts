@@ -15,19 +15,17 @@ import {
   addressSum6,
   adjust,
   copyBytes,
-  finish,
   fold,
   normalizeUdp,
   pseudoHeaderSum6,
   setU16,
   setU32,
-  sum,
   u16,
   u32,
 } from '@sixgate/wire';
 import { ICMP, StateFail, TCP, TCP_SYN } from '../state/api.js';
 import type { TranslateContext } from './context.js';
-import { clampMss, forbiddenIpv4, forbiddenIpv6Source } from './guards.js';
+import { clampMss, forbiddenIpv4, forbiddenIpv6Source, sum20 } from './guards.js';
 import { translateIcmp6Error } from './icmp-6to4.js';
 import { isIcmp6Error } from './icmp-map.js';
 import { replyIcmp6 } from './icmp-reply.js';
@@ -264,7 +262,7 @@ function emit4(c: TranslateContext, buf: Uint8Array, off: number, end: number, n
   setU16(buf, h + 10, 0);
   setU32(buf, h + 12, src4);
   setU32(buf, h + 16, dst4);
-  setU16(buf, h + 10, finish(sum(buf, h, h + 20)));
+  setU16(buf, h + 10, ~sum20(buf, h) & 0xffff);
   c.counters.packetsOut4++;
   c.counters.bytesOut4 += total;
   return c.forward(h, total);
