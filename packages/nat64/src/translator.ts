@@ -18,6 +18,7 @@ import { type PolicyCheck, TranslateContext } from './translate/context.js';
 import { replyExpiredSyn } from './translate/expired-syn.js';
 import { translate4to6 } from './translate/ipv4-to-ipv6.js';
 import { translate6to4 } from './translate/ipv6-to-ipv4.js';
+import { releaseHeld } from './translate/release.js';
 import { type BatchResults, OutcomeKind, type Outcome } from './translate/outcome.js';
 
 /** Bytes callers keep free in front of every packet: 20 (IPv6 − IPv4 header) + 8 (Fragment header). */
@@ -46,6 +47,12 @@ export class Translator {
    * next call. 5 parameters: hot path (buffer, window, output window).
    */
   translate(buf: Uint8Array, off: number, len: number, out: Uint8Array, outOff: number): Outcome {
+    const r = this.translateOne(buf, off, len, out, outOff);
+    // A first fragment whose out-of-order followers were held: send them too.
+    return this.c.hold.matchFamily === 0 ? r : releaseHeld(this.c, r, buf, out, outOff);
+  }
+
+  private translateOne(buf: Uint8Array, off: number, len: number, out: Uint8Array, outOff: number): Outcome {
     const c = this.c;
     if (len < 1 || off < 0 || off + len > buf.length) return c.drop('truncated');
     const v = buf[off]! >> 4;
@@ -127,6 +134,7 @@ export class Translator {
    * fresh buffers for the daemon to write to the TUN (timer path, may allocate).
    */
   tick(): Uint8Array[] {
+    this.c.counters.drops['fragment-expired'] += this.c.hold.expire(this.c.clock.now());
     const expired = this.c.state.tick();
     const replies: Uint8Array[] = [];
     for (const e of expired) {

@@ -10,8 +10,9 @@ import type { TranslatorConfig } from '../config.js';
 import type { DropReason } from '../metrics.js';
 import { TranslatorCounters } from '../metrics.js';
 import type { StateApi } from '../state/api.js';
+import { FragmentHold } from './fragment-hold.js';
 import { FragmentTable } from './fragment-table.js';
-import { DROP, type DropOutcome, ForwardManySlot, ForwardSlot, ReplySlot } from './outcome.js';
+import { DROP, type DropOutcome, ForwardManySlot, ForwardSlot, MAX_FRAGMENTS, ReplySlot } from './outcome.js';
 
 /** What the translator needs from the policy rules (implemented by `Policy`). */
 export interface PolicyCheck {
@@ -34,6 +35,13 @@ export class TranslateContext {
   readonly frags6: FragmentTable;
   /** 4→6 fragments: (src4, dst4, id, proto) → IPv6 client address of the first fragment's session. */
   readonly frags4: FragmentTable;
+  /** Out-of-order fragments waiting for their first fragment. */
+  readonly hold: FragmentHold;
+  /** Where held fragments are translated when released (headroom + longest held fragment). */
+  readonly releaseBuf: Uint8Array;
+  /** Offsets/lengths of packets gathered while releasing held fragments. */
+  readonly relOffsets = new Int32Array(MAX_FRAGMENTS);
+  readonly relLengths = new Int32Array(MAX_FRAGMENTS);
   prefix: Nat64Prefix;
   /** Set by 6→4 when the destination is a pool4 address (hairpin: translate 4→6 next). */
   hairpin = false;
@@ -51,6 +59,9 @@ export class TranslateContext {
     embedIpv4(cfg.prefix, cfg.ipv4Address, this.own6, 0);
     this.frags6 = new FragmentTable(cfg.fragmentEntries, 37, 4);
     this.frags4 = new FragmentTable(cfg.fragmentEntries, 11, 16);
+    const holdLen = Math.min(9216, Math.max(cfg.ipv4Mtu, cfg.ipv6Mtu));
+    this.hold = new FragmentHold(cfg.heldFragments, holdLen);
+    this.releaseBuf = new Uint8Array(64 + holdLen);
     this.rng[0] = ((Math.random() * 0xffffffff) | 0) || 0x2545f491;
   }
 
@@ -60,6 +71,7 @@ export class TranslateContext {
     embedIpv4(prefix, this.cfg.ipv4Address, this.own6, 0);
     this.frags6.clear();
     this.frags4.clear();
+    this.hold.clear();
   }
 
   /** A non-zero pseudo-random 16-bit IPv4 identification (RFC 6864 §4.1). */

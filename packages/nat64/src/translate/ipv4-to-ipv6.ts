@@ -200,8 +200,12 @@ function icmp4(c: TranslateContext, buf: Uint8Array, out: Uint8Array, outOff: nu
 function nonFirstFragment(c: TranslateContext, buf: Uint8Array, out: Uint8Array, outOff: number): Outcome {
   const t = c.frags4;
   fragKey4(t.key);
-  const slot = t.find(c.clock.now());
-  if (slot < 0) return c.drop('fragment-no-session');
+  const now = c.clock.now();
+  const slot = t.find(now);
+  if (slot < 0) {
+    if (c.hold.hold(t.key, 11, 4, buf, v4.off, v4.end - v4.off, now, c.cfg.fragmentTimeoutMs)) return c.drop('fragment-held');
+    return c.drop('fragment-no-session');
+  }
   const h6 = v4.p - 48;
   copyBytes(buf, h6 + 24, t.values, slot * 16, 16);
   embed(c.prefix, v4.src4, buf, h6 + 8);
@@ -230,6 +234,7 @@ function writeHeader6(c: TranslateContext, buf: Uint8Array, h: number): number {
     fragKey4(t.key);
     const slot = t.insert(c.clock.now(), c.cfg.fragmentTimeoutMs);
     copyBytes(t.values, slot * 16, buf, h6 + 24, 16);
+    c.hold.noteFirst(t.key, 11, 4);
   }
   return h6;
 }

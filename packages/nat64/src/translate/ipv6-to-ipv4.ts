@@ -212,9 +212,11 @@ function nonFirstFragment(c: TranslateContext, buf: Uint8Array, off: number, end
   if (c.hairpin) return c.drop('fragment-no-session');
   const t = c.frags6;
   fragKey6(t.key, buf, off, walk.frag, walk.nh);
-  const slot = t.find(c.clock.now());
-  if (slot < 0) return c.drop('fragment-no-session');
-  return emit4(c, buf, off, end, walk.nh, u32(t.values, slot * 4), dst4);
+  const now = c.clock.now();
+  const slot = t.find(now);
+  if (slot >= 0) return emit4(c, buf, off, end, walk.nh, u32(t.values, slot * 4), dst4);
+  if (c.hold.hold(t.key, 37, 6, buf, off, end - off, now, c.cfg.fragmentTimeoutMs)) return c.drop('fragment-held');
+  return c.drop('fragment-no-session');
 }
 
 /** Fragment key: src6, dst6, identification, next header (37 bytes). */
@@ -244,6 +246,7 @@ function emit4(c: TranslateContext, buf: Uint8Array, off: number, end: number, n
       const t = c.frags6;
       fragKey6(t.key, buf, off, frag, nh);
       setU32(t.values, t.insert(c.clock.now(), c.cfg.fragmentTimeoutMs) * 4, src4);
+      c.hold.noteFirst(t.key, 37, 6);
     }
   } else if (total > 1260) {
     // §5.1: DF = 1 above 1260 bytes so PMTUD works; atomic datagram, ID 0 (RFC 6864 §4.1).

@@ -137,8 +137,8 @@ describe('D5/D7: fragments across the translator', () => {
     expect(o.subarray(48)).toEqual(fill(40));
   });
 
-  it('a non-first IPv4 fragment without its first fragment is dropped and counted', () => {
-    const { h } = setup();
+  it('a non-first IPv4 fragment without its first fragment is dropped and counted (hold disabled)', () => {
+    const { h } = setup({ heldFragments: 0 });
     const second = ipv4({ proto: 17, src: SERVER4, dst: '198.51.100.1', id: 78, fragOff: 80, payload: fill(40) });
     expect(run(h, second).r).toEqual({ kind: 'drop', reason: 'fragment-no-session' });
   });
@@ -219,5 +219,50 @@ describe('G4: IPv4 UDP checksum 0', () => {
       }
     }
     expect(hit).toBe(true);
+  });
+});
+
+describe('out-of-order fragments (held until the first fragment)', () => {
+  it('6→4: a later fragment arriving first is held, then sent right after its first fragment', () => {
+    const h = harness();
+    const later = ipv6({ nh: 44, ext: fragHdr(17, 80, false, 0x0badcafe), src: CLIENT, dst: SERVER6, payload: fill(40) });
+    expect(run(h, later).r).toEqual({ kind: 'drop', reason: 'fragment-held' });
+    const first = ipv6({ nh: 44, upper: 17, ext: fragHdr(17, 0, true, 0x0badcafe), src: CLIENT, dst: SERVER6, payload: udp(1212, 53, 72) });
+    const [a, b, ...rest] = many(h, run(h, first).r);
+    expect(rest).toEqual([]);
+    expect(u16(a!, 6)).toBe(0x2000);
+    expect(u16(b!, 6)).toBe(10);
+    expect(u16(b!, 4)).toBe(0xcafe);
+    expect(u32(b!, 12)).toBe(u32(a!, 12));
+    expect(b!.subarray(20)).toEqual(fill(40));
+    expect(valid4(a!) && valid4(b!)).toBe(true);
+  });
+
+  it('4→6: the same for IPv4 fragments', () => {
+    const { h, port4 } = setup();
+    const later = ipv4({ proto: 17, src: SERVER4, dst: '198.51.100.1', id: 99, fragOff: 80, payload: fill(24) });
+    expect(run(h, later).r).toEqual({ kind: 'drop', reason: 'fragment-held' });
+    const [a, b] = many(h, run(h, v4udp(port4, 100, { id: 99, mf: true })).r);
+    expect(u16(a!, 42)).toBe(1);
+    expect(u16(b!, 42)).toBe(80);
+    expect(b!.subarray(24, 40)).toEqual(parseIpv6(CLIENT));
+    expect(b!.subarray(48)).toEqual(fill(24));
+  });
+
+  it('held fragments expire on tick() and are counted', () => {
+    const h = harness({ fragmentTimeoutMs: 1000 });
+    const later = ipv6({ nh: 44, ext: fragHdr(17, 80, false, 7), src: CLIENT, dst: SERVER6, payload: fill(16) });
+    run(h, later);
+    h.clock.advance(1001);
+    h.tr.tick();
+    expect(h.tr.snapshot().drops['fragment-expired']).toBe(1);
+    const first = ipv6({ nh: 44, upper: 17, ext: fragHdr(17, 0, true, 7), src: CLIENT, dst: SERVER6, payload: udp(1212, 53, 72) });
+    expect(run(h, first).r.kind).toBe('forward');
+  });
+
+  it('the hold is bounded: beyond heldFragments the fragment is dropped', () => {
+    const h = harness({ heldFragments: 2 });
+    const reasons = [1, 2, 3].map((id) => run(h, ipv6({ nh: 44, ext: fragHdr(17, 80, false, id), src: CLIENT, dst: SERVER6, payload: fill(16) })).r);
+    expect(reasons.map((r) => (r.kind === 'drop' ? r.reason : r.kind))).toEqual(['fragment-held', 'fragment-held', 'fragment-no-session']);
   });
 });
