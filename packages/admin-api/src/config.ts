@@ -71,6 +71,7 @@ function checkPort(field: string, text: string, port: number): void {
 /** A trace filter: an IPv4 or IPv6 address or CIDR. Throws ApplyError 400. */
 export function checkAddressFilter(field: string, text: string): void {
   if (tryParseIpv4(text) >= 0 || tryParseIpv6(text) !== undefined) return;
+  if (!text.includes('/')) throw new ApplyError(400, `${field} "${text}" is not an IPv4/IPv6 address or prefix`);
   try {
     if (text.includes(':')) parseIpv6Cidr(text);
     else parseIpv4Cidr(text);
