@@ -60,19 +60,40 @@ export class Translator {
       c.counters.packetsIn6++;
       c.hairpin = false;
       const r = translate6to4(c, buf, off, len, out, outOff);
-      if (!c.hairpin || r.kind !== 'forward') return r;
-      // RFC 6146 §3.8 hairpinning: the IPv4 result goes straight back through 4→6.
-      c.hairpin = false;
-      c.counters.packetsOut4--;
-      c.counters.bytesOut4 -= r.length;
-      c.counters.hairpinned++;
-      return translate4to6(c, buf, r.offset, r.length, out, outOff);
+      return c.hairpin ? this.hairpin(r, buf, out, outOff) : r;
     }
     if (v === 4) {
       c.counters.packetsIn4++;
       return translate4to6(c, buf, off, len, out, outOff);
     }
     return c.drop('bad-version');
+  }
+
+  /**
+   * RFC 6146 §3.8 hairpinning: the IPv4 result of 6→4 (in `buf`, or a
+   * translated ICMP error in `out`) goes straight back through 4→6.
+   */
+  private hairpin(r: Outcome, buf: Uint8Array, out: Uint8Array, outOff: number): Outcome {
+    const c = this.c;
+    c.hairpin = false;
+    if (r.kind === 'forward') {
+      c.counters.packetsOut4--;
+      c.counters.bytesOut4 -= r.length;
+      c.counters.hairpinned++;
+      return translate4to6(c, buf, r.offset, r.length, out, outOff);
+    }
+    if (r.kind === 'forward-many' && r.count === 1) {
+      // An ICMPv6 error about a hairpinned flow (H11): its ICMPv4 form is in
+      // `out`; the second translation writes right behind it.
+      const o = r.offsets[0]!;
+      const l = r.lengths[0]!;
+      c.counters.packetsOut4--;
+      c.counters.bytesOut4 -= l;
+      c.counters.icmpErrorsTranslated--;
+      c.counters.hairpinned++;
+      return translate4to6(c, out, o, l, out, o + l);
+    }
+    return r;
   }
 
   /**

@@ -157,10 +157,7 @@ function icmp6(c: TranslateContext, buf: Uint8Array, off: number, end: number, d
   const l4Len = end - p;
   if (l4Len < 8) return c.drop('truncated');
   const type = buf[p]!;
-  if (isIcmp6Error(type)) {
-    if (c.hairpin) return c.drop('icmp-error-inner');
-    return translateIcmp6Error(c, buf, off, p, end, out, outOff);
-  }
+  if (isIcmp6Error(type)) return translateIcmp6Error(c, buf, off, p, end, out, outOff);
   if (type !== 128 && type !== 129) return c.drop('icmp-untranslatable'); // §5.2: MLD, ND, unknown
   const id = u16(buf, p + 4);
   const early = admit(c, ICMP, buf, off, end, dst4, id, out, outOff);

@@ -2,7 +2,7 @@
 // limits, prefix changes and the batch API. Packets from @sixgate/testkit.
 import { parseIpv4, parseIpv6, parseNat64Prefix } from '@sixgate/addressing';
 import { buildIpv4Tcp, buildIpv4Udp, buildIpv6Icmp, buildIpv6Tcp, buildIpv6Udp, type Packet } from '@sixgate/testkit';
-import { TCP_FLAG, u16, u32 } from '@sixgate/wire';
+import { finish, pseudoHeaderSum6, sum, TCP_FLAG, u16, u32 } from '@sixgate/wire';
 import { describe, expect, it } from 'vitest';
 import { DROP_REASONS } from '../metrics.js';
 import { TCP, UDP } from '../state/api.js';
@@ -205,3 +205,39 @@ describe('translateBatch', () => {
     expect(h.tr.translateBatch([p.buf, p.buf], [p.len, p.len], 64, 2, [new Uint8Array(100), new Uint8Array(100)], res)).toBe(1);
   });
 });
+
+describe('H11: ICMP errors across a hairpin', () => {
+  it('a packet too big (MTU 1200) from the hairpinned server reaches the client as PTB 1280 with the inner tuple remapped', () => {
+    const h = harness();
+    h.st.addStatic(UDP, parseIpv6('2001:db8::80'), 80, parseIpv4(POOL_ADDR), 8080);
+    const toB = fwdOf(h, buildIpv6Udp({ src: CLIENT, dst: OWN6, sport: 1212, dport: 8080, payload: new Uint8Array(100), ...ROOM }));
+    // B answers with a PTB quoting what it received (source prefix + pool4#mapped port).
+    const ptb = buildIpv6Icmp({ src: '2001:db8::80', dst: OWN6, type: 2, code: 0, mtu: 1200, payload: toB, ...ROOM });
+    ptb.buf.set(toB.subarray(8, 24), ptb.off + 24); // outer destination = the inner source
+    const o6 = fixIcmp6(ptb);
+    const r = h.tr.translate(o6.buf, o6.off, o6.len, h.out, 0);
+    expect(r.kind).toBe('forward-many');
+    if (r.kind !== 'forward-many') return;
+    const o = h.out.subarray(r.offsets[0]!, r.offsets[0]! + r.lengths[0]!);
+    expect([o[40], o[41], u32(o, 44)]).toEqual([2, 0, 1280]);
+    expect(o.subarray(24, 40)).toEqual(parseIpv6(CLIENT));
+    const inner = o.subarray(48);
+    expect(inner.subarray(8, 24)).toEqual(parseIpv6(CLIENT));
+    expect(u16(inner, 40)).toBe(1212);
+    expect(inner.subarray(24, 40)).toEqual(parseIpv6(OWN6));
+    expect(u16(inner, 42)).toBe(8080);
+    expect(valid6(o)).toBe(true);
+    expect(valid6(inner)).toBe(true);
+  });
+});
+
+/** Recomputes the ICMPv6 checksum of a testkit packet after its addresses were edited. */
+function fixIcmp6(p: Packet): Packet {
+  const b = p.bytes;
+  b[42] = 0;
+  b[43] = 0;
+  const c = finish(sum(b, 40, b.length, pseudoHeaderSum6(b, 8, 24, 58, b.length - 40)));
+  b[42] = c >> 8;
+  b[43] = c & 0xff;
+  return p;
+}
