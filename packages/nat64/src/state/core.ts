@@ -16,7 +16,7 @@ import { ICMP, StateFail, TCP, TCP_ACK, TCP_SYN, type StateEvent, type StateOpti
 import { finish, halfSipHash24, mix, randomU32 } from './hash.js';
 import { IndexTable } from './index-table.js';
 import { CLASS_ICMP, CLASS_TCP, CLASS_UDP, Pool4 } from './pool4.js';
-import { Bindings, Clients, Sessions, T_EST, T_ICMP, T_TRANS, T_UDP, TIMER_CLASSES } from './store.js';
+import { B_A6, B_ADDR4, B_CLIENT, B_PK, B_PORTS, B_STRIDE, Bindings, Clients, S_BIND, S_BNEXT, S_EXP64, S_PST, S_REMOTE4, S_STRIDE, Sessions, T_EST, T_ICMP, T_TRANS, T_UDP, TIMER_CLASSES } from './store.js';
 import { SynQueue } from './syn-queue.js';
 import { ESTABLISHED, SET_EST, SET_TRANS, tcpStep, V4_INIT, V6_INIT } from './tcp.js';
 import { validateOptions } from './options.js';
@@ -94,37 +94,43 @@ export class StateCore {
   protected findB6(proto: number, w0: number, w1: number, w2: number, w3: number, port6: number, h: number): number {
     const t = this.bind6;
     const sl = t.slots;
-    const b = this.b;
+    const rec = this.b.rec;
     for (let i = h & t.mask; ; i = (i + 1) & t.mask) {
       const e = sl[2 * i]! - 1;
       if (e < 0) return -1;
-      if (sl[2 * i + 1] !== h || b.proto[e] !== proto || b.port6[e] !== port6) continue;
-      const a = b.a6;
-      if (a[4 * e] === w0 && a[4 * e + 1] === w1 && a[4 * e + 2] === w2 && a[4 * e + 3] === w3) return e;
+      if (sl[2 * i + 1] !== h) continue;
+      const o = e * B_STRIDE;
+      if ((rec[o + B_PK]! & 0xff) === proto && (rec[o + B_PORTS]! & 0xffff) === port6 && rec[o + B_A6] === w0 && rec[o + B_A6 + 1] === w1 && rec[o + B_A6 + 2] === w2 && rec[o + B_A6 + 3] === w3) return e;
     }
   }
 
   protected findB4(proto: number, addr4: number, port4: number): number {
     const h = this.h4(proto, addr4, port4);
+    const a = addr4 | 0;
     const t = this.bind4;
     const sl = t.slots;
-    const b = this.b;
+    const rec = this.b.rec;
     for (let i = h & t.mask; ; i = (i + 1) & t.mask) {
       const e = sl[2 * i]! - 1;
       if (e < 0) return -1;
-      if (sl[2 * i + 1] === h && b.addr4[e] === addr4 && b.port4[e] === port4 && b.proto[e] === proto) return e;
+      if (sl[2 * i + 1] !== h) continue;
+      const o = e * B_STRIDE;
+      if (rec[o + B_ADDR4] === a && rec[o + B_PORTS]! >>> 16 === port4 && (rec[o + B_PK]! & 0xff) === proto) return e;
     }
   }
 
   protected findS(bind: number, remote4: number, rport: number): number {
     const h = this.hs(bind, remote4, rport);
+    const r4 = remote4 | 0;
     const t = this.sess;
     const sl = t.slots;
-    const s = this.s;
+    const rec = this.s.rec;
     for (let i = h & t.mask; ; i = (i + 1) & t.mask) {
       const e = sl[2 * i]! - 1;
       if (e < 0) return -1;
-      if (sl[2 * i + 1] === h && s.bind[e] === bind && s.remote4[e] === remote4 && s.rport[e] === rport) return e;
+      if (sl[2 * i + 1] !== h) continue;
+      const o = e * S_STRIDE;
+      if (rec[o + S_BIND] === bind && rec[o + S_REMOTE4] === r4 && (rec[o + S_PST]! & 0xffff) === rport) return e;
     }
   }
 
@@ -164,14 +170,14 @@ export class StateCore {
     // §3.5.2.2: only a V6 SYN can open a TCP session from the IPv6 side.
     if (proto === TCP && !syn) return StateFail.tcpNoSession;
     if (this.s.count >= this.opts.maxSessions) return StateFail.sessionLimit;
-    const ci = b >= 0 ? this.b.client[b]! : this.findClient(w0, w1, w2, w3);
+    const ci = b >= 0 ? this.b.client(b) : this.findClient(w0, w1, w2, w3);
     if (ci >= 0 && this.c.sessions[ci]! >= this.opts.maxSessionsPerClient) return StateFail.clientSessionLimit;
     if (b < 0) {
       b = this.newDynamicBinding(proto, cls, buf, src6Off, port6, dst4, dstPort, ci, hb);
       if (b < 0) return StateFail.poolExhausted;
     } else if (proto === TCP) {
       // A V4 SYN held for this very binding is superseded by the V6 SYN.
-      this.syns.take(dst4, dstPort, this.b.addr4[b]!, this.b.port4[b]!);
+      this.syns.take(dst4, dstPort, this.b.addr4(b), this.b.port4(b));
     }
     return this.newSession(b, cls, dst4, rp, proto === TCP ? V6_INIT : ESTABLISHED);
   }
@@ -202,7 +208,7 @@ export class StateCore {
     // only if the binding already has a session with that address.
     if (this.opts.addressDependentFiltering && !this.hasRemoteAddr(b, src4)) return StateFail.filtered;
     if (this.s.count >= this.opts.maxSessions) return StateFail.sessionLimit;
-    if (this.c.sessions[this.b.client[b]!]! >= this.opts.maxSessionsPerClient) return StateFail.clientSessionLimit;
+    if (this.c.sessions[this.b.client(b)]! >= this.opts.maxSessionsPerClient) return StateFail.clientSessionLimit;
     return this.newSession(b, cls, src4, rp, proto === TCP ? V4_INIT : ESTABLISHED);
   }
 
@@ -225,36 +231,36 @@ export class StateCore {
   findBinding4(proto: number, addr4: number, port4: number, out6: Uint8Array, outOff: number): number {
     const b = classOf(proto) < 0 ? -1 : this.findB4(proto, addr4 >>> 0, port4);
     if (b < 0) return -1;
-    this.writeAddr6(this.b.a6, b, out6, outOff);
-    return this.b.port6[b]!;
+    this.writeAddr6(b, out6, outOff);
+    return this.b.port6(b);
   }
 
   // ---- handle accessors ----------------------------------------------------------
 
   addr4(h: number): number {
-    return this.b.addr4[this.s.bind[h]!]!;
+    return this.b.rec[this.s.rec[h * S_STRIDE]! * B_STRIDE + B_ADDR4]! >>> 0;
   }
 
   port4(h: number): number {
-    return this.b.port4[this.s.bind[h]!]!;
+    return this.b.rec[this.s.rec[h * S_STRIDE]! * B_STRIDE + B_PORTS]! >>> 16;
   }
 
   port6(h: number): number {
-    return this.b.port6[this.s.bind[h]!]!;
+    return this.b.rec[this.s.rec[h * S_STRIDE]! * B_STRIDE + B_PORTS]! & 0xffff;
   }
 
   remote4(h: number): number {
-    return this.s.remote4[h]!;
+    return this.s.rec[h * S_STRIDE + S_REMOTE4]! >>> 0;
   }
 
   /** The remote port; for ICMP the IPv4-side identifier (= port4). */
   remotePort(h: number): number {
-    const b = this.s.bind[h]!;
-    return this.b.proto[b] === ICMP ? this.b.port4[b]! : this.s.rport[h]!;
+    const b = this.s.bind(h);
+    return this.b.proto(b) === ICMP ? this.b.port4(b) : this.s.rport(h);
   }
 
   copyAddr6(h: number, out: Uint8Array, off: number): void {
-    this.writeAddr6(this.b.a6, this.s.bind[h]!, out, off);
+    this.writeAddr6(this.s.bind(h), out, off);
   }
 
   isPool4(addr: number): boolean {
@@ -263,9 +269,10 @@ export class StateCore {
 
   // ---- internals ----------------------------------------------------------------
 
-  protected writeAddr6(a6: Int32Array, row: number, out: Uint8Array, off: number): void {
+  protected writeAddr6(row: number, out: Uint8Array, off: number): void {
+    const rec = this.b.rec;
     for (let i = 0; i < 4; i++) {
-      const w = a6[4 * row + i]!;
+      const w = rec[row * B_STRIDE + B_A6 + i]!;
       out[off + 4 * i] = w >>> 24;
       out[off + 4 * i + 1] = (w >>> 16) & 0xff;
       out[off + 4 * i + 2] = (w >>> 8) & 0xff;
@@ -279,13 +286,13 @@ export class StateCore {
       this.setTimer(s, proto === ICMP ? T_ICMP : T_UDP);
       return;
     }
-    const st = this.s.state[s]!;
+    const st = this.s.state(s);
     const step = tcpStep(st, fromV6, flags);
     const next = step >>> 2;
     if (next !== st) {
       this.byTcpState[st]!--;
       this.byTcpState[next]!++;
-      this.s.state[s] = next;
+      this.s.setState(s, next);
     }
     const act = step & 3;
     if (act === SET_EST) this.setTimer(s, T_EST);
@@ -296,8 +303,9 @@ export class StateCore {
   protected setTimer(s: number, t: number): void {
     const ss = this.s;
     const at = this.clock.now() + this.life[t]!;
+    // Already last in its list (e.g. a burst of one flow): only the expiry moves.
     if (ss.ttail[t] === s) {
-      ss.expires[s] = at;
+      ss.exp[s * (S_STRIDE / 2) + S_EXP64] = at;
       return;
     }
     ss.timerUnlink(s);
@@ -305,7 +313,7 @@ export class StateCore {
   }
 
   private hasRemoteAddr(b: number, remote4: number): boolean {
-    for (let s = this.b.head[b]!; s >= 0; s = this.s.bnext[s]!) if (this.s.remote4[s] === remote4) return true;
+    for (let s = this.b.head[b]!; s >= 0; s = this.s.bnext(s)) if (this.s.remote4(s) === remote4) return true;
     return false;
   }
 
@@ -352,19 +360,20 @@ export class StateCore {
   protected addBinding(proto: number, cls: number, buf: Uint8Array, off: number, port6: number, a: number, port4: number, isStatic: number, ci: number, hb: number): number {
     const b = this.b;
     const r = b.alloc();
-    b.proto[r] = proto;
-    for (let i = 0; i < 4; i++) b.a6[4 * r + i] = word(buf, off + 4 * i);
-    b.port6[r] = port6;
+    const rec = b.rec;
+    const o = r * B_STRIDE;
+    rec[o + B_PK] = proto | (isStatic << 8);
+    for (let i = 0; i < 4; i++) rec[o + B_A6 + i] = word(buf, off + 4 * i);
+    const addr4 = this.pool.address(a);
+    rec[o + B_ADDR4] = addr4;
+    rec[o + B_PORTS] = port6 | (port4 << 16);
     b.aidx[r] = a;
-    b.addr4[r] = this.pool.address(a);
-    b.port4[r] = port4;
-    b.kind[r] = isStatic;
     if (ci < 0) ci = this.addClient(r, a);
-    b.client[r] = ci;
+    rec[o + B_CLIENT] = ci;
     this.c.bindings[ci]!++;
     this.pool.take(cls, a, port4);
     this.bind6.insert(hb, r);
-    this.bind4.insert(this.h4(proto, b.addr4[r]!, port4), r);
+    this.bind4.insert(this.h4(proto, addr4, port4), r);
     if (this.onEvent !== undefined) this.emitBinding('bib-created', r, undefined);
     return r;
   }
@@ -372,8 +381,7 @@ export class StateCore {
   private addClient(r: number, a: number): number {
     const c = this.c;
     const ci = c.alloc();
-    const a6 = this.b.a6;
-    for (let i = 0; i < 4; i++) c.a6[4 * ci + i] = a6[4 * r + i]!;
+    for (let i = 0; i < 4; i++) c.a6[4 * ci + i] = this.b.word(r, i);
     c.pool[ci] = a;
     this.cli.insert(this.hc(c.a6[4 * ci]!, c.a6[4 * ci + 1]!, c.a6[4 * ci + 2]!, c.a6[4 * ci + 3]!), ci);
     return ci;
@@ -383,19 +391,20 @@ export class StateCore {
   protected newSession(b: number, cls: number, remote4: number, rport: number, state: number): number {
     const ss = this.s;
     const s = ss.alloc();
-    ss.bind[s] = b;
-    ss.remote4[s] = remote4;
-    ss.rport[s] = rport;
-    ss.state[s] = state;
+    const rec = ss.rec;
+    const o = s * S_STRIDE;
+    rec[o + S_BIND] = b;
+    rec[o + S_REMOTE4] = remote4;
+    rec[o + S_PST] = rport | (state << 16);
     const t = cls === CLASS_TCP ? (state === ESTABLISHED ? T_EST : T_TRANS) : cls === CLASS_UDP ? T_UDP : T_ICMP;
     ss.timerAppend(s, t, this.clock.now() + this.life[t]!);
     const head = this.b.head[b]!;
     ss.bprev[s] = -1;
-    ss.bnext[s] = head;
+    rec[o + S_BNEXT] = head;
     if (head >= 0) ss.bprev[head] = s;
     this.b.head[b] = s;
     this.b.sessions[b]!++;
-    this.c.sessions[this.b.client[b]!]!++;
+    this.c.sessions[this.b.client(b)]!++;
     this.byClass[cls]!++;
     if (cls === CLASS_TCP) this.byTcpState[state]!++;
     this.sess.insert(this.hs(b, remote4, rport), s);
@@ -406,32 +415,32 @@ export class StateCore {
   /** Deletes a session; a dynamic binding goes with its last session (RFC 6146 §3.5.2.3). */
   protected removeSession(s: number, reason: StateEvent['reason'], keepBinding = false): void {
     const ss = this.s;
-    const b = ss.bind[s]!;
+    const b = ss.bind(s);
     if (this.onEvent !== undefined) this.emitSession('session-removed', s, reason);
-    this.sess.remove(this.hs(b, ss.remote4[s]!, ss.rport[s]!), s);
+    this.sess.remove(this.hs(b, ss.remote4(s), ss.rport(s)), s);
     ss.timerUnlink(s);
     const p = ss.bprev[s]!;
-    const n = ss.bnext[s]!;
-    if (p >= 0) ss.bnext[p] = n;
+    const n = ss.bnext(s);
+    if (p >= 0) ss.rec[p * S_STRIDE + S_BNEXT] = n;
     else this.b.head[b] = n;
     if (n >= 0) ss.bprev[n] = p;
-    const cls = classOf(this.b.proto[b]!);
+    const cls = classOf(this.b.proto(b));
     this.byClass[cls]!--;
-    if (cls === CLASS_TCP) this.byTcpState[ss.state[s]!]!--;
-    this.c.sessions[this.b.client[b]!]!--;
+    if (cls === CLASS_TCP) this.byTcpState[ss.state(s)]!--;
+    this.c.sessions[this.b.client(b)]!--;
     ss.free(s);
-    if (--this.b.sessions[b]! === 0 && this.b.kind[b] === 0 && !keepBinding) this.removeBinding(b, reason);
+    if (--this.b.sessions[b]! === 0 && this.b.kind(b) === 0 && !keepBinding) this.removeBinding(b, reason);
   }
 
   /** Deletes a binding that has no sessions left. */
   protected removeBinding(r: number, reason: StateEvent['reason']): void {
     const b = this.b;
-    const proto = b.proto[r]!;
+    const proto = b.proto(r);
     if (this.onEvent !== undefined) this.emitBinding('bib-removed', r, reason);
-    this.bind6.remove(this.h6(proto, b.a6[4 * r]!, b.a6[4 * r + 1]!, b.a6[4 * r + 2]!, b.a6[4 * r + 3]!, b.port6[r]!), r);
-    this.bind4.remove(this.h4(proto, b.addr4[r]!, b.port4[r]!), r);
-    this.pool.release(classOf(proto), b.aidx[r]!, b.port4[r]!);
-    const ci = b.client[r]!;
+    this.bind6.remove(this.h6(proto, b.word(r, 0), b.word(r, 1), b.word(r, 2), b.word(r, 3), b.port6(r)), r);
+    this.bind4.remove(this.h4(proto, b.addr4(r), b.port4(r)), r);
+    this.pool.release(classOf(proto), b.aidx[r]!, b.port4(r));
+    const ci = b.client(r);
     if (--this.c.bindings[ci]! === 0) {
       const a = this.c.a6;
       this.cli.remove(this.hc(a[4 * ci]!, a[4 * ci + 1]!, a[4 * ci + 2]!, a[4 * ci + 3]!), ci);
@@ -444,20 +453,20 @@ export class StateCore {
 
   protected v6Text(r: number): string {
     const tmp = new Uint8Array(16);
-    this.writeAddr6(this.b.a6, r, tmp, 0);
-    return `[${formatIpv6(tmp)}]:${this.b.port6[r]!}`;
+    this.writeAddr6(r, tmp, 0);
+    return `[${formatIpv6(tmp)}]:${this.b.port6(r)}`;
   }
 
   protected v4Text(r: number): string {
-    return `${formatIpv4(this.b.addr4[r]!)}:${this.b.port4[r]!}`;
+    return `${formatIpv4(this.b.addr4(r))}:${this.b.port4(r)}`;
   }
 
   protected protoName(r: number): 'tcp' | 'udp' | 'icmp' {
-    return PROTO_NAMES[classOf(this.b.proto[r]!)]!;
+    return PROTO_NAMES[classOf(this.b.proto(r))]!;
   }
 
   protected remoteText(s: number): string {
-    return `${formatIpv4(this.s.remote4[s]!)}:${this.remotePort(s)}`;
+    return `${formatIpv4(this.s.remote4(s))}:${this.remotePort(s)}`;
   }
 
   private emitBinding(kind: 'bib-created' | 'bib-removed', r: number, reason: StateEvent['reason']): void {
@@ -466,7 +475,7 @@ export class StateCore {
   }
 
   private emitSession(kind: 'session-created' | 'session-removed', s: number, reason: StateEvent['reason']): void {
-    const r = this.s.bind[s]!;
+    const r = this.s.bind(s);
     const e: StateEvent = { kind, at: this.clock.now(), protocol: this.protoName(r), ipv6: this.v6Text(r), ipv4: this.v4Text(r), remote4: this.remoteText(s), ...(reason === undefined ? {} : { reason }) };
     this.onEvent?.(e);
   }

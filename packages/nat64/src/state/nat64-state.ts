@@ -33,7 +33,7 @@ export class Nat64State extends StateCore implements StateApi {
     const now = this.clock.now();
     const ss = this.s;
     for (let t = 0; t < TIMER_CLASSES; t++) {
-      for (let s = ss.thead[t]!; s >= 0 && ss.expires[s]! <= now; s = ss.thead[t]!) this.removeSession(s, 'expired');
+      for (let s = ss.thead[t]!; s >= 0 && ss.expires(s) <= now; s = ss.thead[t]!) this.removeSession(s, 'expired');
     }
     return this.syns.expire(now);
   }
@@ -52,10 +52,10 @@ export class Nat64State extends StateCore implements StateApi {
     const hb = this.h6(proto, ...w, port6);
     const by6 = this.findB6(proto, ...w, port6, hb);
     const by4 = this.findB4(proto, addr4, port4);
-    if (by6 >= 0 && by6 === by4 && this.b.kind[by6] === 1) return this.bibEntry(by6);
+    if (by6 >= 0 && by6 === by4 && this.b.kind(by6) === 1) return this.bibEntry(by6);
     const clash = by4 >= 0 ? by4 : by6;
     if (clash >= 0) {
-      throw new StateError('ERR_STATE_CONFLICT', `${PROTO_NAMES[cls]} ${this.v6Text(clash)} <-> ${this.v4Text(clash)} already exists (${this.b.kind[clash] === 1 ? 'static' : 'dynamic'})`);
+      throw new StateError('ERR_STATE_CONFLICT', `${PROTO_NAMES[cls]} ${this.v6Text(clash)} <-> ${this.v4Text(clash)} already exists (${this.b.kind(clash) === 1 ? 'static' : 'dynamic'})`);
     }
     const r = this.addBinding(proto, cls, addr6, 0, port6, a, port4, 1, this.findClient(...w), hb);
     return this.bibEntry(r);
@@ -63,7 +63,7 @@ export class Nat64State extends StateCore implements StateApi {
 
   removeStatic(id: string): boolean {
     const r = this.rowOfId(id);
-    if (r < 0 || this.b.kind[r] !== 1) return false;
+    if (r < 0 || this.b.kind(r) !== 1) return false;
     while (this.b.head[r]! >= 0) this.removeSession(this.b.head[r]!, 'removed', true);
     this.removeBinding(r, 'removed');
     return true;
@@ -73,7 +73,7 @@ export class Nat64State extends StateCore implements StateApi {
     const out: BibEntry[] = [];
     for (let r = 0; r < this.b.top; r++) {
       if (!this.b.live(r)) continue;
-      if (filter?.protocol !== undefined && this.b.proto[r] !== filter.protocol) continue;
+      if (filter?.protocol !== undefined && this.b.proto(r) !== filter.protocol) continue;
       out.push(this.bibEntry(r));
     }
     return out;
@@ -90,19 +90,19 @@ export class Nat64State extends StateCore implements StateApi {
     const tmp = new Uint8Array(16);
     let total = 0;
     for (let s = 0; s < this.s.top; s++) {
-      const r = this.s.bind[s]!;
-      if (r < 0 || (filter.protocol !== undefined && this.b.proto[r] !== filter.protocol)) continue;
+      const r = this.s.bind(s);
+      if (r < 0 || (filter.protocol !== undefined && this.b.proto(r) !== filter.protocol)) continue;
       if (total++ < offset || items.length >= limit) continue;
-      embedIpv4(p, this.s.remote4[s]!, tmp, 0);
-      const server = `[${formatIpv6(tmp)}]:${this.b.proto[r] === ICMP ? this.b.port6[r]! : this.s.rport[s]!}`;
+      embedIpv4(p, this.s.remote4(s), tmp, 0);
+      const server = `[${formatIpv6(tmp)}]:${this.b.proto(r) === ICMP ? this.b.port6(r) : this.s.rport(s)}`;
       items.push({
         protocol: this.protoName(r),
         ipv6Client: this.v6Text(r),
         ipv6Server: server,
         ipv4Local: this.v4Text(r),
         ipv4Remote: this.remoteText(s),
-        state: this.b.proto[r] === TCP ? TCP_STATE_NAMES[this.s.state[s]!]! : 'established',
-        expiresInMs: Math.max(0, this.s.expires[s]! - now),
+        state: this.b.proto(r) === TCP ? TCP_STATE_NAMES[this.s.state(s)]! : 'established',
+        expiresInMs: Math.max(0, this.s.expires(s) - now),
       });
     }
     return { total, items };
@@ -113,7 +113,7 @@ export class Nat64State extends StateCore implements StateApi {
     for (let t = 0; t < TIMER_CLASSES; t++) {
       for (let s = this.s.thead[t]!; s >= 0; s = this.s.thead[t]!, n++) this.removeSession(s, reason);
     }
-    for (let r = 0; r < this.b.top; r++) if (this.b.live(r) && this.b.kind[r] === 0) this.removeBinding(r, reason);
+    for (let r = 0; r < this.b.top; r++) if (this.b.live(r) && this.b.kind(r) === 0) this.removeBinding(r, reason);
     this.syns.clear();
     return n;
   }
@@ -142,7 +142,7 @@ export class Nat64State extends StateCore implements StateApi {
       bindingFor: (proto, addr6, port6, addr4, port4, isStatic) => this.restoreBinding(proto, addr6, port6, addr4, port4, isStatic),
       session: (b, remote4, rport, state, timer, remaining) => this.restoreSession(b, remote4, rport, state, timer, remaining),
       dropIfEmpty: (b) => {
-        if (this.b.live(b) && this.b.kind[b] === 0 && this.b.sessions[b] === 0) this.removeBinding(b, 'removed');
+        if (this.b.live(b) && this.b.kind(b) === 0 && this.b.sessions[b] === 0) this.removeBinding(b, 'removed');
       },
     });
   }
@@ -154,10 +154,10 @@ export class Nat64State extends StateCore implements StateApi {
   verify(): string[] {
     return verifyTables({
       b: this.b, s: this.s, c: this.c, pool: this.pool,
-      findB6: (r) => this.findB6(this.b.proto[r]!, this.b.a6[4 * r]!, this.b.a6[4 * r + 1]!, this.b.a6[4 * r + 2]!, this.b.a6[4 * r + 3]!, this.b.port6[r]!,
-        this.h6(this.b.proto[r]!, this.b.a6[4 * r]!, this.b.a6[4 * r + 1]!, this.b.a6[4 * r + 2]!, this.b.a6[4 * r + 3]!, this.b.port6[r]!)),
-      findB4: (r) => this.findB4(this.b.proto[r]!, this.b.addr4[r]!, this.b.port4[r]!),
-      findS: (x) => this.findS(this.s.bind[x]!, this.s.remote4[x]!, this.s.rport[x]!),
+      findB6: (r) => this.findB6(this.b.proto(r), this.b.word(r, 0), this.b.word(r, 1), this.b.word(r, 2), this.b.word(r, 3), this.b.port6(r),
+        this.h6(this.b.proto(r), this.b.word(r, 0), this.b.word(r, 1), this.b.word(r, 2), this.b.word(r, 3), this.b.port6(r))),
+      findB4: (r) => this.findB4(this.b.proto(r), this.b.addr4(r), this.b.port4(r)),
+      findS: (x) => this.findS(this.s.bind(x), this.s.remote4(x), this.s.rport(x)),
       counts: { bind6: this.bind6.count, bind4: this.bind4.count, sess: this.sess.count, cli: this.cli.count, byClass: this.byClass, byTcpState: this.byTcpState },
     });
   }
@@ -166,7 +166,7 @@ export class Nat64State extends StateCore implements StateApi {
 
   /** Stable id of a binding: "<proto>-<ipv4>-<port4>" (unique while the binding exists). */
   private idOf(r: number): string {
-    return `${this.protoName(r)}-${formatIpv4(this.b.addr4[r]!)}-${this.b.port4[r]!}`;
+    return `${this.protoName(r)}-${formatIpv4(this.b.addr4(r))}-${this.b.port4(r)}`;
   }
 
   private rowOfId(id: string): number {
@@ -183,13 +183,13 @@ export class Nat64State extends StateCore implements StateApi {
   }
 
   private bibEntry(r: number): BibEntry {
-    return { id: this.idOf(r), protocol: this.protoName(r), ipv6: this.v6Text(r), ipv4: this.v4Text(r), static: this.b.kind[r] === 1, sessions: this.b.sessions[r]! };
+    return { id: this.idOf(r), protocol: this.protoName(r), ipv6: this.v6Text(r), ipv4: this.v4Text(r), static: this.b.kind(r) === 1, sessions: this.b.sessions[r]! };
   }
 
   private v6Parts(r: number): [number, string, number, string, number, number] {
     const tmp = new Uint8Array(16);
-    this.writeAddr6(this.b.a6, r, tmp, 0);
-    return [this.b.proto[r]!, formatIpv6(tmp), this.b.port6[r]!, formatIpv4(this.b.addr4[r]!), this.b.port4[r]!, this.b.kind[r]!];
+    this.writeAddr6(r, tmp, 0);
+    return [this.b.proto(r), formatIpv6(tmp), this.b.port6(r), formatIpv4(this.b.addr4(r)), this.b.port4(r), this.b.kind(r)];
   }
 
   /** The binding a snapshot entry maps to now, or -1 when it no longer fits. */
@@ -204,18 +204,18 @@ export class Nat64State extends StateCore implements StateApi {
     const by6 = this.findB6(proto, ...w, port6, hb);
     const by4 = this.findB4(proto, v4, port4);
     // A static entry is restored only onto the same static entry configured now.
-    if (isStatic) return by6 >= 0 && by6 === by4 && this.b.kind[by6] === 1 ? by6 : -1;
+    if (isStatic) return by6 >= 0 && by6 === by4 && this.b.kind(by6) === 1 ? by6 : -1;
     if (by6 >= 0 || by4 >= 0) return by6 === by4 ? by6 : -1;
     if (!this.pool.isFree(cls, a, port4)) return -1;
     return this.addBinding(proto, cls, a6, 0, port6, a, port4, 0, this.findClient(...w), hb);
   }
 
   private restoreSession(b: number, remote4: number, rport: number, state: number, timer: number, remaining: number): boolean {
-    const proto = this.b.proto[b]!;
+    const proto = this.b.proto(b);
     const cls = classOf(proto);
     const rp = proto === ICMP ? 0 : rport;
     if (this.s.count >= this.opts.maxSessions || this.findS(b, remote4, rp) >= 0) return false;
-    if (this.c.sessions[this.b.client[b]!]! >= this.opts.maxSessionsPerClient) return false;
+    if (this.c.sessions[this.b.client(b)]! >= this.opts.maxSessionsPerClient) return false;
     const tcp = proto === TCP;
     const expected = tcp ? (timer === T_EST || timer === T_TRANS) && state >= 1 && state <= 7 : timer === UNTIMED_CLASS_TIMER[cls] && state === ESTABLISHED;
     if (!expected) return false;

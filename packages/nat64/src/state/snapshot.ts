@@ -25,11 +25,11 @@ export function snapshotOf(b: Bindings, s: Sessions, now: number, parts: (r: num
   }
   const sessions: SessionRow[] = [];
   for (let x = 0; x < s.top; x++) {
-    const r = s.bind[x]!;
+    const r = s.bind(x);
     if (r < 0) continue;
-    const ip = s.remote4[x]!;
+    const ip = s.remote4(x);
     const remote = `${ip >>> 24}.${(ip >>> 16) & 0xff}.${(ip >>> 8) & 0xff}.${ip & 0xff}`;
-    sessions.push([index[r]!, remote, s.rport[x]!, s.state[x]!, s.timer[x]!, Math.max(0, s.expires[x]! - now)]);
+    sessions.push([index[r]!, remote, s.rport(x), s.state(x), s.timer(x), Math.max(0, s.expires(x) - now)]);
   }
   return { format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION, bindings, sessions };
 }

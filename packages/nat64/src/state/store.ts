@@ -1,8 +1,13 @@
 /**
- * Struct-of-arrays storage for bindings (BIB entries), sessions and IPv6
- * clients. Each record is a row number; columns are typed arrays that double
- * when full. Free rows form a list through one column, so creating and
- * deleting never allocates once the arrays are large enough.
+ * Storage for bindings (BIB entries), sessions and IPv6 clients.
+ *
+ * Each record is a row number. The fields read on every packet sit together
+ * in one 32-byte record (8 int32 in one typed array, a float64 view for the
+ * session expiry), so an established-flow lookup touches one cache line and
+ * one page per table instead of one per field; rarely used fields are
+ * separate columns. Arrays double when full; free rows form a list through
+ * one field, so creating and deleting allocate nothing once the arrays are
+ * large enough.
  *
  * Sessions also carry two intrusive doubly-linked lists:
  * - the timer list of their timeout class (RFC 6146 §3.5.2/§3.5.3 lifetimes).
@@ -28,39 +33,38 @@ export const T_TRANS = 2;
 export const T_ICMP = 3;
 export const TIMER_CLASSES = 4;
 
+/** Binding record layout (int32 words). */
+export const B_STRIDE = 8;
+/** proto (bits 0-7) | kind << 8 (0 dynamic, 1 static, 255 free). */
+export const B_PK = 0;
+/** Words 1-4: the IPv6 address, big-endian words. */
+export const B_A6 = 1;
+export const B_ADDR4 = 5;
+/** port6 | port4 << 16. */
+export const B_PORTS = 6;
+export const B_CLIENT = 7;
+export const FREE = 255;
+
 export class Bindings {
   cap: number;
   count = 0;
   /** Rows ever used (high-water mark); rows below it are live or on the free list. */
   top = 0;
   private freeHead = -1;
-  proto: Uint8Array;
-  /** IPv6 address as 4 big-endian int32 words per row. */
-  a6: Int32Array;
-  port6: Uint16Array;
-  addr4: Uint32Array;
-  /** pool4 index of addr4. */
-  aidx: Int32Array;
-  port4: Uint16Array;
+  rec: Int32Array;
+  /** Sessions of the binding. */
   sessions: Uint32Array;
-  /** 1 static, 0 dynamic; 255 = free row. */
-  kind: Uint8Array;
-  client: Int32Array;
   /** First session of this binding (-1 none); also the free-list link. */
   head: Int32Array;
+  /** pool4 index of the IPv4 address. */
+  aidx: Int32Array;
 
   constructor(cap = 256) {
     this.cap = cap;
-    this.proto = new Uint8Array(cap);
-    this.a6 = new Int32Array(cap * 4);
-    this.port6 = new Uint16Array(cap);
-    this.addr4 = new Uint32Array(cap);
-    this.aidx = new Int32Array(cap);
-    this.port4 = new Uint16Array(cap);
+    this.rec = new Int32Array(cap * B_STRIDE);
     this.sessions = new Uint32Array(cap);
-    this.kind = new Uint8Array(cap).fill(255);
-    this.client = new Int32Array(cap);
     this.head = new Int32Array(cap);
+    this.aidx = new Int32Array(cap);
   }
 
   alloc(): number {
@@ -78,78 +82,95 @@ export class Bindings {
   }
 
   free(r: number): void {
-    this.kind[r] = 255;
+    this.rec[r * B_STRIDE + B_PK] = FREE << 8;
     this.head[r] = this.freeHead;
     this.freeHead = r;
     this.count--;
   }
 
   live(r: number): boolean {
-    return this.kind[r] !== 255;
+    return r < this.top && this.kind(r) !== FREE;
+  }
+
+  proto(r: number): number {
+    return this.rec[r * B_STRIDE + B_PK]! & 0xff;
+  }
+
+  kind(r: number): number {
+    return (this.rec[r * B_STRIDE + B_PK]! >>> 8) & 0xff;
+  }
+
+  word(r: number, i: number): number {
+    return this.rec[r * B_STRIDE + B_A6 + i]!;
+  }
+
+  addr4(r: number): number {
+    return this.rec[r * B_STRIDE + B_ADDR4]! >>> 0;
+  }
+
+  port6(r: number): number {
+    return this.rec[r * B_STRIDE + B_PORTS]! & 0xffff;
+  }
+
+  port4(r: number): number {
+    return this.rec[r * B_STRIDE + B_PORTS]! >>> 16;
+  }
+
+  client(r: number): number {
+    return this.rec[r * B_STRIDE + B_CLIENT]!;
   }
 
   get bytes(): number {
-    return this.cap * (1 + 16 + 2 + 4 + 4 + 2 + 4 + 1 + 4 + 4);
+    return this.cap * (B_STRIDE * 4 + 4 + 4 + 4);
   }
 
   private grow(): void {
     const n = this.cap * 2;
-    this.proto = grown(this.proto, n);
-    this.a6 = grown(this.a6, n * 4);
-    this.port6 = grown(this.port6, n);
-    this.addr4 = grown(this.addr4, n);
-    this.aidx = grown(this.aidx, n);
-    this.port4 = grown(this.port4, n);
+    this.rec = grown(this.rec, n * B_STRIDE);
     this.sessions = grown(this.sessions, n);
-    const kind = new Uint8Array(n).fill(255);
-    kind.set(this.kind);
-    this.kind = kind;
-    this.client = grown(this.client, n);
     this.head = grown(this.head, n);
+    this.aidx = grown(this.aidx, n);
     this.cap = n;
   }
 }
+
+/** Session record layout: 8 int32 words; the float64 at word 6-7 is the expiry. */
+export const S_STRIDE = 8;
+/** Binding row; -1 = free row. */
+export const S_BIND = 0;
+export const S_REMOTE4 = 1;
+/** remote port | TCP state << 16 | timer class << 24. */
+export const S_PST = 2;
+export const S_TPREV = 3;
+/** Next in the timer list; also the free-list link. */
+export const S_TNEXT = 4;
+export const S_BNEXT = 5;
+/** Index of the expiry in the float64 view (word 6). */
+export const S_EXP64 = 3;
 
 export class Sessions {
   cap: number;
   count = 0;
   top = 0;
   private freeHead = -1;
-  /** Binding row; -1 = free row. */
-  bind: Int32Array;
-  remote4: Uint32Array;
-  /** Remote port (0 for ICMP: the identifier lives in the binding). */
-  rport: Uint16Array;
-  /** TCP state (tcp.ts); ESTABLISHED for UDP/ICMP. */
-  state: Uint8Array;
-  timer: Uint8Array;
-  expires: Float64Array;
-  tprev: Int32Array;
-  /** Next in the timer list; also the free-list link. */
-  tnext: Int32Array;
+  rec: Int32Array;
+  exp: Float64Array;
   bprev: Int32Array;
-  bnext: Int32Array;
   readonly thead = new Int32Array(TIMER_CLASSES).fill(-1);
   readonly ttail = new Int32Array(TIMER_CLASSES).fill(-1);
 
   constructor(cap = 256) {
     this.cap = cap;
-    this.bind = new Int32Array(cap).fill(-1);
-    this.remote4 = new Uint32Array(cap);
-    this.rport = new Uint16Array(cap);
-    this.state = new Uint8Array(cap);
-    this.timer = new Uint8Array(cap);
-    this.expires = new Float64Array(cap);
-    this.tprev = new Int32Array(cap);
-    this.tnext = new Int32Array(cap);
+    this.rec = new Int32Array(cap * S_STRIDE);
+    this.exp = new Float64Array(this.rec.buffer);
     this.bprev = new Int32Array(cap);
-    this.bnext = new Int32Array(cap);
+    for (let r = 0; r < cap; r++) this.rec[r * S_STRIDE] = -1;
   }
 
   alloc(): number {
     let r = this.freeHead;
     if (r >= 0) {
-      this.freeHead = this.tnext[r]!;
+      this.freeHead = this.rec[r * S_STRIDE + S_TNEXT]!;
     } else {
       if (this.top === this.cap) this.grow();
       r = this.top++;
@@ -159,20 +180,63 @@ export class Sessions {
   }
 
   free(r: number): void {
-    this.bind[r] = -1;
-    this.tnext[r] = this.freeHead;
+    this.rec[r * S_STRIDE + S_BIND] = -1;
+    this.rec[r * S_STRIDE + S_TNEXT] = this.freeHead;
     this.freeHead = r;
     this.count--;
   }
 
+  bind(r: number): number {
+    return this.rec[r * S_STRIDE + S_BIND]!;
+  }
+
+  remote4(r: number): number {
+    return this.rec[r * S_STRIDE + S_REMOTE4]! >>> 0;
+  }
+
+  rport(r: number): number {
+    return this.rec[r * S_STRIDE + S_PST]! & 0xffff;
+  }
+
+  state(r: number): number {
+    return (this.rec[r * S_STRIDE + S_PST]! >>> 16) & 0xff;
+  }
+
+  setState(r: number, st: number): void {
+    const i = r * S_STRIDE + S_PST;
+    this.rec[i] = (this.rec[i]! & ~0xff0000) | (st << 16);
+  }
+
+  timer(r: number): number {
+    return this.rec[r * S_STRIDE + S_PST]! >>> 24;
+  }
+
+  expires(r: number): number {
+    return this.exp[r * (S_STRIDE / 2) + S_EXP64]!;
+  }
+
+  tprev(r: number): number {
+    return this.rec[r * S_STRIDE + S_TPREV]!;
+  }
+
+  tnext(r: number): number {
+    return this.rec[r * S_STRIDE + S_TNEXT]!;
+  }
+
+  bnext(r: number): number {
+    return this.rec[r * S_STRIDE + S_BNEXT]!;
+  }
+
   /** Appends `r` to timer class `t` with expiry `at` (the caller keeps each list sorted). */
   timerAppend(r: number, t: number, at: number): void {
-    this.timer[r] = t;
-    this.expires[r] = at;
+    const rec = this.rec;
+    const o = r * S_STRIDE;
+    rec[o + S_PST] = (rec[o + S_PST]! & 0xffffff) | (t << 24);
+    this.exp[r * (S_STRIDE / 2) + S_EXP64] = at;
     const tail = this.ttail[t]!;
-    this.tprev[r] = tail;
-    this.tnext[r] = -1;
-    if (tail >= 0) this.tnext[tail] = r;
+    rec[o + S_TPREV] = tail;
+    rec[o + S_TNEXT] = -1;
+    if (tail >= 0) rec[tail * S_STRIDE + S_TNEXT] = r;
     else this.thead[t] = r;
     this.ttail[t] = r;
   }
@@ -180,46 +244,44 @@ export class Sessions {
   /** Inserts `r` into class `t` at its place by expiry, searching from the tail (restore only). */
   timerInsertSorted(r: number, t: number, at: number): void {
     let after = this.ttail[t]!;
-    while (after >= 0 && this.expires[after]! > at) after = this.tprev[after]!;
+    while (after >= 0 && this.expires(after) > at) after = this.tprev(after);
     if (after === this.ttail[t]) return this.timerAppend(r, t, at);
-    this.timer[r] = t;
-    this.expires[r] = at;
-    const next = after >= 0 ? this.tnext[after]! : this.thead[t]!;
-    this.tprev[r] = after;
-    this.tnext[r] = next;
-    this.tprev[next] = r;
-    if (after >= 0) this.tnext[after] = r;
+    const rec = this.rec;
+    const o = r * S_STRIDE;
+    rec[o + S_PST] = (rec[o + S_PST]! & 0xffffff) | (t << 24);
+    this.exp[r * (S_STRIDE / 2) + S_EXP64] = at;
+    const next = after >= 0 ? this.tnext(after) : this.thead[t]!;
+    rec[o + S_TPREV] = after;
+    rec[o + S_TNEXT] = next;
+    rec[next * S_STRIDE + S_TPREV] = r;
+    if (after >= 0) rec[after * S_STRIDE + S_TNEXT] = r;
     else this.thead[t] = r;
   }
 
   timerUnlink(r: number): void {
-    const t = this.timer[r]!;
-    const p = this.tprev[r]!;
-    const n = this.tnext[r]!;
-    if (p >= 0) this.tnext[p] = n;
+    const rec = this.rec;
+    const o = r * S_STRIDE;
+    const t = rec[o + S_PST]! >>> 24;
+    const p = rec[o + S_TPREV]!;
+    const n = rec[o + S_TNEXT]!;
+    if (p >= 0) rec[p * S_STRIDE + S_TNEXT] = n;
     else this.thead[t] = n;
-    if (n >= 0) this.tprev[n] = p;
+    if (n >= 0) rec[n * S_STRIDE + S_TPREV] = p;
     else this.ttail[t] = p;
   }
 
   get bytes(): number {
-    return this.cap * (4 + 4 + 2 + 1 + 1 + 8 + 4 * 4);
+    return this.cap * (S_STRIDE * 4 + 4);
   }
 
   private grow(): void {
     const n = this.cap * 2;
-    const bind = new Int32Array(n).fill(-1);
-    bind.set(this.bind);
-    this.bind = bind;
-    this.remote4 = grown(this.remote4, n);
-    this.rport = grown(this.rport, n);
-    this.state = grown(this.state, n);
-    this.timer = grown(this.timer, n);
-    this.expires = grown(this.expires, n);
-    this.tprev = grown(this.tprev, n);
-    this.tnext = grown(this.tnext, n);
+    const rec = new Int32Array(n * S_STRIDE);
+    rec.set(this.rec);
+    for (let r = this.cap; r < n; r++) rec[r * S_STRIDE] = -1;
+    this.rec = rec;
+    this.exp = new Float64Array(rec.buffer);
     this.bprev = grown(this.bprev, n);
-    this.bnext = grown(this.bnext, n);
     this.cap = n;
   }
 }
@@ -261,6 +323,7 @@ export class Clients {
   free(r: number): void {
     this.pool[r] = this.freeHead;
     this.freeHead = r;
+    this.bindings[r] = 0;
     this.count--;
   }
 

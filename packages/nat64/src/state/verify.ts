@@ -29,19 +29,19 @@ function checkBindings(v: VerifyInput, bad: string[]): void {
     live++;
     if (v.findB6(r) !== r) bad.push(`binding ${r}: IPv6 lookup misses`);
     if (v.findB4(r) !== r) bad.push(`binding ${r}: IPv4 lookup misses`);
-    if (pool.inRange(clsOf(b.proto[r]!), b.aidx[r]!, b.port4[r]!)) {
+    if (pool.inRange(clsOf(b.proto(r)), b.aidx[r]!, b.port4(r))) {
       inRange++;
-      if (pool.isFree(clsOf(b.proto[r]!), b.aidx[r]!, b.port4[r]!)) bad.push(`binding ${r}: port not marked used`);
+      if (pool.isFree(clsOf(b.proto(r)), b.aidx[r]!, b.port4(r))) bad.push(`binding ${r}: port not marked used`);
     }
     let n = 0;
-    for (let x = b.head[r]!, prev = -1; x >= 0; prev = x, x = s.bnext[x]!) {
-      if (s.bind[x] !== r) bad.push(`binding ${r}: list holds session ${x} of ${s.bind[x]}`);
+    for (let x = b.head[r]!, prev = -1; x >= 0; prev = x, x = s.bnext(x)) {
+      if (s.bind(x) !== r) bad.push(`binding ${r}: list holds session ${x} of ${s.bind(x)}`);
       if (s.bprev[x] !== prev) bad.push(`session ${x}: bprev broken`);
       if (++n > s.count) { bad.push(`binding ${r}: list cycle`); break; }
     }
     if (n !== b.sessions[r]) bad.push(`binding ${r}: ${b.sessions[r]} sessions counted, ${n} listed`);
-    if (n === 0 && b.kind[r] === 0) bad.push(`binding ${r}: dynamic binding without sessions`);
-    perClientBindings.set(b.client[r]!, (perClientBindings.get(b.client[r]!) ?? 0) + 1);
+    if (n === 0 && b.kind(r) === 0) bad.push(`binding ${r}: dynamic binding without sessions`);
+    perClientBindings.set(b.client(r), (perClientBindings.get(b.client(r)) ?? 0) + 1);
   }
   if (live !== b.count || v.counts.bind6 !== live || v.counts.bind4 !== live) bad.push(`binding counts differ: ${live} live, ${b.count}, ${v.counts.bind6}, ${v.counts.bind4}`);
   if (pool.used !== inRange) bad.push(`pool4 used ${pool.used} != ${inRange} bindings in range`);
@@ -56,15 +56,15 @@ function checkSessions(v: VerifyInput, bad: string[]): void {
   const byState = new Array<number>(8).fill(0);
   const perClient = new Map<number, number>();
   for (let x = 0; x < s.top; x++) {
-    const r = s.bind[x]!;
+    const r = s.bind(x);
     if (r < 0) continue;
     live++;
     if (!b.live(r)) bad.push(`session ${x}: binding ${r} is gone`);
     if (v.findS(x) !== x) bad.push(`session ${x}: lookup misses`);
-    const cls = clsOf(b.proto[r]!);
+    const cls = clsOf(b.proto(r));
     byClass[cls]!++;
-    if (cls === CLASS_TCP) byState[s.state[x]!]!++;
-    perClient.set(b.client[r]!, (perClient.get(b.client[r]!) ?? 0) + 1);
+    if (cls === CLASS_TCP) byState[s.state(x)]!++;
+    perClient.set(b.client(r), (perClient.get(b.client(r)) ?? 0) + 1);
   }
   if (live !== s.count || v.counts.sess !== live) bad.push(`session counts differ: ${live} live, ${s.count}, ${v.counts.sess} indexed`);
   byClass.forEach((n, k) => { if (v.counts.byClass[k] !== n) bad.push(`class ${k}: ${v.counts.byClass[k]} counted, ${n} found`); });
@@ -75,11 +75,11 @@ function checkSessions(v: VerifyInput, bad: string[]): void {
   }
   let listed = 0;
   for (let t = 0; t < TIMER_CLASSES; t++) {
-    for (let x = s.thead[t]!, prev = -1; x >= 0; prev = x, x = s.tnext[x]!) {
-      if (s.tprev[x] !== prev || s.timer[x] !== t || s.bind[x]! < 0) bad.push(`timer list ${t}: session ${x} misplaced`);
-      if (prev >= 0 && s.expires[prev]! > s.expires[x]!) bad.push(`timer list ${t}: not sorted at ${x}`);
+    for (let x = s.thead[t]!, prev = -1; x >= 0; prev = x, x = s.tnext(x)) {
+      if (s.tprev(x) !== prev || s.timer(x) !== t || s.bind(x) < 0) bad.push(`timer list ${t}: session ${x} misplaced`);
+      if (prev >= 0 && s.expires(prev) > s.expires(x)) bad.push(`timer list ${t}: not sorted at ${x}`);
       if (++listed > s.count) { bad.push('timer lists: cycle'); return; }
-      if (s.tnext[x] === -1 && s.ttail[t] !== x) bad.push(`timer list ${t}: tail wrong`);
+      if (s.tnext(x) === -1 && s.ttail[t] !== x) bad.push(`timer list ${t}: tail wrong`);
     }
   }
   if (listed !== s.count) bad.push(`timer lists hold ${listed} of ${s.count} sessions`);
