@@ -157,6 +157,13 @@ describe('AAAA synthesis (RFC 6147 §5.1)', () => {
     ]);
   });
 
+  it('synthesizes only A records of the query name or its CNAME chain (scrubs unrelated ones)', async () => {
+    const t = setup();
+    t.up.on('s.example.org', 'AAAA', {});
+    t.up.on('s.example.org', 'A', { answers: [cname('s.example.org', 't.example.net'), a('t.example.net', '192.0.2.1'), a('bank.example.com', '192.0.2.66')] });
+    expect(rr((await t.ask('s.example.org')).p)).toEqual(['s.example.org 300 CNAME t.example.net', 't.example.net 300 AAAA 64:ff9b:1::c000:201']);
+  });
+
   it('takes authority and additional from the A answer, unchanged (§5.3.2, §5.4)', async () => {
     const t = setup();
     t.up.on('glue.example.org', 'AAAA', { authorities: [soa('example.org', 3600, 3600)] });

@@ -135,13 +135,36 @@ function chainOf(...packets: (DecodedPacket | undefined)[]): Rr[] {
   return out;
 }
 
+/**
+ * Owners an A record may have: the query name and every CNAME target reached
+ * from it (§5.1.5). A records of other owners are not ours to synthesize —
+ * a scrub against answers stuffed with unrelated data.
+ */
+function chainOwners(qname: string, answers: readonly Rr[]): Set<string> {
+  const owners = new Set([qname]);
+  for (let grew = true, n = 0; grew && n < 16; n++) {
+    grew = false;
+    for (const r of answers) {
+      if (r.type !== 'CNAME' || !owners.has(normalizeName(r.name))) continue;
+      const target = normalizeName(String(r.data));
+      if (!owners.has(target)) {
+        owners.add(target);
+        grew = true;
+      }
+    }
+  }
+  return owners;
+}
+
 /** Turns A records into synthetic AAAA (§5.1.7): owner kept, class IN, TTL per §5.1.7. */
-function synthesizeRecords(a: DecodedPacket, negative: DecodedPacket | undefined, policy: SynthesisPolicy): { records: Rr[]; embedded: number[]; refused: number } {
+function synthesizeRecords(qname: string, a: DecodedPacket, negative: DecodedPacket | undefined, policy: SynthesisPolicy): { records: Rr[]; embedded: number[]; refused: number } {
   const records: Rr[] = [];
   const embedded: number[] = [];
   let refused = 0;
-  for (const r of withoutOpt(a.answers)) {
-    if (r.type !== 'A' || (r.class ?? 'IN') !== 'IN') continue;
+  const answers = withoutOpt(a.answers);
+  const owners = chainOwners(qname, answers);
+  for (const r of answers) {
+    if (r.type !== 'A' || (r.class ?? 'IN') !== 'IN' || !owners.has(normalizeName(r.name))) continue;
     const v4 = tryParseIpv4(String(r.data));
     if (v4 < 0) continue;
     // RFC 6052 §3.1: the WKP never carries a non-global IPv4 address.
@@ -165,7 +188,7 @@ export function synthesize(q: ParsedQuery, negative: DecodedPacket | undefined, 
   // §5.4: authority and additional come from the final (A) answer; §5.3.2: additional unchanged.
   const authorities = withoutOpt(a.authorities);
   const additionals = withoutOpt(a.additionals);
-  const { records, embedded, refused } = rcode === RCODE.noError ? synthesizeRecords(a, negative, policy) : { records: [], embedded: [], refused: 0 };
+  const { records, embedded, refused } = rcode === RCODE.noError ? synthesizeRecords(q.qname, a, negative, policy) : { records: [], embedded: [], refused: 0 };
   if (records.length === 0) {
     // §5.1.6: an empty or failed A answer is the basis of the reply.
     const basisAuthority = rcode === RCODE.noError && refused > 0 && negative !== undefined ? withoutOpt(negative.authorities) : authorities;
