@@ -75,8 +75,10 @@ export interface AdminPorts {
   /**
    * Subscribes to decisions matching `filter`; returns the unsubscribe
    * function. While nobody is subscribed the daemon must not build records.
-   * `onRecord` must not throw and is called synchronously from the hot path,
-   * so the API only queues the record.
+   * The API's `onRecord` never throws and only queues (or copies) the record,
+   * so the daemon may call it synchronously from the packet loop. The API
+   * may call the unsubscribe function from inside `onRecord` (pcap limit
+   * reached), and calls it exactly once.
    */
   trace(filter: TraceFilter, onRecord: (r: TraceRecord) => void): () => void;
 }

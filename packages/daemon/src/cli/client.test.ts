@@ -133,3 +133,18 @@ describe('helpers', () => {
     expect(sink.out).toBe('x');
   });
 });
+
+describe('fail', () => {
+  it('prints no help after a runtime error even when the program shows help after errors', async () => {
+    const p = (prog: Command): void => {
+      prog.showHelpAfterError();
+      prog.command('go').action(async (_o: unknown, cmd: Command) => {
+        await request(cmd, 'GET', '/x');
+      });
+    };
+    const run = await runProgram([p], ['--api', 'http://127.0.0.1:1', 'go']);
+    expect(run.code).toBe(1);
+    // Port 1 is on fetch's blocked list ("bad port"): still one line, and no usage text after it.
+    expect(run.err).toMatch(/^sixgate: cannot reach the admin API at http:\/\/127\.0\.0\.1:1: [^\n]+\n$/);
+  });
+});

@@ -57,6 +57,8 @@ export function printJson(cmd: Command, value: unknown): void {
 
 /** Reports one line on stderr and exits non-zero (throws CommanderError under exitOverride). */
 export function fail(cmd: Command, message: string): never {
+  // A failed request is not a usage error: no help text after it, even with showHelpAfterError.
+  cmd.showHelpAfterError(false);
   return cmd.error(`sixgate: ${message}`, { exitCode: 1, code: 'sixgate.api' });
 }
 
