@@ -14,7 +14,7 @@ import type { Clock } from './clock.js';
 import { resolveTranslatorOptions, type TranslatorConfig, type TranslatorOptions } from './config.js';
 import { DROP_REASON_INDEX, snapshotCounters, type TranslatorSnapshot } from './metrics.js';
 import type { StateApi } from './state/api.js';
-import { type PolicyCheck, TranslateContext } from './translate/context.js';
+import { type PolicyCheck, policyActive, TranslateContext } from './translate/context.js';
 import { replyExpiredSyn } from './translate/expired-syn.js';
 import { translate4to6 } from './translate/ipv4-to-ipv6.js';
 import { translate6to4 } from './translate/ipv6-to-ipv4.js';
@@ -141,6 +141,12 @@ export class Translator {
       }
     }
     return sendable;
+  }
+
+  /** Replaces the translation policy (rules changed); existing sessions are kept. */
+  setPolicy(policy: PolicyCheck): void {
+    this.c.policy = policy;
+    this.c.policyActive = policyActive(policy);
   }
 
   /** Changes the prefix at runtime; every dynamic session goes (`state.flush('prefix-change')`). */

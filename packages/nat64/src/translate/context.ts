@@ -18,6 +18,13 @@ import { DROP, type DropOutcome, ForwardManySlot, ForwardSlot, MAX_FRAGMENTS, Re
 export interface PolicyCheck {
   /** Index of the first matching deny rule, or -1 when the flow is allowed. */
   check(proto: number, buf: Uint8Array, src6Off: number, dst4: number, dstPort: number): number;
+  /** The rules; when present and empty, the translator skips the policy entirely. */
+  rules?(): readonly unknown[];
+}
+
+/** Whether `p` may refuse anything (a policy without rules allows everything). */
+export function policyActive(p: PolicyCheck): boolean {
+  return typeof p.rules !== 'function' || p.rules().length > 0;
 }
 
 /** Per-Translator context of the translate functions. */
@@ -43,6 +50,9 @@ export class TranslateContext {
   readonly relOffsets = new Int32Array(MAX_FRAGMENTS);
   readonly relLengths = new Int32Array(MAX_FRAGMENTS);
   prefix: Nat64Prefix;
+  /** The policy in force and whether it has rules. */
+  policy: PolicyCheck;
+  policyActive: boolean;
   /** Set by 6→4 when the destination is a pool4 address (hairpin: translate 4→6 next). */
   hairpin = false;
   /** xorshift32 state for IPv4 identifications (a typed array: a plain int32 field would box and allocate). */
@@ -51,9 +61,11 @@ export class TranslateContext {
   constructor(
     readonly cfg: TranslatorConfig,
     readonly state: StateApi,
-    readonly policy: PolicyCheck,
+    policy: PolicyCheck,
     readonly clock: Clock,
   ) {
+    this.policy = policy;
+    this.policyActive = policyActive(policy);
     this.prefix = cfg.prefix;
     this.embedPolicy = Object.freeze({ wkpStrict: cfg.wkpStrict });
     embedIpv4(cfg.prefix, cfg.ipv4Address, this.own6, 0);

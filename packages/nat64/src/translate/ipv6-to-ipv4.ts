@@ -131,7 +131,7 @@ function tcpUdp(c: TranslateContext, buf: Uint8Array, off: number, end: number, 
   const sport = u16(buf, p);
   const dport = u16(buf, p + 2);
   const flags = nh === 6 ? buf[p + 13]! : 0;
-  const early = admit(c, nh, buf, off, end, dst4, dport, out, outOff);
+  const early = admit(c, nh, buf, off, end, sport, dst4, dport, out, outOff);
   if (early !== null) return early;
   const h = c.state.outbound(nh as 6 | 17, buf, off + 8, sport, dst4, dport, flags);
   if (h < 0) return stateFail(c, h, buf, off, end, out, outOff);
@@ -160,7 +160,7 @@ function icmp6(c: TranslateContext, buf: Uint8Array, off: number, end: number, d
   if (isIcmp6Error(type)) return translateIcmp6Error(c, buf, off, p, end, out, outOff);
   if (type !== 128 && type !== 129) return c.drop('icmp-untranslatable'); // §5.2: MLD, ND, unknown
   const id = u16(buf, p + 4);
-  const early = admit(c, ICMP, buf, off, end, dst4, id, out, outOff);
+  const early = admit(c, ICMP, buf, off, end, id, dst4, id, out, outOff);
   if (early !== null) return early;
   const h = c.state.outbound(ICMP, buf, off + 8, id, dst4, id, 0);
   if (h < 0) return stateFail(c, h, buf, off, end, out, outOff);
@@ -179,14 +179,16 @@ function icmp6(c: TranslateContext, buf: Uint8Array, off: number, end: number, d
 
 /**
  * Policy and hairpin checks before state is touched. Returns an outcome when
- * the packet is refused. 9 parameters: hot path, no descriptor allocation.
+ * the packet is refused. The policy decides new flows only (its hit counters
+ * count flows): an existing session is looked up first, and only when there
+ * are rules at all. 10 parameters: hot path, no descriptor allocation.
  */
 function admit(
   c: TranslateContext, proto: number, buf: Uint8Array, off: number, end: number,
-  dst4: number, dport: number, out: Uint8Array, outOff: number,
+  sport: number, dst4: number, dport: number, out: Uint8Array, outOff: number,
 ): Outcome | null {
   const p4 = proto === 58 ? ICMP : proto;
-  if (c.policy.check(p4, buf, off + 8, dst4, dport) >= 0) {
+  if (c.policyActive && c.state.findOutbound(p4 as 1 | 6 | 17, buf, off + 8, sport, dst4, dport) < 0 && c.policy.check(p4, buf, off + 8, dst4, dport) >= 0) {
     return replyIcmp6(c, buf, off, end - off, 1, 1, 0, out, outOff, 'policy-deny');
   }
   // H8: hairpin to a pool4 address/port without a binding → port unreachable.

@@ -5,6 +5,7 @@ import { buildIpv4Tcp, buildIpv4Udp, buildIpv6Icmp, buildIpv6Tcp, buildIpv6Udp, 
 import { finish, pseudoHeaderSum6, sum, TCP_FLAG, u16, u32 } from '@sixgate/wire';
 import { describe, expect, it } from 'vitest';
 import { DROP_REASONS } from '../metrics.js';
+import { Policy, parsePolicyRules } from '../policy.js';
 import { TCP, UDP } from '../state/api.js';
 import { BatchResults, OutcomeKind } from './outcome.js';
 import { valid4, valid6 } from './test-packets.js';
@@ -128,6 +129,28 @@ describe('H: stateful behaviour through the translator', () => {
 });
 
 describe('policy and limits → ICMPv6 1/1 to the client', () => {
+  it('with the real Policy: a deny rule refuses new flows (each attempt is a hit, established packets are not), and setPolicy swaps rules', () => {
+    const h = harness();
+    const port4 = u16(fwdOf(h, v6udp(1000)), 20);
+    const deny = new Policy(parsePolicyRules([{ id: 'no-dns', action: 'deny', destination4: '192.0.2.0/24', protocol: 'udp', ports: '53' }]));
+    h.tr.setPolicy(deny);
+    expect(tr(h, v6udp(1000)).kind).toBe('forward'); // existing session: not asked
+    expect(tr(h, v4udp(port4)).kind).toBe('forward');
+    for (let i = 0; i < 3; i++) expect(tr(h, v6udp(1001)).kind).toBe('reply');
+    expect(deny.hits()).toEqual([{ id: 'no-dns', action: 'deny', hits: 3 }]);
+    expect(tr(h, v6udp(1001, 123)).kind).toBe('forward'); // other port
+    h.tr.setPolicy(new Policy([]));
+    expect(tr(h, v6udp(1001)).kind).toBe('forward');
+  });
+
+  it('an empty policy is never consulted', () => {
+    const h = harness();
+    const calls = { n: 0 };
+    h.tr.setPolicy({ check: () => (calls.n++, 0), rules: () => [] });
+    expect(tr(h, v6udp()).kind).toBe('forward');
+    expect(calls.n).toBe(0);
+  });
+
   it('a deny rule answers 1/1 and creates no session; other destinations pass', () => {
     const h = harness();
     h.policy.deny.add(parseIpv4(SERVER4));
