@@ -7,13 +7,11 @@
  */
 import dnsPacket from 'dns-packet';
 import type { WouldTranslate } from './config.js';
-import type { ParsedQuery } from './wire.js';
 
 /** The answer with denied synthetic AAAA removed, and how many were removed. */
 export function applyPolicy(
   wire: Buffer,
   embedded: readonly number[],
-  _q: ParsedQuery,
   client6: Uint8Array | undefined,
   wouldTranslate: WouldTranslate,
 ): { wire: Buffer; denied: number } {

@@ -82,7 +82,7 @@ export class Dns64Resolver {
     this.counters.cacheHits++;
     if (e.embedded.length > 0) this.counters.synthesized++;
     const out = this.cache.render(e, raw, q);
-    return e.embedded.length > 0 && this.opts.wouldTranslate ? this.#policy(out, e.embedded, q, client6) : out;
+    return e.embedded.length > 0 && this.opts.wouldTranslate ? this.#policy(out, e.embedded, client6) : out;
   }
 
   /** Resolves a query that missed the cache. Never rejects. */
@@ -104,7 +104,7 @@ export class Dns64Resolver {
       return { wire: headerOnlyResponse(raw, q, RCODE.servFail), decision, synthesized: false };
     }
     if (built.synthesized) this.counters.synthesized++;
-    const wire = built.embedded.length > 0 && this.opts.wouldTranslate ? this.#policy(built.wire, built.embedded, q, client6) : built.wire;
+    const wire = built.embedded.length > 0 && this.opts.wouldTranslate ? this.#policy(built.wire, built.embedded, client6) : built.wire;
     return { wire, decision, synthesized: built.synthesized };
   }
 
@@ -121,8 +121,8 @@ export class Dns64Resolver {
     }
   }
 
-  #policy(wire: Buffer, embedded: readonly number[], q: ParsedQuery, client6: Uint8Array | undefined): Buffer {
-    const r = applyPolicy(wire, embedded, q, client6, this.opts.wouldTranslate!);
+  #policy(wire: Buffer, embedded: readonly number[], client6: Uint8Array | undefined): Buffer {
+    const r = applyPolicy(wire, embedded, client6, this.opts.wouldTranslate!);
     this.counters.policyDenied += r.denied;
     return r.wire;
   }
