@@ -79,6 +79,12 @@ describe('request failures', () => {
     expect(run.err).toBe(`sixgate: cannot reach the admin API at http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}\n`);
   });
 
+  it.each(['127.0.0.1:8064', 'ftp://127.0.0.1', 'http://127.0.0.1:8064/api/v1'])('a malformed --api "%s" is refused before any request', async (api) => {
+    const run = await runProgram([get('/x')], ['--api', api, 'get']);
+    expect(run.code).toBe(1);
+    expect(run.err).toBe(`sixgate: --api "${api}" is not a base URL like http://127.0.0.1:8064\n`);
+  });
+
   it('401 carries the API message and a hint about the token', async () => {
     const run = await runProgram([get('/x')], ['--api', url, 'get']);
     expect(run.code).toBe(1);

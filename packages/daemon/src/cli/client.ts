@@ -86,6 +86,7 @@ async function errorMessage(res: Response): Promise<string> {
 /** Sends one request; returns the response, or fails the command with the API's message. */
 export async function send(cmd: Command, method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
   const t = apiTarget(cmd);
+  if (!/^https?:\/\/[^/]+$/.test(t.api)) return fail(cmd, `--api "${t.api}" is not a base URL like http://127.0.0.1:8064`);
   const headers: Record<string, string> = { accept: 'application/json' };
   if (t.token !== undefined) headers['authorization'] = `Bearer ${t.token}`;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
