@@ -80,6 +80,51 @@ describe('6→4 UDP (H1, C1, G1)', () => {
   });
 });
 
+describe('G2: wrong checksums stay exactly as wrong for TCP and ICMP echo, both directions', () => {
+  /** Adds 1 (ones' complement) to the 16-bit field at `at`. */
+  function damage(p: Uint8Array, at: number): Uint8Array {
+    const b = p.slice();
+    const v = u16(b, at);
+    const d = v === 0xfffe ? 1 : v + 1;
+    b[at] = d >> 8;
+    b[at + 1] = d & 0xff;
+    return b;
+  }
+  const delta = (a: number, b: number): number => (b - a + 0xffff) % 0xffff;
+
+  it.each([
+    { name: 'TCP 6→4', pkt: () => ipv6({ nh: 6, src: CLIENT, dst: SERVER6, payload: tcp(40000, 80, 0x02) }), at: 56, outAt: 36 },
+    { name: 'ICMPv6 echo 6→4', pkt: () => ipv6({ nh: 58, src: CLIENT, dst: SERVER6, payload: icmp(128, 0, 0x00070001, 16) }), at: 42, outAt: 22 },
+  ])('$name', ({ pkt, at, outAt }) => {
+    const good = pkt();
+    const ra = run(harness(), good);
+    const rb = run(harness(), damage(good, at));
+    const oa = fwd(ra.r, ra.buf);
+    const ob = fwd(rb.r, rb.buf);
+    expect(valid4(oa)).toBe(true);
+    expect(valid4(ob)).toBe(false);
+    expect(delta(u16(oa, outAt), u16(ob, outAt))).toBe(1);
+  });
+
+  it('ICMPv4 echo reply 4→6', () => {
+    const h1 = harness();
+    const h2 = harness();
+    const req = ipv6({ nh: 58, src: CLIENT, dst: SERVER6, payload: icmp(128, 0, 0x00070001, 16) });
+    const r1 = run(h1, req);
+    const r2 = run(h2, req);
+    const id4 = u16(fwd(r1.r, r1.buf), 24);
+    expect(u16(fwd(r2.r, r2.buf), 24)).toBe(id4); // same state secret, same mapping
+    const rep = ipv4({ proto: 1, src: '192.0.2.33', dst: '198.51.100.1', payload: icmp(0, 0, (id4 << 16) | 1, 16) });
+    const ra = run(h1, rep);
+    const rb = run(h2, damage(rep, 22));
+    const oa = fwd(ra.r, ra.buf);
+    const ob = fwd(rb.r, rb.buf);
+    expect(valid6(oa)).toBe(true);
+    expect(valid6(ob)).toBe(false);
+    expect(delta(u16(oa, 42), u16(ob, 42))).toBe(1);
+  });
+});
+
 describe('6→4 / 4→6 TCP', () => {
   it('SYN out, SYN-ACK back, checksums verify both ways, MSS clamped', () => {
     const h = harness();

@@ -264,3 +264,15 @@ function fixIcmp6(p: Packet): Packet {
   b[43] = c & 0xff;
   return p;
 }
+
+describe('H14: endpoint-independent mapping seen through the translator', () => {
+  it('two flows from one socket share the pool4 address and port; another socket of the host keeps the address', () => {
+    const h = harness();
+    const a = fwdOf(h, v6udp(1212, 53));
+    const b = fwdOf(h, v6udp(1212, 123, CLIENT, '64:ff9b:1::c000:222'));
+    const c = fwdOf(h, v6udp(1213, 53));
+    expect([u32(b, 12), u16(b, 20)]).toEqual([u32(a, 12), u16(a, 20)]);
+    expect(u32(c, 12)).toBe(u32(a, 12));
+    expect(u16(c, 20)).not.toBe(u16(a, 20));
+  });
+});
