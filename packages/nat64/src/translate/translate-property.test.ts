@@ -60,6 +60,23 @@ describe('robustness', () => {
     );
   });
 
+  it('any out buffer size or offset: never throws, never writes outside `out`', () => {
+    const h = harness();
+    const p6 = buildIpv6Udp({ src: CLIENT, dst: SERVER6, hopLimit: 1, payload: new Uint8Array(900), ...ROOM });
+    const big4 = buildIpv4Udp({ src: '192.0.2.33', dst: '198.51.100.1', df: false, ttl: 1, payload: new Uint8Array(1400), ...ROOM });
+    fc.assert(
+      fc.property(fc.boolean(), fc.nat(3000), fc.nat(3000), (v6, size, outOff) => {
+        const p = v6 ? p6 : big4;
+        const buf = p.buf.slice();
+        const out = new Uint8Array(size);
+        const r = h.tr.translate(buf, p.off, p.len, out, outOff);
+        inBounds(r, buf, out);
+        if (r.kind === 'reply') expect(r.offset).toBe(outOff);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('ICMP errors with random inner bytes never throw', () => {
     const h = harness();
     fc.assert(
