@@ -72,6 +72,15 @@ export function buildAdminApi(deps: AdminDeps): FastifyInstance {
       info: { title: 'sixgate admin API', version: '1', description: 'DNS64 + NAT64 appliance administration (SPEC §7)' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
+      tags: [
+        { name: 'health', description: 'Liveness for health checks (no token)' },
+        { name: 'config', description: 'Configuration, history and rollback' },
+        { name: 'prefix', description: 'The NAT64 prefix shared by DNS64 and NAT64' },
+        { name: 'nat64', description: 'Sessions and bindings (RFC 6146)' },
+        { name: 'policy', description: 'Translation policy rules' },
+        { name: 'stats', description: 'Counters as JSON and Prometheus text' },
+        { name: 'trace', description: 'Bounded live trace: SSE or pcap' },
+      ],
     },
   });
   void app.register(swaggerUi, { routePrefix: '/docs' });

@@ -17,6 +17,18 @@ describe('GET /api/v1/config', () => {
   });
 });
 
+describe('GET /api/v1/config with a careless port', () => {
+  const ctx = useApp();
+
+  it('never shows the token, even when the port forgets to redact it', async () => {
+    ctx.ports.getConfig = () => ({ config: ctx.ports.config, pinned: {} });
+    const res = await ctx.call('GET', '/api/v1/config');
+    expect(res.statusCode).toBe(200);
+    expect(res.body).not.toContain('fake-token-0123456789');
+    expect((res.json() as { config: { api: { token: string } } }).config.api.token).toBe('***');
+  });
+});
+
 describe('PATCH /api/v1/config', () => {
   const ctx = useApp();
 

@@ -1,4 +1,5 @@
 /** GET/PATCH /api/v1/config — the effective configuration and partial changes. */
+import { redact } from '@sixgate/config';
 import type { RoutePlugin } from '../type-provider.js';
 import { ApplyResultSchema, secured } from '../schemas/common.js';
 import { ConfigPatchSchema, ConfigStateSchema } from '../schemas/config.js';
@@ -13,7 +14,11 @@ export const configRoutes: RoutePlugin = async (app) => {
         response: secured({ 200: ConfigStateSchema }),
       },
     },
-    async () => app.ports.getConfig(),
+    // The port redacts already; redacting again here means a daemon bug cannot leak the token.
+    async () => {
+      const state = app.ports.getConfig();
+      return { config: redact(state.config), pinned: state.pinned };
+    },
   );
 
   app.patch(

@@ -20,6 +20,7 @@ const ROUTES: Record<string, string[]> = {
 
 interface Operation {
   summary?: string;
+  tags?: string[];
   security?: unknown[];
   parameters?: { name: string; in: string }[];
   requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> };
@@ -31,6 +32,7 @@ interface OpenApi {
   paths: Record<string, Record<string, Operation>>;
   components: { securitySchemes: Record<string, { type: string; scheme: string }> };
   security: unknown[];
+  tags: { name: string; description: string }[];
 }
 
 describe('OpenAPI at /docs', () => {
@@ -54,6 +56,7 @@ describe('OpenAPI at /docs', () => {
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         expect(op.summary, `${method} ${path}`).toBeTruthy();
+        expect(doc.tags.map((t) => t.name), `${method} ${path}`).toContain(op.tags?.[0]);
         if (path !== '/api/v1/health') {
           expect(op.security, `${method} ${path}`).toBeUndefined();
           expect(Object.keys(op.responses), `${method} ${path}`).toContain('401');
