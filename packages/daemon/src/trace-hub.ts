@@ -95,7 +95,7 @@ export class TraceHub {
         source: 'nat64',
         direction,
         client: fmt(client),
-        dst: direction === '4to6' ? formatIpv4(dst.v4) : fmt(dst),
+        dst: dst.v4 >= 0 ? formatIpv4(dst.v4) : fmt(dst),
         protocol: PROTO[proto] ?? String(proto),
         decision,
         ...(reason ? { reason } : {}),
