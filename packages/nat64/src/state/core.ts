@@ -104,9 +104,10 @@ export class StateCore {
     }
   }
 
+  /** Binding by pool4 transport address (`addr4` as int32). */
   protected findB4(proto: number, addr4: number, port4: number): number {
     const h = this.h4(proto, addr4, port4);
-    const a = addr4 | 0;
+    const a = addr4;
     const t = this.bind4;
     const sl = t.slots;
     const rec = this.b.rec;
@@ -119,9 +120,10 @@ export class StateCore {
     }
   }
 
+  /** Session by (binding, remote address as int32, remote port). */
   protected findS(bind: number, remote4: number, rport: number): number {
     const h = this.hs(bind, remote4, rport);
-    const r4 = remote4 | 0;
+    const r4 = remote4;
     const t = this.sess;
     const sl = t.slots;
     const rec = this.s.rec;
@@ -151,7 +153,10 @@ export class StateCore {
   outbound(proto: number, buf: Uint8Array, src6Off: number, port6: number, dst4: number, dstPort: number, tcpFlags: number): number {
     const cls = classOf(proto);
     if (cls < 0) return StateFail.noBinding;
-    dst4 >>>= 0;
+    // Addresses travel as int32 inside: a uint32 above 2^31 is not a small
+    // integer for V8 and would be boxed (allocated) at every call boundary.
+    dst4 |= 0;
+    port6 &= 0xffff;
     const rp = proto === ICMP ? 0 : dstPort & 0xffff;
     const w0 = word(buf, src6Off);
     const w1 = word(buf, src6Off + 4);
@@ -177,7 +182,7 @@ export class StateCore {
       if (b < 0) return StateFail.poolExhausted;
     } else if (proto === TCP) {
       // A V4 SYN held for this very binding is superseded by the V6 SYN.
-      this.syns.take(dst4, dstPort, this.b.addr4(b), this.b.port4(b));
+      this.syns.take(dst4, dstPort, true, this.b.rec[b * B_STRIDE + B_ADDR4]!, this.b.port4(b));
     }
     return this.newSession(b, cls, dst4, rp, proto === TCP ? V6_INIT : ESTABLISHED);
   }
@@ -185,10 +190,10 @@ export class StateCore {
   inbound(proto: number, src4: number, srcPort: number, dst4: number, dstPort: number, tcpFlags: number, packet: Uint8Array): number {
     const cls = classOf(proto);
     if (cls < 0) return StateFail.noBinding;
-    src4 >>>= 0;
-    dst4 >>>= 0;
+    src4 |= 0;
+    dst4 |= 0;
     const rp = proto === ICMP ? 0 : srcPort & 0xffff;
-    const b = this.findB4(proto, dst4, dstPort);
+    const b = this.findB4(proto, dst4, dstPort & 0xffff);
     const opening = proto === TCP && (tcpFlags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
     if (b < 0) {
       if (!opening || this.pool.indexOf(dst4) < 0) return StateFail.noBinding;
@@ -218,18 +223,19 @@ export class StateCore {
     const w1 = word(buf, src6Off + 4);
     const w2 = word(buf, src6Off + 8);
     const w3 = word(buf, src6Off + 12);
-    const b = this.findB6(proto, w0, w1, w2, w3, port6, this.h6(proto, w0, w1, w2, w3, port6));
-    return b < 0 ? -1 : this.findS(b, dst4 >>> 0, proto === ICMP ? 0 : dstPort & 0xffff);
+    const p6 = port6 & 0xffff;
+    const b = this.findB6(proto, w0, w1, w2, w3, p6, this.h6(proto, w0, w1, w2, w3, p6));
+    return b < 0 ? -1 : this.findS(b, dst4 | 0, proto === ICMP ? 0 : dstPort & 0xffff);
   }
 
   findInbound(proto: number, src4: number, srcPort: number, dst4: number, dstPort: number): number {
     if (classOf(proto) < 0) return -1;
-    const b = this.findB4(proto, dst4 >>> 0, dstPort);
-    return b < 0 ? -1 : this.findS(b, src4 >>> 0, proto === ICMP ? 0 : srcPort & 0xffff);
+    const b = this.findB4(proto, dst4 | 0, dstPort & 0xffff);
+    return b < 0 ? -1 : this.findS(b, src4 | 0, proto === ICMP ? 0 : srcPort & 0xffff);
   }
 
   findBinding4(proto: number, addr4: number, port4: number, out6: Uint8Array, outOff: number): number {
-    const b = classOf(proto) < 0 ? -1 : this.findB4(proto, addr4 >>> 0, port4);
+    const b = classOf(proto) < 0 ? -1 : this.findB4(proto, addr4 | 0, port4 & 0xffff);
     if (b < 0) return -1;
     this.writeAddr6(b, out6, outOff);
     return this.b.port6(b);
@@ -264,7 +270,7 @@ export class StateCore {
   }
 
   isPool4(addr: number): boolean {
-    return this.pool.indexOf(addr >>> 0) >= 0;
+    return this.pool.indexOf(addr | 0) >= 0;
   }
 
   // ---- internals ----------------------------------------------------------------
@@ -304,16 +310,15 @@ export class StateCore {
     const ss = this.s;
     const at = this.clock.now() + this.life[t]!;
     // Already last in its list (e.g. a burst of one flow): only the expiry moves.
-    if (ss.ttail[t] === s) {
-      ss.exp[s * (S_STRIDE / 2) + S_EXP64] = at;
-      return;
-    }
+    ss.exp[s * (S_STRIDE / 2) + S_EXP64] = at;
+    if (ss.ttail[t] === s) return;
     ss.timerUnlink(s);
-    ss.timerAppend(s, t, at);
+    ss.timerLink(s, t);
   }
 
   private hasRemoteAddr(b: number, remote4: number): boolean {
-    for (let s = this.b.head[b]!; s >= 0; s = this.s.bnext(s)) if (this.s.remote4(s) === remote4) return true;
+    const rec = this.s.rec;
+    for (let s = this.b.head[b]!; s >= 0; s = rec[s * S_STRIDE + S_BNEXT]!) if (rec[s * S_STRIDE + S_REMOTE4] === remote4) return true;
     return false;
   }
 
@@ -336,7 +341,7 @@ export class StateCore {
     let port = -1;
     if (proto === TCP) {
       // nat64-behaviours H6: a held V4 SYN from this remote names the port it awaits.
-      const held = this.syns.take(dst4, dstPort, -1, 0);
+      const held = this.syns.take(dst4, dstPort, false, 0, 0);
       const ai = held === undefined ? -1 : this.pool.indexOf(held.dst4);
       if (held !== undefined && ai >= 0 && this.pool.isFree(cls, ai, held.dstPort) && this.findB4(proto, held.dst4, held.dstPort) < 0) {
         a = ai;
@@ -373,7 +378,7 @@ export class StateCore {
     this.c.bindings[ci]!++;
     this.pool.take(cls, a, port4);
     this.bind6.insert(hb, r);
-    this.bind4.insert(this.h4(proto, addr4, port4), r);
+    this.bind4.insert(this.h4(proto, addr4 | 0, port4), r);
     if (this.onEvent !== undefined) this.emitBinding('bib-created', r, undefined);
     return r;
   }
@@ -397,7 +402,8 @@ export class StateCore {
     rec[o + S_REMOTE4] = remote4;
     rec[o + S_PST] = rport | (state << 16);
     const t = cls === CLASS_TCP ? (state === ESTABLISHED ? T_EST : T_TRANS) : cls === CLASS_UDP ? T_UDP : T_ICMP;
-    ss.timerAppend(s, t, this.clock.now() + this.life[t]!);
+    ss.exp[s * (S_STRIDE / 2) + S_EXP64] = this.clock.now() + this.life[t]!;
+    ss.timerLink(s, t);
     const head = this.b.head[b]!;
     ss.bprev[s] = -1;
     rec[o + S_BNEXT] = head;
@@ -417,7 +423,7 @@ export class StateCore {
     const ss = this.s;
     const b = ss.bind(s);
     if (this.onEvent !== undefined) this.emitSession('session-removed', s, reason);
-    this.sess.remove(this.hs(b, ss.remote4(s), ss.rport(s)), s);
+    this.sess.remove(this.hs(b, ss.rec[s * S_STRIDE + S_REMOTE4]!, ss.rport(s)), s);
     ss.timerUnlink(s);
     const p = ss.bprev[s]!;
     const n = ss.bnext(s);
@@ -438,7 +444,7 @@ export class StateCore {
     const proto = b.proto(r);
     if (this.onEvent !== undefined) this.emitBinding('bib-removed', r, reason);
     this.bind6.remove(this.h6(proto, b.word(r, 0), b.word(r, 1), b.word(r, 2), b.word(r, 3), b.port6(r)), r);
-    this.bind4.remove(this.h4(proto, b.addr4(r), b.port4(r)), r);
+    this.bind4.remove(this.h4(proto, b.rec[r * B_STRIDE + B_ADDR4]!, b.port4(r)), r);
     this.pool.release(classOf(proto), b.aidx[r]!, b.port4(r));
     const ci = b.client(r);
     if (--this.c.bindings[ci]! === 0) {

@@ -51,7 +51,7 @@ export class Nat64State extends StateCore implements StateApi {
     const w = [0, 4, 8, 12].map((o) => (addr6[o]! << 24) | (addr6[o + 1]! << 16) | (addr6[o + 2]! << 8) | addr6[o + 3]!) as [number, number, number, number];
     const hb = this.h6(proto, ...w, port6);
     const by6 = this.findB6(proto, ...w, port6, hb);
-    const by4 = this.findB4(proto, addr4, port4);
+    const by4 = this.findB4(proto, addr4 | 0, port4);
     if (by6 >= 0 && by6 === by4 && this.b.kind(by6) === 1) return this.bibEntry(by6);
     const clash = by4 >= 0 ? by4 : by6;
     if (clash >= 0) {
@@ -156,8 +156,8 @@ export class Nat64State extends StateCore implements StateApi {
       b: this.b, s: this.s, c: this.c, pool: this.pool,
       findB6: (r) => this.findB6(this.b.proto(r), this.b.word(r, 0), this.b.word(r, 1), this.b.word(r, 2), this.b.word(r, 3), this.b.port6(r),
         this.h6(this.b.proto(r), this.b.word(r, 0), this.b.word(r, 1), this.b.word(r, 2), this.b.word(r, 3), this.b.port6(r))),
-      findB4: (r) => this.findB4(this.b.proto(r), this.b.addr4(r), this.b.port4(r)),
-      findS: (x) => this.findS(this.s.bind(x), this.s.remote4(x), this.s.rport(x)),
+      findB4: (r) => this.findB4(this.b.proto(r), this.b.addr4(r) | 0, this.b.port4(r)),
+      findS: (x) => this.findS(this.s.bind(x), this.s.remote4(x) | 0, this.s.rport(x)),
       counts: { bind6: this.bind6.count, bind4: this.bind4.count, sess: this.sess.count, cli: this.cli.count, byClass: this.byClass, byTcpState: this.byTcpState },
     });
   }
@@ -179,7 +179,7 @@ export class Nat64State extends StateCore implements StateApi {
       return -1;
     }
     const port = Number(m[3]);
-    return port > 65535 ? -1 : this.findB4(PROTO_BY_NAME[m[1]!]!, addr, port);
+    return port > 65535 ? -1 : this.findB4(PROTO_BY_NAME[m[1]!]!, addr | 0, port);
   }
 
   private bibEntry(r: number): BibEntry {
@@ -202,7 +202,7 @@ export class Nat64State extends StateCore implements StateApi {
     const w = [0, 4, 8, 12].map((o) => (a6[o]! << 24) | (a6[o + 1]! << 16) | (a6[o + 2]! << 8) | a6[o + 3]!) as [number, number, number, number];
     const hb = this.h6(proto, ...w, port6);
     const by6 = this.findB6(proto, ...w, port6, hb);
-    const by4 = this.findB4(proto, v4, port4);
+    const by4 = this.findB4(proto, v4 | 0, port4);
     // A static entry is restored only onto the same static entry configured now.
     if (isStatic) return by6 >= 0 && by6 === by4 && this.b.kind(by6) === 1 ? by6 : -1;
     if (by6 >= 0 || by4 >= 0) return by6 === by4 ? by6 : -1;
@@ -214,12 +214,12 @@ export class Nat64State extends StateCore implements StateApi {
     const proto = this.b.proto(b);
     const cls = classOf(proto);
     const rp = proto === ICMP ? 0 : rport;
-    if (this.s.count >= this.opts.maxSessions || this.findS(b, remote4, rp) >= 0) return false;
+    if (this.s.count >= this.opts.maxSessions || this.findS(b, remote4 | 0, rp) >= 0) return false;
     if (this.c.sessions[this.b.client(b)]! >= this.opts.maxSessionsPerClient) return false;
     const tcp = proto === TCP;
     const expected = tcp ? (timer === T_EST || timer === T_TRANS) && state >= 1 && state <= 7 : timer === UNTIMED_CLASS_TIMER[cls] && state === ESTABLISHED;
     if (!expected) return false;
-    const s = this.newSession(b, cls, remote4, rp, state);
+    const s = this.newSession(b, cls, remote4 | 0, rp, state);
     this.s.timerUnlink(s);
     this.s.timerInsertSorted(s, timer, this.clock.now() + Math.min(remaining, this.life[timer]!));
     return true;

@@ -229,10 +229,19 @@ export class Sessions {
 
   /** Appends `r` to timer class `t` with expiry `at` (the caller keeps each list sorted). */
   timerAppend(r: number, t: number, at: number): void {
+    this.exp[r * (S_STRIDE / 2) + S_EXP64] = at;
+    this.timerLink(r, t);
+  }
+
+  /**
+   * Appends `r`, whose expiry is already written, to timer class `t`. (The hot
+   * path writes the float64 expiry itself: passing a double to a call that is
+   * not inlined would box it.)
+   */
+  timerLink(r: number, t: number): void {
     const rec = this.rec;
     const o = r * S_STRIDE;
     rec[o + S_PST] = (rec[o + S_PST]! & 0xffffff) | (t << 24);
-    this.exp[r * (S_STRIDE / 2) + S_EXP64] = at;
     const tail = this.ttail[t]!;
     rec[o + S_TPREV] = tail;
     rec[o + S_TNEXT] = -1;

@@ -41,14 +41,15 @@ export class SynQueue {
   }
 
   /**
-   * Removes and returns the held SYN from `remote4:remotePort`, optionally only
-   * one addressed to `dst4:dstPort` (pass dst4 = -1 for any).
+   * Removes and returns the held SYN from `remote4:remotePort`; with `exact`,
+   * only one addressed to `dst4:dstPort`. Addresses are int32 like the rest of
+   * the state's internals.
    */
-  take(remote4: number, remotePort: number, dst4: number, dstPort: number): { dst4: number; dstPort: number } | undefined {
+  take(remote4: number, remotePort: number, exact: boolean, dst4: number, dstPort: number): { dst4: number; dstPort: number } | undefined {
     for (let i = 0; i < this.items.length; i++) {
       const h = this.items[i]!;
       if (h.src4 !== remote4 || h.srcPort !== remotePort) continue;
-      if (dst4 >= 0 && (h.dst4 !== dst4 || h.dstPort !== dstPort)) continue;
+      if (exact && (h.dst4 !== dst4 || h.dstPort !== dstPort)) continue;
       this.items.splice(i, 1);
       return h;
     }
