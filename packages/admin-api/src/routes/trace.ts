@@ -73,19 +73,25 @@ export const traceRoutes: RoutePlugin = async (app) => {
     }
     const filter = filterOf(q);
     let done = false;
+    const held: { timer?: NodeJS.Timeout; unsubscribe?: () => void } = {};
     const finish: Finish = (reason) => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      clearTimeout(held.timer);
       active.delete(finish);
-      unsubscribe();
+      held.unsubscribe?.();
       onEnd(reason);
     };
-    const timer = setTimeout(() => finish('timeout'), q.seconds * 1000);
-    active.add(finish);
-    const unsubscribe = app.ports.trace(filter, (r) => {
+    // Subscribe first: if the port throws, nothing is registered yet and the error is a 500.
+    held.unsubscribe = app.ports.trace(filter, (r) => {
       if (!done && !onRecord(r)) finish('limit');
     });
+    if (done) {
+      held.unsubscribe(); // the limit was hit during subscribe, before `unsubscribe` was known
+      return;
+    }
+    held.timer = setTimeout(() => finish('timeout'), q.seconds * 1000);
+    active.add(finish);
     reply.raw.once('close', () => finish('shutdown'));
   }
 

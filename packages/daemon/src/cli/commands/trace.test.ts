@@ -8,7 +8,7 @@ import { register } from './trace.js';
 
 /** Emits `n` records as soon as the API has subscribed (bounded wait). */
 function emitWhenSubscribed(ports: FakeAdminPorts, records: Parameters<FakeAdminPorts['emit']>[0][]): Promise<void> {
-  const until = Date.now() + 3000;
+  const until = Date.now() + 5000;
   return new Promise((resolve, reject) => {
     const tick = (): void => {
       if (ports.subscribers.size > 0) {
