@@ -51,12 +51,28 @@ function innerProto(buf: Uint8Array, i: number, ip: number, dEnd: number): numbe
   return -1;
 }
 
-/**
- * Translates the ICMPv4 error of the IPv4 packet at `buf[off..end)` whose
- * header is `ihl` bytes. 7 parameters: hot-path shape.
- */
-export function translateIcmp4Error(c: TranslateContext, buf: Uint8Array, off: number, ihl: number, end: number, out: Uint8Array, outOff: number): Outcome {
-  const p = off + ihl;
+/** What the parse step found; read by the build steps. Reused, no allocation. */
+class Parsed {
+  /** Inner (quoted) IPv4 header offset, its length, its transport offset. */
+  i = 0;
+  iihl = 0;
+  ip = 0;
+  /** End of the quoted datagram and start of the RFC 4884 extension. */
+  dEnd = 0;
+  extStart = 0;
+  mapped = 0;
+  param = 0;
+  proto = 0;
+  in4 = 0;
+  rem4 = 0;
+  /** Session handle. */
+  h = 0;
+}
+
+const e = new Parsed();
+
+/** Parses the error and finds its session into `e`; returns a drop or null. */
+function parse(c: TranslateContext, buf: Uint8Array, p: number, end: number): Outcome | null {
   if (end - p < 8) return c.drop('truncated');
   const mapped = mapIcmp4Error(buf[p]!, buf[p + 1]!);
   if (mapped < 0) return c.drop('icmp-untranslatable');
@@ -65,35 +81,43 @@ export function translateIcmp4Error(c: TranslateContext, buf: Uint8Array, off: n
   if (end - i < 20 || buf[i]! >> 4 !== 4 || iihl < 20 || i + iihl > end) return c.drop('icmp-error-inner');
   const param = param6(c, buf, p, mapped, i);
   if (param < 0) return c.drop('icmp-untranslatable');
-  const type6 = mapped >> 8;
-  const extStart = datagramEnd(i, end, buf[p + 5]!, 4); // types 3, 11, 12 all carry the RFC 4884 length
+  e.extStart = datagramEnd(i, end, buf[p + 5]!, 4); // types 3, 11, 12 all carry the RFC 4884 length
   // Padding after the quoted datagram (RFC 4884 §4) is not datagram data.
-  const dEnd = Math.min(extStart, i + Math.max(iihl, u16(buf, i + 2)));
+  e.dEnd = Math.min(e.extStart, i + Math.max(iihl, u16(buf, i + 2)));
   const ip = i + iihl;
-  const proto = innerProto(buf, i, ip, dEnd);
+  const proto = innerProto(buf, i, ip, e.dEnd);
   if (proto < 0) return c.drop('icmp-error-inner');
-  const in4 = u32(buf, i + 12); // pool4 side
-  const rem4 = u32(buf, i + 16);
+  e.in4 = u32(buf, i + 12); // pool4 side
+  e.rem4 = u32(buf, i + 16);
   const sp = proto === ICMP ? u16(buf, ip + 4) : u16(buf, ip);
   const dp = proto === ICMP ? sp : u16(buf, ip + 2);
-  const h = c.state.findInbound(proto as Proto, rem4, dp, in4, sp);
-  if (h < 0) return c.drop('icmp-error-no-session');
-  const port6 = c.state.port6(h);
+  e.h = c.state.findInbound(proto as Proto, e.rem4, dp, e.in4, sp);
+  if (e.h < 0) return c.drop('icmp-error-no-session');
+  e.i = i;
+  e.iihl = iihl;
+  e.ip = ip;
+  e.mapped = mapped;
+  e.param = param;
+  e.proto = proto;
+  return null;
+}
+
+/**
+ * Translates the ICMPv4 error of the IPv4 packet at `buf[off..end)` whose
+ * header is `ihl` bytes. 7 parameters: hot-path shape.
+ */
+export function translateIcmp4Error(c: TranslateContext, buf: Uint8Array, off: number, ihl: number, end: number, out: Uint8Array, outOff: number): Outcome {
+  const bad = parse(c, buf, off + ihl, end);
+  if (bad !== null) return bad;
+  const { ip, dEnd, extStart } = e;
+  const type6 = e.mapped >> 8;
   const o = outOff;
   const extLen = extStart < end && (type6 === 1 || type6 === 3) ? end - extStart : -1;
   const plan = planExtension(40 + dEnd - ip, extLen, Math.min(ICMP6_ERROR_MAX, out.length - o) - 48, 8);
   const innerLen = Math.floor(plan / 1024);
   const lenField = plan % 1024;
   if (innerLen < 48) return c.drop('out-too-small');
-  // Inner IPv6 header (§4.3: TTL copied, not decremented).
-  setU32(out, o + 48, 0x60000000 | (buf[i + 1]! << 20));
-  setU16(out, o + 52, u16(buf, i + 2) - iihl);
-  out[o + 54] = proto === ICMP ? 58 : proto;
-  out[o + 55] = buf[i + 8]!;
-  c.state.copyAddr6(h, out, o + 56);
-  embedIpv4(c.prefix, rem4, out, o + 72);
-  copyBytes(out, o + 88, buf, ip, innerLen - 40);
-  fixInner(out, o, innerLen - 40, proto, in4, rem4, port6, u16(buf, i + 2) - iihl);
+  writeInner(c, buf, out, o, innerLen);
   let total = 48 + innerLen;
   if (lenField > 0) {
     const padded = lenField * 8;
@@ -101,24 +125,46 @@ export function translateIcmp4Error(c: TranslateContext, buf: Uint8Array, off: n
     copyBytes(out, o + 48 + padded, buf, extStart, extLen);
     total = 48 + padded + extLen;
   }
-  // Outer IPv6 header (§4.1) and ICMPv6 header; RFC 4884 length in byte 4 (64-bit units).
+  writeOuter(c, buf, off, out, o, total, type6 === 1 || type6 === 3 ? lenField << 24 : e.param);
+  c.counters.icmpErrorsTranslated++;
+  c.counters.packetsOut6++;
+  c.counters.bytesOut6 += total;
+  return c.one(o, total);
+}
+
+/** Inner IPv6 header (§4.3: TTL copied, not decremented) and the translated quoted transport. */
+function writeInner(c: TranslateContext, buf: Uint8Array, out: Uint8Array, o: number, innerLen: number): void {
+  const { i, iihl, ip, proto } = e;
+  const pl = u16(buf, i + 2) - iihl;
+  setU32(out, o + 48, 0x60000000 | (buf[i + 1]! << 20));
+  setU16(out, o + 52, pl);
+  out[o + 54] = proto === ICMP ? 58 : proto;
+  out[o + 55] = buf[i + 8]!;
+  c.state.copyAddr6(e.h, out, o + 56);
+  embedIpv4(c.prefix, e.rem4, out, o + 72);
+  copyBytes(out, o + 88, buf, ip, innerLen - 40);
+  fixInner(out, o, innerLen - 40, proto, e.in4, e.rem4, c.state.port6(e.h), pl);
+}
+
+/**
+ * Outer IPv6 header (§4.1) and ICMPv6 header with `word` (MTU, pointer or
+ * the RFC 4884 length in byte 4, 64-bit units); checksum over everything.
+ * 7 parameters: error path, no descriptor allocation.
+ */
+function writeOuter(c: TranslateContext, buf: Uint8Array, off: number, out: Uint8Array, o: number, total: number, word: number): void {
   const router4 = u32(buf, off + 12);
   const better = c.cfg.sourceIcmpErrorsBetter && !forbiddenIpv4(router4) && mayEmbed(c.prefix, router4, c.embedPolicy);
   setU32(out, o, 0x60000000 | ((c.cfg.zeroizeTrafficClass ? 0 : buf[off + 1]!) << 20));
   setU16(out, o + 4, total - 40);
   out[o + 6] = 58;
   out[o + 7] = buf[off + 8]! - 1;
-  embedIpv4(c.prefix, better ? router4 : rem4, out, o + 8);
+  embedIpv4(c.prefix, better ? router4 : e.rem4, out, o + 8);
   copyBytes(out, o + 24, out, o + 56, 16);
-  out[o + 40] = type6;
-  out[o + 41] = mapped & 0xff;
+  out[o + 40] = e.mapped >> 8;
+  out[o + 41] = e.mapped & 0xff;
   setU16(out, o + 42, 0);
-  setU32(out, o + 44, type6 === 1 || type6 === 3 ? lenField << 24 : param);
+  setU32(out, o + 44, word);
   setU16(out, o + 42, finish(sum(out, o + 40, o + total, pseudoHeaderSum6(out, o + 8, o + 24, 58, total - 40))));
-  c.counters.icmpErrorsTranslated++;
-  c.counters.packetsOut6++;
-  c.counters.bytesOut6 += total;
-  return c.one(o, total);
 }
 
 /**

@@ -48,23 +48,38 @@ function innerProto(buf: Uint8Array, i: number, dEnd: number): number {
   return -1; // extension headers (0/43/44/60) and unknown transports
 }
 
-/**
- * Translates the ICMPv6 error at `buf[p..end)` of the IPv6 packet at `off`.
- * 7 parameters: hot-path shape, see translate6to4.
- */
-export function translateIcmp6Error(
-  c: TranslateContext, buf: Uint8Array, off: number, p: number, end: number, out: Uint8Array, outOff: number,
-): Outcome {
+/** What the parse step found; read by the build steps. Reused, no allocation. */
+class Parsed {
+  /** Inner (quoted) IPv6 header and its transport offset. */
+  i = 0;
+  ip = 0;
+  /** End of the quoted datagram and start of the RFC 4884 extension. */
+  dEnd = 0;
+  extStart = 0;
+  hasLen = false;
+  mapped = 0;
+  rest = 0;
+  proto = 0;
+  rem4 = 0;
+  /** The session's pool4 address and port. */
+  addr4 = 0;
+  port4 = 0;
+}
+
+const e = new Parsed();
+
+/** Parses the error at `buf[p..end)` and finds its session into `e`; returns a drop or null. */
+function parse(c: TranslateContext, buf: Uint8Array, p: number, end: number): Outcome | null {
   const mapped = mapIcmp6Error(buf[p]!, buf[p + 1]!);
   const rest = mapped < 0 ? -1 : rest4(c, buf, p);
   if (rest < 0) return c.drop('icmp-untranslatable');
   const i = p + 8;
   if (end - i < 40 || buf[i]! >> 4 !== 6) return c.drop('icmp-error-inner');
-  const hasLen = buf[p] === 1 || buf[p] === 3;
-  const extStart = hasLen ? datagramEnd(i, end, buf[p + 4]!, 8) : end;
+  e.hasLen = buf[p] === 1 || buf[p] === 3;
+  e.extStart = e.hasLen ? datagramEnd(i, end, buf[p + 4]!, 8) : end;
   // Padding after the quoted datagram (RFC 4884 §4) is not datagram data.
-  const dEnd = Math.min(extStart, i + 40 + u16(buf, i + 4));
-  const proto = innerProto(buf, i, dEnd);
+  e.dEnd = Math.min(e.extStart, i + 40 + u16(buf, i + 4));
+  const proto = innerProto(buf, i, e.dEnd);
   const rem4 = extractIpv4(c.prefix, buf, i + 8);
   if (proto < 0 || rem4 < 0) return c.drop('icmp-error-inner');
   const ip = i + 40;
@@ -72,21 +87,34 @@ export function translateIcmp6Error(
   const dp = proto === ICMP ? sp : u16(buf, ip + 2);
   const h = c.state.findOutbound(proto as Proto, buf, i + 24, dp, rem4, sp);
   if (h < 0) return c.drop('icmp-error-no-session');
-  const addr4 = c.state.addr4(h);
-  const port4 = c.state.port4(h);
+  e.addr4 = c.state.addr4(h);
+  e.port4 = c.state.port4(h);
+  e.i = i;
+  e.ip = ip;
+  e.mapped = mapped;
+  e.rest = rest;
+  e.proto = proto;
+  e.rem4 = rem4;
+  return null;
+}
+
+/**
+ * Translates the ICMPv6 error at `buf[p..end)` of the IPv6 packet at `off`.
+ * 7 parameters: hot-path shape, see translate6to4.
+ */
+export function translateIcmp6Error(
+  c: TranslateContext, buf: Uint8Array, off: number, p: number, end: number, out: Uint8Array, outOff: number,
+): Outcome {
+  const bad = parse(c, buf, p, end);
+  if (bad !== null) return bad;
+  const { ip, dEnd, extStart } = e;
   const o = outOff;
   const extLen = extStart < end ? end - extStart : -1;
   const plan = planExtension(20 + dEnd - ip, extLen, Math.min(ICMP4_ERROR_MAX, out.length - o) - 28, 4);
   const innerLen = Math.floor(plan / 1024);
   const lenField = plan % 1024;
   if (innerLen < 28) return c.drop('out-too-small');
-  // Inner packet first, while the IPv6 original is intact.
-  copyBytes(out, o + 48, buf, ip, innerLen - 20);
-  fixInner(buf, i, out, o + 48, innerLen - 20, proto, rem4, addr4, port4);
-  writeIpv4Header(out, o + 28, 20 + u16(buf, i + 4), 0, buf[i + 7]!, proto === ICMP ? 1 : proto, rem4);
-  out[o + 29] = ((buf[i]! & 0x0f) << 4) | (buf[i + 1]! >> 4);
-  setU32(out, o + 44, addr4);
-  setU16(out, o + 38, finish(sum(out, o + 28, o + 48)));
+  writeInner(buf, out, o, innerLen);
   let total = 28 + innerLen;
   if (lenField > 0) {
     const padded = lenField * 4;
@@ -94,30 +122,49 @@ export function translateIcmp6Error(
     copyBytes(out, o + 28 + padded, buf, extStart, extLen);
     total = 28 + padded + extLen;
   }
-  // Outer ICMPv4 header: RFC 4884 length in byte 5 (32-bit units).
-  out[o + 20] = mapped >> 8;
-  out[o + 21] = mapped & 0xff;
-  setU16(out, o + 22, 0);
-  setU32(out, o + 24, rest | (hasLen ? lenField << 16 : 0));
-  setU16(out, o + 22, finish(sum(out, o + 20, o + total)));
-  // Outer IPv4: §5.3 / RFC 6146 §3.5.3 source is the session's pool4 address
-  // when the client itself reports; otherwise the RFC 6791 pool (F10).
-  const src4 = bytesEqual(buf, off + 8, buf, i + 24, 16) ? addr4 : rfc6791Source(c, buf, off);
-  writeIpv4Header(out, o, total, c.nextId(), buf[off + 7]! - 1, 1, src4);
-  out[o + 1] = ((buf[off]! & 0x0f) << 4) | (buf[off + 1]! >> 4);
-  setU32(out, o + 16, rem4);
-  setU16(out, o + 10, finish(sum(out, o, o + 20)));
+  writeOuter(c, buf, off, out, o, total, e.rest | (e.hasLen ? lenField << 16 : 0));
   c.counters.icmpErrorsTranslated++;
   c.counters.packetsOut4++;
   c.counters.bytesOut4 += total;
   return c.one(o, total);
 }
 
+/** Inner IPv4 header (§5.3: DF 0, TTL = hop limit, not decremented) and the translated quoted transport. */
+function writeInner(buf: Uint8Array, out: Uint8Array, o: number, innerLen: number): void {
+  const { i, ip, proto, rem4, addr4 } = e;
+  // Inner packet first, while the IPv6 original is intact.
+  copyBytes(out, o + 48, buf, ip, innerLen - 20);
+  fixInner(buf, i, out, o + 48, innerLen - 20, proto, rem4, addr4, e.port4);
+  writeIpv4Header(out, o + 28, 20 + u16(buf, i + 4), 0, buf[i + 7]!, proto === ICMP ? 1 : proto, rem4);
+  out[o + 29] = ((buf[i]! & 0x0f) << 4) | (buf[i + 1]! >> 4);
+  setU32(out, o + 44, addr4);
+  setU16(out, o + 38, finish(sum(out, o + 28, o + 48)));
+}
+
+/**
+ * Outer ICMPv4 header with `rest` (MTU, pointer, RFC 4884 length in byte 5,
+ * 32-bit units) and outer IPv4 header. §5.3 / RFC 6146 §3.5.3: the source is
+ * the session's pool4 address when the client itself reports; otherwise the
+ * RFC 6791 pool (F10). 7 parameters: error path, no descriptor allocation.
+ */
+function writeOuter(c: TranslateContext, buf: Uint8Array, off: number, out: Uint8Array, o: number, total: number, rest: number): void {
+  out[o + 20] = e.mapped >> 8;
+  out[o + 21] = e.mapped & 0xff;
+  setU16(out, o + 22, 0);
+  setU32(out, o + 24, rest);
+  setU16(out, o + 22, finish(sum(out, o + 20, o + total)));
+  const src4 = bytesEqual(buf, off + 8, buf, e.i + 24, 16) ? e.addr4 : rfc6791Source(c, buf, off);
+  writeIpv4Header(out, o, total, c.nextId(), buf[off + 7]! - 1, 1, src4);
+  out[o + 1] = ((buf[off]! & 0x0f) << 4) | (buf[off + 1]! >> 4);
+  setU32(out, o + 16, e.rem4);
+  setU16(out, o + 10, finish(sum(out, o, o + 20)));
+}
+
 /** RFC 6791: a pool address chosen by a hash of the IPv6 source, or the translator's own address. */
 function rfc6791Source(c: TranslateContext, buf: Uint8Array, off: number): number {
   const pool = c.cfg.rfc6791Pool;
   if (pool.length === 0) return c.cfg.ipv4Address;
-  return pool[(u32(buf, off + 20) ^ u32(buf, off + 12)) % pool.length]!;
+  return pool[((u32(buf, off + 20) ^ u32(buf, off + 12)) >>> 0) % pool.length]!;
 }
 
 /**

@@ -287,6 +287,17 @@ describe('ICMPv6 errors about a session → ICMPv4 (E, F, H10)', () => {
     expect(formatIpv4(u32(o, 12))).toBe(src);
   });
 
+  it('F10: a multi-address RFC 6791 pool always yields one of its addresses', () => {
+    const pool = ['203.0.113.8', '203.0.113.9', '203.0.113.10'];
+    for (const router of ['2001:db8:ffff::1', '2001:db8:7fff::8000:1', '2001:db8:ffff:ffff::ffff']) {
+      const h = harness({ rfc6791Pool: pool });
+      openUdp(h);
+      const o = one(h, err6(1, 0, 0, inner6(8), router));
+      expect(pool).toContain(formatIpv4(u32(o, 12)));
+      expect(valid4(o)).toBe(true);
+    }
+  });
+
   it('F8: ICMPv6 datagram of 122 B (length 16) → ICMPv4 102 B + 26 B pad, length 32', () => {
     const h = harness();
     openUdp(h);
