@@ -144,6 +144,12 @@ describe('H5/H6: simultaneous open', () => {
     expect(st.inbound(TCP, SERVER, 4000, POOL1, 2600, TCP_SYN, new Uint8Array(1))).toBe(StateFail.synHeld);
   });
 
+  it('H5: maxHeldSyns 0 holds nothing (every unsolicited SYN is synQueueFull)', () => {
+    const { st } = make({ maxHeldSyns: 0 });
+    expect(st.inbound(TCP, SERVER, 2601, POOL1, 2600, TCP_SYN, new Uint8Array(1))).toBe(StateFail.synQueueFull);
+    expect(st.memory().heldSyns).toBe(0);
+  });
+
   it('H5: SYN-ACK, or a SYN to a non-pool4 address, is not held', () => {
     const { st } = make();
     expect(st.inbound(TCP, SERVER, 2601, POOL1, 2600, TCP_SYN | TCP_ACK, new Uint8Array(1))).toBe(StateFail.noBinding);
