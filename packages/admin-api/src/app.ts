@@ -46,11 +46,26 @@ export interface AdminDeps {
  */
 const sharedValidators = AjvCompiler();
 
-/** Builds the admin API application. Throws AdminConfigError on an empty token. */
-export function buildAdminApi(deps: AdminDeps): FastifyInstance {
-  if (deps.token.length === 0) throw new AdminConfigError('ERR_API_TOKEN', 'the admin API token must not be empty');
-  const app = Fastify({
-    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+/** OpenAPI 3 document (served at /docs/json) with bearer auth as the default. */
+const OPENAPI = {
+  openapi: '3.0.3',
+  info: { title: 'sixgate admin API', version: '1', description: 'DNS64 + NAT64 appliance administration (SPEC §7)' },
+  components: { securitySchemes: { bearer: { type: 'http' as const, scheme: 'bearer' } } },
+  security: [{ bearer: [] }],
+  tags: [
+    { name: 'health', description: 'Liveness for health checks (no token)' },
+    { name: 'config', description: 'Configuration, history and rollback' },
+    { name: 'prefix', description: 'The NAT64 prefix shared by DNS64 and NAT64' },
+    { name: 'nat64', description: 'Sessions and bindings (RFC 6146)' },
+    { name: 'policy', description: 'Translation policy rules' },
+    { name: 'stats', description: 'Counters as JSON and Prometheus text' },
+    { name: 'trace', description: 'Bounded live trace: SSE or pcap' },
+  ],
+};
+
+function createApp(logger: FastifyBaseLogger | false | undefined): FastifyInstance {
+  return Fastify({
+    ...(logger ? { loggerInstance: logger } : { logger: false }),
     // Unknown keys are an error, not silently removed (Fastify's default removes them).
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
     schemaController: { compilersFactory: { buildValidator: sharedValidators } },
@@ -62,27 +77,17 @@ export function buildAdminApi(deps: AdminDeps): FastifyInstance {
       void (reply as FastifyReply).code(status).send(errorBody(status, err.message));
     },
   });
+}
+
+/** Builds the admin API application. Throws AdminConfigError on an empty token. */
+export function buildAdminApi(deps: AdminDeps): FastifyInstance {
+  if (deps.token.length === 0) throw new AdminConfigError('ERR_API_TOKEN', 'the admin API token must not be empty');
+  const app = createApp(deps.logger);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send(errorBody(404, `no route ${request.method} ${request.url.split('?')[0]}; see /docs`));
   });
-  void app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: { title: 'sixgate admin API', version: '1', description: 'DNS64 + NAT64 appliance administration (SPEC §7)' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-      tags: [
-        { name: 'health', description: 'Liveness for health checks (no token)' },
-        { name: 'config', description: 'Configuration, history and rollback' },
-        { name: 'prefix', description: 'The NAT64 prefix shared by DNS64 and NAT64' },
-        { name: 'nat64', description: 'Sessions and bindings (RFC 6146)' },
-        { name: 'policy', description: 'Translation policy rules' },
-        { name: 'stats', description: 'Counters as JSON and Prometheus text' },
-        { name: 'trace', description: 'Bounded live trace: SSE or pcap' },
-      ],
-    },
-  });
+  void app.register(swagger, { openapi: OPENAPI });
   void app.register(swaggerUi, { routePrefix: '/docs' });
   void app.register(portsPlugin, { ports: deps.ports });
   void app.register(healthRoutes, { prefix: '/api/v1' });
