@@ -10,6 +10,7 @@
  * translated ICMP errors and fragments; it must not overlap the input.
  */
 import type { Nat64Prefix } from '@sixgate/addressing';
+import { setU16, u16, update16 } from '@sixgate/wire';
 import type { Clock } from './clock.js';
 import { resolveTranslatorOptions, type TranslatorConfig, type TranslatorOptions } from './config.js';
 import { DROP_REASON_INDEX, snapshotCounters, type TranslatorSnapshot } from './metrics.js';
@@ -80,7 +81,12 @@ export class Translator {
       c.counters.packetsOut4--;
       c.counters.bytesOut4 -= r.length;
       c.counters.hairpinned++;
-      return translate4to6(c, buf, r.offset, r.length, out, outOff);
+      // One hop through the translator: give back the TTL the 4→6 pass will take again.
+      const h = r.offset;
+      const old = u16(buf, h + 8);
+      buf[h + 8]!++;
+      setU16(buf, h + 10, update16(u16(buf, h + 10), old, u16(buf, h + 8)));
+      return translate4to6(c, buf, h, r.length, out, outOff);
     }
     if (r.kind === 'forward-many' && r.count === 1) {
       // An ICMPv6 error about a hairpinned flow (H11): its ICMPv4 form is in

@@ -78,6 +78,7 @@ describe('H: stateful behaviour through the translator', () => {
     expect(o[0]! >> 4).toBe(6);
     expect(o.subarray(24, 40)).toEqual(parseIpv6('2001:db8::80'));
     expect(u16(o, 42)).toBe(80);
+    expect(o[7]).toBe(63); // one hop through the translator, not two
     expect(o.subarray(8, 20)).toEqual(parseIpv6(OWN6).subarray(0, 12));
     const [client] = h.st.listSessions({ limit: 10, offset: 0 }, h.tr.prefix).items.filter((s) => s.ipv6Client.startsWith('[2001:db8::2]'));
     expect(client!.ipv4Local).toBe(`${POOL_ADDR}:${u16(o, 40)}`);
