@@ -12,7 +12,8 @@
 import { formatIpv4, parseIpv4, parseIpv6, parseNat64Prefix, embedIpv4, formatIpv6, formatIpv6Cidr, type Ipv6Cidr, type Nat64Prefix } from '@sixgate/addressing';
 import type { Clock } from '../clock.js';
 import { ICMP, TCP, UDP, type BibEntry, type ExpiredSyn, type Proto, type SessionEntry, type StateApi, type StateEvent, type StateOptions } from './api.js';
-import { classOf, PROTO_NAMES, StateCore } from './core.js';
+import { StateCore } from './core.js';
+import { classOf, PROTO_NAMES } from './tables.js';
 import { StateError } from './errors.js';
 import { verifyTables } from './verify.js';
 import { restoreInto, snapshotOf } from './snapshot.js';
