@@ -67,15 +67,6 @@ export class IndexTable {
     return true;
   }
 
-  /** Drops every entry and shrinks back to `slots` slots. */
-  clear(slots = 1024): void {
-    let n = 16;
-    while (n < slots) n *= 2;
-    this.slots = new Int32Array(n * 2);
-    this.mask = n - 1;
-    this.count = 0;
-  }
-
   /** Bytes held by the slot array. */
   get bytes(): number {
     return this.slots.byteLength;

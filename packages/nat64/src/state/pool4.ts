@@ -200,14 +200,6 @@ export class Pool4 {
     return -1;
   }
 
-  /** Frees every port. */
-  clear(): void {
-    this.maps.fill(undefined);
-    this.usedBy.fill(0);
-    this.usedPerClass.fill(0);
-    this.used = 0;
-  }
-
   /** Bytes held by the allocated bitmaps and index arrays. */
   get bytes(): number {
     let n = this.addrs.byteLength + this.lo.byteLength + this.span.byteLength + this.usedBy.byteLength;
