@@ -199,6 +199,14 @@ describe('H12: address-dependent filtering', () => {
     expect(st.stats().sessions.udp).toBe(2);
   });
 
+  it('applies to static bindings too: an unsolicited remote is filtered until the server talks to it', () => {
+    const { st } = make({ addressDependentFiltering: true });
+    st.addStatic(UDP, parseIpv6('2001:db8::80'), 53, parseIpv4('198.51.100.1'), 53);
+    expect(st.inbound(UDP, parseIpv4('192.0.2.9'), 4000, parseIpv4('198.51.100.1'), 53, 0, new Uint8Array(0))).toBe(StateFail.filtered);
+    expect(out(st, UDP, '2001:db8::80', 53, '192.0.2.9', 4000)).toBeGreaterThanOrEqual(0);
+    expect(st.inbound(UDP, parseIpv4('192.0.2.9'), 4001, parseIpv4('198.51.100.1'), 53, 0, new Uint8Array(0))).toBeGreaterThanOrEqual(0);
+  });
+
   it('off by default: the same packet creates a session', () => {
     const { st } = make();
     const h = out(st, UDP, '2001:db8::2', 1212, '192.0.2.4', 53);
