@@ -9,7 +9,7 @@
  *      └─ metrics   GET /metrics
  */
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { AjvCompiler } from '@fastify/ajv-compiler';
+import { AjvCompiler, type ValidatorFactory } from '@fastify/ajv-compiler';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { AddressError } from '@sixgate/addressing';
@@ -40,11 +40,21 @@ export interface AdminDeps {
 }
 
 /**
- * One validator compiler for every app in the process: Ajv caches compiled
- * schemas by object, and compiling the config PATCH schema costs ~0.2 s,
- * which tests (an app per test) would otherwise pay each time.
+ * Validators. Query strings and path parameters arrive as text, so their
+ * validators coerce ("10" → 10); JSON bodies are typed already and are checked
+ * as sent (no "5" → 5, no null → ""). Both pools are shared by every app in
+ * the process: Ajv caches compiled schemas by object, and compiling the config
+ * PATCH schema costs ~0.2 s, which tests (an app per test) would otherwise pay
+ * each time.
  */
-const sharedValidators = AjvCompiler();
+const coercingPool = AjvCompiler();
+const exactPool = AjvCompiler();
+const buildValidator: ValidatorFactory = (externalSchemas, options) => {
+  const forText = coercingPool(externalSchemas, options);
+  const custom = { ...(options?.customOptions as object | undefined), coerceTypes: false };
+  const forBody = exactPool(externalSchemas, { ...options, customOptions: custom } as Parameters<ValidatorFactory>[1]);
+  return (route) => (route.httpPart === 'body' ? forBody(route) : forText(route));
+};
 
 /** OpenAPI 3 document (served at /docs/json) with bearer auth as the default. */
 const OPENAPI = {
@@ -68,7 +78,7 @@ function createApp(logger: FastifyBaseLogger | false | undefined): FastifyInstan
     ...(logger ? { loggerInstance: logger } : { logger: false }),
     // Unknown keys are an error, not silently removed (Fastify's default removes them).
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
-    schemaController: { compilersFactory: { buildValidator: sharedValidators } },
+    schemaController: { compilersFactory: { buildValidator } },
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     // Router errors (bad URL encoding, over-long path parameters) in the same shape.

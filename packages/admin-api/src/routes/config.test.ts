@@ -40,10 +40,22 @@ describe('PATCH /api/v1/config', () => {
     expect(ctx.ports.config.dns64.cache.maxEntries).toBe(100_000);
   });
 
+  it('null removes an optional key (RFC 7396), and only there', async () => {
+    const res = await ctx.call('PATCH', '/api/v1/config', { api: { token: null } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ changed: ['api.token'] });
+    expect(ctx.ports.config.api.token).toBeUndefined();
+    const required = await ctx.call('PATCH', '/api/v1/config', { api: { listen: null } });
+    expect(required.statusCode).toBe(400);
+    expect(errorOf(required).message).toBe('body.api.listen must be string');
+  });
+
   it.each([
     { name: 'top-level key', body: { colour: 'blue' }, message: 'body has unknown key "colour"' },
     { name: 'nested key', body: { dns64: { cache: { maxTTL: 5 } } }, message: 'body.dns64.cache has unknown key "maxTTL"' },
     { name: 'wrong type', body: { dns64: { timeout: 'slow' } }, message: 'body.dns64.timeout must be number' },
+    { name: 'wrong type for a nullable key', body: { api: { token: 5 } }, message: 'body.api.token must be string' },
+    { name: 'token too short', body: { api: { token: 'short' } }, message: 'body.api.token must NOT have fewer than 16 characters' },
     { name: 'out of range', body: { nat64: { mtu: 100 } }, message: 'body.nat64.mtu must be >= 1280' },
     { name: 'bad enum', body: { log: { level: 'loud' } }, message: 'body.log.level must be one of "fatal", "error", "warn", "info", "debug", "trace"' },
     { name: 'not an object', body: ['prefix'], message: 'body must be object' },

@@ -16,8 +16,28 @@ function inline<T extends TSchema>(schema: T): T {
 export const ConfigViewSchema = inline(ConfigSchema);
 export type ConfigView = Config;
 
-/** PATCH body: every key optional, unknown keys rejected (from @sixgate/config). */
-export const ConfigPatchSchema = inline(ConfigPatch);
+/**
+ * RFC 7396 (JSON Merge Patch): `null` removes a key. @sixgate/config's
+ * `applyPatch` honours it for keys that are optional in the configuration
+ * (e.g. `api.token`: removed, the daemon generates one), so the PATCH schema
+ * accepts `null` exactly there. Arrays are replaced whole and left alone.
+ */
+function nullWhereOptional(full: TSchema, patch: TSchema): TSchema {
+  const fullProps = full['properties'] as Record<string, TSchema> | undefined;
+  const patchProps = patch['properties'] as Record<string, TSchema> | undefined;
+  if (full['type'] !== 'object' || fullProps === undefined || patchProps === undefined) return patch;
+  const required = new Set((full['required'] as string[] | undefined) ?? []);
+  const properties: Record<string, TSchema> = {};
+  for (const [key, p] of Object.entries(patchProps)) {
+    const f = fullProps[key];
+    const inner = f === undefined ? p : nullWhereOptional(f, p);
+    properties[key] = required.has(key) ? inner : Type.Union([inner, Type.Null()], { description: inner['description'] as string | undefined });
+  }
+  return { ...patch, properties } as TSchema;
+}
+
+/** PATCH body: every key optional, unknown keys rejected, `null` removes an optional key. */
+export const ConfigPatchSchema = nullWhereOptional(ConfigSchema, inline(ConfigPatch));
 
 export const ConfigStateSchema = Type.Object({
   config: ConfigViewSchema,
