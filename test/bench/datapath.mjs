@@ -12,7 +12,7 @@
 //
 // Usage (root, after a build — `npm run bench -- datapath` builds first):
 //   node test/bench/datapath.mjs
-// Environment: DATAPATH_ROUNDS (2), DATAPATH_TRIAL_S (2), DATAPATH_TCP_S (4),
+// Environment: DATAPATH_ROUNDS (3), DATAPATH_TRIAL_S (2), DATAPATH_TCP_S (4),
 //   DATAPATH_FLOWS (8), DATAPATH_NICE (-20), DATAPATH_TXQLEN (10000; 0 = as shipped),
 //   DATAPATH_PROFILE=1 (then profile sixgate at 100 kpps
 //   with node --cpu-prof and print the hottest functions).
@@ -30,7 +30,7 @@ const num = (name, dflt) => {
   if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number`);
   return v;
 };
-const ROUNDS = Math.min(num('DATAPATH_ROUNDS', 2), 5);
+const ROUNDS = Math.min(num('DATAPATH_ROUNDS', 3), 5);
 const TRIAL_S = Math.min(num('DATAPATH_TRIAL_S', 2), 10);
 const TCP_S = Math.min(num('DATAPATH_TCP_S', 4), 15);
 const FLOWS = Math.min(num('DATAPATH_FLOWS', 8), 64);
@@ -75,18 +75,26 @@ function checkDeadline() {
 async function measure(ts, udpgen) {
   const res = new Map(ts.map((t) => [t, { pps: [], cpu: [], tcp1: [], tcp4: [], idle: 0 }]));
   for (const t of ts) res.get(t).idle = await idleCpu(t, 2);
-  let start = 25_000;
   for (let round = 1; round <= ROUNDS; round++) {
     log(`round ${round}/${ROUNDS}`);
+    if (round === 1 && TXQLEN) {
+      for (const t of ts) res.get(t).shipped = await asShipped(t, udpgen);
+    }
     for (const t of ts) {
       checkDeadline();
-      const s = await searchMaxPps(t, udpgen, { start, maxRate: 3_200_000, seconds: TRIAL_S, flows: FLOWS, bisections: 3, log });
+      const s = await searchMaxPps(t, udpgen, { start: 25_000, maxRate: 3_200_000, seconds: TRIAL_S, flows: FLOWS, bisections: 3, log });
       res.get(t).pps.push(s);
     }
     for (const t of ts) {
       checkDeadline();
+      const l0 = t.loopStats();
       const c = await udpTrial(t, udpgen, CPU_RATE, CPU_S, FLOWS);
-      log(`  ${t.name.padEnd(7)} at ${fmtK(CPU_RATE)}: ${c.usPerPacket.toFixed(2)} µs/packet (user ${((c.cpu.user * 1e6) / c.received).toFixed(2)}, sys ${((c.cpu.sys * 1e6) / c.received).toFixed(2)}), loss ${(c.loss * 100).toFixed(2)} %`);
+      const l1 = t.loopStats();
+      if (l0 && l1 && l1.batches > l0.batches) {
+        c.batch = { size: (l1.packets - l0.packets) / (l1.batches - l0.batches), us: ((l1.seconds - l0.seconds) * 1e6) / (l1.batches - l0.batches) };
+      }
+      const b = c.batch ? `; ${c.batch.size.toFixed(1)} packets/batch, ${c.batch.us.toFixed(0)} µs wall/batch` : '';
+      log(`  ${t.name.padEnd(7)} at ${fmtK(CPU_RATE)}: ${c.usPerPacket.toFixed(2)} µs/packet (user ${perPacket(c, 'user')}, sys ${perPacket(c, 'sys')}), loss ${(c.loss * 100).toFixed(2)} %${b}`);
       res.get(t).cpu.push(c);
     }
     for (const t of ts) {
@@ -101,50 +109,89 @@ async function measure(ts, udpgen) {
   return res;
 }
 
+/** One 50 kpps trial with the TUN queue as the translators leave it (500), then back to TXQLEN. */
+async function asShipped(t, udpgen) {
+  const setQ = (n) => t.topo.net.exec(t.topo.appliance, 'ip', ['link', 'set', t.dev, 'txqueuelen', String(n)]);
+  setQ(500);
+  try {
+    const r = await udpTrial(t, udpgen, 50_000, TRIAL_S, FLOWS);
+    log(`  ${t.name.padEnd(7)} TUN queue 500: ${fmtK(r.rate)} offered → delivered ${fmtK(r.deliveredPps)}, loss ${(r.loss * 100).toFixed(2)} %`);
+    return r;
+  } finally {
+    setQ(TXQLEN);
+  }
+}
+
 const maxBy = (xs, f) => xs.reduce((a, b) => (f(b) > f(a) ? b : a));
 const minBy = (xs, f) => xs.reduce((a, b) => (f(b) < f(a) ? b : a));
 
+const range = (xs, f, fmt) => {
+  const v = xs.map(f).filter(Number.isFinite);
+  return v.length > 1 ? ` (${fmt(Math.min(...v))}–${fmt(Math.max(...v))})` : '';
+};
+
 function summarize(t, r) {
   const bests = r.pps.map((s) => s.best).filter(Boolean);
+  const k = (x) => (x / 1000).toFixed(1);
+  const g = (x) => x.toFixed(2);
   return {
     name: t.name,
     pps: bests.length ? maxBy(bests, (b) => b.deliveredPps).deliveredPps : 0,
+    ppsRange: range(bests, (b) => b.deliveredPps, k),
     senderLimited: r.pps.some((s) => s.senderLimited),
     cpu: minBy(r.cpu, (c) => c.usPerPacket),
+    cpuRange: range(r.cpu, (c) => c.usPerPacket, g),
     tcp1: maxBy(r.tcp1, (x) => x.gbps),
+    tcp1Range: range(r.tcp1, (x) => x.gbps, g),
     tcp4: maxBy(r.tcp4, (x) => x.gbps),
+    tcp4Range: range(r.tcp4, (x) => x.gbps, g),
     idle: r.idle,
+    shipped: r.shipped,
   };
 }
 
+const perPacket = (c, part) => ((c.cpu[part] * 1e6) / c.received).toFixed(2);
+const pct = (c) => `${(((c.cpu.user + c.cpu.sys) / c.elapsed) * 100).toFixed(1)}`;
+
+/** Prints the result table (best of the rounds, the rounds' range in brackets). */
 function table(s, g) {
   const ratio = (a, b) => (b > 0 ? (a / b).toFixed(2) : 'n/a');
   const rows = [
-    ['UDP 64 B, max pps with < 1 % loss', fmtK(s.pps), fmtK(g.pps), ratio(s.pps, g.pps), 'higher'],
-    ['CPU µs/packet at 100 kpps (user+sys)', s.cpu.usPerPacket.toFixed(2), g.cpu.usPerPacket.toFixed(2), ratio(s.cpu.usPerPacket, g.cpu.usPerPacket), 'lower'],
-    ['  of which user', ((s.cpu.cpu.user * 1e6) / s.cpu.received).toFixed(2), ((g.cpu.cpu.user * 1e6) / g.cpu.received).toFixed(2), '', ''],
-    ['  of which system', ((s.cpu.cpu.sys * 1e6) / s.cpu.received).toFixed(2), ((g.cpu.cpu.sys * 1e6) / g.cpu.received).toFixed(2), '', ''],
+    ['UDP 64 B, max pps with < 1 % loss', fmtK(s.pps) + s.ppsRange, fmtK(g.pps) + g.ppsRange, ratio(s.pps, g.pps), 'higher'],
+    ['CPU µs/packet at 100 kpps (user+sys)', s.cpu.usPerPacket.toFixed(2) + s.cpuRange, g.cpu.usPerPacket.toFixed(2) + g.cpuRange, ratio(s.cpu.usPerPacket, g.cpu.usPerPacket), 'lower'],
+    ['  of which user', perPacket(s.cpu, 'user'), perPacket(g.cpu, 'user'), '', ''],
+    ['  of which system', perPacket(s.cpu, 'sys'), perPacket(g.cpu, 'sys'), '', ''],
     ['CPU % at 100 kpps', pct(s.cpu), pct(g.cpu), '', ''],
     ['  sent / delivered pps in that run', `${fmtK(s.cpu.sentPps)} / ${fmtK(s.cpu.deliveredPps)}`, `${fmtK(g.cpu.sentPps)} / ${fmtK(g.cpu.deliveredPps)}`, '', ''],
-    ['TCP Gbit/s, 1 stream', s.tcp1.gbps.toFixed(2), g.tcp1.gbps.toFixed(2), ratio(s.tcp1.gbps, g.tcp1.gbps), 'higher'],
-    ['TCP Gbit/s, 4 streams', s.tcp4.gbps.toFixed(2), g.tcp4.gbps.toFixed(2), ratio(s.tcp4.gbps, g.tcp4.gbps), 'higher'],
+    ['TCP Gbit/s, 1 stream', s.tcp1.gbps.toFixed(2) + s.tcp1Range, g.tcp1.gbps.toFixed(2) + g.tcp1Range, ratio(s.tcp1.gbps, g.tcp1.gbps), 'higher'],
+    ['TCP Gbit/s, 4 streams', s.tcp4.gbps.toFixed(2) + s.tcp4Range, g.tcp4.gbps.toFixed(2) + g.tcp4Range, ratio(s.tcp4.gbps, g.tcp4.gbps), 'higher'],
     ['translator CPU % during TCP ×4', s.tcp4.cpuPercent.toFixed(0), g.tcp4.cpuPercent.toFixed(0), '', ''],
     ['idle CPU %', (s.idle * 100).toFixed(1), (g.idle * 100).toFixed(1), '', ''],
+    ...(s.shipped && g.shipped ? [['loss at 50 kpps, TUN queue 500 (as shipped)', `${(s.shipped.loss * 100).toFixed(1)} %`, `${(g.shipped.loss * 100).toFixed(1)} %`, '', 'lower']] : []),
+    ...(s.cpu.batch ? [['sixgate packets/batch, µs wall/batch at 100 kpps', `${s.cpu.batch.size.toFixed(1)}, ${s.cpu.batch.us.toFixed(0)}`, '', '', '']] : []),
   ];
-  const head = ['metric', 'sixgate', 'TAYGA', 'sixgate/TAYGA', 'better'];
+  const head = ['metric (best of rounds, range)', 'sixgate', 'TAYGA', 'sixgate/TAYGA', 'better'];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r) => `| ${r.map((c, i) => c.padEnd(w[i])).join(' | ')} |`;
   log(`\n${line(head)}\n| ${w.map((n) => '-'.repeat(n)).join(' | ')} |\n${rows.map(line).join('\n')}`);
   if (s.senderLimited || g.senderLimited) log('note: the UDP sender ran out of CPU before a translator lost 1 % — that pps is a lower bound');
 }
 
-const pct = (c) => `${(((c.cpu.user + c.cpu.sys) / c.elapsed) * 100).toFixed(1)}`;
+const cleanup = [];
+async function runCleanup() {
+  for (const f of cleanup.splice(0).reverse()) await f().catch((e) => console.error(`cleanup: ${e.message}`));
+}
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => {
+    console.error(`data-path benchmark: ${sig}, cleaning up`);
+    void runCleanup().finally(() => process.exit(130));
+  });
+}
 
 async function main() {
   requireRoot();
   requireTools();
   const started = new Date();
-  const cleanup = [];
   try {
     const gen = buildUdpgen();
     cleanup.push(async () => rmSync(gen.dir, { recursive: true, force: true }));
@@ -175,7 +222,7 @@ async function main() {
       sg = await profileSixgate({ running: sg, topo: topoS, stateDir, udpgen: gen.bin, rate: CPU_RATE, seconds: CPU_S, flows: FLOWS, log });
     }
   } finally {
-    for (const f of cleanup.reverse()) await f().catch((e) => console.error(`cleanup: ${e.message}`));
+    await runCleanup();
   }
 }
 

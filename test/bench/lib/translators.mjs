@@ -73,7 +73,18 @@ export async function startSixgate(topo, stateDir, nodeFlags = []) {
     name: 'sixgate',
     pid: child.pid,
     topo,
+    dev: 'sg64',
     logs: w.logs,
+    /** Packets translated and batches handled so far (admin API /api/v1/stats). */
+    loopStats() {
+      const r = topo.net.exec(topo.appliance, 'curl', ['-sf', '--max-time', '5', '-H', `Authorization: Bearer ${env.SIXGATE_API_TOKEN}`, `http://${env.SIXGATE_API_LISTEN}/api/v1/stats`], { allowFail: true });
+      try {
+        const j = JSON.parse(r.stdout);
+        return { packets: j.nat64.packets['6to4'] + j.nat64.packets['4to6'], batches: j.translatorBatch.count, seconds: j.translatorBatch.sum };
+      } catch {
+        return undefined;
+      }
+    },
     stop: () => stopChild(child, w, 'SIGTERM'),
   };
 }
@@ -111,6 +122,8 @@ export async function startTayga(topo, dir) {
     name: 'TAYGA',
     pid: child.pid,
     topo,
+    dev,
+    loopStats: () => undefined,
     logs: w.logs,
     stop: () => stopChild(child, w, 'SIGTERM', 3000),
   };
