@@ -45,6 +45,12 @@ describe('sixgate config', () => {
     expect(got).toEqual(expected);
   });
 
+  it('set <key> null removes an optional key (JSON Merge Patch)', async () => {
+    const run = await h.run(['config', 'set', 'api.token', 'null']);
+    expect(run).toMatchObject({ code: 0, out: 'changed api.token (config version 2)\n' });
+    expect(h.ports.config.api.token).toBeUndefined();
+  });
+
   it('set reports the API\'s validation message', async () => {
     const bad = await h.run(['config', 'set', 'dns64.cache.maxTTL', '5']);
     expect(bad).toMatchObject({ code: 1, err: 'sixgate: body.dns64.cache has unknown key "maxTTL"\n' });
