@@ -117,7 +117,8 @@ export function translate4to6(c: TranslateContext, buf: Uint8Array, off: number,
   const isErr = proto === 1 && v4.fragOff === 0 && end > p && isIcmp4Error(buf[p]!);
   if (!isErr) {
     if (forbiddenIpv4(src4)) return c.drop('forbidden-source');
-    if (!mayEmbed(c.prefix, src4, c.embedPolicy)) return c.drop('non-global-ipv4');
+    // pool4 sources are hairpinned packets (RFC 6146 §3.8), exempt like in 6→4.
+    if (!mayEmbed(c.prefix, src4, c.embedPolicy) && !c.state.isPool4(src4)) return c.drop('non-global-ipv4');
   }
   if (p > off + 20 && unexpiredSourceRoute(buf, off + 20, p)) {
     return replyIcmp4(c, buf, off, end - off, 3, 5, 0, out, outOff, 'source-route');

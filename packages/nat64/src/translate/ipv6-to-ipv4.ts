@@ -111,8 +111,10 @@ export function translate6to4(c: TranslateContext, buf: Uint8Array, off: number,
     return replyIcmp6(c, buf, off, end - off, 3, 0, 0, out, outOff, 'ttl-expired');
   }
   if (forbiddenIpv4(dst4)) return c.drop('forbidden-destination');
-  if (!mayEmbed(c.prefix, dst4, c.embedPolicy)) return c.drop('non-global-ipv4');
   c.hairpin = c.state.isPool4(dst4);
+  // RFC 6052 §3.1 keeps non-global IPv4 out of 64:ff9b::/96; the translator's
+  // own pool4 (often private) stays reachable for hairpinning.
+  if (!c.hairpin && !mayEmbed(c.prefix, dst4, c.embedPolicy)) return c.drop('non-global-ipv4');
   // §5.1 + RFC 8021: too big for the IPv4 link → PTB with MTU + 20, floor 1280.
   if (!c.hairpin && 20 + end - p > c.cfg.ipv4Mtu && !(nh === 58 && first && isIcmp6Error(buf[p]!))) {
     return replyIcmp6(c, buf, off, end - off, 2, 0, Math.max(1280, c.cfg.ipv4Mtu + 20), out, outOff, 'packet-too-big');

@@ -86,6 +86,16 @@ describe('H: stateful behaviour through the translator', () => {
     expect(h.tr.snapshot().hairpinned).toBe(1);
   });
 
+  it('H7 under the well-known prefix with a non-global pool4: hairpinning still works', () => {
+    const h = harness({ prefix: parseNat64Prefix('64:ff9b::/96') });
+    h.st.addStatic(UDP, parseIpv6('2001:db8::80'), 80, parseIpv4(POOL_ADDR), 8080);
+    const o = fwdOf(h, buildIpv6Udp({ src: CLIENT, dst: '64:ff9b::c633:6401', sport: 1212, dport: 8080, ...ROOM }));
+    expect(o.subarray(24, 40)).toEqual(parseIpv6('2001:db8::80'));
+    expect(o.subarray(8, 24)).toEqual(parseIpv6('64:ff9b::c633:6401'));
+    // …while other non-global destinations stay refused (A2).
+    expect(tr(h, buildIpv6Udp({ src: CLIENT, dst: '64:ff9b::c633:6409', ...ROOM }))).toEqual({ kind: 'drop', reason: 'non-global-ipv4' });
+  });
+
   it('H8: hairpin with no binding → ICMPv6 1/4 from the translator', () => {
     const h = harness();
     const p = buildIpv6Udp({ src: CLIENT, dst: OWN6, sport: 1212, dport: 9999, ...ROOM });
