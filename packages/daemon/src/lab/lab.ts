@@ -54,10 +54,12 @@ export function cmdline(pid: number): string {
   }
 }
 
+/** Whether `pid` still runs: a zombie (exited, not yet reaped by its new parent) counts as gone. */
 const alive = (pid: number): boolean => {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 3, after the parenthesised command name (which may itself hold spaces).
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }

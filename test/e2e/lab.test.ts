@@ -1,0 +1,116 @@
+/**
+ * `sixgate lab up|status|down` end to end, with the built CLI: the demo a
+ * newcomer runs must really show DNS64 + NAT64 (a page loads by name from the
+ * IPv6-only client), and `down` must leave nothing behind — no namespace,
+ * process, file or resolver override. The lab uses fixed names, so the test
+ * refuses to run (fails) when a lab is already up on this machine.
+ */
+import { embedIpv4, formatIpv6, ipv4InCidr, parseIpv4, parseIpv4Cidr, parseNat64Prefix } from '@sixgate/addressing';
+import { existsSync, readdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, SIXGATE } from './lib/appliance.js';
+import { run, sh } from './lib/netns.js';
+import { requireRoot } from './lib/netns.js';
+
+const NS = ['sixgate-lab-client', 'sixgate-lab-gw', 'sixgate-lab-server'];
+const PREFIX = '64:ff9b:1::/96';
+const POOL4 = '198.51.100.0/28';
+const SERVER4 = '192.0.2.80';
+
+const lab = (...args: string[]): ReturnType<typeof run> => run(process.execPath, [SIXGATE, 'lab', ...args], { timeoutMs: 60_000 });
+const labNamespaces = (): string[] => (existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.startsWith('sixgate-lab-')) : []);
+/** Processes started from this checkout's CLI for the lab (`lab serve`, or `run` with the lab's state dir). */
+const labProcesses = (): string[] =>
+  sh('ps', ['-eo', 'pid=,args='])
+    .stdout.split('\n')
+    .filter((l) => l.includes(SIXGATE) && (l.includes(' lab serve') || l.includes('/run/sixgate-lab/')));
+
+describe('sixgate lab', () => {
+  const timings: Record<string, number> = {};
+
+  beforeAll(() => {
+    requireRoot();
+    if (labNamespaces().length > 0 || existsSync('/run/sixgate-lab')) {
+      throw new Error('a sixgate lab is already up on this machine (fixed names); run `sixgate lab down` before this test');
+    }
+    ensureBuilt();
+  }, 300_000);
+
+  afterAll(async () => {
+    await lab('down');
+    process.stderr.write(`[lab.test] timings: ${JSON.stringify(timings)}\n`);
+  });
+
+  it('up: DNS64 + NAT64 work from the IPv6-only client by name; status says up', async () => {
+    let t = Date.now();
+    const up = await lab('up');
+    timings['upMs'] = Date.now() - t;
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toContain('ip netns exec sixgate-lab-client curl -s http://www.example.net/');
+    expect(NS.every((n) => existsSync(`/run/netns/${n}`))).toBe(true);
+
+    // The client has no IPv4 at all.
+    expect(sh('ip', ['-n', 'sixgate-lab-client', '-4', 'addr', 'show', 'scope', 'global']).stdout.trim()).toBe('');
+
+    // DNS64 through the client's own resolver configuration (/etc/netns/<ns>/resolv.conf).
+    const synth = new Uint8Array(16);
+    embedIpv4(parseNat64Prefix(PREFIX), parseIpv4(SERVER4), synth, 0);
+    const dig = sh('ip', ['netns', 'exec', 'sixgate-lab-client', 'dig', '+short', '+time=2', '+tries=2', 'AAAA', 'www.example.net']);
+    expect(dig.stdout.trim()).toBe(formatIpv6(synth));
+
+    // NAT64: the page loads by name; the server saw a pool4 address.
+    t = Date.now();
+    const curl = sh('ip', ['netns', 'exec', 'sixgate-lab-client', 'curl', '-sS', '--max-time', '10', 'http://www.example.net/']);
+    timings['curlMs'] = Date.now() - t;
+    expect(curl.stdout).toContain('Hello from the IPv4-only server');
+    const seen = /arrived from <b>([0-9.]+)<\/b>/.exec(curl.stdout)?.[1];
+    expect(seen).toBeDefined();
+    expect(ipv4InCidr(parseIpv4(seen!), parseIpv4Cidr(POOL4)), seen).toBe(true);
+
+    const status = await lab('status');
+    expect(status.code, status.stdout).toBe(0);
+    expect(status.stdout).toContain('lab: up');
+    expect(status.stdout).toContain('health (GET /api/v1/health): 200');
+    expect(status.stdout).toMatch(/routes into it: .*64:ff9b:1::\/96/);
+  });
+
+  it('up again refuses while the lab runs, and changes nothing', async () => {
+    const again = await lab('up');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('already up');
+    const status = await lab('status');
+    expect(status.code).toBe(0);
+  });
+
+  it('down removes every namespace, process and file; a second down finds nothing', async () => {
+    expect(labProcesses().length).toBe(2);
+    const t = Date.now();
+    const down = await lab('down');
+    timings['downMs'] = Date.now() - t;
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stdout).toContain('namespace sixgate-lab-gw');
+    expect(labNamespaces()).toEqual([]);
+    expect(labProcesses()).toEqual([]);
+    expect(existsSync('/run/sixgate-lab')).toBe(false);
+    expect(existsSync('/etc/netns/sixgate-lab-client')).toBe(false);
+
+    const status = await lab('status');
+    expect(status.code).toBe(3);
+    expect(status.stdout).toContain('lab: down');
+    const again = await lab('down');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('nothing to remove');
+  });
+
+  it('status reports a half-built lab as degraded, and down cleans it up', async () => {
+    sh('ip', ['netns', 'add', 'sixgate-lab-gw']);
+    const status = await lab('status');
+    expect(status.code).toBe(1);
+    expect(status.stdout).toContain('lab: degraded');
+    const up = await lab('up');
+    expect(up.code).toBe(1);
+    expect(up.stderr).toContain('sixgate lab down');
+    expect((await lab('down')).code).toBe(0);
+    expect(labNamespaces()).toEqual([]);
+  });
+});
