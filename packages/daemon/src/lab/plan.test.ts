@@ -29,7 +29,7 @@ describe('lab plan', () => {
     const out = new Uint8Array(16);
     embedIpv4(parseNat64Prefix(LAB.prefix), parseIpv4(LAB_RECORDS[LAB.webName]!), out, 0);
     const lines = tryCommands('/usr/bin/sixgate').join('\n');
-    expect(lines).toContain(`synthesized: ${formatIpv6(out)}`);
+    expect(lines).toContain(`# synthesized: ${formatIpv6(out)}`);
     expect(lines).toContain(`curl -s http://${LAB.webName}/`);
     expect(lines).toContain(`ip netns exec ${LAB.ns.gateway} /usr/bin/sixgate --token`);
   });

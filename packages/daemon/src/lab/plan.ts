@@ -86,21 +86,25 @@ export function runArgs(stateDir: string): string[] {
   ];
 }
 
-/** The lines `lab up` prints: commands a newcomer can paste to see it work. */
+/** The lines `lab up` prints: commands a newcomer can paste to see it work, comments aligned. */
 export function tryCommands(cli: string, stateDir = `${LAB.runDir}/state`): string[] {
   const c = `ip netns exec ${LAB.ns.client}`;
   const g = `ip netns exec ${LAB.ns.gateway}`;
+  const token = `--token "$(cat ${stateDir}/api-token)"`;
+  const rows: [string, string][] = [
+    [`${c} dig +short AAAA ${LAB.webName}`, `synthesized: ${LAB.prefix.replace('/96', '')}c000:250`],
+    [`${c} curl -s http://${LAB.webName}/`, 'a page from the IPv4-only server, through NAT64'],
+    [`${c} ping -6 -c 3 ${LAB.webName}`, 'ICMP echo, translated both ways'],
+    [`${c} dig +short AAAA ipv4only.arpa`, 'RFC 7050 prefix discovery'],
+    [`${c} ip route; ${c} ip -6 route`, 'no IPv4 on the client at all'],
+    [`${g} ${cli} ${token} status`, "sixgate's admin API, through the CLI"],
+    [`${g} ${cli} ${token} sessions`, 'the NAT64 sessions your commands made'],
+    [`tail -f ${LAB.runDir}/sixgate.log`, "sixgate's JSON log"],
+    [`${cli} lab down`, 'removes everything'],
+  ];
+  const width = Math.max(...rows.map(([cmd]) => cmd.length));
   return [
     `# The client is IPv6-only and uses sixgate (${LAB.gateway6}) as its resolver.`,
-    `${c} dig +short AAAA ${LAB.webName}          # synthesized: ${LAB.prefix.replace('/96', '')}c000:250`,
-    `${c} curl -s http://${LAB.webName}/            # a page from the IPv4-only server, through NAT64`,
-    `${c} ping -6 -c 3 ${LAB.webName}`,
-    `${c} dig +short AAAA ipv4only.arpa            # RFC 7050 prefix discovery`,
-    `${c} ip -6 route                               # no IPv4 here at all`,
-    `# On the gateway (sixgate's namespace), the admin API and the CLI:`,
-    `${g} ${cli} --token "$(cat ${stateDir}/api-token)" status`,
-    `${g} ${cli} --token "$(cat ${stateDir}/api-token)" sessions`,
-    `tail -f ${LAB.runDir}/sixgate.log                # sixgate's JSON log`,
-    `sixgate lab down                                 # removes everything`,
+    ...rows.map(([cmd, what]) => `${cmd.padEnd(width)}  # ${what}`),
   ];
 }

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { formatStatus, type LabStatus } from './status.js';
+
+const ns = (name: string, exists: boolean, processes: { pid: number; cmd: string }[] = []) => ({ name, exists, processes });
+
+describe('formatStatus', () => {
+  it('shows a running lab with its processes, TUN routes and health', () => {
+    const s: LabStatus = {
+      namespaces: [ns('sixgate-lab-client', true), ns('sixgate-lab-gw', true, [{ pid: 42, cmd: 'node sixgate.js run' }]), ns('sixgate-lab-server', true, [{ pid: 43, cmd: 'node sixgate.js lab serve' }])],
+      tun: true,
+      routes: ['198.51.100.0/28', '64:ff9b:1::/96'],
+      health: 200,
+      state: 'up',
+    };
+    const text = formatStatus(s).join('\n');
+    expect(text).toMatch(/^lab: up/);
+    expect(text).toContain('pid 42');
+    expect(text).toContain('routes into it: 198.51.100.0/28, 64:ff9b:1::/96');
+    expect(text).toContain('health (GET /api/v1/health): 200');
+    expect(text).not.toContain('lab down');
+  });
+
+  it('tells how to clean up a degraded lab and says when nothing answers', () => {
+    const s: LabStatus = {
+      namespaces: [ns('sixgate-lab-client', false), ns('sixgate-lab-gw', true), ns('sixgate-lab-server', false)],
+      tun: false,
+      routes: [],
+      health: null,
+      state: 'degraded',
+    };
+    const text = formatStatus(s).join('\n');
+    expect(text).toContain('sixgate-lab-client   absent');
+    expect(text).toContain('routes into it: none');
+    expect(text).toContain('health (GET /api/v1/health): no answer');
+    expect(text).toContain('sixgate lab down');
+  });
+
+  it('shortens long command lines', () => {
+    const long = `node ${'x'.repeat(300)}`;
+    const s: LabStatus = { namespaces: [ns('sixgate-lab-gw', true, [{ pid: 7, cmd: long }])], tun: false, routes: [], health: null, state: 'degraded' };
+    const line = formatStatus(s).find((l) => l.includes('pid 7'))!;
+    expect(line.length).toBeLessThan(130);
+    expect(line.endsWith('...')).toBe(true);
+  });
+});
