@@ -15,6 +15,8 @@
  */
 import { embedIpv4, formatIpv6, parseIpv4, parseIpv4Cidr, ipv4InCidr, parseNat64Prefix } from '@sixgate/addressing';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +55,52 @@ describe('docker/entrypoint.sh (outside a container)', () => {
   it('executes any other command as is (e.g. a shell)', async () => {
     const r = await entry('sh', '-c', 'echo shell:$0', 'ok');
     expect(r).toEqual({ code: 0, out: 'shell:ok' });
+  });
+});
+
+describe('the HEALTHCHECK one-liner of docker/Dockerfile (outside a container)', () => {
+  // The exact command the image runs: the JSON array after `HEALTHCHECK ... CMD`.
+  const dockerfile = readFileSync(join(REPO_ROOT, 'docker/Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
+  const cmd = JSON.parse(/^HEALTHCHECK .*? CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? 'null') as string[] | null;
+  const servers: Server[] = [];
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  });
+  const serve = async (host: string, status: number): Promise<number> => {
+    const s = createServer((req, res) => {
+      res.writeHead(req.url === '/api/v1/health' ? status : 404).end('{}');
+    });
+    servers.push(s);
+    await new Promise<void>((r) => s.listen(0, host, r));
+    return (s.address() as AddressInfo).port;
+  };
+  const probe = async (listen: string | undefined): Promise<number | null> => {
+    const env = { ...process.env };
+    delete env['SIXGATE_API_LISTEN'];
+    if (listen !== undefined) env['SIXGATE_API_LISTEN'] = listen;
+    return (await runCmd(cmd![0]!, cmd!.slice(1), { env, timeoutMs: 10_000 })).code;
+  };
+
+  it('is a node one-liner (no curl in the image)', () => {
+    expect(cmd?.slice(0, 2)).toEqual(['node', '-e']);
+  });
+
+  it('passes on 200 and fails on 503 or when nothing listens', async () => {
+    const ok = await serve('127.0.0.1', 200);
+    const sick = await serve('127.0.0.1', 503);
+    expect(await probe(`127.0.0.1:${ok}`)).toBe(0);
+    expect(await probe(`127.0.0.1:${sick}`)).toBe(1);
+    const closed = await serve('127.0.0.1', 200);
+    await new Promise((r) => servers.pop()!.close(r));
+    expect(await probe(`127.0.0.1:${closed}`)).toBe(1);
+  });
+
+  it('asks loopback when the API listens on a wildcard, and handles [v6]:port', async () => {
+    const v4 = await serve('127.0.0.1', 200);
+    const v6 = await serve('::1', 200);
+    expect(await probe(`0.0.0.0:${v4}`)).toBe(0);
+    expect(await probe(`[::1]:${v6}`)).toBe(0);
+    expect(await probe(`[::]:${v6}`)).toBe(0);
   });
 });
 
@@ -201,6 +249,13 @@ describe('sixgate image (podman)', () => {
     await waitFor(async () => (await podman.run(['healthcheck', 'run', ctr], 20_000)).code === 0, 30_000, 'podman healthcheck run to pass', 500);
     timings['healthyMs'] = Date.now() - t;
     expect(net.exec(appliance, 'ip', ['-o', 'link', 'show', 'dev', 'sixgate0']).stdout).toContain('sixgate0');
+    // The CLI inside the container reaches the API with the token from the state volume.
+    const status = await podman.run(['exec', ctr, 'sixgate', 'status'], 20_000);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain(ADDR.prefix);
+    const state = await podman.must(['exec', ctr, 'sh', '-c', 'cd /var/lib/sixgate && stat -c "%n %a" api-token sixgate.yaml']);
+    expect(state.stdout).toContain('api-token 600');
+    expect(state.stdout).toContain('sixgate.yaml');
 
     // DNS64: the AAAA DNS64 must synthesize for the IPv4-only name.
     const synth = new Uint8Array(16);
@@ -223,8 +278,8 @@ describe('sixgate image (podman)', () => {
     t = Date.now();
     await podman.must(['stop', '-t', '10', ctr], 30_000);
     timings['stopMs'] = Date.now() - t;
-    const state = await podman.must(['inspect', ctr, '--format', '{{.State.ExitCode}}']);
-    expect(state.stdout.trim()).toBe('0');
+    const exit = await podman.must(['inspect', ctr, '--format', '{{.State.ExitCode}}']);
+    expect(exit.stdout.trim()).toBe('0');
     expect(timings['stopMs']).toBeLessThan(6000);
     expect(await logs()).toMatch(/"msg":"stopped"/);
     expect(net.exec(appliance, 'ip', ['link', 'show', 'dev', 'sixgate0'], { allowFail: true }).code).not.toBe(0);
