@@ -5,11 +5,20 @@
  */
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { register as registerRun } from './commands/run.js';
-import { register as registerCheck } from './commands/check.js';
+import * as run from './commands/run.js';
+import * as check from './commands/check.js';
+import * as status from './commands/status.js';
+import * as sessions from './commands/sessions.js';
+import * as bib from './commands/bib.js';
+import * as prefix from './commands/prefix.js';
+import * as policy from './commands/policy.js';
+import * as config from './commands/config.js';
+import * as rollback from './commands/rollback.js';
+import * as trace from './commands/trace.js';
+import * as lab from './commands/lab.js';
 
-/** API-client and lab commands; each module exports `register(program)`. */
-const CLIENT_COMMANDS = ['status', 'sessions', 'bib', 'prefix', 'policy', 'config', 'rollback', 'trace', 'lab'];
+/** Every command module exports `register(program)`; this is the order `--help` lists them. */
+const COMMANDS = [run, check, status, sessions, bib, prefix, policy, config, rollback, trace, lab];
 
 function version(): string {
   try {
@@ -21,7 +30,7 @@ function version(): string {
 }
 
 /** Builds the program with every command registered. */
-export async function buildProgram(): Promise<Command> {
+export function buildProgram(): Command {
   const program = new Command('sixgate')
     .description('DNS64 resolver and stateful NAT64 translator in one appliance')
     .version(version())
@@ -29,21 +38,21 @@ export async function buildProgram(): Promise<Command> {
     .option('--token <token>', 'admin API bearer token (env SIXGATE_API_TOKEN; default: <stateDir>/api-token)')
     .option('--json', 'print raw JSON instead of tables')
     .showHelpAfterError();
-  registerRun(program);
-  registerCheck(program);
-  for (const name of CLIENT_COMMANDS) {
-    try {
-      const mod = (await import(`./commands/${name}.js`)) as { register?: (p: Command) => void };
-      mod.register?.(program);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
-    }
-  }
+  for (const c of COMMANDS) c.register(program);
   return program;
 }
 
-/** Entry point of bin/sixgate.js. */
-export async function main(argv: string[]): Promise<void> {
-  const program = await buildProgram();
+/**
+ * Entry point of bin/sixgate.js. Resolves to true when the process must keep
+ * running (`run`); API-client commands resolve false so the caller can exit at
+ * once instead of waiting for fetch's idle keep-alive sockets to time out.
+ */
+export async function main(argv: string[]): Promise<boolean> {
+  const program = buildProgram();
+  let keepAlive = false;
+  program.hook('postAction', (_root, action) => {
+    keepAlive = action.name() === 'run';
+  });
   await program.parseAsync(argv);
+  return keepAlive;
 }
