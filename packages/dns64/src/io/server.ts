@@ -5,8 +5,7 @@
  * with FORMERR or dropped, then the resolver. UDP answers fit the client's
  * buffer (512 without EDNS, RFC 1035 §4.2.1; RFC 6891 §6.2.5) or carry TC.
  */
-import dgram from 'node:dgram';
-import { ipv4InCidr, ipv6InCidr, parseNat64Prefix, tryParseIpv4, tryParseIpv6, type Nat64Prefix } from '@sixgate/addressing';
+import { ipv4InCidr, ipv6InCidr, parseNat64Prefix, type Nat64Prefix } from '@sixgate/addressing';
 import { validateDns64Options, type Dns64Input, type Endpoint, type ResolvedDns64Options } from '../config.js';
 import { Dns64Error } from '../errors.js';
 import { createCounters, snapshot, type Dns64Counters } from '../metrics.js';
@@ -14,9 +13,15 @@ import { RateLimiter } from '../rate-limit.js';
 import { Dns64Resolver } from '../resolver.js';
 import type { Upstream, UpstreamHealth } from '../upstream.js';
 import { FLAG, RCODE, headerOnlyResponse, parseQuery, type ParsedQuery } from '../wire.js';
+import { ClientCache, type ClientInfo } from './client-cache.js';
 import { hostClientNetworks, resolvConfNameservers } from './host.js';
+import type { NativeUdpStats } from './native-udp.js';
 import { TcpHandler } from './tcp.js';
+import { openUdpListener, type UdpBackend, type UdpListener } from './udp.js';
 import { UpstreamClient } from './upstream-client.js';
+
+export type { ClientInfo } from './client-cache.js';
+export type { UdpBackend } from './udp.js';
 
 /** A decision record per query, given to `onTrace` only when it is set. */
 export interface TraceRecord {
@@ -50,16 +55,21 @@ export interface Dns64ServerDeps {
   readonly upstream?: Upstream;
   readonly now?: () => number;
   readonly onTrace?: (r: TraceRecord) => void;
+  /**
+   * UDP implementation: `auto` (default) uses the batched addon when it
+   * loads, else node:dgram; the SIXGATE_DNS64_UDP environment variable
+   * (`native`, `dgram`) overrides `auto`.
+   */
+  readonly udp?: UdpBackend;
 }
 
-/** Who is asking: cached per source address. */
-export interface ClientInfo {
-  readonly allowed: boolean;
-  readonly rateKey: string;
-  readonly client6: Uint8Array | undefined;
-}
+type Answer = { wire: Buffer; q: ParsedQuery | undefined; query?: Buffer };
 
-const CLIENT_CACHE_MAX = 4096;
+function udpBackendOf(deps: Dns64ServerDeps): UdpBackend {
+  const env = process.env.SIXGATE_DNS64_UDP;
+  if (deps.udp !== undefined && deps.udp !== 'auto') return deps.udp;
+  return env === 'native' || env === 'dgram' ? env : 'auto';
+}
 
 /** The DNS64 server. Construct, `start()`, `stop()`. */
 export class Dns64Server {
@@ -72,9 +82,10 @@ export class Dns64Server {
   readonly #ownUpstream: boolean;
   readonly #resolver: Dns64Resolver;
   readonly #limiter: RateLimiter;
-  #udp: dgram.Socket[] = [];
+  readonly #udpBackend: UdpBackend;
+  #udp: UdpListener[] = [];
   #tcp: TcpHandler[] = [];
-  #clients = new Map<string, ClientInfo>();
+  readonly #clients = new ClientCache((v4, v6, text) => this.#classify(v4, v6, text));
   #running = false;
 
   constructor(input: Dns64Input = {}, deps: Dns64ServerDeps = {}) {
@@ -86,6 +97,7 @@ export class Dns64Server {
     this.#upstream = deps.upstream ?? this.#makeUpstream();
     this.#resolver = new Dns64Resolver(this.#opts, this.#upstream, this.#counters, this.#now);
     this.#limiter = new RateLimiter(this.#opts.rateLimit, this.#now);
+    this.#udpBackend = udpBackendOf(deps);
   }
 
   static #resolve(input: Dns64Input): ResolvedDns64Options {
@@ -116,10 +128,7 @@ export class Dns64Server {
   /** The bound listener addresses (after `start`). */
   addresses(): BoundAddress[] {
     const out: BoundAddress[] = [];
-    for (const s of this.#udp) {
-      const a = s.address();
-      out.push({ transport: 'udp', address: a.address, port: a.port });
-    }
+    for (const s of this.#udp) out.push({ transport: 'udp', ...s.address() });
     for (const t of this.#tcp) out.push({ transport: 'tcp', ...t.address() });
     return out;
   }
@@ -139,17 +148,16 @@ export class Dns64Server {
   async #listen(ep: Endpoint): Promise<void> {
     // [::] also takes IPv4 unless 0.0.0.0 on the same port is listed too.
     const ipv6Only = ep.family === 6 && this.#opts.listen.some((l) => l.family === 4 && l.port === ep.port && l.address === '0.0.0.0');
-    const sock = dgram.createSocket({ type: ep.family === 6 ? 'udp6' : 'udp4', ipv6Only });
-    sock.on('message', (msg, rinfo) => this.#onUdp(sock, msg, rinfo));
-    sock.on('error', () => this.#counters.dropped++);
-    await new Promise<void>((resolve, reject) => {
-      sock.once('error', (e) => reject(new Dns64Error('ERR_DNS64_LISTEN', `cannot listen on UDP ${ep.address}:${ep.port}: ${e.message}`)));
-      sock.bind(ep.port, ep.address, () => resolve());
-    });
-    this.#udp.push(sock);
-    const tcp = new TcpHandler(this.#opts.tcp, this.#counters, (raw, remote) => this.#answer(raw, remote, 'tcp'));
+    const udp = await openUdpListener(this.#udpBackend, ep, ipv6Only, { clients: this.#clients, counters: this.#counters, answer: this.#answerUdp });
+    this.#udp.push(udp);
+    const tcp = new TcpHandler(this.#opts.tcp, this.#counters, (raw, remote) => this.#answer(raw, this.#clients.fromText(remote), 'tcp'));
     this.#tcp.push(tcp);
-    await tcp.listen(ep.address, sock.address().port, ipv6Only);
+    await tcp.listen(ep.address, udp.address().port, ipv6Only);
+  }
+
+  /** Which UDP implementation each listener uses, and the addon's counters where native. */
+  udpListeners(): { kind: 'native' | 'dgram'; address: string; port: number; native: NativeUdpStats | undefined }[] {
+    return this.#udp.map((u) => ({ kind: u.kind, ...u.address(), native: u.nativeStats() }));
   }
 
   /** Stops taking queries and closes every listener and upstream socket. */
@@ -214,41 +222,22 @@ export class Dns64Server {
     };
   }
 
-  #client(address: string): ClientInfo {
-    let c = this.#clients.get(address);
-    if (c !== undefined) return c;
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-    const v4 = tryParseIpv4(mapped ? mapped[1]! : address);
+  #classify(v4: number, v6: Uint8Array | undefined, text: string): ClientInfo {
     if (v4 >= 0) {
       const bytes = Uint8Array.of(v4 >>> 24, (v4 >>> 16) & 0xff, (v4 >>> 8) & 0xff, v4 & 0xff);
-      c = { allowed: this.#opts.clients.v4.some((n) => ipv4InCidr(v4, n)), rateKey: this.#limiter.keyOf(bytes, true), client6: undefined };
-    } else {
-      const b = tryParseIpv6(address.replace(/%.*$/, '')) ?? new Uint8Array(16);
-      c = { allowed: this.#opts.clients.v6.some((n) => ipv6InCidr(b, 0, n)), rateKey: this.#limiter.keyOf(b, false), client6: b };
+      return { allowed: this.#opts.clients.v4.some((n) => ipv4InCidr(v4, n)), rateKey: this.#limiter.keyOf(bytes, true), client6: undefined, text };
     }
-    if (this.#clients.size >= CLIENT_CACHE_MAX) this.#clients.clear();
-    this.#clients.set(address, c);
-    return c;
+    const b = v6 ?? new Uint8Array(16);
+    return { allowed: this.#opts.clients.v6.some((n) => ipv6InCidr(b, 0, n)), rateKey: this.#limiter.keyOf(b, false), client6: b, text };
   }
 
-  #onUdp(sock: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    const send = (out: { wire: Buffer; q: ParsedQuery | undefined } | undefined): void => {
-      if (out === undefined || !this.#running) return;
-      try {
-        sock.send(this.#fitUdp(msg, out.wire, out.q), rinfo.port, rinfo.address);
-      } catch {
-        this.#counters.dropped++; // the socket closed under us (stop, rebind)
-      }
-    };
-    try {
-      const r = this.#answer(msg, rinfo.address, 'udp');
-      if (r instanceof Promise) r.then(send, () => this.#counters.dropped++);
-      else send(r);
-    } catch {
-      // A bug must cost one query, never the server.
-      this.#counters.dropped++;
-    }
-  }
+  /** One UDP query to the wire to send (fitted to the client's buffer), now or later. */
+  readonly #answerUdp = (raw: Buffer, client: ClientInfo): Buffer | Promise<Buffer | undefined> | undefined => {
+    const r = this.#answer(raw, client, 'udp');
+    if (r === undefined) return undefined;
+    if (!(r instanceof Promise)) return this.#running ? this.#fitUdp(raw, r.wire, r.q) : undefined;
+    return r.then((a) => (a === undefined || !this.#running ? undefined : this.#fitUdp(a.query ?? raw, a.wire, a.q)));
+  };
 
   /** RFC 6891 §6.2.5: answers larger than the client's buffer are cut to header + question with TC. */
   #fitUdp(query: Buffer, wire: Buffer, q: ParsedQuery | undefined): Buffer {
@@ -262,14 +251,11 @@ export class Dns64Server {
    * The answer to one query: synchronous for errors and cache hits, a
    * promise for the rest, undefined when the packet is dropped.
    */
-  #answer(raw: Buffer, address: string, transport: 'udp' | 'tcp'):
-    | { wire: Buffer; q: ParsedQuery | undefined }
-    | Promise<{ wire: Buffer; q: ParsedQuery | undefined } | undefined>
-    | undefined {
+  #answer(raw: Buffer, client: ClientInfo, transport: 'udp' | 'tcp'): Answer | Promise<Answer | undefined> | undefined {
     const c = this.#counters;
     c.queries++;
     if (transport === 'tcp') c.tcpQueries++;
-    const client = this.#client(address);
+    const address = client.text;
     // Rate limit before anything else is spent on the packet (UDP only: TCP cannot be spoofed).
     if (transport === 'udp' && !this.#limiter.allow(client.rateKey)) {
       c.rateLimited++;
@@ -302,9 +288,11 @@ export class Dns64Server {
       if (this.onTrace) this.#trace(address, transport, q, 'cache', hit, started);
       return { wire: hit, q };
     }
-    return this.#resolver.resolve(raw, q, client.client6).then((res) => {
+    // The UDP receive buffer is reused by the next batch: the query outlives this call, so it gets its own copy.
+    const query = Buffer.from(raw);
+    return this.#resolver.resolve(query, q, client.client6).then((res) => {
       if (this.onTrace) this.#trace(address, transport, q, res.decision, res.wire, started, res.synthesized);
-      return { wire: res.wire, q };
+      return { wire: res.wire, q, query };
     });
   }
 

@@ -1,0 +1,198 @@
+/**
+ * UDP listeners of the DNS64 server, two interchangeable backends chosen in
+ * one place (`openUdpListener`):
+ *
+ * - `native`: the addon (native/udp.c). Per wake-up, up to MAX_ROUNDS
+ *   recvmmsg batches; each query is answered synchronously when it can be
+ *   (cache hit, error) into the outgoing arena, and the batch goes out in one
+ *   sendmmsg. Queries that need upstream answer later through one sendto.
+ * - `dgram`: node:dgram, one 'message' event per datagram. Used when the
+ *   addon cannot load, or when asked for.
+ */
+import dgram from 'node:dgram';
+import type { Endpoint } from '../config.js';
+import { Dns64Error } from '../errors.js';
+import type { Dns64Counters } from '../metrics.js';
+import type { ClientCache, ClientInfo } from './client-cache.js';
+import { ADDR_SLOT, loadNativeUdp, nativeUdpLoadError, NativeUdpSocket, type NativeUdpStats } from './native-udp.js';
+
+/** Answers one UDP query: the wire to send now, later, or never (undefined). */
+export type UdpAnswerFn = (raw: Buffer, client: ClientInfo) => Buffer | Promise<Buffer | undefined> | undefined;
+
+/** Which UDP implementation to use; `auto` takes the addon when it loads. */
+export type UdpBackend = 'auto' | 'native' | 'dgram';
+
+/** A bound UDP listener. */
+export interface UdpListener {
+  readonly kind: 'native' | 'dgram';
+  address(): { address: string; port: number };
+  /** The addon's counters (native only). */
+  nativeStats(): NativeUdpStats | undefined;
+  close(): void;
+}
+
+/** What a listener needs from the server. */
+export interface UdpContext {
+  readonly clients: ClientCache;
+  readonly counters: Dns64Counters;
+  readonly answer: UdpAnswerFn;
+}
+
+/** recvmmsg batches per wake-up: the poll is level-triggered, so the rest waits one loop turn (fairness to TCP and upstream). */
+const MAX_ROUNDS = 16;
+
+/** Binds `ep` with the chosen backend. Throws ERR_DNS64_LISTEN when it cannot bind (or `native` was required and is missing). */
+export async function openUdpListener(backend: UdpBackend, ep: Endpoint, ipv6Only: boolean, ctx: UdpContext): Promise<UdpListener> {
+  if (backend !== 'dgram') {
+    const native = loadNativeUdp();
+    if (native !== undefined) {
+      try {
+        return new NativeListener(NativeUdpSocket.open(native, ep.address, ep.port, ipv6Only), ep.address, ctx);
+      } catch (e) {
+        throw new Dns64Error('ERR_DNS64_LISTEN', `cannot listen on UDP ${ep.address}:${ep.port}: ${(e as Error).message}`);
+      }
+    }
+    if (backend === 'native') {
+      throw new Dns64Error('ERR_DNS64_LISTEN', `the UDP addon is not available (${nativeUdpLoadError()?.message}); build it with \`npm run build:native -w @sixgate/dns64\``);
+    }
+  }
+  return DgramListener.open(ep, ipv6Only, ctx);
+}
+
+class NativeListener implements UdpListener {
+  readonly kind = 'native';
+  readonly #port: number;
+
+  constructor(
+    private readonly sock: NativeUdpSocket,
+    private readonly host: string,
+    private readonly ctx: UdpContext,
+  ) {
+    this.#port = sock.port();
+    sock.onReadable(() => this.#drain());
+  }
+
+  address(): { address: string; port: number } {
+    return { address: this.host, port: this.#port };
+  }
+
+  nativeStats(): NativeUdpStats {
+    return this.sock.stats();
+  }
+
+  close(): void {
+    this.sock.close();
+  }
+
+  #drain(): void {
+    const s = this.sock;
+    for (let round = 0; round < MAX_ROUNDS && !s.closed; round++) {
+      const n = s.recv();
+      let k = 0;
+      for (let i = 0; i < n; i++) {
+        if (this.#one(i, k)) k++;
+      }
+      s.send(k);
+      if (n < s.batch) return;
+    }
+  }
+
+  /** Handles received datagram i; true when its answer was put in tx slot k. */
+  #one(i: number, k: number): boolean {
+    const s = this.sock;
+    const c = this.ctx.counters;
+    const size = s.rxSizes[i]!;
+    if (size < 0) {
+      c.dropped++; // longer than the receive slot (counted by the addon as rxTruncated)
+      return false;
+    }
+    const off = i * s.rxSlot;
+    let r: Buffer | Promise<Buffer | undefined> | undefined;
+    try {
+      r = this.ctx.answer(s.rx.subarray(off, off + size), this.ctx.clients.fromSockaddr(s.rxAddrs, i));
+    } catch {
+      c.dropped++; // a bug must cost one query, never the server
+      return false;
+    }
+    if (r === undefined) return false;
+    if (r instanceof Promise) {
+      const to = s.rxAddrs.slice(i * ADDR_SLOT, (i + 1) * ADDR_SLOT);
+      r.then((w) => this.#late(w, to), () => c.dropped++);
+      return false;
+    }
+    if (r.length > s.txSlot) {
+      this.#late(r, s.rxAddrs.subarray(i * ADDR_SLOT, (i + 1) * ADDR_SLOT));
+      return false;
+    }
+    s.tx.set(r, k * s.txSlot);
+    s.txLengths[k] = r.length;
+    s.txAddrs.set(s.rxAddrs.subarray(i * ADDR_SLOT, (i + 1) * ADDR_SLOT), k * ADDR_SLOT);
+    return true;
+  }
+
+  #late(wire: Buffer | undefined, to: Uint8Array): void {
+    if (wire === undefined) return;
+    if (this.sock.closed) {
+      this.ctx.counters.dropped++; // stopped or rebound meanwhile
+      return;
+    }
+    this.sock.sendTo(wire, to, 0);
+  }
+}
+
+class DgramListener implements UdpListener {
+  readonly kind = 'dgram';
+
+  private constructor(
+    private readonly sock: dgram.Socket,
+    private readonly ctx: UdpContext,
+  ) {
+    sock.on('message', (msg, rinfo) => this.#onMessage(msg, rinfo));
+    sock.on('error', () => ctx.counters.dropped++);
+  }
+
+  static async open(ep: Endpoint, ipv6Only: boolean, ctx: UdpContext): Promise<DgramListener> {
+    const sock = dgram.createSocket({ type: ep.family === 6 ? 'udp6' : 'udp4', ipv6Only });
+    await new Promise<void>((resolve, reject) => {
+      sock.once('error', (e) => reject(new Dns64Error('ERR_DNS64_LISTEN', `cannot listen on UDP ${ep.address}:${ep.port}: ${e.message}`)));
+      sock.bind(ep.port, ep.address, () => resolve());
+    });
+    return new DgramListener(sock, ctx);
+  }
+
+  address(): { address: string; port: number } {
+    const a = this.sock.address();
+    return { address: a.address, port: a.port };
+  }
+
+  nativeStats(): undefined {
+    return undefined;
+  }
+
+  close(): void {
+    try {
+      this.sock.close();
+    } catch {
+      // already closed
+    }
+  }
+
+  #onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    try {
+      const r = this.ctx.answer(msg, this.ctx.clients.fromText(rinfo.address));
+      if (r instanceof Promise) r.then((w) => this.#send(w, rinfo), () => this.ctx.counters.dropped++);
+      else this.#send(r, rinfo);
+    } catch {
+      this.ctx.counters.dropped++; // a bug must cost one query, never the server
+    }
+  }
+
+  #send(wire: Buffer | undefined, rinfo: dgram.RemoteInfo): void {
+    if (wire === undefined) return;
+    try {
+      this.sock.send(wire, rinfo.port, rinfo.address);
+    } catch {
+      this.ctx.counters.dropped++; // the socket closed under us (stop, rebind)
+    }
+  }
+}
