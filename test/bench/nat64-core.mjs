@@ -8,7 +8,12 @@
 // The packet is copied into the receive buffer before every translation, as
 // a TUN read would put it there (translation is in place). Prints a table.
 //
-// Usage: npx tsc -b packages/nat64 && node test/bench/nat64-core.mjs [seconds=2]
+// Each case runs in its own Node process so one case's JIT feedback
+// (other clocks, other StateApi classes) cannot slow the next one down.
+//
+// Usage: npx tsc -b packages/nat64 && node test/bench/nat64-core.mjs [seconds=2] [case]
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseIpv4, parseIpv4Cidr, parseIpv6, parseNat64Prefix, embedIpv4 } from '@sixgate/addressing';
 import { HEADROOM, Nat64State, OUT_BUFFER_SIZE, Translator, defaultStateOptions } from '@sixgate/nat64';
 import { finish, pseudoHeaderSum4, pseudoHeaderSum6, sum } from '@sixgate/wire';
@@ -102,39 +107,37 @@ function measure(step) {
   return { best: rounds[REPS - 1], median: rounds[REPS >> 1] };
 }
 
-const results = [];
-let lastDrops = {};
 const out = new Uint8Array(OUT_BUFFER_SIZE);
 
-for (const [size, c] of [[64, clock], [1400, clock], [64, liveClock]]) {
+/** Established UDP both ways at IPv4 size `size`; returns two result rows. */
+function established(size, c, note) {
   const { tr } = make(c);
-  const note = c === liveClock ? ' (performance.now per packet)' : '';
   const buf = new Uint8Array(HEADROOM + 1500 + 64);
   const p6 = udp6(size, 1212);
   buf.set(p6, HEADROOM);
   const first = tr.translate(buf, HEADROOM, p6.length, out, 0);
   if (first.kind !== 'forward') throw new Error(`setup 6→4 failed: ${first.kind} ${first.reason ?? ''}`);
-  const addr4 = (buf[first.offset + 12] << 24 | buf[first.offset + 13] << 16 | buf[first.offset + 14] << 8 | buf[first.offset + 15]) >>> 0;
+  const addr4 = ((buf[first.offset + 12] << 24) | (buf[first.offset + 13] << 16) | (buf[first.offset + 14] << 8) | buf[first.offset + 15]) >>> 0;
   const port4 = (buf[first.offset + 20] << 8) | buf[first.offset + 21];
   let bad = 0;
-  const pps64 = measure(() => {
+  const a = measure(() => {
     buf.set(p6, HEADROOM);
-    const r = tr.translate(buf, HEADROOM, p6.length, out, 0);
-    if (r.kind !== "forward") { if (bad++ === 0) console.error("6→4", r); }
+    if (tr.translate(buf, HEADROOM, p6.length, out, 0).kind !== 'forward') bad++;
   });
   const p4 = udp4(size, addr4, port4);
-  const pps46 = measure(() => {
+  const b = measure(() => {
     buf.set(p4, HEADROOM);
-    const r = tr.translate(buf, HEADROOM, p4.length, out, 0);
-    if (r.kind !== "forward") { if (bad++ === 0) console.error("4→6", r); }
+    if (tr.translate(buf, HEADROOM, p4.length, out, 0).kind !== 'forward') bad++;
   });
   if (bad !== 0) throw new Error(`${bad} packets were not forwarded`);
-  results.push({ case: `UDP established 6→4, ${size} B IPv4${note}`, pps: pps64 }, { case: `UDP established 4→6, ${size} B IPv4${note}`, pps: pps46 });
+  return [
+    { case: `UDP established 6→4, ${size} B IPv4${note}`, pps: a },
+    { case: `UDP established 4→6, ${size} B IPv4${note}`, pps: b },
+  ];
 }
 
-{
-  // The translator alone: a StateApi stub that answers from constants, so the
-  // numbers show the translation cost without the state tables.
+/** The translator alone: a StateApi stub answering from constants (translation cost without the tables). */
+function alone() {
   const client = CLIENT;
   const stub = {
     outbound: () => 0, inbound: () => 0, addr4: () => 0xc6336401, port4: () => 2000, port6: () => 1212,
@@ -147,36 +150,56 @@ for (const [size, c] of [[64, clock], [1400, clock], [64, liveClock]]) {
   const p4 = udp4(64, 0xc6336401, 2000);
   const a = measure(() => { buf.set(p6, HEADROOM); tr.translate(buf, HEADROOM, p6.length, out, 0); });
   const b = measure(() => { buf.set(p4, HEADROOM); tr.translate(buf, HEADROOM, p4.length, out, 0); });
-  results.push({ case: 'translator alone (state stub), 6→4, 64 B', pps: a }, { case: 'translator alone (state stub), 4→6, 64 B', pps: b });
+  return [{ case: 'translator alone (state stub), 6→4, 64 B', pps: a }, { case: 'translator alone (state stub), 4→6, 64 B', pps: b }];
 }
 
-{
-  // New sessions: client port and a rotating client address byte change per packet.
+/** New sessions: client port and a rotating client address byte change per packet. */
+function newSessions() {
   const { tr, state } = make();
   const buf = new Uint8Array(HEADROOM + 200);
   const p6 = udp6(64, 1);
   let made = 0;
-  const sessions = measure((i) => {
+  let seq = 0;
+  const r = measure(() => {
+    const i = seq++;
     buf.set(p6, HEADROOM);
     const port = 1 + (i % 65000);
     const host = (i / 65000) | 0;
-    const o = HEADROOM;
-    buf[o + 22] = host >>> 8;
-    buf[o + 23] = host & 0xff;
-    buf[o + 40] = port >>> 8;
-    buf[o + 41] = port & 0xff;
-    // The checksum is now wrong, which the translator carries as is (G2): no effect on speed.
+    buf[HEADROOM + 22] = host >>> 8;
+    buf[HEADROOM + 23] = host & 0xff;
+    buf[HEADROOM + 40] = port >>> 8;
+    buf[HEADROOM + 41] = port & 0xff;
+    // The UDP checksum is now wrong, which the translator carries as is (G2): no effect on speed.
     if (tr.translate(buf, HEADROOM, p6.length, out, 0).kind === 'forward') made++;
   });
-  results.push({ case: 'new UDP sessions 6→4 (binding + session each)', pps: sessions });
-  const st = state.stats();
-  lastDrops = tr.snapshot().drops;
-  results.push({ case: `  (sessions in the table at the end: ${st.sessions.total}, new-session packets forwarded: ${made})`, pps: null });
+  const drops = Object.entries(tr.snapshot().drops).filter(([, v]) => v > 0);
+  return [
+    { case: 'new UDP sessions 6→4 (binding + session each)', pps: r },
+    { case: `  (${state.stats().sessions.total} sessions at the end, ${made} forwarded${drops.length ? `, drops ${JSON.stringify(Object.fromEntries(drops))}` : ''})`, pps: null },
+  ];
 }
 
-console.log(`nat64 core, node ${process.version}, ${SECONDS} s per case, one core`);
-console.log(`${'case'.padEnd(66)}best      median  (packets/s, ${REPS} rounds)`);
-const fmt = (v) => `${(v / 1e6).toFixed(2)} M`.padEnd(10);
-for (const r of results) console.log(r.case.padEnd(66) + (r.pps === null ? '' : fmt(r.pps.best) + fmt(r.pps.median)));
-const drops = Object.entries(lastDrops).filter(([, v]) => v > 0);
-if (drops.length > 0) console.log('new-session drops:', Object.fromEntries(drops));
+const CASES = {
+  'udp-64': () => established(64, clock, ''),
+  'udp-1400': () => established(1400, clock, ''),
+  'udp-64-live-clock': () => established(64, liveClock, ' (performance.now per packet)'),
+  alone,
+  'new-sessions': newSessions,
+};
+
+const only = process.argv[3];
+if (only !== undefined) {
+  // Child: one case, results as one JSON line.
+  console.log(JSON.stringify(CASES[only]()));
+} else {
+  const rows = [];
+  for (const name of Object.keys(CASES)) {
+    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), String(SECONDS), name], { encoding: 'utf8', timeout: 10 * 60_000 });
+    if (r.status !== 0) throw new Error(`case ${name} failed: ${r.stderr}`);
+    rows.push(...JSON.parse(r.stdout.trim().split('\n').pop()));
+  }
+  console.log(`nat64 core, node ${process.version}, ${SECONDS} s per case, one core, one process per case`);
+  console.log(`${'case'.padEnd(66)}best      median  (packets/s, ${REPS} rounds)`);
+  const fmt = (v) => `${(v / 1e6).toFixed(2)} M`.padEnd(10);
+  for (const r of rows) console.log(r.case.padEnd(66) + (r.pps === null ? '' : fmt(r.pps.best) + fmt(r.pps.median)));
+}
