@@ -173,11 +173,15 @@ static int int32s_of(napi_env env, napi_value v, int32_t **p, size_t *n) {
   return 0;
 }
 
-/* open(family: 4|6, addr: Uint8Array(4|16), port, v6only: boolean) -> handle */
+/*
+ * open(family: 4|6, addr: Uint8Array(4|16), port, v6only: boolean, rcvbuf: number) -> handle
+ * rcvbuf > 0 asks for that receive buffer (SO_RCVBUFFORCE when privileged,
+ * else SO_RCVBUF, which the kernel caps at net.core.rmem_max); best effort.
+ */
 static napi_value udp_open(napi_env env, napi_callback_info info) {
-  size_t argc = 4, alen = 0;
-  napi_value argv[4], ext;
-  int32_t family = 0;
+  size_t argc = 5, alen = 0;
+  napi_value argv[5], ext;
+  int32_t family = 0, rcvbuf = 0;
   uint32_t port = 0;
   bool v6only = false;
   uint8_t *addr = NULL;
@@ -186,6 +190,7 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
   if (bytes_of(env, argv[1], &addr, &alen) != 0) return throw_errno(env, EINVAL, "address");
   CHECK(napi_get_value_uint32(env, argv[2], &port));
   napi_get_value_bool(env, argv[3], &v6only);
+  if (argc >= 5) napi_get_value_int32(env, argv[4], &rcvbuf);
   if (port > 65535 || (family == 4 && alen != 4) || (family == 6 && alen != 16) || (family != 4 && family != 6))
     return throw_errno(env, EINVAL, "address");
 
@@ -214,6 +219,8 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
       return throw_errno(env, err, "setsockopt IPV6_V6ONLY");
     }
   }
+  if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) < 0)
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   if (bind(fd, (struct sockaddr *)&sa, salen) < 0) {
     int err = errno;
     close(fd);

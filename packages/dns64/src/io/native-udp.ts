@@ -13,7 +13,7 @@ export type NativeUdpHandle = { readonly __udpHandle: unique symbol };
 
 /** Functions exported by build/Release/dns64_udp.node; see native/udp.c for the contract. */
 export interface NativeUdp {
-  open(family: 4 | 6, address: Uint8Array, port: number, v6only: boolean): NativeUdpHandle;
+  open(family: 4 | 6, address: Uint8Array, port: number, v6only: boolean, rcvbuf: number): NativeUdpHandle;
   localPort(h: NativeUdpHandle): number;
   recvBatch(h: NativeUdpHandle, arena: Uint8Array, slot: number, sizes: Int32Array, addrs: Uint8Array, max: number): number;
   sendBatch(h: NativeUdpHandle, arena: Uint8Array, slot: number, lengths: Int32Array, addrs: Uint8Array, count: number): number;
@@ -69,6 +69,8 @@ export interface NativeUdpSizes {
   readonly rxSlot?: number;
   /** Transmit slot bytes. */
   readonly txSlot?: number;
+  /** Socket receive buffer bytes (0: the system default). */
+  readonly rcvbuf?: number;
 }
 
 /**
@@ -112,11 +114,11 @@ export class NativeUdpSocket {
     const v4 = tryParseIpv4(address);
     let h: NativeUdpHandle;
     if (v4 >= 0) {
-      h = native.open(4, Uint8Array.of(v4 >>> 24, (v4 >>> 16) & 0xff, (v4 >>> 8) & 0xff, v4 & 0xff), port, false);
+      h = native.open(4, Uint8Array.of(v4 >>> 24, (v4 >>> 16) & 0xff, (v4 >>> 8) & 0xff, v4 & 0xff), port, false, sizes.rcvbuf ?? 0);
     } else {
       const v6 = tryParseIpv6(address);
       if (v6 === undefined) throw new Error(`not an IP address: ${address}`);
-      h = native.open(6, v6, port, ipv6Only);
+      h = native.open(6, v6, port, ipv6Only, sizes.rcvbuf ?? 0);
     }
     return new NativeUdpSocket(native, h, sizes);
   }

@@ -2,13 +2,15 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket, { type Answer, type DecodedPacket } from 'dns-packet';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Dns64Input } from '../config.js';
 import { FakeUpstream } from '../fake-upstream.js';
 import type { Upstream } from '../upstream.js';
-import { Dns64Server, type TraceRecord } from './server.js';
+import { Dns64Server, type TraceRecord, type UdpBackend } from './server.js';
 
 const servers: Dns64Server[] = [];
+/** The UDP backend startServer asks for ('native' fails when the addon is not built). */
+let backend: UdpBackend = 'native';
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.stop()));
 });
@@ -16,7 +18,7 @@ afterEach(async () => {
 async function startServer(input: Dns64Input, upstream: Upstream = new FakeUpstream()): Promise<{ srv: Dns64Server; port: number; port6: number }> {
   const srv = new Dns64Server(
     { listen: ['127.0.0.1:0', '[::1]:0'], upstreams: ['192.0.2.53'], clients: ['127.0.0.1', '::1'], prefix: '64:ff9b:1::/96', ...input },
-    { upstream },
+    { upstream, udp: backend },
   );
   servers.push(srv);
   await srv.start();
@@ -33,7 +35,8 @@ function query(name: string, type = 'AAAA', id = 7, edns = false): Buffer {
 
 /** Sends `msgs` over UDP and collects replies until `want` arrive or `ms` pass. */
 async function udpExchange(port: number, msgs: Buffer[], want: number, ms = 1000, host = '127.0.0.1'): Promise<Buffer[]> {
-  const sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  // A burst of answers must not overflow the default (about 256 datagrams) receive buffer.
+  const sock = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 1 << 20 });
   const got: Buffer[] = [];
   return new Promise((resolve) => {
     const end = (): void => {
@@ -89,7 +92,16 @@ function manyA(up: FakeUpstream, name: string, n: number): void {
   up.on(name, 'A', { answers: Array.from({ length: n }, (_, i) => ({ name, type: 'A', class: 'IN', ttl: 300, data: `198.51.100.${i + 1}` }) as Answer) });
 }
 
-describe('Dns64Server over UDP and TCP on loopback', () => {
+describe.each(['native', 'dgram'] as const)('Dns64Server over UDP (%s) and TCP on loopback', (kind) => {
+  beforeEach(() => {
+    backend = kind;
+  });
+
+  it('uses the UDP backend asked for', async () => {
+    const { srv } = await startServer({});
+    expect(srv.udpListeners().map((l) => l.kind)).toEqual([kind, kind]);
+  });
+
   it('answers over UDP on IPv4 and IPv6, and over TCP on the same port', async () => {
     const up = new FakeUpstream();
     manyA(up, 'one.example.org', 1);
@@ -225,6 +237,44 @@ describe('Dns64Server over UDP and TCP on loopback', () => {
     expect(srv.options.timeoutMs).toBe(2000);
     await srv.updateOptions({ timeoutMs: 500 });
     expect(srv.options.timeoutMs).toBe(500);
+  });
+});
+
+describe('Dns64Server batched UDP (addon)', () => {
+  beforeEach(() => {
+    backend = 'native';
+  });
+
+  it('answers a burst of cache hits and misses in one go: hits in batches, misses later, each to its own id', { timeout: 10_000 }, async () => {
+    const up = new FakeUpstream();
+    manyA(up, 'hot.example.org', 1);
+    for (let i = 0; i < 40; i++) manyA(up, `cold${i}.example.org`, 1);
+    const { srv, port } = await startServer({}, up);
+    await udpExchange(port, [query('hot.example.org', 'AAAA', 1)], 1);
+    const msgs = Array.from({ length: 300 }, (_, i) => (i % 7 === 0 && i / 7 < 40 ? query(`cold${i / 7}.example.org`, 'AAAA', 1000 + i) : query('hot.example.org', 'AAAA', 1000 + i)));
+    const replies = await udpExchange(port, msgs, 300, 4000);
+    expect(replies).toHaveLength(300);
+    const byId = new Map(replies.map((r) => [decode(r).id!, decode(r)]));
+    expect([...byId.keys()].sort((a, b) => a - b)).toEqual(msgs.map((_, i) => 1000 + i));
+    for (const [id, r] of byId) {
+      const i = id - 1000;
+      expect(r.questions![0]!.name).toBe(i % 7 === 0 && i / 7 < 40 ? `cold${i / 7}.example.org` : 'hot.example.org');
+      expect(r.answers!.map((a) => a.data)).toEqual(['64:ff9b:1::c633:6401']);
+    }
+    const [l] = srv.udpListeners();
+    expect(l!.native!.rxPackets).toBe(301);
+    expect(l!.native!.txPackets).toBe(301);
+    expect(l!.native!.rxWakeups).toBeLessThan(301); // batched: fewer wake-ups than datagrams
+    expect(srv.stats().cacheMisses).toBe(41);
+  });
+
+  it('drops (and counts) queries longer than the receive slot; later queries still get answers', async () => {
+    const { srv, port } = await startServer({});
+    const huge = Buffer.concat([query('ipv4only.arpa', 'A', 5), Buffer.alloc(5000)]);
+    const replies = await udpExchange(port, [huge, query('ipv4only.arpa', 'A', 6)], 1);
+    expect(replies.map((r) => decode(r).id)).toEqual([6]);
+    expect(srv.udpListeners()[0]!.native!.rxTruncated).toBe(1);
+    expect(srv.stats().dropped).toBe(1);
   });
 });
 

@@ -41,13 +41,25 @@ export interface UdpContext {
 /** recvmmsg batches per wake-up: the poll is level-triggered, so the rest waits one loop turn (fairness to TCP and upstream). */
 const MAX_ROUNDS = 16;
 
+/**
+ * Receive buffer of a listener: a burst of queries (a client's window, or
+ * many clients at once) waits here while one batch is answered. The Linux
+ * default (212992 bytes, ~270 small datagrams) overflows under a 400-query
+ * burst; nsd asks for more for the same reason. SIXGATE_DNS64_RCVBUF
+ * (bytes; 0 = system default) overrides it.
+ */
+export function recvBufferBytes(): number {
+  const env = Number(process.env.SIXGATE_DNS64_RCVBUF);
+  return process.env.SIXGATE_DNS64_RCVBUF !== undefined && Number.isInteger(env) && env >= 0 ? env : 4 * 1024 * 1024;
+}
+
 /** Binds `ep` with the chosen backend. Throws ERR_DNS64_LISTEN when it cannot bind (or `native` was required and is missing). */
 export async function openUdpListener(backend: UdpBackend, ep: Endpoint, ipv6Only: boolean, ctx: UdpContext): Promise<UdpListener> {
   if (backend !== 'dgram') {
     const native = loadNativeUdp();
     if (native !== undefined) {
       try {
-        return new NativeListener(NativeUdpSocket.open(native, ep.address, ep.port, ipv6Only), ep.address, ctx);
+        return new NativeListener(NativeUdpSocket.open(native, ep.address, ep.port, ipv6Only, { rcvbuf: recvBufferBytes() }), ep.address, ctx);
       } catch (e) {
         throw new Dns64Error('ERR_DNS64_LISTEN', `cannot listen on UDP ${ep.address}:${ep.port}: ${(e as Error).message}`);
       }
@@ -157,6 +169,12 @@ class DgramListener implements UdpListener {
       sock.once('error', (e) => reject(new Dns64Error('ERR_DNS64_LISTEN', `cannot listen on UDP ${ep.address}:${ep.port}: ${e.message}`)));
       sock.bind(ep.port, ep.address, () => resolve());
     });
+    const rcvbuf = recvBufferBytes();
+    try {
+      if (rcvbuf > 0) sock.setRecvBufferSize(rcvbuf); // capped by net.core.rmem_max
+    } catch {
+      // best effort, as in the addon
+    }
     return new DgramListener(sock, ctx);
   }
 
