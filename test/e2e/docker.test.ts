@@ -14,7 +14,7 @@
  * well under a minute.
  */
 import { embedIpv4, formatIpv6, parseIpv4, parseIpv4Cidr, ipv4InCidr, parseNat64Prefix } from '@sixgate/addressing';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -186,11 +186,18 @@ describe('sixgate image (podman)', () => {
     expect(cfg.Cmd).toEqual(['run']);
     const probe = await podman.run(
       ['run', '--rm', '--network', 'none', '--entrypoint', 'sh', image, '-c',
-        'for b in node ip sixgate g++ make python3 curl; do command -v $b >/dev/null && echo $b; done; test -f /app/packages/tun/build/Release/tun.node && echo addon'],
+        'for b in node ip sixgate g++ make python3 curl; do command -v $b >/dev/null && echo $b; done; cd /app && ls packages/*/build/Release/*.node'],
       60_000,
     );
-    expect(probe.code).toBe(0);
-    expect(probe.stdout.trim().split('\n').sort()).toEqual(['addon', 'ip', 'node', 'sixgate']);
+    expect(probe.code, probe.stderr).toBe(0);
+    // Every package with a binding.gyp has its compiled addon in the image.
+    const addons = readdirSync(join(REPO_ROOT, 'packages'))
+      .filter((p) => existsSync(join(REPO_ROOT, 'packages', p, 'binding.gyp')))
+      .map((p) => `packages/${p}/build/Release/`);
+    expect(addons.length).toBeGreaterThan(0);
+    const lines = probe.stdout.trim().split('\n');
+    expect(lines.filter((l) => !l.includes('/')).sort()).toEqual(['ip', 'node', 'sixgate']);
+    for (const dir of addons) expect(lines.some((l) => l.startsWith(dir) && l.endsWith('.node')), dir).toBe(true);
   });
 
   it('serves DNS64 and NAT64 from the appliance namespace, healthy, then stops cleanly', async () => {
