@@ -49,6 +49,7 @@ describe('sixgate run between an IPv6-only client and an IPv4-only server', () =
     const routes4 = t().net.exec(t().appliance, 'ip', ['-4', 'route', 'show', 'dev', 'sg64']).stdout;
     expect(routes6).toContain('2001:db8:64::/96');
     expect(routes4).toContain('203.0.113.0/28');
+    expect(t().net.exec(t().appliance, 'ip', ['link', 'show', 'sg64']).stdout).toMatch(/qlen 10000/);
     expect(api(t(), 'GET', '/api/v1/health').json).toMatchObject({ status: 'ok', dns64: true, nat64: true });
   });
 

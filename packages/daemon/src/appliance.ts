@@ -18,7 +18,7 @@ import { dns64Options, routedPrefixes, stateOptions, translatorOptions } from '.
 import { PacketLoop } from './packet-loop.js';
 import { SessionLog } from './session-log.js';
 import { saveSnapshot, takeSnapshot } from './snapshot-store.js';
-import { enableForwarding, KernelRoutes } from './system.js';
+import { enableForwarding, KernelRoutes, setTxQueueLength } from './system.js';
 import { ensureToken } from './token.js';
 import { TraceHub } from './trace-hub.js';
 
@@ -114,7 +114,8 @@ export class Appliance {
       this.attachSessionLog();
 
       this.tun = LinuxTun.open({ name: cfg.nat64.tun, mtu: cfg.nat64.mtu, batchSize: 64 });
-      this.log.info({ tun: this.tun.name(), mtu: this.tun.mtu() }, 'TUN device up');
+      await setTxQueueLength(this.tun.name(), cfg.nat64.txQueueLength);
+      this.log.info({ tun: this.tun.name(), mtu: this.tun.mtu(), txQueueLength: cfg.nat64.txQueueLength }, 'TUN device up');
       this.routes = new KernelRoutes(this.tun.name());
       if (cfg.nat64.manageRoutes) {
         await this.routes.sync(routedPrefixes(cfg));

@@ -78,6 +78,11 @@ export class KernelRoutes {
   }
 }
 
+/** Sets the transmit queue length (packets) of a link. */
+export async function setTxQueueLength(dev: string, packets: number): Promise<void> {
+  await ip(['link', 'set', 'dev', dev, 'txqueuelen', String(packets)]);
+}
+
 const SYSCTL = {
   ipv6: '/proc/sys/net/ipv6/conf/all/forwarding',
   ipv4: '/proc/sys/net/ipv4/ip_forward',
