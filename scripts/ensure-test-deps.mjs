@@ -18,6 +18,10 @@ export const REQUIRED = [
   ['traceroute', 'traceroute'],
   ['socat', 'socat'],
   ['python3', 'python3'],
+  // the container end-to-end test (test/e2e/docker.test.ts) builds and runs the real image
+  ['podman', 'podman'],
+  ['runc', 'runc'],
+  ['debootstrap', 'debootstrap'],
 ];
 
 const PATHS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
