@@ -263,6 +263,8 @@ describe('sixgate image (podman)', () => {
     const state = await podman.must(['exec', ctr, 'sh', '-c', 'cd /var/lib/sixgate && stat -c "%n %a" api-token sixgate.yaml']);
     expect(state.stdout).toContain('api-token 600');
     expect(state.stdout).toContain('sixgate.yaml');
+    const token1 = (await podman.must(['exec', ctr, 'cat', '/var/lib/sixgate/api-token'])).stdout.trim();
+    expect(token1.length).toBeGreaterThanOrEqual(16);
 
     // DNS64: the AAAA DNS64 must synthesize for the IPv4-only name.
     const synth = new Uint8Array(16);
@@ -292,6 +294,23 @@ describe('sixgate image (podman)', () => {
     expect(net.exec(appliance, 'ip', ['link', 'show', 'dev', 'sixgate0'], { allowFail: true }).code).not.toBe(0);
     expect(net.exec(appliance, 'ip', ['-6', 'route', 'show', ADDR.prefix]).stdout.trim()).toBe('');
     expect(net.exec(appliance, 'ip', ['-4', 'route', 'show', ADDR.pool4]).stdout.trim()).toBe('');
+
+    // Restart on the same volume (an upgrade or rollback does this): same token, sessions restored.
+    t = Date.now();
+    await podman.must(['start', ctr]);
+    try {
+      await waitFor(async () => ((await logs()).match(/"msg":"ready"/g) ?? []).length >= 2, 60_000, 'the ready line after a restart', 250);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}; container logs:\n${(await logs()).slice(-3000)}`);
+    }
+    timings['restartReadyMs'] = Date.now() - t;
+    const sessions = await podman.must(['exec', ctr, 'sixgate', '--json', 'sessions', '--protocol', 'tcp']);
+    const page = JSON.parse(sessions.stdout) as { total: number };
+    expect(page.total).toBeGreaterThanOrEqual(1);
+    expect((await podman.must(['exec', ctr, 'cat', '/var/lib/sixgate/api-token'])).stdout.trim()).toBe(token1);
+    await podman.must(['stop', '-t', '10', ctr], 30_000);
+    expect((await podman.must(['inspect', ctr, '--format', '{{.State.ExitCode}}'])).stdout.trim()).toBe('0');
+    expect(net.exec(appliance, 'ip', ['link', 'show', 'dev', 'sixgate0'], { allowFail: true }).code).not.toBe(0);
   });
 
   it('`check` validates the same variables: exit 0 when good, 1 with one line naming a bad prefix', async () => {
