@@ -56,13 +56,16 @@ async function status(json: boolean): Promise<void> {
   process.exitCode = s.state === 'up' ? 0 : s.state === 'down' ? 3 : 1;
 }
 
+/** Serves until SIGTERM/SIGINT: the action only returns then, because the CLI exits after an action. */
 async function serve(): Promise<void> {
   const zone = { apex: LAB.zone, records: LAB_RECORDS, ttl: 300 };
   const srv = await startLabServer({ zone, host: '0.0.0.0', dnsPort: 53, httpPort: 80 });
   process.stdout.write(`lab server listening: dns ${srv.dnsPort}/udp+tcp, http ${srv.httpPort}, zone ${zone.apex}\n`);
-  const stop = (): void => void srv.close().then(() => process.exit(0));
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => void srv.close().then(resolve, resolve);
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
 }
 
 export function register(program: Command): void {
