@@ -160,7 +160,8 @@ describe('sixgate image (podman)', () => {
   }, 1_500_000);
 
   afterAll(async () => {
-    if (podman) await podman.run(['rm', '-f', '-t', '0', ctr], 30_000);
+    // -v: also the anonymous volume the image's VOLUME made for /var/lib/sixgate.
+    if (podman) await podman.run(['rm', '-f', '-v', '-t', '0', ctr], 30_000);
     if (topo) rmSync(`/etc/netns/${topo.client}`, { recursive: true, force: true });
     await topo?.net.destroy();
     if (serverDir) rmSync(serverDir, { recursive: true, force: true });

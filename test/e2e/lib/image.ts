@@ -243,5 +243,8 @@ export async function buildSixgateImage(podman: Podman, base: string, tag = 'loc
     ],
     900_000,
   );
+  // Every rebuild after a source change leaves untagged layers behind; drop the ones older
+  // than a day so repeated test runs do not fill the disk (younger ones stay as build cache).
+  await podman.run(['image', 'prune', '-f', '--filter', 'until=24h'], 120_000);
   return { tag, ms: r.ms };
 }
