@@ -9,8 +9,8 @@ import { embedIpv4, formatIpv6, ipv4InCidr, parseIpv4, parseIpv4Cidr, parseNat64
 import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, SIXGATE } from './lib/appliance.js';
-import { run, sh } from './lib/netns.js';
-import { requireRoot } from './lib/netns.js';
+import { runCmd } from './lib/image.js';
+import { requireRoot, run, sh } from './lib/netns.js';
 
 const NS = ['sixgate-lab-client', 'sixgate-lab-gw', 'sixgate-lab-server'];
 const PREFIX = '64:ff9b:1::/96';
@@ -100,6 +100,18 @@ describe('sixgate lab', () => {
     const again = await lab('down');
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('nothing to remove');
+  });
+
+  it('up fails with sixgate\'s own error and leaves nothing when sixgate cannot start', async () => {
+    // The spawned `sixgate run` inherits the environment: a too-short token is a config error.
+    const r = await runCmd(process.execPath, [SIXGATE, 'lab', 'up'], { env: { ...process.env, SIXGATE_API_TOKEN: 'short' }, timeoutMs: 60_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('sixgate exited during start');
+    expect(r.stderr).toMatch(/token/i);
+    expect(labNamespaces()).toEqual([]);
+    expect(labProcesses()).toEqual([]);
+    expect(existsSync('/run/sixgate-lab')).toBe(false);
+    expect(existsSync('/etc/netns/sixgate-lab-client')).toBe(false);
   });
 
   it('status reports a half-built lab as degraded, and down cleans it up', async () => {
