@@ -22,8 +22,21 @@ import { enableForwarding, KernelRoutes, setTxQueueLength } from './system.js';
 import { ensureToken } from './token.js';
 import { TraceHub } from './trace-hub.js';
 
-/** Monotonic milliseconds for the translator's timers. */
-export const MONOTONIC: Clock = { now: () => performance.now() };
+/**
+ * Monotonic milliseconds for the translator's timers, read once per batch
+ * (and once per timer tick): the translator asks for the time on every packet,
+ * and `performance.now()` costs about as much as translating one.
+ */
+export class BatchClock implements Clock {
+  private t = performance.now();
+  now(): number {
+    return this.t;
+  }
+  /** Takes the real time (or `t`, already read by the caller); the packet loop calls this per batch. */
+  refresh(t: number = performance.now()): void {
+    this.t = t;
+  }
+}
 
 const PROTO: Record<'tcp' | 'udp' | 'icmp', Proto> = { tcp: TCP, udp: UDP, icmp: ICMP };
 
@@ -77,6 +90,7 @@ export class Appliance {
   readonly file: string;
   readonly log: Logger;
   readonly hub = new TraceHub();
+  readonly clock = new BatchClock();
   readonly dnsLatency = new Histogram(DNS_BUCKETS);
   readonly history: ConfigHistory;
   historyCache: { version: number; appliedAt: string; summary: string }[] = [];
@@ -109,7 +123,7 @@ export class Appliance {
       if (tok.path) this.log.info({ path: tok.path, generated: tok.generated }, 'admin API token file');
       assertSafeListen(cfg.api.listen, this.token);
 
-      this.plane = buildDataPlane(cfg, MONOTONIC);
+      this.plane = buildDataPlane(cfg, this.clock);
       await this.restoreSessions();
       this.attachSessionLog();
 
@@ -123,7 +137,7 @@ export class Appliance {
       }
       await enableForwarding();
 
-      this.loop = new PacketLoop(this.tun, this.plane.translator, this.hub, { mtu: cfg.nat64.mtu });
+      this.loop = new PacketLoop(this.tun, this.plane.translator, this.hub, { mtu: cfg.nat64.mtu, clock: this.clock });
       this.loop.start();
       this.ticker = setInterval(() => this.tick(), 1000);
 
@@ -159,6 +173,7 @@ export class Appliance {
   }
 
   private tick(): void {
+    this.clock.refresh();
     try {
       const replies = this.plane.translator.tick();
       if (replies.length > 0) this.loop.writeExtra(replies);

@@ -15,7 +15,7 @@ import { ApplyError, type ApplyResult } from '@sixgate/admin-api';
 import { saveConfig, summarizeChanges, type Config } from '@sixgate/config';
 import { validateDns64Options } from '@sixgate/dns64';
 import { Nat64State, TCP, UDP, ICMP, type Proto } from '@sixgate/nat64';
-import { buildDataPlane, MONOTONIC, parseBibEndpoints, type Appliance, type DataPlane } from './appliance.js';
+import { buildDataPlane, parseBibEndpoints, type Appliance, type DataPlane } from './appliance.js';
 import { changedKeys, dns64Options, routedPrefixes, stateOptions } from './options.js';
 
 /** Keys that only take effect at start; changing them at runtime is refused. */
@@ -70,11 +70,11 @@ function prebuild(app: Appliance, next: Config, changed: string[]): { plane: Dat
     const newState = changed.some((k) => under(k, STATE_KEYS));
     let state = app.plane.state;
     if (newState) {
-      state = new Nat64State(stateOptions(next), MONOTONIC);
+      state = new Nat64State(stateOptions(next), app.clock);
       // Carry sessions over; entries that no longer fit pool4 are skipped by restore().
       state.restore(app.plane.state.snapshot());
     }
-    const plane = buildDataPlane(next, MONOTONIC, state);
+    const plane = buildDataPlane(next, app.clock, state);
     validateDns64Options(dns64Options(next, () => true));
     return { plane, newState };
   } catch (e) {

@@ -3,7 +3,7 @@
  * translator, DNS64, admin API), its configuration transaction and the
  * `sixgate` CLI (bin/sixgate.js).
  */
-export { Appliance, buildDataPlane, buildState, parseBibEndpoints, MONOTONIC, type DataPlane, type ApplianceInit } from './appliance.js';
+export { Appliance, buildDataPlane, buildState, parseBibEndpoints, BatchClock, type DataPlane, type ApplianceInit } from './appliance.js';
 export { applyConfig, bibKey } from './apply.js';
 export { appliancePorts, buildStats } from './ports.js';
 export { PacketLoop, type PacketLoopOptions } from './packet-loop.js';

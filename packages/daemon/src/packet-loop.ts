@@ -15,6 +15,8 @@ export interface PacketLoopOptions {
   readonly mtu: number;
   /** Batches handled per wake-up before yielding to the event loop. */
   readonly maxBatches?: number;
+  /** A clock the loop refreshes once per batch (the translator reads it per packet). */
+  readonly clock?: { refresh(t?: number): void };
 }
 
 export class PacketLoop {
@@ -24,6 +26,7 @@ export class PacketLoop {
   private readonly wOff: Int32Array;
   private readonly wLen: Int32Array;
   private readonly maxBatches: number;
+  private readonly clock: { refresh(t?: number): void } | undefined;
   /** Per-batch processing time. */
   readonly batchTime = new Histogram(BATCH_BUCKETS);
   /** Loop-level counters (translator and TUN keep their own). */
@@ -46,6 +49,7 @@ export class PacketLoop {
     this.wOff = new Int32Array(maxOut);
     this.wLen = new Int32Array(maxOut);
     this.maxBatches = opts.maxBatches ?? 16;
+    this.clock = opts.clock;
   }
 
   start(): void {
@@ -78,6 +82,7 @@ export class PacketLoop {
   /** Translates `count` packets of the current batch and writes the results. */
   private handle(count: number): void {
     const t0 = performance.now();
+    this.clock?.refresh(t0);
     const { bufs, sizes, offset } = this.batch;
     const tr = this.translator;
     const tracing = this.trace.active;
