@@ -94,7 +94,8 @@ export async function enableForwarding(): Promise<void> {
     try {
       if ((await readFile(path, 'utf8')).trim() !== '1') await writeFile(path, '1\n');
     } catch (e) {
-      throw new SystemError('ERR_SYSCTL', `cannot enable forwarding (${path}): ${(e as Error).message}`);
+      const hint = (e as NodeJS.ErrnoException).code === 'EROFS' ? ' — /proc/sys is read-only (a container): enable forwarding on the host with sysctl -w net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1' : '';
+      throw new SystemError('ERR_SYSCTL', `cannot enable forwarding (${path}): ${(e as Error).message}${hint}`);
     }
   }
 }
