@@ -111,6 +111,41 @@ describe('admin API on the running appliance', () => {
     expect(r.stdout).toContain('sixgate_dns64_query_duration_seconds_bucket');
   });
 
+  it('traces live decisions as server-sent events and as a pcap file', async () => {
+    const curl = (extra: string[]) =>
+      t().net.execAsync(t().appliance, 'curl', ['-sN', '--max-time', '10', '-H', `Authorization: Bearer ${TOKEN}`, ...extra], { timeoutMs: 15_000 });
+    const sse = curl(['http://127.0.0.1:8064/api/v1/trace?client=2001:db8:1::/64&seconds=2']);
+    const pcapFile = join(stateDir, 'trace.pcap');
+    const pcap = curl(['-o', pcapFile, 'http://127.0.0.1:8064/api/v1/trace?seconds=2&format=pcap']);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(ping(host(NEW))).toMatch(/2 received/);
+    const text = (await sse).stdout;
+    const records = [...text.matchAll(/^data: (\{.*\})$/gm)].map((m) => JSON.parse(m[1]!) as Record<string, unknown>);
+    expect(records.some((r) => r['source'] === 'nat64' && r['direction'] === '6to4' && r['client'] === ADDR.client6 && r['decision'] === 'forward')).toBe(true);
+    expect(records.some((r) => r['direction'] === '4to6')).toBe(true);
+    expect(text).toMatch(/^event: end$/m);
+    await pcap;
+    const bytes = readFileSync(pcapFile);
+    expect(bytes.readUInt32LE(0)).toBe(0xa1b2c3d4); // libpcap magic, little-endian
+    expect(bytes.readUInt32LE(20)).toBe(101); // LINKTYPE_RAW
+    expect(bytes.length).toBeGreaterThan(24 + 4 * (16 + 40)); // before+after of at least two packets
+  });
+
+  it('logs one JSON line per session create and delete when session logging is on', async () => {
+    expect(api(t(), 'PATCH', '/api/v1/config', { nat64: { sessionLog: true } }).status).toBe(200);
+    expect(ping(host(NEW))).toMatch(/2 received/);
+    await new Promise((r) => setTimeout(r, 200));
+    const lines = sg!.logs().split('\n').filter((l) => l.includes('"msg":"nat64-session"')).map((l) => JSON.parse(l) as Record<string, string>);
+    const created = lines.find((l) => l['event'] === 'session-created' && l['protocol'] === 'icmp');
+    expect(created).toBeDefined();
+    expect(created!['ipv6']).toContain(ADDR.client6);
+    expect(created!['remote4']).toContain(ADDR.server4);
+    expect(api(t(), 'DELETE', '/api/v1/sessions').status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sg!.logs()).toMatch(/"event":"session-removed"/);
+    expect(api(t(), 'PATCH', '/api/v1/config', { nat64: { sessionLog: false } }).status).toBe(200);
+  });
+
   it('the prefix survives a restart', async () => {
     expect(await sg!.stop()).toBe(0);
     sg = await startSixgate(t(), env());
