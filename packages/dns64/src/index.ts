@@ -24,6 +24,8 @@ export { UpstreamClient, type UpstreamClientOptions } from './io/upstream-client
 export {
   Dns64Server, type Dns64ServerDeps, type Dns64Stats, type TraceRecord, type BoundAddress,
 } from './io/server.js';
+export type { UdpBackend } from './io/udp.js';
+export type { ClientInfo } from './io/client-cache.js';
 export { resolvConfNameservers, hostClientNetworks } from './io/host.js';
 
 import { Dns64Server, type Dns64ServerDeps } from './io/server.js';

@@ -99,6 +99,7 @@ export function writeUnboundConfig(dir: string, o: { listen: string; port: numbe
   module-config: "dns64 iterator"
   dns64-prefix: ${o.prefix}
   num-threads: 1
+  so-rcvbuf: 1m
   do-daemonize: no
   username: ""
   chroot: ""
