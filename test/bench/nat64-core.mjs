@@ -141,7 +141,7 @@ function alone() {
   const client = CLIENT;
   const stub = {
     outbound: () => 0, inbound: () => 0, addr4: () => 0xc6336401, port4: () => 2000, port6: () => 1212,
-    isPool4: (a) => a === 0xc6336401, copyAddr6: (_h, o, off) => { for (let i = 0; i < 16; i++) o[off + i] = client[i]; },
+    isPool4: (a) => a >>> 0 === 0xc6336401, copyAddr6: (_h, o, off) => { for (let i = 0; i < 16; i++) o[off + i] = client[i]; },
     findOutbound: () => -1, findInbound: () => -1, findBinding4: () => -1, flush: () => 0, tick: () => [],
   };
   const tr = new Translator({ prefix: PREFIX, pool4: [POOL] }, stub, noPolicy, clock);

@@ -123,6 +123,10 @@ export interface StateEvent {
 /**
  * The RFC 6146 state: BIB, sessions, pool4, timers, TCP state machine.
  * Implemented by `Nat64State` in src/state/.
+ *
+ * IPv4 address arguments are 32-bit values passed as int32 or uint32 (the
+ * translator passes int32: no boxing at calls); implementations must treat
+ * both forms alike (`| 0` or `>>> 0`). Returned addresses are uint32.
  */
 export interface StateApi {
   /**

@@ -1,7 +1,7 @@
 /**
  * Address and TCP-option helpers shared by both directions.
  */
-import type { Nat64Prefix } from '@sixgate/addressing';
+import { mayEmbed, type Nat64Prefix } from '@sixgate/addressing';
 import { setU16, u16, update16 } from '@sixgate/wire';
 
 /**
@@ -11,6 +11,15 @@ import { setU16, u16, update16 } from '@sixgate/wire';
 export function forbiddenIpv4(a: number): boolean {
   const hi = a >>> 24;
   return hi === 0 || hi === 127 || hi >= 224 || a >>> 16 === 0xa9fe;
+}
+
+/**
+ * addressing's `mayEmbed` for an address held as int32 (RFC 6052 §3.1): only
+ * a well-known prefix with `wkpStrict` can refuse, so other prefixes cost no
+ * call (and no boxed uint32 argument).
+ */
+export function mayEmbed4(c: { prefix: Nat64Prefix; embedPolicy: { wkpStrict?: boolean } }, a: number): boolean {
+  return !c.prefix.wellKnown || c.embedPolicy.wkpStrict === false || mayEmbed(c.prefix, a >>> 0, c.embedPolicy);
 }
 
 /** IPv6 sources never translated: multicast, unspecified, loopback. */

@@ -9,7 +9,6 @@
  * destination in pool4 → source → source route (§4.1) → TTL (§4.1, time
  * exceeded) → MTU with DF (§4.1 / RFC 1191) → transport and state.
  */
-import { mayEmbed } from '@sixgate/addressing';
 import {
   addressSum4,
   addressSum6,
@@ -28,7 +27,7 @@ import {
 import { ICMP, StateFail, TCP_SYN } from '../state/api.js';
 import type { TranslateContext } from './context.js';
 import { fragment6 } from './fragment.js';
-import { clampMss, embed, forbiddenIpv4, sum20 } from './guards.js';
+import { clampMss, embed, forbiddenIpv4, mayEmbed4, sum20 } from './guards.js';
 import { translateIcmp4Error } from './icmp-4to6.js';
 import { isIcmp4Error } from './icmp-map.js';
 import { replyIcmp4 } from './icmp-reply.js';
@@ -95,8 +94,9 @@ function readHeader(c: TranslateContext, buf: Uint8Array, off: number, len: numb
   v4.ttl = buf[off + 8]!;
   v4.proto = buf[off + 9]!;
   v4.id = u16(buf, off + 4);
-  v4.src4 = u32(buf, off + 12);
-  v4.dst4 = u32(buf, off + 16);
+  // int32, not uint32: see the note in ipv6-to-ipv4.ts (no boxing at calls).
+  v4.src4 = u32(buf, off + 12) | 0;
+  v4.dst4 = u32(buf, off + 16) | 0;
   v4.fragOff = (fo & 0x1fff) << 3;
   v4.mf = (fo & 0x2000) !== 0;
   v4.df = (fo & 0x4000) !== 0;
@@ -118,7 +118,7 @@ export function translate4to6(c: TranslateContext, buf: Uint8Array, off: number,
   if (!isErr) {
     if (forbiddenIpv4(src4)) return c.drop('forbidden-source');
     // pool4 sources are hairpinned packets (RFC 6146 §3.8), exempt like in 6→4.
-    if (!mayEmbed(c.prefix, src4, c.embedPolicy) && !c.state.isPool4(src4)) return c.drop('non-global-ipv4');
+    if (!mayEmbed4(c, src4) && !c.state.isPool4(src4)) return c.drop('non-global-ipv4');
   }
   if (p > off + 20 && unexpiredSourceRoute(buf, off + 20, p)) {
     return replyIcmp4(c, buf, off, end - off, 3, 5, 0, out, outOff, 'source-route');

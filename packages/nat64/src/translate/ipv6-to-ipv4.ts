@@ -9,7 +9,7 @@
  * → hop limit (§5.1, time exceeded from the translator) → destination policy
  * (A2/A3) → MTU (§5.1 PTB) → transport and state.
  */
-import { extractIpv4, mayEmbed } from '@sixgate/addressing';
+import { extractIpv4 } from '@sixgate/addressing';
 import {
   addressSum4,
   addressSum6,
@@ -25,7 +25,7 @@ import {
 } from '@sixgate/wire';
 import { ICMP, StateFail, TCP, TCP_SYN } from '../state/api.js';
 import type { TranslateContext } from './context.js';
-import { clampMss, forbiddenIpv4, forbiddenIpv6Source, sum20 } from './guards.js';
+import { clampMss, forbiddenIpv4, forbiddenIpv6Source, mayEmbed4, sum20 } from './guards.js';
 import { translateIcmp6Error } from './icmp-6to4.js';
 import { isIcmp6Error } from './icmp-map.js';
 import { replyIcmp6 } from './icmp-reply.js';
@@ -98,8 +98,11 @@ export function translate6to4(c: TranslateContext, buf: Uint8Array, off: number,
   const end = off + 40 + u16(buf, off + 4);
   if (end > off + len) return c.drop('truncated');
   if (buf[off + 6] === 0 && end === off + 40) return c.drop('bad-header'); // jumbogram (RFC 2675)
-  const dst4 = extractIpv4(c.prefix, buf, off + 24);
-  if (dst4 < 0) return c.drop('not-nat64-destination');
+  const x4 = extractIpv4(c.prefix, buf, off + 24);
+  if (x4 < 0) return c.drop('not-nat64-destination');
+  // IPv4 addresses travel as int32 from here on: a uint32 above 2^31 is not
+  // a small integer for V8 and is boxed (allocated) at every call boundary.
+  const dst4 = x4 | 0;
   if (forbiddenIpv6Source(buf, off + 8)) return c.drop('forbidden-source');
   const refused = walkChain(c, buf, off, end, out, outOff);
   if (refused !== null) return refused;
@@ -114,7 +117,7 @@ export function translate6to4(c: TranslateContext, buf: Uint8Array, off: number,
   c.hairpin = c.state.isPool4(dst4);
   // RFC 6052 §3.1 keeps non-global IPv4 out of 64:ff9b::/96; the translator's
   // own pool4 (often private) stays reachable for hairpinning.
-  if (!c.hairpin && !mayEmbed(c.prefix, dst4, c.embedPolicy)) return c.drop('non-global-ipv4');
+  if (!c.hairpin && !mayEmbed4(c, dst4)) return c.drop('non-global-ipv4');
   // §5.1 + RFC 8021: too big for the IPv4 link → PTB with MTU + 20, floor 1280.
   if (!c.hairpin && 20 + end - p > c.cfg.ipv4Mtu && !(nh === 58 && first && isIcmp6Error(buf[p]!))) {
     return replyIcmp6(c, buf, off, end - off, 2, 0, Math.max(1280, c.cfg.ipv4Mtu + 20), out, outOff, 'packet-too-big');
@@ -137,7 +140,7 @@ function tcpUdp(c: TranslateContext, buf: Uint8Array, off: number, end: number, 
   if (early !== null) return early;
   const h = c.state.outbound(nh as 6 | 17, buf, off + 8, sport, dst4, dport, flags);
   if (h < 0) return stateFail(c, h, buf, off, end, out, outOff);
-  const addr4 = c.state.addr4(h);
+  const addr4 = c.state.addr4(h) | 0;
   const port4 = c.state.port4(h);
   const csOff = p + (nh === 6 ? 16 : 6);
   let cs = u16(buf, csOff);
@@ -166,7 +169,7 @@ function icmp6(c: TranslateContext, buf: Uint8Array, off: number, end: number, d
   if (early !== null) return early;
   const h = c.state.outbound(ICMP, buf, off + 8, id, dst4, id, 0);
   if (h < 0) return stateFail(c, h, buf, off, end, out, outOff);
-  const addr4 = c.state.addr4(h);
+  const addr4 = c.state.addr4(h) | 0;
   const id4 = c.state.port4(h);
   const code = buf[p + 1]!;
   const type4 = type === 128 ? 8 : 0;
@@ -190,7 +193,7 @@ function admit(
   sport: number, dst4: number, dport: number, out: Uint8Array, outOff: number,
 ): Outcome | null {
   const p4 = proto === 58 ? ICMP : proto;
-  if (c.policyActive && c.state.findOutbound(p4 as 1 | 6 | 17, buf, off + 8, sport, dst4, dport) < 0 && c.policy.check(p4, buf, off + 8, dst4, dport) >= 0) {
+  if (c.policyActive && c.state.findOutbound(p4 as 1 | 6 | 17, buf, off + 8, sport, dst4, dport) < 0 && c.policy.check(p4, buf, off + 8, dst4 >>> 0, dport) >= 0) {
     return replyIcmp6(c, buf, off, end - off, 1, 1, 0, out, outOff, 'policy-deny');
   }
   // H8: hairpin to a pool4 address/port without a binding → port unreachable.
@@ -215,7 +218,7 @@ function nonFirstFragment(c: TranslateContext, buf: Uint8Array, off: number, end
   fragKey6(t.key, buf, off, walk.frag, walk.nh);
   const now = c.clock.now();
   const slot = t.find(now);
-  if (slot >= 0) return emit4(c, buf, off, end, walk.nh, u32(t.values, slot * 4), dst4);
+  if (slot >= 0) return emit4(c, buf, off, end, walk.nh, u32(t.values, slot * 4) | 0, dst4);
   if (c.hold.hold(t.key, 37, 6, buf, off, end - off, now, c.cfg.fragmentTimeoutMs)) return c.drop('fragment-held');
   return c.drop('fragment-no-session');
 }
