@@ -211,14 +211,19 @@ function stateFail(c: TranslateContext, h: number, buf: Uint8Array, off: number,
   return c.drop('tcp-no-session');
 }
 
-/** Non-first fragment: addresses from the first fragment's session (no ports here). */
+/**
+ * Non-first fragment: addresses from the first fragment's session (no ports
+ * here). A hairpinned one goes on through 4→6 like its first fragment, which
+ * left an entry in both fragment tables (RFC 6146 §3.8); it is not held when
+ * it comes first, because released fragments are not hairpinned.
+ */
 function nonFirstFragment(c: TranslateContext, buf: Uint8Array, off: number, end: number, dst4: number): Outcome {
-  if (c.hairpin) return c.drop('fragment-no-session');
   const t = c.frags6;
   fragKey6(t.key, buf, off, walk.frag, walk.nh);
   const now = c.clock.now();
   const slot = t.find(now);
   if (slot >= 0) return emit4(c, buf, off, end, walk.nh, u32(t.values, slot * 4) | 0, dst4);
+  if (c.hairpin) return c.drop('fragment-no-session');
   if (c.hold.hold(t.key, 37, 6, buf, off, end - off, now, c.cfg.fragmentTimeoutMs)) return c.drop('fragment-held');
   return c.drop('fragment-no-session');
 }

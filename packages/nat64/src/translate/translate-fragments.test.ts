@@ -266,3 +266,47 @@ describe('out-of-order fragments (held until the first fragment)', () => {
     expect(reasons.map((r) => (r.kind === 'drop' ? r.reason : r.kind))).toEqual(['fragment-held', 'fragment-held', 'fragment-no-session']);
   });
 });
+
+describe('fragments of hairpinned flows (RFC 6146 §3.8)', () => {
+  const OWN6 = '64:ff9b:1::c633:6401';
+  const SERVER_B = '2001:db8::80';
+  function hairpinSetup(): Harness {
+    const h = harness();
+    h.st.addStatic(17, parseIpv6(SERVER_B), 80, 0xc6336401, 8080);
+    return h;
+  }
+
+  it('a first and a later fragment both reach the other IPv6 host, same addresses, same identification', () => {
+    const h = hairpinSetup();
+    const first = ipv6({ nh: 44, upper: 17, ext: fragHdr(17, 0, true, 0x1234abcd), src: CLIENT, dst: OWN6, payload: udp(1212, 8080, 72) });
+    const f0 = fwd(run(h, first));
+    expect(f0[0]! >> 4).toBe(6);
+    expect(f0.subarray(24, 40)).toEqual(parseIpv6(SERVER_B));
+    expect(f0[6]).toBe(44);
+    expect(u16(f0, 42)).toBe(1); // offset 0, M = 1
+    expect(u16(f0, 50)).toBe(80); // the static binding's IPv6 port
+    const next = ipv6({ nh: 44, ext: fragHdr(17, 80, false, 0x1234abcd), src: CLIENT, dst: OWN6, hop: 9, payload: fill(40) });
+    const f1 = fwd(run(h, next));
+    expect(f1[0]! >> 4).toBe(6);
+    expect(f1.subarray(8, 40)).toEqual(f0.subarray(8, 40)); // prefix + client's pool4 address → server B
+    expect(f1[6]).toBe(44);
+    expect(f1[40]).toBe(17);
+    expect(u16(f1, 42)).toBe(80); // offset 80, M = 0
+    expect(u32(f1, 44)).toBe(u32(f0, 44));
+    expect(f1[7]).toBe(8); // one hop through the translator
+    expect(u16(f1, 4)).toBe(8 + 40);
+    expect(f1.subarray(48)).toEqual(fill(40));
+    const s = h.tr.snapshot();
+    expect(s.hairpinned).toBe(2);
+    expect(s.packetsOut4).toBe(0);
+    expect(s.drops['fragment-no-session']).toBe(0);
+  });
+
+  it('a later fragment without its first fragment is dropped and counted, not held', () => {
+    const h = hairpinSetup();
+    const next = ipv6({ nh: 44, ext: fragHdr(17, 80, false, 77), src: CLIENT, dst: OWN6, payload: fill(16) });
+    expect(run(h, next).r).toEqual({ kind: 'drop', reason: 'fragment-no-session' });
+    const first = ipv6({ nh: 44, upper: 17, ext: fragHdr(17, 0, true, 77), src: CLIENT, dst: OWN6, payload: udp(1212, 8080, 72) });
+    expect(run(h, first).r.kind).toBe('forward'); // nothing held comes along
+  });
+});
