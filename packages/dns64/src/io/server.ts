@@ -94,10 +94,10 @@ export class Dns64Server {
     this.#now = deps.now ?? Date.now;
     this.onTrace = deps.onTrace;
     this.#ownUpstream = deps.upstream === undefined;
+    this.#udpBackend = udpBackendOf(deps);
     this.#upstream = deps.upstream ?? this.#makeUpstream();
     this.#resolver = new Dns64Resolver(this.#opts, this.#upstream, this.#counters, this.#now);
     this.#limiter = new RateLimiter(this.#opts.rateLimit, this.#now);
-    this.#udpBackend = udpBackendOf(deps);
   }
 
   static #resolve(input: Dns64Input): ResolvedDns64Options {
@@ -117,7 +117,7 @@ export class Dns64Server {
 
   #makeUpstream(): Upstream {
     const o = this.#opts;
-    return new UpstreamClient(o.upstreams, { timeoutMs: o.timeoutMs, attempts: o.attempts, failover: o.failover, maxOutstanding: o.maxOutstanding }, this.#counters, this.#now);
+    return new UpstreamClient(o.upstreams, { timeoutMs: o.timeoutMs, attempts: o.attempts, failover: o.failover, maxOutstanding: o.maxOutstanding }, this.#counters, this.#now, this.#udpBackend);
   }
 
   /** The validated options in effect. */

@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import { readdirSync } from 'node:fs';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -26,10 +27,22 @@ function answerFor(msg: Buffer, patch: (p: dnsPacket.DecodedPacket) => void = ()
   return dnsPacket.encode(p);
 }
 
+/** The client under test on the backend of the `describe.each` row (the addon must be built for `native`). */
+function clientOn(udp: 'native' | 'dgram'): typeof UpstreamClient {
+  return class extends UpstreamClient {
+    constructor(...a: ConstructorParameters<typeof UpstreamClient>) {
+      super(a[0], a[1], a[2], a[3], udp);
+      if (this.udpKind !== udp) throw new Error(`asked for ${udp} UDP, got ${this.udpKind}`);
+    }
+  };
+}
+
 const Q = { name: 'www.example.org', type: 1, qclass: 1, dnssecOk: true, checkingDisabled: false };
 const opts = { timeoutMs: 300, attempts: 2, failover: true, maxOutstanding: 10 };
 
-describe('UpstreamClient', () => {
+describe.each(['native', 'dgram'] as const)('UpstreamClient over %s UDP', (udp) => {
+  const Client = clientOn(udp);
+
   it('accepts only an answer from the address and port asked, with our ID and question (RFC 5452 §9.1)', async () => {
     const other = dgram.createSocket('udp4');
     closers.push(() => other.close());
@@ -42,7 +55,7 @@ describe('UpstreamClient', () => {
       setTimeout(() => s.send(answerFor(m, (p) => (p.answers![0]!.data = '192.0.2.99')), r.port, r.address), 50);
     });
     const counters = createCounters();
-    const c = new UpstreamClient([{ address: '127.0.0.1', port, family: 4 }], opts, counters);
+    const c = new Client([{ address: '127.0.0.1', port, family: 4 }], opts, counters);
     const wire = await c.lookup(Q);
     expect(dnsPacket.decode(wire).answers![0]!.data).toBe('192.0.2.99');
     expect(counters.upstreamErrors).toBe(3);
@@ -52,16 +65,40 @@ describe('UpstreamClient', () => {
     expect((q.additionals![0] as { flags?: number }).flags).toBe(dnsPacket.DNSSEC_OK);
   });
 
-  it('uses a random ID and a fresh source port per query', async () => {
+  it('uses a random ID per query and random source ports, each for a bounded number of queries (RFC 5452 §4.5)', async () => {
     const sources: string[] = [];
     const port = await udpServer((m, r, s) => {
       sources.push(`${m.readUInt16BE(0)}/${r.port}`);
       s.send(answerFor(m), r.port, r.address);
     });
-    const c = new UpstreamClient([{ address: '127.0.0.1', port, family: 4 }], opts, createCounters());
-    for (let i = 0; i < 5; i++) await c.lookup(Q);
-    expect(new Set(sources.map((s) => s.split('/')[0])).size).toBeGreaterThan(3);
-    expect(new Set(sources.map((s) => s.split('/')[1])).size).toBeGreaterThan(3);
+    // dgram: a fresh socket per query; the addon: 2 pooled sockets, each retired after 3 queries.
+    const c = new Client([{ address: '127.0.0.1', port, family: 4 }], { ...opts, portPool: { sockets: 2, uses: 3 } }, createCounters());
+    for (let i = 0; i < 12; i++) await c.lookup(Q);
+    expect(new Set(sources.map((s) => s.split('/')[0])).size).toBeGreaterThan(9);
+    const perPort = new Map<string, number>();
+    for (const s of sources) perPort.set(s.split('/')[1]!, (perPort.get(s.split('/')[1]!) ?? 0) + 1);
+    expect(Math.max(...perPort.values())).toBeLessThanOrEqual(udp === 'dgram' ? 1 : 3);
+    expect(perPort.size).toBeGreaterThanOrEqual(udp === 'dgram' ? 12 : 4);
+  });
+
+  it('routes concurrent answers on a shared socket by ID and counts strays', async () => {
+    const held: { m: Buffer; r: dgram.RemoteInfo }[] = [];
+    const port = await udpServer((m, r, s) => {
+      held.push({ m, r });
+      if (held.length < 5) return;
+      s.send(answerFor(held[0]!.m, (p) => (p.id = (p.id! + 7) & 0xffff)), r.port, r.address); // nobody asked with this ID
+      for (const h of held.reverse()) s.send(answerFor(h.m, (p) => (p.answers![0]!.data = `192.0.2.${h.m.readUInt8(13)}`)), h.r.port, h.r.address);
+    });
+    const counters = createCounters();
+    const c = new Client([{ address: '127.0.0.1', port, family: 4 }], { ...opts, portPool: { sockets: 1, uses: 100 } }, counters);
+    const names = ['a', 'b', 'c', 'd', 'e'].map((x) => `${x}.example.org`);
+    const answers = await Promise.all(names.map((name) => c.lookup({ ...Q, name })));
+    // Label "a".."e" is byte 13 of the question; each answer carries its own query's label.
+    expect(answers.map((w) => dnsPacket.decode(w).answers![0]!.data)).toEqual(names.map((n) => `192.0.2.${n.charCodeAt(0)}`));
+    expect(answers.map((w) => dnsPacket.decode(w).questions![0]!.name)).toEqual(names);
+    if (udp === 'native') expect(new Set(held.map((h) => h.r.port)).size).toBe(1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(counters.upstreamErrors).toBe(1);
   });
 
   it('retries over TCP when the UDP answer is truncated (RFC 7766 §5)', async () => {
@@ -81,7 +118,7 @@ describe('UpstreamClient', () => {
     closers.push(() => sock.close());
     udpPort = tcpPort;
     const counters = createCounters();
-    const c = new UpstreamClient([{ address: '127.0.0.1', port: udpPort, family: 4 }], opts, counters);
+    const c = new Client([{ address: '127.0.0.1', port: udpPort, family: 4 }], opts, counters);
     expect(dnsPacket.decode(await c.lookup(Q)).answers![0]!.data).toBe('192.0.2.44');
     expect(counters.upstreamTcpRetries).toBe(1);
   });
@@ -90,7 +127,7 @@ describe('UpstreamClient', () => {
     const silent = await udpServer(() => undefined);
     const good = await udpServer((m, r, s) => s.send(answerFor(m), r.port, r.address));
     const counters = createCounters();
-    const c = new UpstreamClient(
+    const c = new Client(
       [{ address: '127.0.0.1', port: silent, family: 4 }, { address: '127.0.0.1', port: good, family: 4 }],
       { ...opts, timeoutMs: 100, holdDownAfter: 2 }, counters,
     );
@@ -108,11 +145,46 @@ describe('UpstreamClient', () => {
   it('rejects with ERR_UPSTREAM_TIMEOUT when every attempt times out, and caps outstanding queries', async () => {
     const silent = await udpServer(() => undefined);
     const counters = createCounters();
-    const c = new UpstreamClient([{ address: '127.0.0.1', port: silent, family: 4 }], { ...opts, timeoutMs: 100, maxOutstanding: 1 }, counters);
+    const c = new Client([{ address: '127.0.0.1', port: silent, family: 4 }], { ...opts, timeoutMs: 100, maxOutstanding: 1 }, counters);
     const first = c.lookup(Q);
     await expect(c.lookup(Q)).rejects.toMatchObject({ code: 'ERR_UPSTREAM_OVERLOAD' });
     await expect(first).rejects.toMatchObject({ code: 'ERR_UPSTREAM_TIMEOUT' });
     expect(counters.upstreamOverload).toBe(1);
     expect(c.outstanding).toBe(0);
+  });
+
+  it('talks to an IPv6 upstream and still rejects a wrong source port', async () => {
+    const sock = dgram.createSocket('udp6');
+    const other = dgram.createSocket('udp6');
+    closers.push(() => sock.close(), () => other.close());
+    sock.on('message', (m, r) => {
+      other.send(answerFor(m, (p) => (p.answers![0]!.data = '192.0.2.66')), r.port, r.address);
+      setTimeout(() => sock.send(answerFor(m, (p) => (p.answers![0]!.data = '192.0.2.6')), r.port, r.address), 20);
+    });
+    await new Promise<void>((r) => sock.bind(0, '::1', () => r()));
+    await new Promise<void>((r) => other.bind(0, '::1', () => r()));
+    const counters = createCounters();
+    const c = new Client([{ address: '::1', port: sock.address().port, family: 6 }], opts, counters);
+    expect(dnsPacket.decode(await c.lookup(Q)).answers![0]!.data).toBe('192.0.2.6');
+    expect(counters.upstreamErrors).toBe(1);
+  });
+
+  it('closes every query socket: no descriptor is left after answers, timeouts and close()', async () => {
+    const fds = (): number => readdirSync('/proc/self/fd').length;
+    let n = 0;
+    const port = await udpServer((m, r, s) => {
+      if (n++ % 2 === 0) s.send(answerFor(m), r.port, r.address);
+    });
+    const c = new Client([{ address: '127.0.0.1', port, family: 4 }], { ...opts, timeoutMs: 50, attempts: 1, maxOutstanding: 100 }, createCounters());
+    await c.lookup(Q); // sockets of the test harness settle first
+    const before = fds();
+    const results = await Promise.allSettled(Array.from({ length: 40 }, () => c.lookup(Q)));
+    expect(results.filter((r) => r.status === 'fulfilled').length).toBeGreaterThan(0);
+    expect(results.filter((r) => r.status === 'rejected').length).toBeGreaterThan(0);
+    const pending = c.lookup(Q);
+    c.close();
+    await expect(pending).rejects.toMatchObject({ code: 'ERR_UPSTREAM_FAILED' });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(fds()).toBeLessThanOrEqual(before);
   });
 });

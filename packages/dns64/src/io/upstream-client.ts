@@ -1,13 +1,13 @@
 /**
  * The real upstream: UDP with a fresh socket (random source port, RFC 5452
- * §4.5) and a random ID per query; an answer counts only when it comes from
+ * §4.5; through the addon when it loads, see upstream-udp.ts) and a random
+ * ID per query; an answer counts only when it comes from
  * the address and port asked, with the same ID and question (RFC 5452 §9.1);
  * TCP retry when the answer is truncated (RFC 7766 §5); per-query timeout,
  * failover to the next upstream, and a hold-down for an upstream that keeps
  * failing; a hard cap on outstanding queries.
  */
 import { randomInt } from 'node:crypto';
-import dgram from 'node:dgram';
 import net from 'node:net';
 import { formatIpv6, parseIpv6 } from '@sixgate/addressing';
 import type { Endpoint } from '../config.js';
@@ -15,6 +15,8 @@ import { Dns64Error } from '../errors.js';
 import type { Dns64Counters } from '../metrics.js';
 import type { Upstream, UpstreamHealth, UpstreamQuestion } from '../upstream.js';
 import { FLAG, TYPE, encodeName } from '../wire.js';
+import type { UdpBackend } from './udp.js';
+import { openUpstreamUdp, type UpstreamPortPool, type UpstreamUdp } from './upstream-udp.js';
 
 /** Settings of the upstream client. */
 export interface UpstreamClientOptions {
@@ -25,6 +27,8 @@ export interface UpstreamClientOptions {
   /** Consecutive failures before an upstream is skipped, and for how long. */
   readonly holdDownAfter?: number;
   readonly holdDownMs?: number;
+  /** Upstream sockets of the addon backend (see UpstreamPortPool; defaults UPSTREAM_PORT_POOL). */
+  readonly portPool?: UpstreamPortPool;
 }
 
 interface ServerState {
@@ -75,18 +79,26 @@ export function matchesQuery(answer: Buffer, query: Buffer): boolean {
 export class UpstreamClient implements Upstream {
   readonly #servers: ServerState[];
   #outstanding = 0;
-  readonly #sockets = new Map<dgram.Socket | net.Socket, () => void>();
+  readonly #sockets = new Map<object, () => void>();
+  readonly #transport: UpstreamUdp;
 
   constructor(
     servers: readonly Endpoint[],
     private readonly opts: UpstreamClientOptions,
     private readonly counters: Dns64Counters,
     private readonly now: () => number = Date.now,
+    udp: UdpBackend = 'auto',
   ) {
+    this.#transport = openUpstreamUdp(udp, opts.portPool, () => this.counters.upstreamErrors++);
     this.#servers = servers.map((ep) => ({
       ep: ep.family === 6 ? { ...ep, address: formatIpv6(parseIpv6(ep.address)) } : ep,
       queries: 0, failures: 0, timeouts: 0, consecutive: 0, downUntil: 0,
     }));
+  }
+
+  /** Which UDP implementation sends the queries. */
+  get udpKind(): 'native' | 'dgram' {
+    return this.#transport.kind;
   }
 
   /** Upstream queries in flight. */
@@ -104,6 +116,7 @@ export class UpstreamClient implements Upstream {
 
   close(): void {
     for (const abort of [...this.#sockets.values()]) abort();
+    this.#transport.close();
   }
 
   async lookup(q: UpstreamQuestion): Promise<Buffer> {
@@ -163,35 +176,33 @@ export class UpstreamClient implements Upstream {
 
   #udp(ep: Endpoint, query: Buffer): Promise<Buffer> {
     return new Promise((resolve, reject) => {
-      const sock = dgram.createSocket(ep.family === 6 ? 'udp6' : 'udp4');
       let finished = false;
       const done = (err: Dns64Error | undefined, msg?: Buffer): void => {
         if (finished) return;
         finished = true;
         clearTimeout(timer);
-        this.#sockets.delete(sock);
-        sock.close();
+        this.#sockets.delete(token);
+        closeSocket();
         if (err) reject(err);
         else resolve(msg!);
       };
-      this.#sockets.set(sock, () => done(new Dns64Error('ERR_UPSTREAM_FAILED', 'upstream client closed')));
+      const token = {};
       const timer = setTimeout(() => {
         this.counters.upstreamTimeouts++;
         done(new Dns64Error('ERR_UPSTREAM_TIMEOUT', `no answer from ${ep.address}:${ep.port} within ${this.opts.timeoutMs} ms`));
       }, this.opts.timeoutMs);
-      sock.on('message', (msg, rinfo) => {
+      this.#sockets.set(token, () => done(new Dns64Error('ERR_UPSTREAM_FAILED', 'upstream client closed')));
+      const closeSocket = this.#transport.send(ep, query, (msg, fromPeer) => {
         // RFC 5452 §9.1: only the server asked, from the port asked, with our ID and question.
-        if (rinfo.address !== ep.address || rinfo.port !== ep.port || !matchesQuery(msg, query)) {
+        if (!fromPeer || !matchesQuery(msg, query)) {
           this.counters.upstreamErrors++;
           return;
         }
         done(undefined, msg);
-      });
-      sock.on('error', (e) => {
+      }, (e) => {
         this.counters.upstreamErrors++;
         done(new Dns64Error('ERR_UPSTREAM_FAILED', `${ep.address}:${ep.port}: ${e.message}`));
       });
-      sock.send(query, ep.port, ep.address);
     });
   }
 

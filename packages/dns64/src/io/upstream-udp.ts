@@ -1,0 +1,249 @@
+/**
+ * UDP exchanges with upstream resolvers from random source ports (RFC 5452
+ * §4.5), two interchangeable backends:
+ *
+ * - `native`: the addon (native/udp.c). A small pool of sockets per address
+ *   family, each bound to a kernel-chosen random port and retired after a
+ *   bounded number of queries; a query goes out on a random pool socket with
+ *   one sendto, answers come back through one uv_poll_t per socket and
+ *   recvmmsg into one shared arena, and are routed to the query by ID. No
+ *   Node handle, address lookup or send request per query, and a socket
+ *   (socket, bind, poll set-up, close) only every `uses` queries.
+ * - `dgram`: node:dgram, a fresh socket per query; used when the addon
+ *   cannot load or when asked for.
+ *
+ * Both hand every datagram for a query to `onDatagram` with whether it came
+ * from the address and port asked; the caller checks ID and question
+ * (RFC 5452 §9.1) and calls the returned close function.
+ */
+import dgram from 'node:dgram';
+import { parseIpv6 } from '@sixgate/addressing';
+import type { Endpoint } from '../config.js';
+import { ADDR_SLOT, AF_INET, AF_INET6, loadNativeUdp, nativeUdpLoadError, type NativeUdp, type NativeUdpHandle } from './native-udp.js';
+import type { UdpBackend } from './udp.js';
+
+/** Receives one datagram: `fromPeer` is false when it came from another address or port. */
+export type DatagramFn = (msg: Buffer, fromPeer: boolean) => void;
+
+/** Sends UDP queries to upstreams from random ports. */
+export interface UpstreamUdp {
+  readonly kind: 'native' | 'dgram';
+  /**
+   * Sends `query` to `ep`; calls `onDatagram` for what comes back and
+   * `onError` when the socket fails. Returns the function that ends the
+   * query (and closes its socket when nobody else uses it); call it once. Never calls back
+   * synchronously. The native backend routes answers by the query's ID, so
+   * no two outstanding queries on one socket share an ID.
+   */
+  send(ep: Endpoint, query: Buffer, onDatagram: DatagramFn, onError: (e: Error) => void): () => void;
+  /** Closes every socket; outstanding queries are expected to be closed by their owner. */
+  close(): void;
+}
+
+/**
+ * The addon's upstream sockets: `sockets` per address family, each bound to
+ * a random port (port 0, the kernel picks) and used for at most `uses`
+ * queries, chosen at random per query. `uses: 1` is a fresh port per query.
+ */
+export interface UpstreamPortPool {
+  readonly sockets?: number;
+  readonly uses?: number;
+}
+
+/** Defaults: a port carries at most 32 queries, so one learned port (e.g. by asking for a name whose authority the attacker runs) is good for a few more queries at most. */
+export const UPSTREAM_PORT_POOL: Required<UpstreamPortPool> = { sockets: 16, uses: 32 };
+
+/** The backend for upstream queries: the addon unless `dgram` is asked for or it does not load. */
+export function openUpstreamUdp(backend: UdpBackend = 'auto', pool: UpstreamPortPool = {}, onStray: () => void = () => undefined): UpstreamUdp {
+  if (backend !== 'dgram') {
+    const native = loadNativeUdp();
+    const p = { sockets: pool.sockets ?? UPSTREAM_PORT_POOL.sockets, uses: pool.uses ?? UPSTREAM_PORT_POOL.uses };
+    if (!(Number.isInteger(p.sockets) && p.sockets >= 1 && Number.isInteger(p.uses) && p.uses >= 1)) {
+      throw new Error(`upstream port pool needs whole numbers >= 1, got sockets=${p.sockets} uses=${p.uses}`);
+    }
+    if (native !== undefined) return new NativeUpstreamUdp(native, p, onStray);
+    if (backend === 'native') throw new Error(`the UDP addon is not available: ${nativeUdpLoadError()?.message}`);
+  }
+  return new DgramUpstreamUdp();
+}
+
+/** Largest UDP payload: an upstream may ignore our EDNS size, and node:dgram accepted it too. */
+const RX_SLOT = 65_536;
+/** Datagrams read per recvmmsg; more than one only when someone else is sending to the port. */
+const RX_BATCH = 4;
+const ANY4 = new Uint8Array(4);
+const ANY6 = new Uint8Array(16);
+
+/** The raw sockaddr (ADDR_SLOT bytes, the layout native/udp.c documents) of an upstream. */
+export function peerSockaddr(ep: Endpoint): Uint8Array {
+  const out = new Uint8Array(ADDR_SLOT);
+  // The family is host byte order (a sa_family_t as the kernel writes it); the port is network order.
+  new Uint16Array(out.buffer, 0, 1)[0] = ep.family === 6 ? AF_INET6 : AF_INET;
+  out[2] = ep.port >> 8;
+  out[3] = ep.port & 0xff;
+  if (ep.family === 6) out.set(parseIpv6(ep.address), 8);
+  else out.set(ep.address.split('.').map(Number), 4);
+  return out;
+}
+
+/** Whether slot `i` of `addrs` holds the family, port and address of `peer` (sin6_flowinfo aside). */
+function samePeer(addrs: Uint8Array, i: number, peer: Uint8Array, v6: boolean): boolean {
+  const o = i * ADDR_SLOT;
+  for (let k = 0; k < 4; k++) if (addrs[o + k] !== peer[k]) return false;
+  const from = v6 ? 8 : 4;
+  const to = v6 ? 24 : 8;
+  for (let k = from; k < to; k++) if (addrs[o + k] !== peer[k]) return false;
+  return true;
+}
+
+/** A query waiting on a pool socket, by ID. */
+interface Waiter {
+  readonly peer: Uint8Array;
+  readonly v6: boolean;
+  readonly onDatagram: DatagramFn;
+  readonly onError: (e: Error) => void;
+}
+
+/** One pooled socket on a random port: takes `uses` queries, then retires and closes when its last answer is in. */
+interface PoolSocket {
+  readonly h: NativeUdpHandle;
+  readonly waiters: Map<number, Waiter>;
+  uses: number;
+  retired: boolean;
+  open: boolean;
+}
+
+class NativeUpstreamUdp implements UpstreamUdp {
+  readonly kind = 'native';
+  readonly #native: NativeUdp;
+  readonly #pool: Required<UpstreamPortPool>;
+  readonly #onStray: () => void;
+  readonly #rx = Buffer.alloc(RX_BATCH * RX_SLOT);
+  readonly #sizes = new Int32Array(RX_BATCH);
+  readonly #addrs = new Uint8Array(RX_BATCH * ADDR_SLOT);
+  readonly #peers = new Map<string, Uint8Array>();
+  readonly #slots4: (PoolSocket | undefined)[];
+  readonly #slots6: (PoolSocket | undefined)[];
+  /** Every open socket, pooled or retired with answers still due. */
+  readonly #open = new Set<PoolSocket>();
+
+  constructor(native: NativeUdp, pool: Required<UpstreamPortPool>, onStray: () => void) {
+    this.#native = native;
+    this.#pool = pool;
+    this.#onStray = onStray;
+    this.#slots4 = new Array<PoolSocket | undefined>(pool.sockets).fill(undefined);
+    this.#slots6 = new Array<PoolSocket | undefined>(pool.sockets).fill(undefined);
+  }
+
+  send(ep: Endpoint, query: Buffer, onDatagram: DatagramFn, onError: (e: Error) => void): () => void {
+    const v6 = ep.family === 6;
+    const id = (query[0]! << 8) | query[1]!;
+    let s: PoolSocket;
+    try {
+      s = this.#socketFor(v6, id);
+    } catch (e) {
+      queueMicrotask(() => onError(e as Error));
+      return () => undefined;
+    }
+    const w: Waiter = { peer: this.#peer(ep), v6, onDatagram, onError };
+    s.waiters.set(id, w);
+    if (this.#native.sendTo(s.h, query, query.length, w.peer, 0) !== 1) {
+      queueMicrotask(() => s.waiters.get(id) === w && onError(new Error('sendto failed (counted by the addon)')));
+    }
+    return () => {
+      if (s.waiters.get(id) === w) s.waiters.delete(id);
+      if (s.retired && s.waiters.size === 0) this.#closeSocket(s);
+    };
+  }
+
+  close(): void {
+    for (const s of [...this.#open]) this.#closeSocket(s);
+    this.#slots4.fill(undefined);
+    this.#slots6.fill(undefined);
+  }
+
+  #peer(ep: Endpoint): Uint8Array {
+    const key = `${ep.address}#${ep.port}`;
+    let peer = this.#peers.get(key);
+    if (peer === undefined) this.#peers.set(key, (peer = peerSockaddr(ep)));
+    return peer;
+  }
+
+  /** A random pool slot whose socket has no query with this ID outstanding; opens or replaces sockets as needed. */
+  #socketFor(v6: boolean, id: number): PoolSocket {
+    const slots = v6 ? this.#slots6 : this.#slots4;
+    const start = Math.floor(Math.random() * slots.length);
+    for (let t = 0; t < slots.length; t++) {
+      const i = (start + t) % slots.length;
+      let s = slots[i];
+      if (s === undefined) slots[i] = s = this.#openSocket(v6);
+      if (s.waiters.has(id)) continue;
+      // RFC 5452 §9.2: a port is used for a bounded number of queries, then a new random one is bound.
+      if (++s.uses >= this.#pool.uses) {
+        s.retired = true;
+        slots[i] = undefined;
+      }
+      return s;
+    }
+    throw new Error(`query ID ${id} is outstanding on every pooled socket`);
+  }
+
+  #openSocket(v6: boolean): PoolSocket {
+    const n = this.#native;
+    const h = n.open(v6 ? 6 : 4, v6 ? ANY6 : ANY4, 0, false, 0);
+    const s: PoolSocket = { h, waiters: new Map(), uses: 0, retired: false, open: true };
+    this.#open.add(s);
+    n.poll(h, () => this.#readable(s));
+    return s;
+  }
+
+  #closeSocket(s: PoolSocket): void {
+    if (!s.open) return;
+    s.open = false;
+    s.retired = true;
+    this.#open.delete(s);
+    for (const slots of [this.#slots4, this.#slots6]) {
+      const i = slots.indexOf(s);
+      if (i >= 0) slots[i] = undefined;
+    }
+    this.#native.close(s.h);
+  }
+
+  /** Hands each datagram to the query with its ID; anything else is a stray (counted by the caller). */
+  #readable(s: PoolSocket): void {
+    try {
+      while (s.open) {
+        const got = this.#native.recvBatch(s.h, this.#rx, RX_SLOT, this.#sizes, this.#addrs, RX_BATCH);
+        if (got === 0) return;
+        for (let i = 0; i < got && s.open; i++) {
+          const size = this.#sizes[i]!;
+          const o = i * RX_SLOT;
+          if (size < 0) continue; // longer than 64 KiB: counted by the addon
+          const w = size >= 2 ? s.waiters.get((this.#rx[o]! << 8) | this.#rx[o + 1]!) : undefined;
+          if (w === undefined) this.#onStray();
+          else w.onDatagram(Buffer.from(this.#rx.subarray(o, o + size)), samePeer(this.#addrs, i, w.peer, w.v6));
+        }
+      }
+    } catch (e) {
+      const waiters = [...s.waiters.values()];
+      this.#closeSocket(s);
+      for (const w of waiters) w.onError(e as Error);
+    }
+  }
+}
+
+class DgramUpstreamUdp implements UpstreamUdp {
+  readonly kind = 'dgram';
+
+  send(ep: Endpoint, query: Buffer, onDatagram: DatagramFn, onError: (e: Error) => void): () => void {
+    const sock = dgram.createSocket(ep.family === 6 ? 'udp6' : 'udp4');
+    sock.on('message', (msg, rinfo) => onDatagram(msg, rinfo.address === ep.address && rinfo.port === ep.port));
+    sock.on('error', onError);
+    sock.send(query, ep.port, ep.address);
+    return () => sock.close();
+  }
+
+  close(): void {
+    // Each query's socket is closed by its own close function.
+  }
+}
