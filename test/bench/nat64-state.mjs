@@ -63,7 +63,9 @@ const fmt = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 
 async function main() {
   const { Nat64State, defaultStateOptions, parseIpv4Cidr } = await load();
   if (globalThis.gc === undefined) console.warn('warning: run node with --expose-gc for the memory figure');
-  const clock = { t: 0, now() { return this.t; } };
+  // As in the daemon: now() returns a cached field (refreshed once per batch),
+  // a fractional millisecond value like performance.now(), not a small integer.
+  const clock = { t: performance.now(), now() { return this.t; } };
 
   // Inputs prepared before the baseline so they do not count as state memory.
   const addrs = new Uint8Array(CLIENTS * 16);

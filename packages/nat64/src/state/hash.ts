@@ -35,46 +35,38 @@ export function randomU32(): number {
   return a[0]!;
 }
 
-const rotl = (x: number, b: number): number => (x << b) | (x >>> (32 - b));
-
-// HalfSipHash state lives at module level so the function allocates nothing.
-let v0 = 0;
-let v1 = 0;
-let v2 = 0;
-let v3 = 0;
-
-function sipRounds(n: number): void {
-  for (let r = 0; r < n; r++) {
-    v0 = (v0 + v1) | 0; v1 = rotl(v1, 5); v1 ^= v0; v0 = rotl(v0, 16);
-    v2 = (v2 + v3) | 0; v3 = rotl(v3, 8); v3 ^= v2;
-    v0 = (v0 + v3) | 0; v3 = rotl(v3, 7); v3 ^= v0;
-    v2 = (v2 + v1) | 0; v1 = rotl(v1, 13); v1 ^= v2; v2 = rotl(v2, 16);
-  }
-}
-
 /**
  * HalfSipHash-2-4 of `len` bytes of `msg` under the 8-byte key (k0, k1 are its
  * little-endian words). Returns the 32-bit output as an unsigned number.
- * Allocation-free.
+ * Allocation-free: the state is four local int32 (registers, not context
+ * slots), the rounds are loops in this one function.
  */
 export function halfSipHash24(k0: number, k1: number, msg: Uint8Array, len: number): number {
-  v0 = k0 | 0;
-  v1 = k1 | 0;
-  v2 = 0x6c796765 ^ k0;
-  v3 = 0x74656462 ^ k1;
+  let v0 = k0 | 0;
+  let v1 = k1 | 0;
+  let v2 = 0x6c796765 ^ k0;
+  let v3 = 0x74656462 ^ k1;
   const full = len & ~3;
-  for (let i = 0; i < full; i += 4) {
-    const m = msg[i]! | (msg[i + 1]! << 8) | (msg[i + 2]! << 16) | (msg[i + 3]! << 24);
+  let tail = len << 24;
+  for (let i = len - 1; i >= full; i--) tail |= msg[i]! << (8 * (i - full));
+  // Message words, then the length/tail word; 2 rounds each (c = 2), then 4 (d = 4).
+  for (let i = 0; i <= full; i += 4) {
+    const m = i < full ? msg[i]! | (msg[i + 1]! << 8) | (msg[i + 2]! << 16) | (msg[i + 3]! << 24) : tail;
     v3 ^= m;
-    sipRounds(2);
+    for (let r = 0; r < 2; r++) {
+      v0 = (v0 + v1) | 0; v1 = (v1 << 5) | (v1 >>> 27); v1 ^= v0; v0 = (v0 << 16) | (v0 >>> 16);
+      v2 = (v2 + v3) | 0; v3 = (v3 << 8) | (v3 >>> 24); v3 ^= v2;
+      v0 = (v0 + v3) | 0; v3 = (v3 << 7) | (v3 >>> 25); v3 ^= v0;
+      v2 = (v2 + v1) | 0; v1 = (v1 << 13) | (v1 >>> 19); v1 ^= v2; v2 = (v2 << 16) | (v2 >>> 16);
+    }
     v0 ^= m;
   }
-  let b = len << 24;
-  for (let i = len - 1; i >= full; i--) b |= msg[i]! << (8 * (i - full));
-  v3 ^= b;
-  sipRounds(2);
-  v0 ^= b;
   v2 ^= 0xff;
-  sipRounds(4);
+  for (let r = 0; r < 4; r++) {
+    v0 = (v0 + v1) | 0; v1 = (v1 << 5) | (v1 >>> 27); v1 ^= v0; v0 = (v0 << 16) | (v0 >>> 16);
+    v2 = (v2 + v3) | 0; v3 = (v3 << 8) | (v3 >>> 24); v3 ^= v2;
+    v0 = (v0 + v3) | 0; v3 = (v3 << 7) | (v3 >>> 25); v3 ^= v0;
+    v2 = (v2 + v1) | 0; v1 = (v1 << 13) | (v1 >>> 19); v1 ^= v2; v2 = (v2 << 16) | (v2 >>> 16);
+  }
   return (v1 ^ v3) >>> 0;
 }
