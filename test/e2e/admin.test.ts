@@ -146,6 +146,21 @@ describe('admin API on the running appliance', () => {
     expect(api(t(), 'PATCH', '/api/v1/config', { nat64: { sessionLog: false } }).status).toBe(200);
   });
 
+  it('a deny policy rule stops translation and DNS64 synthesis together, and counts hits', () => {
+    const add = api(t(), 'POST', '/api/v1/policy', { id: 'no-server', action: 'deny', destination4: '198.51.100.0/24' });
+    expect(add.status).toBe(201);
+    expect(dig('www.example.net')).toBe(''); // DNS64 never hands out an address the translator refuses
+    const r = client('ping', ['-6', '-c', '1', '-W', '2', host(NEW)]);
+    expect(r.stdout).toMatch(/0 received/);
+    expect(r.stdout + r.stderr).toMatch(/Administratively prohibited|Destination unreachable/i);
+    const list = api(t(), 'GET', '/api/v1/policy').json as { items: { id: string; hits: number }[] };
+    expect(list.items.find((i) => i.id === 'no-server')!.hits).toBeGreaterThanOrEqual(1);
+    expect(readFileSync(configFile, 'utf8')).toContain('no-server');
+    expect(api(t(), 'DELETE', '/api/v1/policy/no-server').status).toBe(200);
+    expect(dig('www.example.net')).toBe(host(NEW));
+    expect(ping(host(NEW))).toMatch(/2 received/);
+  });
+
   it('the prefix survives a restart', async () => {
     expect(await sg!.stop()).toBe(0);
     sg = await startSixgate(t(), env());
