@@ -247,26 +247,46 @@ export function replaceOpt(buf: Buffer, spans: readonly RecordSpan[], opt: Buffe
  * escapes for unusual bytes, '' for the root) into wire labels.
  */
 export function encodeName(name: string): Buffer {
-  const bytes: number[] = [];
-  let label: number[] = [];
-  const flush = (): void => {
-    bytes.push(label.length, ...label);
-    label = [];
-  };
+  const out = Buffer.allocUnsafe(name.length + 2);
+  return out.subarray(0, encodeNameInto(name, out, 0));
+}
+
+/** Whether `name[i..i+3]` are three decimal digits (the DDD of a `\DDD` escape). */
+function isDdd(name: string, i: number): boolean {
+  for (let k = i; k < i + 3; k++) {
+    const c = name.charCodeAt(k);
+    if (!(c >= 0x30 && c <= 0x39)) return false;
+  }
+  return true;
+}
+
+/**
+ * `encodeName` into `out` at `off` (needs name.length + 2 bytes: every
+ * character gives at most one byte, plus the first length and the root);
+ * returns the offset after the name.
+ */
+export function encodeNameInto(name: string, out: Uint8Array, off: number): number {
+  if (name === '') {
+    out[off] = 0;
+    return off + 1;
+  }
+  let lenAt = off;
+  let o = off + 1;
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
-    if (c === 0x5c && /^\d{3}$/.test(name.slice(i + 1, i + 4))) {
-      label.push(Number(name.slice(i + 1, i + 4)) & 0xff);
+    if (c === 0x5c && isDdd(name, i + 1)) {
+      out[o++] = Number(name.slice(i + 1, i + 4)) & 0xff;
       i += 3;
     } else if (c === 0x2e) {
-      flush();
+      out[lenAt] = o - lenAt - 1;
+      lenAt = o++;
     } else {
-      label.push(c & 0xff);
+      out[o++] = c & 0xff;
     }
   }
-  if (name !== '') flush();
-  bytes.push(0);
-  return Buffer.from(bytes);
+  out[lenAt] = o - lenAt - 1;
+  out[o++] = 0;
+  return o;
 }
 
 /** Lower-cased label text of the uncompressed name at `off` (undefined when compressed/invalid). */

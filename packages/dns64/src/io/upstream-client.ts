@@ -14,7 +14,7 @@ import type { Endpoint } from '../config.js';
 import { Dns64Error } from '../errors.js';
 import type { Dns64Counters } from '../metrics.js';
 import type { Upstream, UpstreamHealth, UpstreamQuestion } from '../upstream.js';
-import { FLAG, TYPE, encodeName } from '../wire.js';
+import { FLAG, TYPE, encodeNameInto } from '../wire.js';
 import type { UdpBackend } from './udp.js';
 import { openUpstreamUdp, type UpstreamPortPool, type UpstreamUdp } from './upstream-udp.js';
 
@@ -42,21 +42,19 @@ interface ServerState {
 
 /** Builds the query bytes: RD, optional CD, one question, OPT with DO as asked. */
 export function buildUpstreamQuery(id: number, q: UpstreamQuestion): Buffer {
-  const name = encodeName(q.name);
-  const buf = Buffer.alloc(12 + name.length + 4 + 11);
+  const buf = Buffer.alloc(12 + q.name.length + 2 + 4 + 11);
   buf.writeUInt16BE(id, 0);
   buf.writeUInt16BE(FLAG.rd | (q.checkingDisabled ? FLAG.cd : 0), 2);
   buf.writeUInt16BE(1, 4);
   buf.writeUInt16BE(1, 10);
-  name.copy(buf, 12);
-  let o = 12 + name.length;
+  let o = encodeNameInto(q.name, buf, 12);
   buf.writeUInt16BE(q.type, o);
   buf.writeUInt16BE(q.qclass, o + 2);
   o += 4;
   buf.writeUInt16BE(TYPE.OPT, o + 1);
   buf.writeUInt16BE(1232, o + 3);
   buf.writeUInt16BE(q.dnssecOk ? 0x8000 : 0, o + 7);
-  return buf;
+  return o + 11 === buf.length ? buf : buf.subarray(0, o + 11);
 }
 
 /** Whether `answer` is a response to `query` (ID, QR, and the same question, case-insensitive). */
