@@ -1,7 +1,7 @@
 import dnsPacket, { type Answer } from 'dns-packet';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeName, headerOnlyResponse, parseQuery, walkRecords, type ParsedQuery } from './wire.js';
+import { encodeName, encodeNameInto, headerOnlyResponse, parseQuery, walkRecords, type ParsedQuery } from './wire.js';
 
 const q = (name: string, edns?: { size: number; do: boolean }): Buffer => dnsPacket.encode({
   type: 'query', id: 0xbeef, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: 'AAAA', class: 'IN' }],
@@ -37,6 +37,15 @@ describe('parseQuery', () => {
       const r = parseQuery(b);
       expect(typeof r).toBe('object');
     }), { numRuns: 2000 });
+  });
+
+  it('encodes the root, escapes and empty labels, and writes at an offset', () => {
+    expect([...encodeName('')]).toEqual([0]);
+    expect([...encodeName('a\\046b.c')]).toEqual([3, 0x61, 0x2e, 0x62, 1, 0x63, 0]);
+    expect([...encodeName('a\\04')]).toEqual([4, 0x61, 0x5c, 0x30, 0x34, 0]); // not a full \DDD: literal bytes
+    const out = new Uint8Array(10).fill(0xee);
+    expect(encodeNameInto('ab.c', out, 3)).toBe(9);
+    expect([...out]).toEqual([0xee, 0xee, 0xee, 2, 0x61, 0x62, 1, 0x63, 0, 0xee]);
   });
 
   it('round-trips names with unusual bytes through encodeName', () => {

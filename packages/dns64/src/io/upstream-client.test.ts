@@ -187,4 +187,21 @@ describe.each(['native', 'dgram'] as const)('UpstreamClient over %s UDP', (udp) 
     await new Promise((r) => setTimeout(r, 20));
     expect(fds()).toBeLessThanOrEqual(before);
   });
+
+  it('takes the port pool from SIXGATE_DNS64_UPSTREAM_PORT_USES and rejects a pool of zero', async () => {
+    const ports: number[] = [];
+    const port = await udpServer((m, r, s) => {
+      ports.push(r.port);
+      s.send(answerFor(m), r.port, r.address);
+    });
+    process.env.SIXGATE_DNS64_UPSTREAM_PORT_USES = '1';
+    try {
+      const c = new Client([{ address: '127.0.0.1', port, family: 4 }], opts, createCounters());
+      for (let i = 0; i < 6; i++) await c.lookup(Q);
+    } finally {
+      delete process.env.SIXGATE_DNS64_UPSTREAM_PORT_USES;
+    }
+    expect(new Set(ports).size).toBe(6); // a fresh port per query (the kernel may reuse one, rarely)
+    if (udp === 'native') expect(() => new Client([{ address: '127.0.0.1', port, family: 4 }], { ...opts, portPool: { sockets: 0 } }, createCounters())).toThrow(/whole numbers >= 1/);
+  });
 });

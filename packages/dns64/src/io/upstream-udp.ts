@@ -53,11 +53,20 @@ export interface UpstreamPortPool {
 /** Defaults: a port carries at most 32 queries, so one learned port (e.g. by asking for a name whose authority the attacker runs) is good for a few more queries at most. */
 export const UPSTREAM_PORT_POOL: Required<UpstreamPortPool> = { sockets: 16, uses: 32 };
 
+/** A whole number >= 1 from the environment; undefined when unset or invalid (then the default applies). */
+function envCount(name: string): number | undefined {
+  const v = Number(process.env[name]);
+  return process.env[name] !== undefined && Number.isInteger(v) && v >= 1 && v <= 65_535 ? v : undefined;
+}
+
 /** The backend for upstream queries: the addon unless `dgram` is asked for or it does not load. */
 export function openUpstreamUdp(backend: UdpBackend = 'auto', pool: UpstreamPortPool = {}, onStray: () => void = () => undefined): UpstreamUdp {
   if (backend !== 'dgram') {
     const native = loadNativeUdp();
-    const p = { sockets: pool.sockets ?? UPSTREAM_PORT_POOL.sockets, uses: pool.uses ?? UPSTREAM_PORT_POOL.uses };
+    const p = {
+      sockets: pool.sockets ?? envCount('SIXGATE_DNS64_UPSTREAM_SOCKETS') ?? UPSTREAM_PORT_POOL.sockets,
+      uses: pool.uses ?? envCount('SIXGATE_DNS64_UPSTREAM_PORT_USES') ?? UPSTREAM_PORT_POOL.uses,
+    };
     if (!(Number.isInteger(p.sockets) && p.sockets >= 1 && Number.isInteger(p.uses) && p.uses >= 1)) {
       throw new Error(`upstream port pool needs whole numbers >= 1, got sockets=${p.sockets} uses=${p.uses}`);
     }
