@@ -14,9 +14,8 @@ export interface CacheEntry {
   readonly wire: Buffer;
   readonly storedAt: number;
   readonly expiresAt: number;
-  /** Offsets of every TTL field (OPT excluded) and the TTL stored there. */
+  /** Offsets of every TTL field (OPT excluded); the TTLs as received stay in `wire`, which is never modified. */
   readonly ttlOffsets: Uint32Array;
-  readonly ttls: Uint32Array;
   readonly questionEnd: number;
   /** Depends on the prefix (synthesized AAAA, PTR under the prefix): flushed by setPrefix. */
   readonly prefixDependent: boolean;
@@ -31,14 +30,13 @@ export function cacheKey(q: ParsedQuery): string {
 }
 
 /** Seconds this answer may be cached, or 0 (RFC 2308 §5 for negative answers). */
-export function cacheTtl(wire: Buffer, limits: Dns64CacheOptions): { ttl: number; offsets: Uint32Array; ttls: Uint32Array } | undefined {
+export function cacheTtl(wire: Buffer, limits: Dns64CacheOptions): { ttl: number; offsets: Uint32Array } | undefined {
   const spans = walkRecords(wire);
   if (spans === undefined) return undefined;
   const rcode = wire[3]! & 0xf;
   if (rcode !== RCODE.noError && rcode !== RCODE.nxDomain) return undefined;
   const rrs = spans.filter((s) => s.type !== TYPE.OPT);
   const offsets = Uint32Array.from(rrs.map((s) => s.ttlOffset));
-  const ttls = Uint32Array.from(rrs.map((s) => readTtl(wire, s.ttlOffset)));
   const answers = rrs.filter((s) => s.section === 1);
   let ttl: number;
   if (rcode === RCODE.noError && answers.some((s) => s.type !== TYPE.CNAME && s.type !== TYPE.DNAME && s.type !== TYPE.RRSIG)) {
@@ -51,7 +49,7 @@ export function cacheTtl(wire: Buffer, limits: Dns64CacheOptions): { ttl: number
     for (const s of answers) ttl = Math.min(ttl, readTtl(wire, s.ttlOffset));
   }
   ttl = Math.min(Math.max(ttl, limits.minTtl), limits.maxTtl);
-  return ttl > 0 ? { ttl, offsets, ttls } : undefined;
+  return ttl > 0 ? { ttl, offsets } : undefined;
 }
 
 const ENTRY_OVERHEAD = 160;
@@ -104,7 +102,7 @@ export class ResponseCache {
     if (old !== undefined) this.#remove(key, old);
     const now = this.now();
     const entry: CacheEntry = {
-      wire, storedAt: now, expiresAt: now + t.ttl * 1000, ttlOffsets: t.offsets, ttls: t.ttls, questionEnd,
+      wire, storedAt: now, expiresAt: now + t.ttl * 1000, ttlOffsets: t.offsets, questionEnd,
       prefixDependent: meta.prefixDependent, embedded: meta.embedded,
     };
     this.#map.set(key, entry);
@@ -138,7 +136,10 @@ export class ResponseCache {
     if (q.questionEnd === e.questionEnd) out.set(raw.subarray(12, q.questionEnd), 12);
     const age = Math.floor((this.now() - e.storedAt) / 1000);
     if (age > 0) {
-      for (let i = 0; i < e.ttlOffsets.length; i++) out.writeUInt32BE(Math.max(0, e.ttls[i]! - age), e.ttlOffsets[i]!);
+      for (let i = 0; i < e.ttlOffsets.length; i++) {
+        const off = e.ttlOffsets[i]!;
+        out.writeUInt32BE(Math.max(0, readTtl(e.wire, off) - age), off);
+      }
     }
     return out;
   }
