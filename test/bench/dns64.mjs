@@ -105,6 +105,7 @@ function startUnbound() {
   module-config: "dns64 iterator"
   dns64-prefix: ${PREFIX}
   num-threads: 1
+  so-rcvbuf: 1m
   do-daemonize: no
   username: ""
   chroot: ""
