@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { nsdConf } from './dns-zone.js';
 import { ADDR, waitFor, type Topology } from './netns.js';
 
 export const REPO = resolve(import.meta.dirname, '../../..');
@@ -51,25 +52,7 @@ export async function startServers(topo: Topology, opts: { bigMiB?: number } = {
   const big = randomBytes((opts.bigMiB ?? 20) * 1024 * 1024);
   writeFileSync(join(www, 'big.bin'), big);
   writeFileSync(join(dir, 'example.net.zone'), zone());
-  writeFileSync(join(dir, 'nsd.conf'), `server:
-  ip-address: ${ADDR.server4}
-  port: 53
-  zonesdir: "${dir}"
-  pidfile: "${dir}/nsd.pid"
-  database: ""
-  zonelistfile: "${dir}/zone.list"
-  xfrdfile: "${dir}/xfrd.state"
-  xfrdir: "${dir}"
-  username: ""
-  logfile: "${dir}/nsd.log"
-  server-count: 1
-  rrl-ratelimit: 0
-remote-control:
-  control-enable: no
-zone:
-  name: example.net
-  zonefile: example.net.zone
-`);
+  writeFileSync(join(dir, 'nsd.conf'), nsdConf(dir, ADDR.server4, [{ name: 'example.net', file: 'example.net.zone' }]));
   const net = topo.net;
   net.spawn(topo.server, 'nsd', ['-d', '-c', join(dir, 'nsd.conf')]);
   net.spawn(topo.server, 'python3', ['-m', 'http.server', '80', '--bind', ADDR.server4, '--directory', www]);

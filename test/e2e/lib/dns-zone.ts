@@ -56,12 +56,9 @@ $TTL 600
 `;
 }
 
-/** Writes zones + nsd.conf into `dir`; returns the config path. */
-export function writeNsdConfig(dir: string, listen: string): string {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'example.org.zone'), exampleZone(listen));
-  writeFileSync(join(dir, 'rev.zone'), reverseZone());
-  const conf = `server:
+/** nsd.conf for a foreground nsd in `dir` on `listen`:53 serving `zones` (files in `dir`), without RRL. */
+export function nsdConf(dir: string, listen: string, zones: readonly { name: string; file: string }[]): string {
+  return `server:
   ip-address: ${listen}
   port: 53
   zonesdir: "${dir}"
@@ -77,15 +74,16 @@ export function writeNsdConfig(dir: string, listen: string): string {
   rrl-ratelimit: 0
 remote-control:
   control-enable: no
-zone:
-  name: example.org
-  zonefile: example.org.zone
-zone:
-  name: 2.0.192.in-addr.arpa
-  zonefile: rev.zone
-`;
+${zones.map((z) => `zone:\n  name: ${z.name}\n  zonefile: ${z.file}\n`).join('')}`;
+}
+
+/** Writes zones + nsd.conf into `dir`; returns the config path. */
+export function writeNsdConfig(dir: string, listen: string): string {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'example.org.zone'), exampleZone(listen));
+  writeFileSync(join(dir, 'rev.zone'), reverseZone());
   const path = join(dir, 'nsd.conf');
-  writeFileSync(path, conf);
+  writeFileSync(path, nsdConf(dir, listen, [{ name: 'example.org', file: 'example.org.zone' }, { name: '2.0.192.in-addr.arpa', file: 'rev.zone' }]));
   return path;
 }
 
