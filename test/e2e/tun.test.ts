@@ -288,6 +288,66 @@ const scenarios = {
     dev.close();
     out(res);
   },
+
+  // Flat arena: batch read of queued packets into slots, truncation counted,
+  // writeFlat delivered to sockets, bad offsets/lengths counted.
+  async flat() {
+    const dev = openConfigured();
+    const SLOT = 28 + 300, N = 100;
+    await sendUdp(6, '2001:db8:0:2::9', 40005, [...Array.from({ length: N }, () => 64), 1000]);
+    await sleep(50);
+    const sizes = new Int32Array(64);
+    // An arena with room for only 3 slots caps the batch at 3.
+    const three = new Uint8Array(3 * SLOT + 5);
+    const counts = [dev.readFlat(three, SLOT, 28, sizes)];
+    let ours = 0, oursLens = new Set(), headroomOk = true;
+    const tally = (arena, n) => {
+      for (let j = 0; j < n; j++) {
+        if (arena[j * SLOT + 27] !== 0xa5 && arena !== three) headroomOk = false;
+        if (udpDstPort(arena, j * SLOT + 28, sizes[j]) === 40005) { ours++; oursLens.add(sizes[j]); }
+      }
+    };
+    tally(three, counts[0]);
+    const arena = new Uint8Array(64 * SLOT);
+    for (let i = 0; i < 20; i++) {
+      arena.fill(0xa5);
+      const n = dev.readFlat(arena, SLOT, 28, sizes);
+      counts.push(n);
+      tally(arena, n);
+      if (n === 0) break;
+    }
+    const rx = dev.stats();
+    const r6 = dgram.createSocket('udp6'), r4 = dgram.createSocket('udp4');
+    const got = [];
+    const done = new Promise((res) => {
+      const on = (fam) => (msg, rinfo) => { got.push({ fam, text: msg.toString(), from: rinfo.address, port: rinfo.port }); if (got.length === 2) res(); };
+      r6.on('message', on(6)); r4.on('message', on(4));
+    });
+    await new Promise((r) => r6.bind(40006, '2001:db8:0:1::1', r));
+    await new Promise((r) => r4.bind(40006, '192.0.2.1', r));
+    const w = new Uint8Array(4096);
+    const offs = new Int32Array(6), lens = new Int32Array(6);
+    offs[0] = 100; lens[0] = udp6(w, 100, V6(2, 5), V6(1, 1), 5355, 40006, Buffer.from('flat six'));
+    offs[1] = -1; lens[1] = 40; // negative offset
+    offs[2] = 4090; lens[2] = 40; // runs past the arena
+    offs[3] = 2001; lens[3] = udp4(w, 2001, Uint8Array.of(198, 51, 100, 7), Uint8Array.of(192, 0, 2, 1), 5356, 40006, Buffer.from('flat four'));
+    offs[4] = 0; lens[4] = 0; // empty
+    offs[5] = 4096; lens[5] = 1; // starts at the end
+    const written = dev.writeFlat(w, offs, lens, 6);
+    await Promise.race([done, deadline(2000)]);
+    r6.close(); r4.close();
+    const tx = dev.stats();
+    const bad = {
+      offsetAtSlot: errOf(() => dev.readFlat(arena, SLOT, SLOT, sizes)),
+      zeroSlot: errOf(() => dev.readFlat(arena, 0, 0, sizes)),
+      notTyped: errOf(() => dev.writeFlat([1, 2], offs, lens, 1)),
+      offsetsWrongType: errOf(() => dev.writeFlat(w, new Uint32Array(1), lens, 1)),
+    };
+    const negativeCount = dev.writeFlat(w, offs, lens, -1);
+    dev.close();
+    const closed = errOf(() => dev.readFlat(arena, SLOT, 28, sizes));
+    out({ counts, ours, oursLens: [...oursLens], headroomOk, N, rx, written, got: got.sort((a, b) => a.fam - b.fam), tx, bad, negativeCount, closed });
+  },
 };
 
 await scenarios[process.argv[2]]();
@@ -389,6 +449,32 @@ describe('LinuxTun in a network namespace', () => {
     ]);
     expect(r.stats.txPackets).toBe(2);
     expect(r.stats.txErrors).toBe(2);
+  });
+
+  it('readFlat batches queued packets into arena slots; writeFlat delivers and counts bad entries', () => {
+    const r = scenario<{
+      counts: number[]; ours: number; oursLens: number[]; headroomOk: boolean; N: number;
+      rx: Record<string, number>; written: number;
+      got: { fam: number; text: string; from: string; port: number }[];
+      tx: Record<string, number>; bad: Record<string, ErrInfo | null>; negativeCount: number; closed: ErrInfo | null;
+    }>('flat');
+    expect(r.counts[0]).toBe(3); // floor(arena.length / slot)
+    expect(r.counts.slice(1, 2)).toEqual([64]);
+    expect(r.counts.at(-1)).toBe(0);
+    expect(r.ours).toBe(r.N); // the 1048-byte datagram does not fit a 300-byte slot
+    expect(r.oursLens).toEqual([112]);
+    expect(r.headroomOk).toBe(true);
+    expect(r.rx.rxTruncated).toBeGreaterThanOrEqual(1);
+    expect(r.written).toBe(2);
+    expect(r.got).toEqual([
+      { fam: 4, text: 'flat four', from: '198.51.100.7', port: 5356 },
+      { fam: 6, text: 'flat six', from: '2001:db8:0:2::5', port: 5355 },
+    ]);
+    expect(r.tx.txPackets).toBe(2);
+    expect(r.tx.txErrors).toBe(4);
+    for (const e of Object.values(r.bad)) expect(e?.code).toBe('ERR_TUN_ARGUMENT');
+    expect(r.negativeCount).toBe(0);
+    expect(r.closed?.name).toBe('TunClosedError');
   });
 
   it('drops and counts a packet longer than the read buffer', () => {

@@ -1,12 +1,17 @@
 /**
  * The data path: TUN → Translator → TUN. One readiness wake-up reads batches
- * of packets into preallocated buffers (with HEADROOM in front of each, so the
- * translator rewrites headers in place), translates each, and writes every
+ * of packets into one preallocated arena (with HEADROOM in front of each, so
+ * the translator rewrites headers in place), translates each, and writes every
  * result back in one batched call. Nothing here allocates per packet unless a
  * trace subscriber is listening.
+ *
+ * Arena layout: `batchSize` input slots of HEADROOM + mtu + 64 bytes, then
+ * `batchSize` out areas of OUT_BUFFER_SIZE bytes. The translator gets the
+ * arena as both input and output buffer, so every result offset it returns is
+ * already absolute in the arena and goes straight to writeFlat().
  */
 import { HEADROOM, MAX_FRAGMENTS, OUT_BUFFER_SIZE, ipPacketLength, type Translator } from '@sixgate/nat64';
-import { allocBatch, drain, type PacketBatch, type TunDevice } from '@sixgate/tun';
+import type { TunDevice } from '@sixgate/tun';
 import { BATCH_BUCKETS, Histogram } from './histogram.js';
 import type { TraceHub } from './trace-hub.js';
 
@@ -20,9 +25,12 @@ export interface PacketLoopOptions {
 }
 
 export class PacketLoop {
-  private readonly batch: PacketBatch;
-  private readonly outs: Uint8Array[];
-  private readonly wBufs: Uint8Array[];
+  private readonly arena: Uint8Array;
+  /** Bytes per input slot: HEADROOM + mtu + 64 (4→6 grows a packet by 20 bytes into the headroom). */
+  private readonly slot: number;
+  /** Where the out areas start in the arena. */
+  private readonly outStart: number;
+  private readonly sizes: Int32Array;
   private readonly wOff: Int32Array;
   private readonly wLen: Int32Array;
   private readonly maxBatches: number;
@@ -41,11 +49,11 @@ export class PacketLoop {
     opts: PacketLoopOptions,
   ) {
     const n = dev.batchSize;
-    // 4→6 grows a packet by 20 bytes in place (into the headroom); room for MTU + slack after it.
-    this.batch = allocBatch(n, opts.mtu + 64, HEADROOM);
-    this.outs = Array.from({ length: n }, () => new Uint8Array(OUT_BUFFER_SIZE));
+    this.slot = HEADROOM + opts.mtu + 64;
+    this.outStart = n * this.slot;
+    this.arena = new Uint8Array(this.outStart + n * OUT_BUFFER_SIZE);
+    this.sizes = new Int32Array(n);
     const maxOut = n * MAX_FRAGMENTS;
-    this.wBufs = new Array<Uint8Array>(maxOut).fill(this.outs[0]!);
     this.wOff = new Int32Array(maxOut);
     this.wLen = new Int32Array(maxOut);
     this.maxBatches = opts.maxBatches ?? 16;
@@ -74,56 +82,78 @@ export class PacketLoop {
     return this.running;
   }
 
-  /** Reads and handles what is pending now (bounded); returns packets handled. */
+  /**
+   * Reads and handles what is pending now, at most `maxBatches` batches (the
+   * poll is level-triggered, so what is left wakes us on the next loop turn);
+   * returns packets handled.
+   */
   pump(): number {
-    return drain(this.dev, this.batch, (count) => this.handle(count), this.maxBatches);
+    const full = Math.min(this.dev.batchSize, this.sizes.length);
+    let total = 0;
+    for (let b = 0; b < this.maxBatches; b++) {
+      const n = this.dev.readFlat(this.arena, this.slot, HEADROOM, this.sizes);
+      if (n === 0) break;
+      total += n;
+      this.handle(n);
+      if (n < full) break; // a short batch means the queue was empty (EAGAIN)
+    }
+    return total;
   }
 
-  /** Translates `count` packets of the current batch and writes the results. */
+  /** Translates `count` packets of the arena and writes the results. */
   private handle(count: number): void {
     const t0 = performance.now();
     this.clock?.refresh(t0);
-    const { bufs, sizes, offset } = this.batch;
+    const { arena, sizes, slot, wOff, wLen } = this;
     const tr = this.translator;
     const tracing = this.trace.active;
     let k = 0;
     for (let i = 0; i < count; i++) {
-      const buf = bufs[i]!;
-      const out = this.outs[i]!;
-      const before = tracing ? buf.slice(offset, offset + sizes[i]!) : undefined;
-      const r = tr.translate(buf, offset, sizes[i]!, out, 0);
+      const off = i * slot + HEADROOM;
+      const outBase = this.outStart + i * OUT_BUFFER_SIZE;
+      const before = tracing ? arena.slice(off, off + sizes[i]!) : undefined;
+      const r = tr.translate(arena, off, sizes[i]!, arena, outBase);
       const k0 = k;
+      let end = 0;
       switch (r.kind) {
         case 'forward':
-          this.wBufs[k] = buf;
-          this.wOff[k] = r.offset;
-          this.wLen[k++] = r.length;
+          wOff[k] = r.offset;
+          wLen[k++] = r.length;
           break;
         case 'reply':
-          this.wBufs[k] = out;
-          this.wOff[k] = r.offset;
-          this.wLen[k++] = r.length;
+          wOff[k] = r.offset;
+          wLen[k++] = r.length;
+          end = r.offset + r.length;
           break;
         case 'forward-many':
           for (let j = 0; j < r.count; j++) {
-            this.wBufs[k] = out;
-            this.wOff[k] = r.offsets[j]!;
-            this.wLen[k++] = r.lengths[j]!;
+            wOff[k] = r.offsets[j]!;
+            wLen[k++] = r.lengths[j]!;
           }
+          end = r.offsets[r.count - 1]! + r.lengths[r.count - 1]!;
           break;
         default:
           break;
       }
       if (before !== undefined) this.traceOne(before, r.kind, 'reason' in r ? r.reason : undefined, k0, k);
+      // The translator bounds its output by the arena's end, not by this
+      // packet's out area; results that ran into the next area are written
+      // now, before the next packet's translation overwrites them.
+      if (end > outBase + OUT_BUFFER_SIZE) k = this.flush(k);
     }
     this.counters.batches++;
     this.counters.packets += count;
-    if (k > 0) {
-      const w = this.dev.writeAt(this.wBufs, this.wOff, this.wLen, k);
-      this.counters.written += w;
-      if (w < k) this.counters.writeShort += k - w;
-    }
+    this.flush(k);
     this.batchTime.observe((performance.now() - t0) / 1000);
+  }
+
+  /** Writes the first `k` collected results with one call; returns 0 (the new count). */
+  private flush(k: number): number {
+    if (k === 0) return 0;
+    const w = this.dev.writeFlat(this.arena, this.wOff, this.wLen, k);
+    this.counters.written += w;
+    if (w < k) this.counters.writeShort += k - w;
+    return 0;
   }
 
   /** Writes extra packets (e.g. timer-driven ICMP replies) to the device. */
@@ -135,7 +165,7 @@ export class PacketLoop {
   }
 
   private traceOne(before: Uint8Array, kind: string, reason: string | undefined, from: number, to: number): void {
-    const after = to > from ? this.wBufs[from]!.slice(this.wOff[from]!, this.wOff[from]! + this.wLen[from]!) : undefined;
+    const after = to > from ? this.arena.slice(this.wOff[from]!, this.wOff[from]! + this.wLen[from]!) : undefined;
     this.trace.packet(this.translator.prefix, before, kind, reason, after);
   }
 }

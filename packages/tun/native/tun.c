@@ -372,6 +372,118 @@ static napi_value tun_write(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* A Uint8Array argument as pointer + length; -1 when it is something else. */
+static int u8_arg(napi_env env, napi_value v, uint8_t **p, size_t *n) {
+  napi_typedarray_type t;
+  void *data = NULL;
+  if (napi_get_typedarray_info(env, v, &t, n, &data, NULL, NULL) != napi_ok) return -1;
+  if (t != napi_uint8_array && t != napi_uint8_clamped_array) return -1;
+  *p = (uint8_t *)data;
+  return 0;
+}
+
+/* An Int32Array argument as pointer + element count; -1 when it is something else. */
+static int i32_arg(napi_env env, napi_value v, int32_t **p, size_t *n) {
+  napi_typedarray_type t;
+  void *data = NULL;
+  if (napi_get_typedarray_info(env, v, &t, n, &data, NULL, NULL) != napi_ok) return -1;
+  if (t != napi_int32_array) return -1;
+  *p = (int32_t *)data;
+  return 0;
+}
+
+/*
+ * readFlat(h, arena: Uint8Array, slot, offset, sizes: Int32Array, max) -> count
+ * Like readBatch, but packet i goes to arena[i*slot+offset .. (i+1)*slot):
+ * one buffer lookup per call instead of two N-API calls per packet.
+ */
+static napi_value tun_read_flat(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6], out;
+  uint8_t *arena = NULL;
+  int32_t *sizes = NULL;
+  size_t alen = 0, nsizes = 0;
+  uint32_t slot = 0, offset = 0, max = 0, count = 0;
+  uint8_t overflow[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  tun_dev *d = get_dev(env, argv[0]);
+  if (d == NULL) return NULL;
+  if (d->fd < 0) return closed_error(env);
+  if (u8_arg(env, argv[1], &arena, &alen) != 0) return throw_errno(env, EINVAL, "bufs");
+  CHECK(napi_get_value_uint32(env, argv[2], &slot));
+  CHECK(napi_get_value_uint32(env, argv[3], &offset));
+  if (i32_arg(env, argv[4], &sizes, &nsizes) != 0) return throw_errno(env, EINVAL, "sizes");
+  CHECK(napi_get_value_uint32(env, argv[5], &max));
+  if (slot == 0 || offset >= slot) return throw_errno(env, EINVAL, "bufs");
+  if (max > nsizes) max = (uint32_t)nsizes;
+  if (max > alen / slot) max = (uint32_t)(alen / slot);
+  const size_t room = slot - offset;
+  while (count < max) {
+    struct iovec iov[2] = {{arena + (size_t)count * slot + offset, room}, {overflow, 1}};
+    ssize_t r = readv(d->fd, iov, 2);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      if (count > 0) break; /* fatal: hand over what was read, see tun_read */
+      return throw_errno(env, errno, "read");
+    }
+    if ((size_t)r > room) {
+      d->stats[ST_RX_TRUNCATED]++;
+      continue;
+    }
+    sizes[count++] = (int32_t)r;
+    d->stats[ST_RX_PACKETS]++;
+    d->stats[ST_RX_BYTES] += (double)r;
+  }
+  CHECK(napi_create_uint32(env, count, &out));
+  return out;
+}
+
+/*
+ * writeFlat(h, arena: Uint8Array, offsets: Int32Array, lengths: Int32Array, count) -> written
+ * Packet i is arena[offsets[i] .. offsets[i]+lengths[i]), checked against the
+ * arena per packet. Errors and EAGAIN are counted as in writeBatch.
+ */
+static napi_value tun_write_flat(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5], out;
+  uint8_t *arena = NULL;
+  int32_t *offsets = NULL, *lengths = NULL;
+  size_t alen = 0, noff = 0, nlen = 0;
+  uint32_t count = 0, written = 0;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  tun_dev *d = get_dev(env, argv[0]);
+  if (d == NULL) return NULL;
+  if (d->fd < 0) return closed_error(env);
+  if (u8_arg(env, argv[1], &arena, &alen) != 0) return throw_errno(env, EINVAL, "bufs");
+  if (i32_arg(env, argv[2], &offsets, &noff) != 0) return throw_errno(env, EINVAL, "offsets");
+  if (i32_arg(env, argv[3], &lengths, &nlen) != 0) return throw_errno(env, EINVAL, "lengths");
+  CHECK(napi_get_value_uint32(env, argv[4], &count));
+  if (count > noff) count = (uint32_t)noff;
+  if (count > nlen) count = (uint32_t)nlen;
+  for (uint32_t i = 0; i < count; i++) {
+    int32_t off = offsets[i], len = lengths[i];
+    if (off < 0 || len <= 0 || (size_t)off + (size_t)len > alen) {
+      d->stats[ST_TX_ERRORS]++;
+      continue;
+    }
+    ssize_t r;
+    do r = write(d->fd, arena + off, (size_t)len);
+    while (r < 0 && errno == EINTR);
+    if (r < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) d->stats[ST_TX_QUEUE_FULL]++;
+      else if (errno == EBADF) return closed_error(env);
+      else d->stats[ST_TX_ERRORS]++;
+      continue;
+    }
+    written++;
+    d->stats[ST_TX_PACKETS]++;
+    d->stats[ST_TX_BYTES] += (double)r;
+  }
+  CHECK(napi_create_uint32(env, written, &out));
+  return out;
+}
+
 /* Called by libuv when the fd is readable: one JS call per wake-up. */
 static void on_readable(uv_poll_t *h, int status, int events) {
   (void)events;
@@ -463,6 +575,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"ifconfig", NULL, tun_ifconfig, NULL, NULL, NULL, napi_default, NULL},
     {"readBatch", NULL, tun_read, NULL, NULL, NULL, napi_default, NULL},
     {"writeBatch", NULL, tun_write, NULL, NULL, NULL, napi_default, NULL},
+    {"readFlat", NULL, tun_read_flat, NULL, NULL, NULL, napi_default, NULL},
+    {"writeFlat", NULL, tun_write_flat, NULL, NULL, NULL, napi_default, NULL},
     {"poll", NULL, tun_poll, NULL, NULL, NULL, napi_default, NULL},
     {"stats", NULL, tun_stats, NULL, NULL, NULL, napi_default, NULL},
     {"close", NULL, tun_close, NULL, NULL, NULL, napi_default, NULL},

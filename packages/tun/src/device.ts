@@ -42,6 +42,19 @@ export interface TunDevice {
    * same buffer may appear several times (fragments written back to back).
    */
   writeAt(bufs: readonly Uint8Array[], offsets: Int32Array, lengths: Int32Array, count: number): number;
+  /**
+   * Flat-arena read: packet i goes to arena[i*slot+offset .. (i+1)*slot) and
+   * its length to sizes[i], for at most min(batchSize, sizes.length,
+   * floor(arena.length/slot)) packets. Same truncation counting and errors as
+   * read(); one buffer for the whole batch, so the addon resolves it once.
+   */
+  readFlat(arena: Uint8Array, slot: number, offset: number, sizes: Int32Array): number;
+  /**
+   * Flat-arena write: packet i is arena[offsets[i] .. offsets[i]+lengths[i])
+   * for i < count. A packet outside the arena counts as txErrors; a full queue
+   * as txDropsQueueFull. Returns how many the kernel took; never blocks.
+   */
+  writeFlat(arena: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number): number;
   /** Sets (or with null clears) the readiness callback; level-triggered. */
   onReadable(cb: ReadableCallback | null): void;
   /** Changes the MTU (68–65535). */
@@ -54,6 +67,20 @@ export interface TunDevice {
   close(): void;
   /** A snapshot of the counters. */
   stats(): TunStats;
+}
+
+/**
+ * Validates readFlat() arguments (the same rules for LinuxTun and MemoryTun):
+ * a Uint8Array arena, an Int32Array of sizes, integer slot ≥ 1 and offset with
+ * 0 ≤ offset < slot. Throws TunError ERR_TUN_ARGUMENT.
+ */
+export function checkFlatRead(name: string, arena: Uint8Array, slot: number, offset: number, sizes: Int32Array): void {
+  if (!(arena instanceof Uint8Array) || !(sizes instanceof Int32Array)) {
+    throw new TunError('ERR_TUN_ARGUMENT', `${name}: readFlat needs a Uint8Array arena and an Int32Array of sizes`);
+  }
+  if (!Number.isInteger(slot) || slot < 1 || slot > 0x7fffffff || !Number.isInteger(offset) || offset < 0 || offset >= slot) {
+    throw new TunError('ERR_TUN_ARGUMENT', `${name}: readFlat needs an integer slot ≥ 1 and 0 ≤ offset < slot, got slot ${String(slot)}, offset ${String(offset)}`);
+  }
 }
 
 /** Preallocated buffers for one batch: `count` buffers of `offset + mtu` bytes. */

@@ -4,7 +4,7 @@
  */
 import { fromNative, TunClosedError, TunError } from './errors.js';
 import { checkMtu, resolveOptions, type ResolvedTunOptions, type TunOptions } from './config.js';
-import type { ReadableCallback, TunDevice } from './device.js';
+import { checkFlatRead, type ReadableCallback, type TunDevice } from './device.js';
 import { emptyStats, type TunStats } from './metrics.js';
 import { loadNative, NATIVE_STAT_SLOTS, type NativeHandle, type NativeTun } from './native.js';
 
@@ -96,6 +96,27 @@ export class LinuxTun implements TunDevice {
     }
   }
 
+  readFlat(arena: Uint8Array, slot: number, offset: number, sizes: Int32Array): number {
+    if (this.#closed) throw new TunClosedError(this.#name);
+    checkFlatRead(this.#name, arena, slot, offset, sizes);
+    try {
+      return this.#native.readFlat(this.#handle, arena, slot, offset, sizes, this.batchSize);
+    } catch (err) {
+      throw this.#ioError(err);
+    }
+  }
+
+  writeFlat(arena: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number): number {
+    if (this.#closed) throw new TunClosedError(this.#name);
+    const n = Math.min(count, offsets.length, lengths.length);
+    if (!(n > 0)) return 0; // also NaN; a negative count must not wrap to uint32 in C
+    try {
+      return this.#native.writeFlat(this.#handle, arena, offsets, lengths, n);
+    } catch (err) {
+      throw this.#ioError(err);
+    }
+  }
+
   onReadable(cb: ReadableCallback | null): void {
     if (this.#closed) throw new TunClosedError(this.#name);
     if (cb === null) {
@@ -154,7 +175,7 @@ export class LinuxTun implements TunDevice {
     const e = fromNative(err, 'io', this.#name);
     // Bad buffers are the caller's bug, not a device failure.
     const { syscall: s, code } = err as { syscall?: unknown; code?: unknown };
-    if (s === 'bufs' || s === 'sizes' || s === 'lengths' || code === 'ERR_TUN_NATIVE') {
+    if (s === 'bufs' || s === 'sizes' || s === 'lengths' || s === 'offsets' || code === 'ERR_TUN_NATIVE') {
       return new TunError('ERR_TUN_ARGUMENT', `${this.#name}: bad batch arguments (bufs: Uint8Array[] with room after offset, sizes/lengths: Int32Array, offset/count: integers ≥ 0)`);
     }
     return e;

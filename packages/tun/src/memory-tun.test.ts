@@ -247,3 +247,97 @@ describe('MemoryTun.writeAt', () => {
     expect(dev.stats().txErrors).toBe(1);
   });
 });
+
+describe('MemoryTun flat arena', () => {
+  it('readFlat puts packet i at i*slot+offset with its size and leaves the headroom alone', () => {
+    const dev = new MemoryTun({ batchSize: 8 });
+    const slot = 28 + 100;
+    const arena = new Uint8Array(4 * slot).fill(0xa5);
+    const sizes = new Int32Array(8);
+    dev.inject(pkt(40, 1));
+    dev.inject(pkt(100, 2));
+    dev.inject(pkt(101, 3)); // one byte too long for the slot: dropped and counted
+    dev.inject(pkt(1, 4));
+    expect(dev.readFlat(arena, slot, 28, sizes)).toBe(3);
+    expect([...sizes.subarray(0, 3)]).toEqual([40, 100, 1]);
+    expect(arena[27]).toBe(0xa5);
+    expect(arena[28]).toBe(0x60);
+    expect(arena[28 + 39]).toBe(1);
+    expect(arena[28 + 40]).toBe(0xa5);
+    expect(arena[slot + 27]).toBe(0xa5);
+    expect(arena[slot + 28 + 99]).toBe(2);
+    expect(arena[2 * slot + 28]).toBe(0x60);
+    expect(arena[2 * slot + 29]).toBe(0xa5);
+    expect(dev.readFlat(arena, slot, 28, sizes)).toBe(0);
+    expect(dev.stats()).toMatchObject({ rxPackets: 3, rxBytes: 141, rxTruncated: 1 });
+  });
+
+  it('readFlat never returns more than batchSize, sizes.length or whole slots in the arena', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 16 }),
+        fc.integer({ min: 1, max: 16 }),
+        fc.integer({ min: 0, max: 16 * 64 + 63 }),
+        fc.integer({ min: 0, max: 40 }),
+        (batchSize, nSizes, arenaLen, pending) => {
+          const dev = new MemoryTun({ batchSize });
+          for (let i = 0; i < pending; i++) dev.inject(pkt(20, i));
+          const n = dev.readFlat(new Uint8Array(arenaLen), 64, 4, new Int32Array(nSizes));
+          expect(n).toBe(Math.min(batchSize, nSizes, Math.floor(arenaLen / 64), pending));
+          expect(dev.pending).toBe(pending - n);
+        },
+      ),
+    );
+  });
+
+  it('readFlat rejects bad arguments with ERR_TUN_ARGUMENT and throws after close', () => {
+    const dev = new MemoryTun();
+    const arena = new Uint8Array(256);
+    const sizes = new Int32Array(4);
+    for (const [slot, offset] of [[0, 0], [64, 64], [64, -1], [64, 1.5], [Number.NaN, 0], [-64, 0]] as const) {
+      expect(() => dev.readFlat(arena, slot, offset, sizes)).toThrow(TunError);
+    }
+    expect(() => dev.readFlat([] as unknown as Uint8Array, 64, 0, sizes)).toThrow(/Uint8Array arena/);
+    expect(() => dev.readFlat(arena, 64, 0, new Uint32Array(4) as unknown as Int32Array)).toThrow(/Int32Array/);
+    dev.failNextRead('gone');
+    expect(() => dev.readFlat(arena, 64, 0, sizes)).toThrow(/gone/);
+    dev.close();
+    expect(() => dev.readFlat(arena, 64, 0, sizes)).toThrow(TunClosedError);
+  });
+
+  it('writeFlat writes arena[offsets[i] .. +lengths[i]) and counts bad entries without stopping', () => {
+    const dev = new MemoryTun();
+    const arena = new Uint8Array(300);
+    arena.set(pkt(20, 7), 10);
+    arena.set(pkt(30, 8), 250);
+    const offsets = Int32Array.of(10, -1, 290, 250, 0, 300);
+    const lengths = Int32Array.of(20, 20, 11, 30, 0, 1);
+    expect(dev.writeFlat(arena, offsets, lengths, 6)).toBe(2);
+    const w = dev.takeWritten();
+    expect(w.map((p) => [p.length, p[1]])).toEqual([[20, 7], [30, 8]]);
+    expect(dev.stats()).toMatchObject({ txPackets: 2, txBytes: 50, txErrors: 4 });
+    // A copy, not a view: later arena reuse does not change what was written.
+    arena.fill(0, 10, 30);
+    dev.writeFlat(arena, offsets, lengths, 1);
+    expect(dev.takeWritten()[0]![1]).toBe(0);
+    expect(w[0]![1]).toBe(7);
+  });
+
+  it('writeFlat honours count, txQueueLimit and link state, and rejects bad arguments', () => {
+    const dev = new MemoryTun({ txQueueLimit: 1 });
+    const arena = new Uint8Array(100).fill(0x45);
+    const offsets = Int32Array.of(0, 20, 40);
+    const lengths = Int32Array.of(20, 20, 20);
+    expect(dev.writeFlat(arena, offsets, lengths, 0)).toBe(0);
+    expect(dev.writeFlat(arena, offsets, lengths, -3)).toBe(0);
+    expect(dev.writeFlat(arena, offsets, lengths, 99)).toBe(1);
+    expect(dev.stats()).toMatchObject({ txPackets: 1, txDropsQueueFull: 2 });
+    dev.takeWritten();
+    dev.down();
+    expect(dev.writeFlat(arena, offsets, lengths, 1)).toBe(0);
+    expect(dev.stats().txErrors).toBe(1);
+    expect(() => dev.writeFlat(arena, [0] as unknown as Int32Array, lengths, 1)).toThrow(TunError);
+    dev.close();
+    expect(() => dev.writeFlat(arena, offsets, lengths, 1)).toThrow(TunClosedError);
+  });
+});

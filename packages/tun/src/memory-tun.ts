@@ -6,7 +6,7 @@
  * event-loop turn, drops instead of blocking when the "kernel queue" is full.
  */
 import { resolveOptions, checkMtu, type TunOptions } from './config.js';
-import type { ReadableCallback, TunDevice } from './device.js';
+import { checkFlatRead, type ReadableCallback, type TunDevice } from './device.js';
 import { TunClosedError, TunError } from './errors.js';
 import { emptyStats, type TunStats } from './metrics.js';
 
@@ -120,6 +120,42 @@ export class MemoryTun implements TunDevice {
     const n = Math.min(count, bufs.length, offsets.length, lengths.length);
     let written = 0;
     for (let i = 0; i < n; i++) if (this.#writeOne(bufs[i]!, offsets[i]!, lengths[i]!)) written++;
+    return written;
+  }
+
+  readFlat(arena: Uint8Array, slot: number, offset: number, sizes: Int32Array): number {
+    this.#checkOpen();
+    if (this.#failure !== null) {
+      const f = this.#failure;
+      this.#failure = null;
+      throw f;
+    }
+    checkFlatRead(this.#name, arena, slot, offset, sizes);
+    const max = Math.min(this.batchSize, sizes.length, Math.floor(arena.length / slot));
+    const room = slot - offset;
+    let count = 0;
+    while (count < max && this.#rx.length > 0) {
+      const pkt = this.#rx.shift()!;
+      if (pkt.length > room) {
+        this.#stats.rxTruncated++;
+        continue;
+      }
+      arena.set(pkt, count * slot + offset);
+      sizes[count++] = pkt.length;
+      this.#stats.rxPackets++;
+      this.#stats.rxBytes += pkt.length;
+    }
+    return count;
+  }
+
+  writeFlat(arena: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number): number {
+    this.#checkOpen();
+    if (!(arena instanceof Uint8Array) || !(offsets instanceof Int32Array) || !(lengths instanceof Int32Array)) {
+      throw new TunError('ERR_TUN_ARGUMENT', `${this.#name}: writeFlat needs a Uint8Array arena and Int32Array offsets/lengths`);
+    }
+    const n = Math.min(count, offsets.length, lengths.length);
+    let written = 0;
+    for (let i = 0; i < n; i++) if (this.#writeOne(arena, offsets[i]!, lengths[i]!)) written++;
     return written;
   }
 

@@ -19,6 +19,8 @@ export interface NativeTun {
   ifconfig(name: string, mtu: number, up: number): number;
   readBatch(h: NativeHandle, bufs: readonly Uint8Array[], sizes: Int32Array, offset: number, max: number): number;
   writeBatch(h: NativeHandle, bufs: readonly Uint8Array[], lengths: Int32Array, offset: number, count: number, offsets?: Int32Array): number;
+  readFlat(h: NativeHandle, arena: Uint8Array, slot: number, offset: number, sizes: Int32Array, max: number): number;
+  writeFlat(h: NativeHandle, arena: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number): number;
   poll(h: NativeHandle, cb: ((status: number) => void) | null): void;
   stats(h: NativeHandle, out: Float64Array): void;
   close(h: NativeHandle): void;
