@@ -32,10 +32,13 @@ const clock = { now: () => NOW };
 const liveClock = { now: () => performance.now() };
 // The daemon's policy object: with no rules the translator skips it entirely.
 const noPolicy = new Policy([]);
+// Ten deny rules none of which matches the benchmark's flow (203.0.113.x):
+// with rules, the policy decides each new flow, established ones skip it.
+const tenRules = () => new Policy(Array.from({ length: 10 }, (_, i) => ({ id: `deny-${i}`, action: 'deny', destination4: parseIpv4Cidr(`203.0.113.${i * 16}/28`) })));
 
-function make(c = clock) {
+function make(c = clock, policy = noPolicy) {
   const state = new Nat64State(defaultStateOptions([{ cidr: POOL }], { maxSessions: 2_000_000, maxSessionsPerClient: 2_000_000 }), c);
-  const tr = new Translator({ prefix: PREFIX, pool4: [POOL] }, state, noPolicy, c);
+  const tr = new Translator({ prefix: PREFIX, pool4: [POOL] }, state, policy, c);
   return { state, tr };
 }
 
@@ -120,8 +123,8 @@ function measure(step) {
 const out = new Uint8Array(OUT_BUFFER_SIZE);
 
 /** Established UDP both ways at IPv4 size `size`; returns two result rows. */
-function established(size, c, note) {
-  const { tr } = make(c);
+function established(size, c, note, policy = noPolicy, only6to4 = false) {
+  const { tr } = make(c, policy);
   const buf = new Uint8Array(HEADROOM + 1500 + 64);
   const p6 = udp6(size, 1212);
   buf.set(p6, HEADROOM);
@@ -134,6 +137,10 @@ function established(size, c, note) {
     buf.set(p6, HEADROOM);
     if (tr.translate(buf, HEADROOM, p6.length, out, 0).kind !== 'forward') bad++;
   });
+  if (only6to4) {
+    if (bad !== 0) throw new Error(`${bad} packets were not forwarded`);
+    return [{ case: `UDP established 6→4, ${size} B IPv4${note}`, pps: a }];
+  }
   const p4 = udp4(size, addr4, port4);
   const b = measure(() => {
     buf.set(p4, HEADROOM);
@@ -193,6 +200,7 @@ const CASES = {
   'udp-64': () => established(64, clock, ''),
   'udp-1400': () => established(1400, clock, ''),
   'udp-64-live-clock': () => established(64, liveClock, ' (performance.now per packet)'),
+  'udp-64-rules': () => established(64, clock, ', 10 policy rules', tenRules(), true),
   alone,
   'new-sessions': newSessions,
 };

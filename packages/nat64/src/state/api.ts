@@ -146,6 +146,15 @@ export interface StateApi {
   inbound(proto: Proto, src4: number, srcPort: number, dst4: number, dstPort: number, tcpFlags: number, packet: Uint8Array): number;
   /** Side-effect-free lookup by the IPv6 tuple (inner packets of ICMP errors). -1 if none. */
   findOutbound(proto: Proto, buf: Uint8Array, src6Off: number, port6: number, dst4: number, dstPort: number): number;
+  /**
+   * 6→4 packet of the session `h` just returned by `findOutbound` (no
+   * mutating call in between): applies it exactly as `outbound` would to that
+   * existing session (timer restart, TCP state step from `tcpFlags`) without a
+   * second lookup. Returns `h`, or -1 when `h` names no live session.
+   * Optional so older implementations stay valid; the translator falls back
+   * to `outbound` without it.
+   */
+  refreshOutbound?(h: number, tcpFlags: number): number;
   /** Side-effect-free lookup by the IPv4 tuple. -1 if none. */
   findInbound(proto: Proto, src4: number, srcPort: number, dst4: number, dstPort: number): number;
   /** Side-effect-free lookup of a binding's IPv6 side by its pool4 address/port; copies the address. Returns port6 or -1. */

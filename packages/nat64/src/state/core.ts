@@ -111,6 +111,16 @@ export class StateCore extends StateTables {
     return b < 0 ? -1 : this.findS(b, dst4 | 0, proto === ICMP ? 0 : dstPort & 0xffff);
   }
 
+  /** `outbound` for the existing session `h` found by `findOutbound` (api.ts): no lookup. */
+  refreshOutbound(h: number, tcpFlags: number): number {
+    // A handle is an index: reject what is not one, or names a freed row.
+    if (!(h >= 0 && h < this.s.top && h === (h | 0))) return -1;
+    const b = this.s.bind(h);
+    if (b < 0) return -1;
+    this.touch(h, this.b.proto(b), true, tcpFlags);
+    return h;
+  }
+
   findInbound(proto: number, src4: number, srcPort: number, dst4: number, dstPort: number): number {
     if (classOf(proto) < 0) return -1;
     const b = this.findB4(proto, dst4 | 0, dstPort & 0xffff);

@@ -138,7 +138,7 @@ function tcpUdp(c: TranslateContext, buf: Uint8Array, off: number, end: number, 
   const flags = nh === 6 ? buf[p + 13]! : 0;
   const early = admit(c, nh, buf, off, end, sport, dst4, dport, out, outOff);
   if (early !== null) return early;
-  const h = c.state.outbound(nh as 6 | 17, buf, off + 8, sport, dst4, dport, flags);
+  const h = found >= 0 ? refresh(c, found, flags) : c.state.outbound(nh as 6 | 17, buf, off + 8, sport, dst4, dport, flags);
   if (h < 0) return stateFail(c, h, buf, off, end, out, outOff);
   const addr4 = c.state.addr4(h) | 0;
   const port4 = c.state.port4(h);
@@ -167,7 +167,7 @@ function icmp6(c: TranslateContext, buf: Uint8Array, off: number, end: number, d
   const id = u16(buf, p + 4);
   const early = admit(c, ICMP, buf, off, end, id, dst4, id, out, outOff);
   if (early !== null) return early;
-  const h = c.state.outbound(ICMP, buf, off + 8, id, dst4, id, 0);
+  const h = found >= 0 ? refresh(c, found, 0) : c.state.outbound(ICMP, buf, off + 8, id, dst4, id, 0);
   if (h < 0) return stateFail(c, h, buf, off, end, out, outOff);
   const addr4 = c.state.addr4(h) | 0;
   const id4 = c.state.port4(h);
@@ -183,23 +183,38 @@ function icmp6(c: TranslateContext, buf: Uint8Array, off: number, end: number, d
 }
 
 /**
+ * The session `admit` found for this packet (policy rules only), or -1: the
+ * caller then refreshes it instead of looking it up again in `outbound`.
+ */
+let found = -1;
+
+/** `outbound` for the session `h` found by `admit` (only set when the state can refresh). */
+function refresh(c: TranslateContext, h: number, flags: number): number {
+  return c.state.refreshOutbound?.(h, flags) ?? -1;
+}
+
+/**
  * Policy and hairpin checks before state is touched. Returns an outcome when
  * the packet is refused. The policy decides new flows only (its hit counters
- * count flows): an existing session is looked up first, and only when there
- * are rules at all. 10 parameters: hot path, no descriptor allocation.
+ * count flows): an existing session is looked up first (left in `found`),
+ * and only when there are rules at all. 10 parameters: hot path, no
+ * descriptor allocation.
  */
 function admit(
   c: TranslateContext, proto: number, buf: Uint8Array, off: number, end: number,
   sport: number, dst4: number, dport: number, out: Uint8Array, outOff: number,
 ): Outcome | null {
   const p4 = proto === 58 ? ICMP : proto;
-  if (c.policyActive && c.state.findOutbound(p4 as 1 | 6 | 17, buf, off + 8, sport, dst4, dport) < 0 && c.policy.check(p4, buf, off + 8, dst4 >>> 0, dport) >= 0) {
+  const f = c.policyActive ? c.state.findOutbound(p4 as 1 | 6 | 17, buf, off + 8, sport, dst4, dport) : -1;
+  if (c.policyActive && f < 0 && c.policy.check(p4, buf, off + 8, dst4 >>> 0, dport) >= 0) {
     return replyIcmp6(c, buf, off, end - off, 1, 1, 0, out, outOff, 'policy-deny');
   }
   // H8: hairpin to a pool4 address/port without a binding → port unreachable.
   if (c.hairpin && c.state.findBinding4(p4 as 1 | 6 | 17, dst4, dport, c.scratch6, 0) < 0) {
     return replyIcmp6(c, buf, off, end - off, 1, 4, 0, out, outOff, 'hairpin-no-binding');
   }
+  // Neither check mutates the state, so the handle is still valid (api.ts).
+  found = c.state.refreshOutbound !== undefined ? f : -1;
   return null;
 }
 
