@@ -38,7 +38,8 @@ export class BatchClock implements Clock {
   }
 }
 
-const PROTO: Record<'tcp' | 'udp' | 'icmp', Proto> = { tcp: TCP, udp: UDP, icmp: ICMP };
+/** Protocol names of the config and the API → the state's protocol numbers. */
+export const PROTO: Readonly<Record<'tcp' | 'udp' | 'icmp', Proto>> = { tcp: TCP, udp: UDP, icmp: ICMP };
 
 /** Parses "[v6]:port" and "v4:port" of a static BIB entry. */
 export function parseBibEndpoints(e: { ipv6: string; ipv4: string }): { addr6: Uint8Array; port6: number; addr4: number; port4: number } {

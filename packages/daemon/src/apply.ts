@@ -14,8 +14,8 @@ import { formatIpv4, formatIpv6, parseNat64Prefix } from '@sixgate/addressing';
 import { ApplyError, type ApplyResult } from '@sixgate/admin-api';
 import { saveConfig, summarizeChanges, type Config } from '@sixgate/config';
 import { validateDns64Options } from '@sixgate/dns64';
-import { Nat64State, TCP, UDP, ICMP, type Proto } from '@sixgate/nat64';
-import { buildDataPlane, parseBibEndpoints, type Appliance, type DataPlane } from './appliance.js';
+import { Nat64State } from '@sixgate/nat64';
+import { buildDataPlane, parseBibEndpoints, PROTO, type Appliance, type DataPlane } from './appliance.js';
 import { changedKeys, dns64Options, routedPrefixes, stateOptions } from './options.js';
 
 /** Keys that only take effect at start; changing them at runtime is refused. */
@@ -25,7 +25,6 @@ const RESTART_ONLY = ['nat64.tun', 'nat64.mtu', 'nat64.txQueueLength', 'nat64.ma
 const STATE_KEYS = ['nat64.pool4', 'nat64.ports', 'nat64.timeouts', 'nat64.maxSessions', 'nat64.maxSessionsPerClient', 'nat64.addressDependentFiltering', 'nat64.dropExternallyInitiatedTcp', 'nat64.maxHeldSyns'];
 
 const under = (key: string, roots: readonly string[]): boolean => roots.some((r) => key === r || key.startsWith(`${r}.`));
-const PROTO: Record<string, Proto> = { tcp: TCP, udp: UDP, icmp: ICMP };
 
 /** Canonical "proto [v6]:p v4:p" of a static BIB entry, for diffs. */
 export function bibKey(e: { protocol: string; ipv6: string; ipv4: string }): string {
@@ -43,7 +42,7 @@ function syncStaticBib(state: Nat64State, wanted: Config['nat64']['staticBib']):
     for (const id of addedIds) state.removeStatic(id);
     for (const e of removed) {
       const p = parseBibEndpoints(e);
-      state.addStatic(PROTO[e.protocol]!, p.addr6, p.port6, p.addr4, p.port4);
+      state.addStatic(PROTO[e.protocol], p.addr6, p.port6, p.addr4, p.port4);
     }
   };
   try {
@@ -55,7 +54,7 @@ function syncStaticBib(state: Nat64State, wanted: Config['nat64']['staticBib']):
     for (const [k, e] of want) {
       if (have.has(k)) continue;
       const p = parseBibEndpoints(e);
-      addedIds.push(state.addStatic(PROTO[e.protocol]!, p.addr6, p.port6, p.addr4, p.port4).id);
+      addedIds.push(state.addStatic(PROTO[e.protocol], p.addr6, p.port6, p.addr4, p.port4).id);
     }
   } catch (err) {
     undo();

@@ -7,11 +7,9 @@
 import { parseNat64Prefix } from '@sixgate/addressing';
 import { ApplyError, type AdminPorts, type ApplyResult, type PolicyRule, type Stats } from '@sixgate/admin-api';
 import { applyPatch, ConfigError, keepPinned, redact, type Config } from '@sixgate/config';
-import { TCP, UDP, ICMP, type Proto } from '@sixgate/nat64';
 import { applyConfig, bibKey } from './apply.js';
-import type { Appliance } from './appliance.js';
+import { PROTO, type Appliance } from './appliance.js';
 
-const PROTO: Record<string, Proto> = { tcp: TCP, udp: UDP, icmp: ICMP };
 
 function fromConfigError(e: unknown): never {
   if (e instanceof ConfigError) {
@@ -67,13 +65,13 @@ export function appliancePorts(app: Appliance): AdminPorts {
       return patch({ prefix }, `prefix ${app.config.prefix} → ${prefix}`);
     },
     listSessions(q) {
-      return app.plane.state.listSessions({ ...(q.protocol ? { protocol: PROTO[q.protocol]! } : {}), limit: q.limit, offset: q.offset }, parseNat64Prefix(app.config.prefix));
+      return app.plane.state.listSessions({ ...(q.protocol ? { protocol: PROTO[q.protocol] } : {}), limit: q.limit, offset: q.offset }, parseNat64Prefix(app.config.prefix));
     },
     flushSessions() {
       return { removed: app.plane.state.flush('flushed') };
     },
     listBib(q) {
-      return app.plane.state.listBib(q.protocol ? { protocol: PROTO[q.protocol]! } : undefined);
+      return app.plane.state.listBib(q.protocol ? { protocol: PROTO[q.protocol] } : undefined);
     },
     async addStaticBib(e) {
       const existing = app.config.nat64.staticBib;
