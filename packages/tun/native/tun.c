@@ -240,6 +240,53 @@ static napi_value tun_ifconfig(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* read_one results other than a packet length. */
+enum { RD_TRUNCATED = -1, RD_EMPTY = -2, RD_FATAL = -3 };
+
+/*
+ * Reads one packet into p (room bytes) and counts it. A packet longer than
+ * `room` is detected through a 1-byte overflow iovec, counted and skipped
+ * (RD_TRUNCATED); EAGAIN is RD_EMPTY; anything else RD_FATAL with errno set.
+ */
+static ssize_t read_one(tun_dev *d, uint8_t *p, size_t room) {
+  uint8_t overflow[1];
+  struct iovec iov[2] = {{p, room}, {overflow, 1}};
+  for (;;) {
+    ssize_t r = readv(d->fd, iov, 2);
+    if (r >= 0) {
+      if ((size_t)r > room) {
+        d->stats[ST_RX_TRUNCATED]++;
+        return RD_TRUNCATED;
+      }
+      d->stats[ST_RX_PACKETS]++;
+      d->stats[ST_RX_BYTES] += (double)r;
+      return r;
+    }
+    if (errno == EINTR) continue;
+    return (errno == EAGAIN || errno == EWOULDBLOCK) ? RD_EMPTY : RD_FATAL;
+  }
+}
+
+/*
+ * Writes one packet without blocking and counts it: 1 when the kernel took
+ * it, 0 when it was dropped (EAGAIN: queue full; other errors), -1 when the
+ * fd is closed (EBADF).
+ */
+static int write_one(tun_dev *d, const uint8_t *p, size_t len) {
+  ssize_t r;
+  do r = write(d->fd, p, len);
+  while (r < 0 && errno == EINTR);
+  if (r >= 0) {
+    d->stats[ST_TX_PACKETS]++;
+    d->stats[ST_TX_BYTES] += (double)r;
+    return 1;
+  }
+  if (errno == EAGAIN || errno == EWOULDBLOCK) d->stats[ST_TX_QUEUE_FULL]++;
+  else if (errno == EBADF) return -1;
+  else d->stats[ST_TX_ERRORS]++;
+  return 0;
+}
+
 /* Buffer i of a JS array of Uint8Arrays, as pointer + length. */
 static int buffer_at(napi_env env, napi_value arr, uint32_t i, uint8_t **p, size_t *n) {
   napi_value el;
@@ -265,7 +312,6 @@ static napi_value tun_read(napi_env env, napi_callback_info info) {
   napi_typedarray_type t;
   void *sd = NULL;
   uint32_t offset = 0, max = 0, count = 0;
-  uint8_t overflow[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   tun_dev *d = get_dev(env, argv[0]);
   if (d == NULL) return NULL;
@@ -281,23 +327,16 @@ static napi_value tun_read(napi_env env, napi_callback_info info) {
     size_t n;
     if (buffer_at(env, argv[1], count, &p, &n) != 0 || n <= offset)
       return throw_errno(env, EINVAL, "bufs");
-    struct iovec iov[2] = {{p + offset, n - offset}, {overflow, 1}};
-    ssize_t r = readv(d->fd, iov, 2);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+    ssize_t r = read_one(d, p + offset, n - offset);
+    if (r == RD_TRUNCATED) continue;
+    if (r == RD_EMPTY) break;
+    if (r == RD_FATAL) {
       /* Fatal (EBADFD after detach, EIO...). Hand over what was read; the
        * error repeats on the next call. */
       if (count > 0) break;
       return throw_errno(env, errno, "read");
     }
-    if ((size_t)r > n - offset) {
-      d->stats[ST_RX_TRUNCATED]++;
-      continue;
-    }
     sizes[count++] = (int32_t)r;
-    d->stats[ST_RX_PACKETS]++;
-    d->stats[ST_RX_BYTES] += (double)r;
   }
   CHECK(napi_create_uint32(env, count, &out));
   return out;
@@ -355,18 +394,9 @@ static napi_value tun_write(napi_env env, napi_callback_info info) {
       d->stats[ST_TX_ERRORS]++;
       continue;
     }
-    ssize_t r;
-    do r = write(d->fd, p + offset, (size_t)len);
-    while (r < 0 && errno == EINTR);
-    if (r < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) d->stats[ST_TX_QUEUE_FULL]++;
-      else if (errno == EBADF) return closed_error(env);
-      else d->stats[ST_TX_ERRORS]++;
-      continue;
-    }
-    written++;
-    d->stats[ST_TX_PACKETS]++;
-    d->stats[ST_TX_BYTES] += (double)r;
+    int w = write_one(d, p + offset, (size_t)len);
+    if (w < 0) return closed_error(env);
+    written += (uint32_t)w;
   }
   CHECK(napi_create_uint32(env, written, &out));
   return out;
@@ -404,7 +434,6 @@ static napi_value tun_read_flat(napi_env env, napi_callback_info info) {
   int32_t *sizes = NULL;
   size_t alen = 0, nsizes = 0;
   uint32_t slot = 0, offset = 0, max = 0, count = 0;
-  uint8_t overflow[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   tun_dev *d = get_dev(env, argv[0]);
   if (d == NULL) return NULL;
@@ -419,21 +448,14 @@ static napi_value tun_read_flat(napi_env env, napi_callback_info info) {
   if (max > alen / slot) max = (uint32_t)(alen / slot);
   const size_t room = slot - offset;
   while (count < max) {
-    struct iovec iov[2] = {{arena + (size_t)count * slot + offset, room}, {overflow, 1}};
-    ssize_t r = readv(d->fd, iov, 2);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+    ssize_t r = read_one(d, arena + (size_t)count * slot + offset, room);
+    if (r == RD_TRUNCATED) continue;
+    if (r == RD_EMPTY) break;
+    if (r == RD_FATAL) {
       if (count > 0) break; /* fatal: hand over what was read, see tun_read */
       return throw_errno(env, errno, "read");
     }
-    if ((size_t)r > room) {
-      d->stats[ST_RX_TRUNCATED]++;
-      continue;
-    }
     sizes[count++] = (int32_t)r;
-    d->stats[ST_RX_PACKETS]++;
-    d->stats[ST_RX_BYTES] += (double)r;
   }
   CHECK(napi_create_uint32(env, count, &out));
   return out;
@@ -467,18 +489,9 @@ static napi_value tun_write_flat(napi_env env, napi_callback_info info) {
       d->stats[ST_TX_ERRORS]++;
       continue;
     }
-    ssize_t r;
-    do r = write(d->fd, arena + off, (size_t)len);
-    while (r < 0 && errno == EINTR);
-    if (r < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) d->stats[ST_TX_QUEUE_FULL]++;
-      else if (errno == EBADF) return closed_error(env);
-      else d->stats[ST_TX_ERRORS]++;
-      continue;
-    }
-    written++;
-    d->stats[ST_TX_PACKETS]++;
-    d->stats[ST_TX_BYTES] += (double)r;
+    int w = write_one(d, arena + off, (size_t)len);
+    if (w < 0) return closed_error(env);
+    written += (uint32_t)w;
   }
   CHECK(napi_create_uint32(env, written, &out));
   return out;
