@@ -40,9 +40,9 @@ export const DROP_REASONS = [
   'packet-too-big',
   /** ICMP type/code without a translation (RFC 7915 §4.2, §5.2): silently dropped. */
   'icmp-untranslatable',
-  /** ICMP error about an ICMP error or with an untranslatable inner packet (RFC 7915 §4.3). */
+  /** ICMP error about an ICMP error, or whose inner packet is untranslatable (extension headers other than one Fragment header, unknown transport, too short). */
   'icmp-error-inner',
-  /** ICMP error whose inner packet matches no session. */
+  /** ICMP error whose inner packet matches no session (a later fragment: no fragment entry for its datagram). */
   'icmp-error-no-session',
   /** Transport without NAT64 state (not TCP, UDP or ICMP), e.g. DCCP, ESP, No Next Header. */
   'unsupported-protocol',
@@ -68,18 +68,24 @@ export const DROP_REASONS = [
   'syn-queue-full',
   /** Hairpin to a pool4 address/port with no binding; ICMPv6 1/4 sent. */
   'hairpin-no-binding',
-  /** Non-first fragment whose first fragment was never seen (hold full or disabled). */
+  /** Non-first fragment whose first fragment was never seen (hold full or disabled), or released without its first. */
   'fragment-no-session',
   /** Out-of-order fragment held (not lost yet: released with its first fragment). */
   'fragment-held',
   /** A held fragment expired before its first fragment arrived. */
   'fragment-expired',
-  /** IPv4 UDP with checksum 0 that is fragmented: not reassembled (README, Bugs). */
+  /** Fragment of an IPv4 UDP datagram with checksum 0 held to compute it, when the hold is full or disabled (the held fragments of the datagram go too). */
   'udp-zero-checksum-fragment',
   /** Caller gave less headroom in front of the packet than the translation needs. */
   'no-headroom',
-  /** The `out` buffer is too small for the ICMP error or fragments. */
+  /** The `out` buffer is too small for the ICMP error or fragments (or a released datagram has more than MAX_FRAGMENTS pieces). */
   'out-too-small',
+  /** A fragment with the same range as one already held (RFC 5722 allows dropping exact duplicates). */
+  'fragment-duplicate',
+  /** A held-for fragment that overlaps or contradicts the held ones, or is malformed (RFC 5722): its datagram's held fragments go too. */
+  'fragment-invalid',
+  /** Fragment of an ICMP echo datagram held until complete, when the hold is full or disabled (the held fragments of the datagram go too). */
+  'fragment-hold-full',
 ] as const;
 
 /** One of `DROP_REASONS`. */

@@ -10,13 +10,13 @@
  * translated ICMP errors and fragments; it must not overlap the input.
  */
 import type { Nat64Prefix } from '@sixgate/addressing';
-import { setU16, u16, update16 } from '@sixgate/wire';
 import type { Clock } from './clock.js';
 import { resolveTranslatorOptions, type TranslatorConfig, type TranslatorOptions } from './config.js';
 import { DROP_REASON_INDEX, snapshotCounters, type TranslatorSnapshot } from './metrics.js';
 import type { StateApi } from './state/api.js';
 import { type PolicyCheck, policyActive, TranslateContext } from './translate/context.js';
 import { replyExpiredSyn } from './translate/expired-syn.js';
+import { hairpin } from './translate/hairpin.js';
 import { translate4to6 } from './translate/ipv4-to-ipv6.js';
 import { translate6to4 } from './translate/ipv6-to-ipv4.js';
 import { releaseHeld } from './translate/release.js';
@@ -49,7 +49,8 @@ export class Translator {
    */
   translate(buf: Uint8Array, off: number, len: number, out: Uint8Array, outOff: number): Outcome {
     const r = this.translateOne(buf, off, len, out, outOff);
-    // A first fragment whose out-of-order followers were held: send them too.
+    // A first fragment whose out-of-order followers were held, or the fragment
+    // that completed a datagram held whole: send the held fragments too.
     return this.c.hold.matchFamily === 0 ? r : releaseHeld(this.c, r, buf, out, outOff);
   }
 
@@ -61,45 +62,13 @@ export class Translator {
       c.counters.packetsIn6++;
       c.hairpin = false;
       const r = translate6to4(c, buf, off, len, out, outOff);
-      return c.hairpin ? this.hairpin(r, buf, out, outOff) : r;
+      return c.hairpin ? hairpin(c, r, buf, out, outOff) : r;
     }
     if (v === 4) {
       c.counters.packetsIn4++;
       return translate4to6(c, buf, off, len, out, outOff);
     }
     return c.drop('bad-version');
-  }
-
-  /**
-   * RFC 6146 §3.8 hairpinning: the IPv4 result of 6→4 (in `buf`, or a
-   * translated ICMP error in `out`) goes straight back through 4→6.
-   */
-  private hairpin(r: Outcome, buf: Uint8Array, out: Uint8Array, outOff: number): Outcome {
-    const c = this.c;
-    c.hairpin = false;
-    if (r.kind === 'forward') {
-      c.counters.packetsOut4--;
-      c.counters.bytesOut4 -= r.length;
-      c.counters.hairpinned++;
-      // One hop through the translator: give back the TTL the 4→6 pass will take again.
-      const h = r.offset;
-      const old = u16(buf, h + 8);
-      buf[h + 8]!++;
-      setU16(buf, h + 10, update16(u16(buf, h + 10), old, u16(buf, h + 8)));
-      return translate4to6(c, buf, h, r.length, out, outOff);
-    }
-    if (r.kind === 'forward-many' && r.count === 1) {
-      // An ICMPv6 error about a hairpinned flow (H11): its ICMPv4 form is in
-      // `out`; the second translation writes right behind it.
-      const o = r.offsets[0]!;
-      const l = r.lengths[0]!;
-      c.counters.packetsOut4--;
-      c.counters.bytesOut4 -= l;
-      c.counters.icmpErrorsTranslated--;
-      c.counters.hairpinned++;
-      return translate4to6(c, out, o, l, out, o + l);
-    }
-    return r;
   }
 
   /**

@@ -42,7 +42,18 @@ export class TranslateContext {
   readonly frags6: FragmentTable;
   /** 4→6 fragments: (src4, dst4, id, proto) → IPv6 client address of the first fragment's session. */
   readonly frags4: FragmentTable;
-  /** Out-of-order fragments waiting for their first fragment. */
+  /**
+   * 6→4 first fragments as sent: (src4, dst4, identification, protocol) →
+   * the IPv6 source and the 32-bit identification, for ICMPv4 errors that
+   * quote a later fragment (no ports to find the session with).
+   */
+  readonly sent4: FragmentTable;
+  /**
+   * 4→6 fragmented datagrams as sent: (src6, dst6, identification, next
+   * header) → the pool4 address, for ICMPv6 errors that quote a later fragment.
+   */
+  readonly sent6: FragmentTable;
+  /** Out-of-order fragments waiting for their first fragment, and whole datagrams waiting to be complete. */
   readonly hold: FragmentHold;
   /** Where held fragments are translated when released (headroom + longest held fragment). */
   readonly releaseBuf: Uint8Array;
@@ -55,6 +66,15 @@ export class TranslateContext {
   policyActive: boolean;
   /** Set by 6→4 when the destination is a pool4 address (hairpin: translate 4→6 next). */
   hairpin = false;
+  /**
+   * While a whole held datagram is released: its upper-layer length (the
+   * first fragment's checksum is fixed with it), -1 otherwise.
+   */
+  wholeLen = -1;
+  /** While a whole datagram is released: partial sum of its non-first fragments' data. */
+  restSum = 0;
+  /** While held fragments are released: a fragment that finds no entry is dropped, not held again. */
+  releasing = false;
   /** xorshift32 state for IPv4 identifications (a typed array: a plain int32 field would box and allocate). */
   private readonly rng = new Int32Array(1);
 
@@ -71,6 +91,8 @@ export class TranslateContext {
     embedIpv4(cfg.prefix, cfg.ipv4Address, this.own6, 0);
     this.frags6 = new FragmentTable(cfg.fragmentEntries, 37, 4);
     this.frags4 = new FragmentTable(cfg.fragmentEntries, 11, 16);
+    this.sent4 = new FragmentTable(cfg.fragmentEntries, 11, 20);
+    this.sent6 = new FragmentTable(cfg.fragmentEntries, 37, 4);
     const holdLen = Math.min(9216, Math.max(cfg.ipv4Mtu, cfg.ipv6Mtu));
     this.hold = new FragmentHold(cfg.heldFragments, holdLen);
     this.releaseBuf = new Uint8Array(64 + holdLen);
@@ -83,6 +105,8 @@ export class TranslateContext {
     embedIpv4(prefix, this.cfg.ipv4Address, this.own6, 0);
     this.frags6.clear();
     this.frags4.clear();
+    this.sent4.clear();
+    this.sent6.clear();
     this.hold.clear();
   }
 

@@ -13,6 +13,7 @@ import {
   addressSum4,
   addressSum6,
   adjust,
+  combine,
   copyBytes,
   finish,
   fold,
@@ -28,6 +29,7 @@ import { ICMP, StateFail, TCP_SYN } from '../state/api.js';
 import type { TranslateContext } from './context.js';
 import { fragment6 } from './fragment.js';
 import { clampMss, embed, forbiddenIpv4, mayEmbed4, sum20 } from './guards.js';
+import { holdFragment } from './hold-fragment.js';
 import { translateIcmp4Error } from './icmp-4to6.js';
 import { isIcmp4Error } from './icmp-map.js';
 import { replyIcmp4 } from './icmp-reply.js';
@@ -150,8 +152,9 @@ function tcpUdp(c: TranslateContext, buf: Uint8Array, out: Uint8Array, outOff: n
   const csOff = p + (proto === 6 ? 16 : 6);
   let cs = u16(buf, csOff);
   const zeroUdp = proto === 17 && cs === 0;
-  // §4.5: UDP checksum 0 is computed; fragmented ones would need reassembly (README, Bugs).
-  if (zeroUdp && v4.isFrag) return c.drop('udp-zero-checksum-fragment');
+  // §4.5: UDP checksum 0 is computed, over the whole datagram when fragmented
+  // (held until complete, fragment-hold.ts; RFC 6146 §3.4 lets NAT64 reassemble).
+  if (zeroUdp && v4.isFrag && c.wholeLen < 0) return holdWhole(c, buf);
   const syn = (flags & TCP_SYN) !== 0;
   const h = c.state.inbound(proto as 6 | 17, src4, sport, dst4, dport, flags, syn ? buf.subarray(v4.off, end) : EMPTY);
   if (h < 0) return stateFail(c, h, buf, out, outOff);
@@ -165,7 +168,8 @@ function tcpUdp(c: TranslateContext, buf: Uint8Array, out: Uint8Array, outOff: n
   setU16(buf, p + 2, port6);
   if (zeroUdp) {
     c.counters.udpZeroChecksumFixed++;
-    cs = normalizeUdp(finish(sum(buf, p, end, pseudoHeaderSum6(buf, h6 + 8, h6 + 24, 17, l4Len))));
+    const ps = v4.isFrag ? combine(pseudoHeaderSum6(buf, h6 + 8, h6 + 24, 17, c.wholeLen), c.restSum) : pseudoHeaderSum6(buf, h6 + 8, h6 + 24, 17, l4Len);
+    cs = normalizeUdp(finish(sum(buf, p, end, ps)));
   } else {
     // §4.5: only the pseudo-header addresses and the destination port change.
     cs = adjust(cs, fold(addressSum4(src4, dst4) + dport), fold(addressSum6(buf, h6 + 8, h6 + 24) + port6));
@@ -182,6 +186,10 @@ function icmp4(c: TranslateContext, buf: Uint8Array, out: Uint8Array, outOff: nu
   if (l4Len < 8) return c.drop('truncated');
   const type = buf[p]!;
   if (type !== 8 && type !== 0) return c.drop('icmp-untranslatable'); // §4.2: the rest is dropped
+  // A first fragment: the ICMPv6 pseudo-header counts the whole message (§4.2,
+  // RFC 8200 §8.1), known once every fragment is here (fragment-hold.ts).
+  if (v4.isFrag && c.wholeLen < 0) return holdWhole(c, buf);
+  const ulLen = v4.isFrag ? c.wholeLen : l4Len;
   const id = u16(buf, p + 4);
   const h = c.state.inbound(ICMP, src4, id, dst4, id, 0, EMPTY);
   if (h < 0) return stateFail(c, h, buf, out, outOff);
@@ -190,7 +198,7 @@ function icmp4(c: TranslateContext, buf: Uint8Array, out: Uint8Array, outOff: nu
   const code = buf[p + 1]!;
   const type6 = type === 8 ? 128 : 129;
   // §4.2: ICMPv6 adds the pseudo-header; type and identifier change.
-  const newSum = fold(pseudoHeaderSum6(buf, h6 + 8, h6 + 24, 58, l4Len) + ((type6 << 8) | code) + id6);
+  const newSum = fold(pseudoHeaderSum6(buf, h6 + 8, h6 + 24, 58, ulLen) + ((type6 << 8) | code) + id6);
   setU16(buf, p + 2, adjust(u16(buf, p + 2), fold(((type << 8) | code) + id), newSum));
   buf[p] = type6;
   setU16(buf, p + 4, id6);
@@ -201,16 +209,20 @@ function icmp4(c: TranslateContext, buf: Uint8Array, out: Uint8Array, outOff: nu
 function nonFirstFragment(c: TranslateContext, buf: Uint8Array, out: Uint8Array, outOff: number): Outcome {
   const t = c.frags4;
   fragKey4(t.key);
-  const now = c.clock.now();
-  const slot = t.find(now);
-  if (slot < 0) {
-    if (c.hold.hold(t.key, 11, 4, buf, v4.off, v4.end - v4.off, now, c.cfg.fragmentTimeoutMs)) return c.drop('fragment-held');
-    return c.drop('fragment-no-session');
-  }
+  const slot = t.find(c.clock.now());
+  // No entry: held for its first fragment (or to complete a datagram held whole).
+  if (slot < 0) return holdFragment(c, t.key, 11, 4, buf, v4.off, v4.end - v4.off, v4.p - v4.off, v4.fragOff, v4.mf);
   const h6 = v4.p - 48;
   copyBytes(buf, h6 + 24, t.values, slot * 16, 16);
   embed(c.prefix, v4.src4, buf, h6 + 8);
   return finish6(c, buf, h6, out, outOff);
+}
+
+/** Holds a first fragment whose translation needs its whole datagram. */
+function holdWhole(c: TranslateContext, buf: Uint8Array): Outcome {
+  const t = c.frags4;
+  fragKey4(t.key);
+  return holdFragment(c, t.key, 11, 4, buf, v4.off, v4.end - v4.off, v4.p - v4.off, 0, true);
 }
 
 /** Fragment key: src4, dst4, identification, protocol (11 bytes). */
@@ -258,13 +270,30 @@ function finish6(c: TranslateContext, buf: Uint8Array, h6: number, out: Uint8Arr
     setU16(buf, h6 + 42, v4.fragOff | (v4.mf ? 1 : 0));
     setU32(buf, h6 + 44, v4.id);
     total += 8;
+    if (v4.fragOff === 0) noteSent6(c, buf, h6, nh);
   } else buf[h6 + 6] = nh;
   setU16(buf, h6 + 4, total - 40);
   // §4.1: DF=0 packets larger than the lowest IPv6 MTU are fragmented.
-  if (!v4.df && total > c.cfg.lowestIpv6Mtu) return fragment6(c, buf, h6, total, v4.id, out, outOff);
+  if (!v4.df && total > c.cfg.lowestIpv6Mtu) {
+    if (!v4.isFrag) noteSent6(c, buf, h6, nh);
+    return fragment6(c, buf, h6, total, v4.id, out, outOff);
+  }
   c.counters.packetsOut6++;
   c.counters.bytesOut6 += total;
   return c.forward(h6, total);
+}
+
+/**
+ * Records a datagram that leaves as IPv6 fragments (`sent6`: source,
+ * destination, identification, next header → the pool4 address), for ICMPv6
+ * errors that quote one of its later fragments (no ports to find the session).
+ */
+function noteSent6(c: TranslateContext, buf: Uint8Array, h6: number, nh: number): void {
+  const s = c.sent6;
+  copyBytes(s.key, 0, buf, h6 + 8, 32);
+  setU32(s.key, 32, v4.id);
+  s.key[36] = nh;
+  setU32(s.values, s.insert(c.clock.now(), c.cfg.fragmentTimeoutMs) * 4, v4.dst4);
 }
 
 /** Maps a negative `inbound` result to a drop or an ICMPv4 error. */

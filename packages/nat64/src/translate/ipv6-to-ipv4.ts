@@ -26,6 +26,7 @@ import {
 import { ICMP, StateFail, TCP, TCP_SYN } from '../state/api.js';
 import type { TranslateContext } from './context.js';
 import { clampMss, forbiddenIpv4, forbiddenIpv6Source, mayEmbed4, sum20 } from './guards.js';
+import { holdFragment } from './hold-fragment.js';
 import { translateIcmp6Error } from './icmp-6to4.js';
 import { isIcmp6Error } from './icmp-map.js';
 import { replyIcmp6 } from './icmp-reply.js';
@@ -164,6 +165,13 @@ function icmp6(c: TranslateContext, buf: Uint8Array, off: number, end: number, d
   const type = buf[p]!;
   if (isIcmp6Error(type)) return translateIcmp6Error(c, buf, off, p, end, out, outOff);
   if (type !== 128 && type !== 129) return c.drop('icmp-untranslatable'); // §5.2: MLD, ND, unknown
+  let ulLen = l4Len;
+  if (walk.frag >= 0 && (buf[walk.frag + 3]! & 1) !== 0) {
+    // A first fragment: the ICMPv6 pseudo-header counts the whole message
+    // (§5.2, RFC 8200 §8.1), known once every fragment is here (fragment-hold.ts).
+    if (c.wholeLen < 0) return holdWhole(c, buf, off, end);
+    ulLen = c.wholeLen;
+  }
   const id = u16(buf, p + 4);
   const early = admit(c, ICMP, buf, off, end, id, dst4, id, out, outOff);
   if (early !== null) return early;
@@ -174,7 +182,7 @@ function icmp6(c: TranslateContext, buf: Uint8Array, off: number, end: number, d
   const code = buf[p + 1]!;
   const type4 = type === 128 ? 8 : 0;
   // §5.2: ICMPv4 has no pseudo-header; type and identifier change.
-  const oldSum = fold(pseudoHeaderSum6(buf, off + 8, off + 24, 58, l4Len) + ((type << 8) | code) + id);
+  const oldSum = fold(pseudoHeaderSum6(buf, off + 8, off + 24, 58, ulLen) + ((type << 8) | code) + id);
   const cs = adjust(u16(buf, p + 2), oldSum, fold(((type4 << 8) | code) + id4));
   buf[p] = type4;
   setU16(buf, p + 2, cs);
@@ -229,18 +237,23 @@ function stateFail(c: TranslateContext, h: number, buf: Uint8Array, off: number,
 /**
  * Non-first fragment: addresses from the first fragment's session (no ports
  * here). A hairpinned one goes on through 4→6 like its first fragment, which
- * left an entry in both fragment tables (RFC 6146 §3.8); it is not held when
- * it comes first, because released fragments are not hairpinned.
+ * left an entry in both fragment tables (RFC 6146 §3.8). Without an entry it
+ * is held for its first fragment (or to complete a datagram held whole).
  */
 function nonFirstFragment(c: TranslateContext, buf: Uint8Array, off: number, end: number, dst4: number): Outcome {
   const t = c.frags6;
-  fragKey6(t.key, buf, off, walk.frag, walk.nh);
-  const now = c.clock.now();
-  const slot = t.find(now);
+  const frag = walk.frag;
+  fragKey6(t.key, buf, off, frag, walk.nh);
+  const slot = t.find(c.clock.now());
   if (slot >= 0) return emit4(c, buf, off, end, walk.nh, u32(t.values, slot * 4) | 0, dst4);
-  if (c.hairpin) return c.drop('fragment-no-session');
-  if (c.hold.hold(t.key, 37, 6, buf, off, end - off, now, c.cfg.fragmentTimeoutMs)) return c.drop('fragment-held');
-  return c.drop('fragment-no-session');
+  return holdFragment(c, t.key, 37, 6, buf, off, end - off, walk.p - off, walk.fragOffset, (buf[frag + 3]! & 1) !== 0);
+}
+
+/** Holds a first fragment whose translation needs its whole datagram. */
+function holdWhole(c: TranslateContext, buf: Uint8Array, off: number, end: number): Outcome {
+  const t = c.frags6;
+  fragKey6(t.key, buf, off, walk.frag, walk.nh);
+  return holdFragment(c, t.key, 37, 6, buf, off, end - off, walk.p - off, 0, true);
 }
 
 /** Fragment key: src6, dst6, identification, next header (37 bytes). */
@@ -248,6 +261,29 @@ function fragKey6(key: Uint8Array, buf: Uint8Array, off: number, frag: number, n
   copyBytes(key, 0, buf, off + 8, 32);
   copyBytes(key, 32, buf, frag + 4, 4);
   key[36] = nh;
+}
+
+/**
+ * Records a first fragment: for its followers (`frags6`, by the IPv6 key) and
+ * for ICMPv4 errors quoting a follower (`sent4`, by the IPv4 key it leaves
+ * with: source, destination, low 16 bits of the identification, protocol).
+ * 7 parameters: fragment path.
+ */
+function noteFirst(c: TranslateContext, buf: Uint8Array, off: number, frag: number, nh: number, src4: number, dst4: number): void {
+  const now = c.clock.now();
+  const ttl = c.cfg.fragmentTimeoutMs;
+  const t = c.frags6;
+  fragKey6(t.key, buf, off, frag, nh);
+  setU32(t.values, t.insert(now, ttl) * 4, src4);
+  c.hold.noteFirst(t.key, 37, 6);
+  const s = c.sent4;
+  setU32(s.key, 0, src4);
+  setU32(s.key, 4, dst4);
+  copyBytes(s.key, 8, buf, frag + 6, 2);
+  s.key[10] = nh === 58 ? 1 : nh;
+  const v = s.insert(now, ttl) * 20;
+  copyBytes(s.values, v, buf, off + 8, 16);
+  copyBytes(s.values, v + 16, buf, frag + 4, 4);
 }
 
 /**
@@ -266,12 +302,7 @@ function emit4(c: TranslateContext, buf: Uint8Array, off: number, end: number, n
     // §5.1.1: ID = low 16 bits of the Identification, DF = 0, MF = M, offset copied.
     id = u16(buf, frag + 6);
     fo = (u16(buf, frag + 2) >> 3) | ((buf[frag + 3]! & 1) << 13);
-    if (walk.fragOffset === 0 && (buf[frag + 3]! & 1) !== 0) {
-      const t = c.frags6;
-      fragKey6(t.key, buf, off, frag, nh);
-      setU32(t.values, t.insert(c.clock.now(), c.cfg.fragmentTimeoutMs) * 4, src4);
-      c.hold.noteFirst(t.key, 37, 6);
-    }
+    if (walk.fragOffset === 0 && (buf[frag + 3]! & 1) !== 0) noteFirst(c, buf, off, frag, nh, src4, dst4);
   } else if (total > 1260) {
     // §5.1: DF = 1 above 1260 bytes so PMTUD works; atomic datagram, ID 0 (RFC 6864 §4.1).
     id = 0;

@@ -193,3 +193,70 @@ export function valid6(b: Uint8Array, off = 0): boolean {
   if (csOffset(nh) < 0) return true;
   return sum(b, p, end, pseudoHeaderSum6(b, off + 8, off + 24, nh, end - p)) === 0xffff;
 }
+
+/** A Fragment header: next header, offset in bytes, M, identification. */
+export function fragHdr(nh: number, offset: number, m: boolean, id: number): Uint8Array {
+  const b = new Uint8Array(8);
+  b[0] = nh;
+  b[2] = offset >> 8;
+  b[3] = (offset & 0xf8) | (m ? 1 : 0);
+  setU32(b, 4, id >>> 0);
+  return b;
+}
+
+/**
+ * The unfragmented IPv6 packet `pkt` (no extension headers) cut into
+ * fragments of at most `chunk` data bytes (a multiple of 8), Fragment ID `id`.
+ */
+export function split6(pkt: Uint8Array, chunk: number, id: number): Uint8Array[] {
+  const data = pkt.subarray(40);
+  const list: Uint8Array[] = [];
+  for (let pos = 0; pos < data.length; pos += chunk) {
+    const piece = data.subarray(pos, Math.min(data.length, pos + chunk));
+    const f = new Uint8Array(48 + piece.length);
+    f.set(pkt.subarray(0, 40), 0);
+    setU16(f, 4, 8 + piece.length);
+    f[6] = 44;
+    f.set(fragHdr(pkt[6]!, pos, pos + chunk < data.length, id), 40);
+    f.set(piece, 48);
+    list.push(f);
+  }
+  return list;
+}
+
+/** The unfragmented option-less IPv4 packet `pkt` cut into fragments of at most `chunk` data bytes (a multiple of 8). */
+export function split4(pkt: Uint8Array, chunk: number): Uint8Array[] {
+  const data = pkt.subarray(20, u16(pkt, 2));
+  const list: Uint8Array[] = [];
+  for (let pos = 0; pos < data.length; pos += chunk) {
+    const piece = data.subarray(pos, Math.min(data.length, pos + chunk));
+    const f = new Uint8Array(20 + piece.length);
+    f.set(pkt.subarray(0, 20), 0);
+    setU16(f, 2, f.length);
+    setU16(f, 6, (u16(pkt, 6) & 0x4000) | (pos + chunk < data.length ? 0x2000 : 0) | (pos >> 3));
+    setU16(f, 10, 0);
+    f.set(piece, 20);
+    setU16(f, 10, finish(sum(f, 0, 20)));
+    list.push(f);
+  }
+  return list;
+}
+
+/** Data of IPv6 fragments (Fragment header right after the IPv6 header) put back together. */
+export function reassemble6(frags: Uint8Array[]): Uint8Array {
+  const parts = frags.map((f) => ({ off: u16(f, 42) & 0xfff8, data: f.subarray(48, 40 + u16(f, 4)) }));
+  return join(parts);
+}
+
+/** Data of option-less IPv4 fragments put back together. */
+export function reassemble4(frags: Uint8Array[]): Uint8Array {
+  const parts = frags.map((f) => ({ off: (u16(f, 6) & 0x1fff) << 3, data: f.subarray(20, u16(f, 2)) }));
+  return join(parts);
+}
+
+function join(parts: { off: number; data: Uint8Array }[]): Uint8Array {
+  const len = Math.max(...parts.map((p) => p.off + p.data.length));
+  const b = new Uint8Array(len);
+  for (const p of parts) b.set(p.data, p.off);
+  return b;
+}

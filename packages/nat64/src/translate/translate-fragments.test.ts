@@ -2,34 +2,12 @@
 import { parseIpv6 } from '@sixgate/addressing';
 import { pseudoHeaderSum6, sum, u16, u32 } from '@sixgate/wire';
 import { describe, expect, it } from 'vitest';
-import { fill, ipv4, ipv6, udp, valid4, valid6 } from './test-packets.js';
+import { fill, fragHdr, ipv4, ipv6, reassemble6 as reassemble, split6, udp, valid4, valid6 } from './test-packets.js';
 import { CLIENT, fwd, harness, type Harness, many, openUdp, replied, run, SERVER4, SERVER6 } from './test-setup.js';
 
 /** An IPv4 UDP packet of `total` bytes from the server to pool4#port4. */
 function v4udp(port4: number, total: number, o: { df?: boolean; mf?: boolean; id?: number } = {}): Uint8Array {
   return ipv4({ proto: 17, src: SERVER4, dst: '198.51.100.1', id: o.id ?? 1234, df: o.df ?? false, mf: o.mf ?? false, payload: udp(53, port4, total - 28) });
-}
-
-/** A Fragment header: next header, offset in bytes, M, identification. */
-function fragHdr(nh: number, offset: number, m: boolean, id: number): Uint8Array {
-  const b = new Uint8Array(8);
-  b[0] = nh;
-  b[2] = offset >> 8;
-  b[3] = (offset & 0xf8) | (m ? 1 : 0);
-  b[4] = id >>> 24;
-  b[5] = (id >>> 16) & 0xff;
-  b[6] = (id >>> 8) & 0xff;
-  b[7] = id & 0xff;
-  return b;
-}
-
-/** Reassembled data of IPv6 fragments (each with a Fragment header right after the IPv6 header). */
-function reassemble(frags: Uint8Array[]): Uint8Array {
-  const parts = frags.map((f) => ({ off: u16(f, 42) & 0xfff8, data: f.subarray(48, 40 + u16(f, 4)) }));
-  const len = Math.max(...parts.map((p) => p.off + p.data.length));
-  const b = new Uint8Array(len);
-  for (const p of parts) b.set(p.data, p.off);
-  return b;
 }
 
 function setup(opts: Parameters<typeof harness>[0] = {}): { h: Harness; port4: number } {
@@ -197,8 +175,14 @@ describe('G4: IPv4 UDP checksum 0', () => {
     expect(h.tr.snapshot().udpZeroChecksumFixed).toBe(1);
   });
 
-  it('fragmented: dropped with a counter (no reassembly)', () => {
+  it('fragmented: the first fragment is held for the whole datagram (translate-reassembly.test.ts)', () => {
     const { h, port4 } = setup();
+    const pkt = ipv4({ proto: 17, src: SERVER4, dst: '198.51.100.1', mf: true, payload: udp(53, port4, 40), keepChecksum: true });
+    expect(run(h, pkt).r).toEqual({ kind: 'drop', reason: 'fragment-held' });
+  });
+
+  it('fragmented with the hold disabled: dropped with a counter', () => {
+    const { h, port4 } = setup({ heldFragments: 0 });
     const pkt = ipv4({ proto: 17, src: SERVER4, dst: '198.51.100.1', mf: true, payload: udp(53, port4, 40), keepChecksum: true });
     expect(run(h, pkt).r).toEqual({ kind: 'drop', reason: 'udp-zero-checksum-fragment' });
   });
@@ -302,11 +286,32 @@ describe('fragments of hairpinned flows (RFC 6146 §3.8)', () => {
     expect(s.drops['fragment-no-session']).toBe(0);
   });
 
-  it('a later fragment without its first fragment is dropped and counted, not held', () => {
+  it('a later fragment arriving first is held, then hairpinned right after its first fragment', () => {
     const h = hairpinSetup();
-    const next = ipv6({ nh: 44, ext: fragHdr(17, 80, false, 77), src: CLIENT, dst: OWN6, payload: fill(16) });
-    expect(run(h, next).r).toEqual({ kind: 'drop', reason: 'fragment-no-session' });
-    const first = ipv6({ nh: 44, upper: 17, ext: fragHdr(17, 0, true, 77), src: CLIENT, dst: OWN6, payload: udp(1212, 8080, 72) });
-    expect(run(h, first).r.kind).toBe('forward'); // nothing held comes along
+    // One 96-byte UDP datagram in two fragments (80 + 16 bytes); the second arrives first.
+    const [first, next] = split6(ipv6({ nh: 17, src: CLIENT, dst: OWN6, payload: udp(1212, 8080, 88) }), 80, 77);
+    next![7] = 9;
+    expect(run(h, next!).r).toEqual({ kind: 'drop', reason: 'fragment-held' });
+    const [f0, f1, ...rest] = many(h, run(h, first!).r);
+    expect(rest).toEqual([]);
+    expect(f0!.subarray(24, 40)).toEqual(parseIpv6(SERVER_B));
+    expect(u16(f0!, 42)).toBe(1);
+    expect(u16(f0!, 50)).toBe(80);
+    expect(f1![0]! >> 4).toBe(6);
+    expect(f1!.subarray(8, 40)).toEqual(f0!.subarray(8, 40));
+    expect([f1![6], f1![40]]).toEqual([44, 17]);
+    expect(u16(f1!, 42)).toBe(80); // offset 80, M = 0
+    expect(u32(f1!, 44)).toBe(77);
+    expect(f1![7]).toBe(8); // one hop through the translator
+    expect(u16(f1!, 4)).toBe(8 + 16);
+    expect(f1!.subarray(48)).toEqual(next!.subarray(48));
+    // Both halves verify together: the UDP checksum over the reassembled datagram.
+    const whole = reassemble([f0!, f1!]);
+    expect(sum(whole, 0, whole.length, pseudoHeaderSum6(f0!, 8, 24, 17, whole.length))).toBe(0xffff);
+    const s = h.tr.snapshot();
+    expect(s.hairpinned).toBe(2);
+    expect(s.packetsOut4).toBe(0);
+    expect(s.packetsOut6).toBe(2);
+    expect(s.drops['fragment-no-session']).toBe(0);
   });
 });
