@@ -42,9 +42,8 @@ function param6(c: TranslateContext, buf: Uint8Array, p: number, mapped: number,
   return 0;
 }
 
-/** Inner protocol as a state protocol, or -1 when untranslatable (F5: nested errors, fragments). */
+/** Inner protocol as a state protocol, or -1 when untranslatable (F5: nested errors, unknown transports). */
 function innerProto(buf: Uint8Array, i: number, ip: number, dEnd: number): number {
-  if ((u16(buf, i + 6) & 0x1fff) !== 0) return -1; // not a first fragment: no ports
   const proto = buf[i + 9]!;
   if (proto === 6 || proto === 17) return dEnd - ip >= 4 ? proto : -1;
   if (proto === 1) return dEnd - ip >= 8 && (buf[ip] === 8 || buf[ip] === 0) ? ICMP : -1;
@@ -67,6 +66,8 @@ class Parsed {
   rem4 = 0;
   /** Session handle. */
   h = 0;
+  /** The inner packet is a later fragment: slot of its datagram in `sent4`, else -1. */
+  sent = -1;
 }
 
 const e = new Parsed();
@@ -85,10 +86,12 @@ function parse(c: TranslateContext, buf: Uint8Array, p: number, end: number): Ou
   // Padding after the quoted datagram (RFC 4884 §4) is not datagram data.
   e.dEnd = Math.min(e.extStart, i + Math.max(iihl, u16(buf, i + 2)));
   const ip = i + iihl;
-  const proto = innerProto(buf, i, ip, e.dEnd);
-  if (proto < 0) return c.drop('icmp-error-inner');
   e.in4 = u32(buf, i + 12); // pool4 side
   e.rem4 = u32(buf, i + 16);
+  e.sent = -1;
+  if ((u16(buf, i + 6) & 0x1fff) !== 0) return laterFragment(c, buf, i, ip, mapped, param);
+  const proto = innerProto(buf, i, ip, e.dEnd);
+  if (proto < 0) return c.drop('icmp-error-inner');
   const sp = proto === ICMP ? u16(buf, ip + 4) : u16(buf, ip);
   const dp = proto === ICMP ? sp : u16(buf, ip + 2);
   e.h = c.state.findInbound(proto as Proto, e.rem4, dp, e.in4, sp);
@@ -103,6 +106,28 @@ function parse(c: TranslateContext, buf: Uint8Array, p: number, end: number): Ou
 }
 
 /**
+ * The inner packet is a later fragment (no ports, F5): its datagram's entry in
+ * `sent4` (made when its first fragment left 6→4) gives the client address
+ * and the IPv6 identification; unknown datagrams are dropped.
+ * 6 parameters: error path, no descriptor allocation.
+ */
+function laterFragment(c: TranslateContext, buf: Uint8Array, i: number, ip: number, mapped: number, param: number): Outcome | null {
+  const s = c.sent4;
+  copyBytes(s.key, 0, buf, i + 12, 8);
+  copyBytes(s.key, 8, buf, i + 4, 2);
+  s.key[10] = buf[i + 9]!;
+  e.sent = s.find(c.clock.now());
+  if (e.sent < 0) return c.drop('icmp-error-no-session');
+  e.i = i;
+  e.iihl = ip - i;
+  e.ip = ip;
+  e.mapped = mapped;
+  e.param = param;
+  e.proto = buf[i + 9]!;
+  return null;
+}
+
+/**
  * Translates the ICMPv4 error of the IPv4 packet at `buf[off..end)` whose
  * header is `ihl` bytes. 7 parameters: hot-path shape.
  */
@@ -113,11 +138,13 @@ export function translateIcmp4Error(c: TranslateContext, buf: Uint8Array, off: n
   const type6 = e.mapped >> 8;
   const o = outOff;
   const extLen = extStart < end && (type6 === 1 || type6 === 3) ? end - extStart : -1;
-  const plan = planExtension(40 + dEnd - ip, extLen, Math.min(ICMP6_ERROR_MAX, out.length - o) - 48, 8);
+  const later = e.sent >= 0;
+  const plan = planExtension((later ? 48 : 40) + dEnd - ip, extLen, Math.min(ICMP6_ERROR_MAX, out.length - o) - 48, 8);
   const innerLen = Math.floor(plan / 1024);
   const lenField = plan % 1024;
   if (innerLen < 48) return c.drop('out-too-small');
-  writeInner(c, buf, out, o, innerLen);
+  if (later) writeInnerFragment(c, buf, out, o, innerLen);
+  else writeInner(c, buf, out, o, innerLen);
   let total = 48 + innerLen;
   if (lenField > 0) {
     const padded = lenField * 8;
@@ -144,6 +171,28 @@ function writeInner(c: TranslateContext, buf: Uint8Array, out: Uint8Array, o: nu
   embedIpv4(c.prefix, e.rem4, out, o + 72);
   copyBytes(out, o + 88, buf, ip, innerLen - 40);
   fixInner(out, o, innerLen - 40, proto, e.in4, e.rem4, c.state.port6(e.h), pl);
+}
+
+/**
+ * Inner later fragment (§4.3 translates the inner header like §4.1 does the
+ * outer one): IPv6 header from the client (`sent4`) to prefix + the
+ * destination, a Fragment header with the datagram's IPv6 identification,
+ * offset and M, then the data as it was (no transport header to fix).
+ */
+function writeInnerFragment(c: TranslateContext, buf: Uint8Array, out: Uint8Array, o: number, innerLen: number): void {
+  const { i, iihl, ip, proto } = e;
+  const v = e.sent * 20;
+  setU32(out, o + 48, 0x60000000 | (buf[i + 1]! << 20));
+  setU16(out, o + 52, u16(buf, i + 2) - iihl + 8);
+  out[o + 54] = 44;
+  out[o + 55] = buf[i + 8]!;
+  copyBytes(out, o + 56, c.sent4.values, v, 16);
+  embedIpv4(c.prefix, e.rem4, out, o + 72);
+  out[o + 88] = proto === 1 ? 58 : proto;
+  out[o + 89] = 0;
+  setU16(out, o + 90, ((u16(buf, i + 6) & 0x1fff) << 3) | ((buf[i + 6]! >> 5) & 1));
+  copyBytes(out, o + 92, c.sent4.values, v + 16, 4);
+  copyBytes(out, o + 96, buf, ip, innerLen - 48);
 }
 
 /**

@@ -40,12 +40,11 @@ function rest4(c: TranslateContext, buf: Uint8Array, p: number): number {
   return 0;
 }
 
-/** Inner protocol as a state protocol, or -1 when the inner packet is untranslatable (F5). */
-function innerProto(buf: Uint8Array, i: number, dEnd: number): number {
-  const nh = buf[i + 6]!;
-  if (nh === 6 || nh === 17) return dEnd - (i + 40) >= 4 ? nh : -1;
-  if (nh === 58) return dEnd - (i + 40) >= 8 && !isIcmp6Error(buf[i + 40]!) ? ICMP : -1;
-  return -1; // extension headers (0/43/44/60) and unknown transports
+/** Inner protocol (next header `nh`, transport at `ip`) as a state protocol, or -1 when untranslatable (F5). */
+function innerProto(nh: number, buf: Uint8Array, ip: number, dEnd: number): number {
+  if (nh === 6 || nh === 17) return dEnd - ip >= 4 ? nh : -1;
+  if (nh === 58) return dEnd - ip >= 8 && !isIcmp6Error(buf[ip]!) ? ICMP : -1;
+  return -1; // extension headers (0/43/60, a second Fragment header) and unknown transports
 }
 
 /** What the parse step found; read by the build steps. Reused, no allocation. */
@@ -64,6 +63,11 @@ class Parsed {
   /** The session's pool4 address and port. */
   addr4 = 0;
   port4 = 0;
+  /** From an inner Fragment header: IPv4 identification and flags/offset word (0 without one). */
+  id4 = 0;
+  fragWord = 0;
+  /** The inner packet is a later fragment (no transport header). */
+  later = false;
 }
 
 const e = new Parsed();
@@ -79,10 +83,25 @@ function parse(c: TranslateContext, buf: Uint8Array, p: number, end: number): Ou
   e.extStart = e.hasLen ? datagramEnd(i, end, buf[p + 4]!, 8) : end;
   // Padding after the quoted datagram (RFC 4884 §4) is not datagram data.
   e.dEnd = Math.min(e.extStart, i + 40 + u16(buf, i + 4));
-  const proto = innerProto(buf, i, e.dEnd);
   const rem4 = extractIpv4(c.prefix, buf, i + 8);
-  if (proto < 0 || rem4 < 0) return c.drop('icmp-error-inner');
-  const ip = i + 40;
+  if (rem4 < 0) return c.drop('icmp-error-inner');
+  let ip = i + 40;
+  let nh = buf[i + 6]!;
+  e.id4 = 0;
+  e.fragWord = 0;
+  e.later = false;
+  if (nh === 44) {
+    // §5.3: the inner Fragment header becomes the inner IPv4 fragment fields (§5.1.1).
+    if (e.dEnd - ip < 8) return c.drop('icmp-error-inner');
+    const fo = u16(buf, ip + 2) & 0xfff8;
+    e.id4 = u16(buf, ip + 6);
+    e.fragWord = (fo >> 3) | ((buf[ip + 3]! & 1) << 13);
+    nh = buf[ip]!;
+    ip += 8;
+    if (fo !== 0) return laterFragment(c, buf, i, ip, nh, mapped, rest, rem4);
+  }
+  const proto = innerProto(nh, buf, ip, e.dEnd);
+  if (proto < 0) return c.drop('icmp-error-inner');
   const sp = proto === ICMP ? u16(buf, ip + 4) : u16(buf, ip);
   const dp = proto === ICMP ? sp : u16(buf, ip + 2);
   const h = c.state.findOutbound(proto as Proto, buf, i + 24, dp, rem4, sp);
@@ -94,6 +113,31 @@ function parse(c: TranslateContext, buf: Uint8Array, p: number, end: number): Ou
   e.mapped = mapped;
   e.rest = rest;
   e.proto = proto;
+  e.rem4 = rem4;
+  return null;
+}
+
+/**
+ * The inner packet is a later fragment (no ports, F5): its datagram's entry in
+ * `sent6` (made when it left 4→6 as fragments) gives the pool4 address;
+ * unknown datagrams are dropped. 8 parameters: error path, no descriptor allocation.
+ */
+function laterFragment(
+  c: TranslateContext, buf: Uint8Array, i: number, ip: number, nh: number, mapped: number, rest: number, rem4: number,
+): Outcome | null {
+  const s = c.sent6;
+  copyBytes(s.key, 0, buf, i + 8, 32);
+  copyBytes(s.key, 32, buf, ip - 4, 4);
+  s.key[36] = nh;
+  const slot = s.find(c.clock.now());
+  if (slot < 0) return c.drop('icmp-error-no-session');
+  e.addr4 = u32(s.values, slot * 4);
+  e.later = true;
+  e.i = i;
+  e.ip = ip;
+  e.mapped = mapped;
+  e.rest = rest;
+  e.proto = nh === 58 ? ICMP : nh;
   e.rem4 = rem4;
   return null;
 }
@@ -133,9 +177,11 @@ export function translateIcmp6Error(
 function writeInner(buf: Uint8Array, out: Uint8Array, o: number, innerLen: number): void {
   const { i, ip, proto, rem4, addr4 } = e;
   // Inner packet first, while the IPv6 original is intact.
+  const extra = ip - i - 40; // an inner Fragment header
   copyBytes(out, o + 48, buf, ip, innerLen - 20);
-  fixInner(buf, i, out, o + 48, innerLen - 20, proto, rem4, addr4, e.port4);
-  writeIpv4Header(out, o + 28, 20 + u16(buf, i + 4), 0, buf[i + 7]!, proto === ICMP ? 1 : proto, rem4);
+  if (!e.later) fixInner(buf, i, out, o + 48, innerLen - 20, proto, rem4, addr4, e.port4, u16(buf, i + 4) - extra);
+  writeIpv4Header(out, o + 28, 20 + u16(buf, i + 4) - extra, e.id4, buf[i + 7]!, proto === ICMP ? 1 : proto, rem4);
+  setU16(out, o + 34, e.fragWord);
   out[o + 29] = ((buf[i]! & 0x0f) << 4) | (buf[i + 1]! >> 4);
   setU32(out, o + 44, addr4);
   setU16(out, o + 38, finish(sum(out, o + 28, o + 48)));
@@ -170,11 +216,11 @@ function rfc6791Source(c: TranslateContext, buf: Uint8Array, off: number): numbe
 /**
  * Rewrites the copied inner transport header at `out[q..q+n)`: destination
  * port/identifier (the client's) → pool4 port, checksum for the IPv4
- * pseudo-header. The IPv6 inner header is still at `buf[i]`.
- * 9 parameters: hot-path shape.
+ * pseudo-header. The IPv6 inner header is still at `buf[i]`; `l4Len` is
+ * the quoted transport length it gave. 10 parameters: hot-path shape.
  */
 function fixInner(
-  buf: Uint8Array, i: number, out: Uint8Array, q: number, n: number, proto: number, rem4: number, addr4: number, port4: number,
+  buf: Uint8Array, i: number, out: Uint8Array, q: number, n: number, proto: number, rem4: number, addr4: number, port4: number, l4Len: number,
 ): void {
   if (proto === ICMP) {
     const type = out[q]!;
@@ -184,7 +230,7 @@ function fixInner(
     out[q] = type4;
     setU16(out, q + 4, port4);
     if (n >= 4) {
-      const old = fold(pseudoHeaderSum6(buf, i + 8, i + 24, 58, u16(buf, i + 4)) + ((type << 8) | code) + id);
+      const old = fold(pseudoHeaderSum6(buf, i + 8, i + 24, 58, l4Len) + ((type << 8) | code) + id);
       setU16(out, q + 2, adjust(u16(out, q + 2), old, fold(((type4 << 8) | code) + port4)));
     }
     return;
