@@ -17,6 +17,8 @@ export const REQUIRED = [
   ['ping', 'iputils-ping'],
   ['traceroute', 'traceroute'],
   ['socat', 'socat'],
+  // the offload end-to-end test turns checksum offload off on veths to make the kernel check ours
+  ['ethtool', 'ethtool'],
   ['python3', 'python3'],
   // the container end-to-end test (test/e2e/docker.test.ts) builds and runs the real image
   ['podman', 'podman'],

@@ -92,6 +92,11 @@ export function createMetrics(read: () => Stats): { registry: Registry; scrape()
     new SnapshotMetric('sixgate_nat64_pool4_ports_used', 'pool4 address/port pairs in use', 'gauge', () => one(cur().nat64.pool4.used)),
     new SnapshotMetric('sixgate_nat64_pool4_ports', 'pool4 address/port pairs available in total', 'gauge', () => one(cur().nat64.pool4.size)),
     new SnapshotMetric('sixgate_nat64_pool4_utilization_ratio', 'pool4 use, 0 to 1', 'gauge', () => one(cur().nat64.pool4.percent / 100)),
+    new SnapshotMetric('sixgate_nat64_offload_enabled', '1 when the TUN device runs with checksum and TCP segmentation offload', 'gauge', () => one(cur().offload.enabled ? 1 : 0)),
+    new SnapshotMetric('sixgate_nat64_offload_total', 'TUN offload events, by kind (gsoPackets, gsoSegments, csumPartial, csumCompleted, softGso, badHeader)', 'counter', () => {
+      const { enabled: _, ...kinds } = cur().offload;
+      return byLabel('kind', kinds);
+    }),
     new SnapshotMetric('sixgate_nat64_batch_duration_seconds', 'Time to translate one batch of packets', 'histogram', () =>
       histogramSamples('sixgate_nat64_batch_duration_seconds', cur().translatorBatch),
     ),

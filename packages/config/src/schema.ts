@@ -147,6 +147,8 @@ export const Nat64Schema = Type.Object(
     // The kernel's default of 500 packets is 5 ms at 100 kpps: one late wake-up of the packet loop
     // and the TUN queue drops (measured in docs/benchmarks.md, "Data path").
     txQueueLength: int(10_000, 'Transmit queue length of the TUN device in packets (packets waiting for the translator)', 1, 1_000_000),
+    // One translation per TCP super-packet instead of per segment (packages/daemon/src/offload.ts).
+    offload: flag(true, 'Open the TUN device with checksum and TCP segmentation offload (IFF_VNET_HDR): TCP moves as 64 KiB super-packets'),
     pool4: strings(['192.168.255.0/24'], 'IPv4 prefixes the translator uses as source addresses (must not overlap)', { minItems: 1, maxItems: 64 }),
     ports: PortRangesSchema,
     manageRoutes: flag(true, 'Route the NAT64 prefix and pool4 into the TUN device and remove the routes on exit'),

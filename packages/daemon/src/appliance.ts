@@ -54,6 +54,23 @@ export function parseBibEndpoints(e: { ipv6: string; ipv4: string }): { addr6: U
 }
 
 /** Builds the RFC 6146 state with the config's static BIB entries. */
+/**
+ * Opens the TUN device; with `nat64.offload`, with checksum and TCP
+ * segmentation offload, falling back to a plain device (and a warning) on a
+ * kernel that refuses it.
+ */
+export function openTun(cfg: Config, log: Logger): LinuxTun {
+  const opts = { name: cfg.nat64.tun, mtu: cfg.nat64.mtu, batchSize: 64 };
+  if (cfg.nat64.offload) {
+    try {
+      return LinuxTun.open({ ...opts, offload: true });
+    } catch (e) {
+      log.warn({ err: (e as Error).message }, 'TUN offload unavailable; continuing without it');
+    }
+  }
+  return LinuxTun.open(opts);
+}
+
 export function buildState(cfg: Config, clock: Clock): Nat64State {
   const state = new Nat64State(stateOptions(cfg), clock);
   for (const e of cfg.nat64.staticBib) {
@@ -128,9 +145,9 @@ export class Appliance {
       await this.restoreSessions();
       this.attachSessionLog();
 
-      this.tun = LinuxTun.open({ name: cfg.nat64.tun, mtu: cfg.nat64.mtu, batchSize: 64 });
+      this.tun = openTun(cfg, this.log);
       await setTxQueueLength(this.tun.name(), cfg.nat64.txQueueLength);
-      this.log.info({ tun: this.tun.name(), mtu: this.tun.mtu(), txQueueLength: cfg.nat64.txQueueLength }, 'TUN device up');
+      this.log.info({ tun: this.tun.name(), mtu: this.tun.mtu(), txQueueLength: cfg.nat64.txQueueLength, offload: this.tun.offload }, 'TUN device up');
       this.routes = new KernelRoutes(this.tun.name());
       if (cfg.nat64.manageRoutes) {
         await this.routes.sync(routedPrefixes(cfg));

@@ -9,10 +9,16 @@
  * `batchSize` out areas of OUT_BUFFER_SIZE bytes. The translator gets the
  * arena as both input and output buffer, so every result offset it returns is
  * already absolute in the arena and goes straight to writeFlat().
+ *
+ * On an offloading device (TunDevice.offload) input slots hold 64 KiB TCP
+ * super-packets, each packet comes and goes with a virtio_net_hdr (`vin`,
+ * `vout`, one per packet), and one more slot after the input slots is where
+ * super-packets that must be cut in software are cut (see offload.ts).
  */
 import { HEADROOM, MAX_FRAGMENTS, OUT_BUFFER_SIZE, ipPacketLength, type Translator } from '@sixgate/nat64';
-import type { TunDevice } from '@sixgate/tun';
+import { VNET_HDR_LEN, clearVnet, type TunDevice } from '@sixgate/tun';
 import { BATCH_BUCKETS, Histogram } from './histogram.js';
+import { Offload, OffloadMode } from './offload.js';
 import type { TraceHub } from './trace-hub.js';
 
 export interface PacketLoopOptions {
@@ -26,8 +32,14 @@ export interface PacketLoopOptions {
 
 export class PacketLoop {
   private readonly arena: Uint8Array;
-  /** Bytes per input slot: HEADROOM + mtu + 64 (4→6 grows a packet by 20 bytes into the headroom). */
+  /** Bytes per input slot: HEADROOM + mtu (64 KiB with offload) + 64 (4→6 grows a packet by 20 bytes into the headroom). */
   private readonly slot: number;
+  /** Offload state and the virtio_net_hdrs read and written; undefined without offload. */
+  readonly offload: Offload | undefined;
+  private readonly vin: Uint8Array | undefined;
+  private readonly vout: Uint8Array | undefined;
+  /** Where software segments are built (offload only). */
+  private readonly scratch: number;
   /** Where the out areas start in the arena. */
   private readonly outStart: number;
   private readonly sizes: Int32Array;
@@ -49,13 +61,17 @@ export class PacketLoop {
     opts: PacketLoopOptions,
   ) {
     const n = dev.batchSize;
-    this.slot = HEADROOM + opts.mtu + 64;
-    this.outStart = n * this.slot;
+    this.slot = HEADROOM + (dev.offload ? 65535 : opts.mtu) + 64;
+    this.scratch = n * this.slot + HEADROOM;
+    this.outStart = (n + (dev.offload ? 1 : 0)) * this.slot;
     this.arena = new Uint8Array(this.outStart + n * OUT_BUFFER_SIZE);
     this.sizes = new Int32Array(n);
     const maxOut = n * MAX_FRAGMENTS;
     this.wOff = new Int32Array(maxOut);
     this.wLen = new Int32Array(maxOut);
+    this.offload = dev.offload ? new Offload() : undefined;
+    this.vin = dev.offload ? new Uint8Array(n * VNET_HDR_LEN) : undefined;
+    this.vout = dev.offload ? new Uint8Array(maxOut * VNET_HDR_LEN) : undefined;
     this.maxBatches = opts.maxBatches ?? 16;
     this.clock = opts.clock;
   }
@@ -91,7 +107,7 @@ export class PacketLoop {
     const full = Math.min(this.dev.batchSize, this.sizes.length);
     let total = 0;
     for (let b = 0; b < this.maxBatches; b++) {
-      const n = this.dev.readFlat(this.arena, this.slot, HEADROOM, this.sizes);
+      const n = this.dev.readFlat(this.arena, this.slot, HEADROOM, this.sizes, this.vin);
       if (n === 0) break;
       total += n;
       this.handle(n);
@@ -104,42 +120,26 @@ export class PacketLoop {
   private handle(count: number): void {
     const t0 = performance.now();
     this.clock?.refresh(t0);
-    const { arena, sizes, slot, wOff, wLen } = this;
-    const tr = this.translator;
+    const { arena, sizes, slot, offload, vin } = this;
     const tracing = this.trace.active;
     let k = 0;
     for (let i = 0; i < count; i++) {
       const off = i * slot + HEADROOM;
       const outBase = this.outStart + i * OUT_BUFFER_SIZE;
-      const before = tracing ? arena.slice(off, off + sizes[i]!) : undefined;
-      const r = tr.translate(arena, off, sizes[i]!, arena, outBase);
-      const k0 = k;
-      let end = 0;
-      switch (r.kind) {
-        case 'forward':
-          wOff[k] = r.offset;
-          wLen[k++] = r.length;
-          break;
-        case 'reply':
-          wOff[k] = r.offset;
-          wLen[k++] = r.length;
-          end = r.offset + r.length;
-          break;
-        case 'forward-many':
-          for (let j = 0; j < r.count; j++) {
-            wOff[k] = r.offsets[j]!;
-            wLen[k++] = r.lengths[j]!;
-          }
-          end = r.offsets[r.count - 1]! + r.lengths[r.count - 1]!;
-          break;
-        default:
-          break;
+      let len = sizes[i]!;
+      const before = tracing ? arena.slice(off, off + len) : undefined;
+      if (offload !== undefined) {
+        len = offload.prepare(arena, off, len, vin!, i);
+        if (offload.mode === OffloadMode.Drop) {
+          if (before !== undefined) this.trace.packet(this.translator.prefix, before, 'drop', 'offload-header', undefined);
+          continue;
+        }
+        if (offload.mode === OffloadMode.Segment) {
+          k = this.segments(off, outBase, k);
+          continue;
+        }
       }
-      if (before !== undefined) this.traceOne(before, r.kind, 'reason' in r ? r.reason : undefined, k0, k);
-      // The translator bounds its output by the arena's end, not by this
-      // packet's out area; results that ran into the next area are written
-      // now, before the next packet's translation overwrites them.
-      if (end > outBase + OUT_BUFFER_SIZE) k = this.flush(k);
+      k = this.one(off, len, outBase, k, before);
     }
     this.counters.batches++;
     this.counters.packets += count;
@@ -147,10 +147,71 @@ export class PacketLoop {
     this.batchTime.observe((performance.now() - t0) / 1000);
   }
 
+  /**
+   * Translates the packet `arena[off..off+len)` and collects its results
+   * after the `k` already collected; returns the new count.
+   */
+  private one(off: number, len: number, outBase: number, k: number, before: Uint8Array | undefined): number {
+    const { arena, wOff, wLen, vout } = this;
+    const r = this.translator.translate(arena, off, len, arena, outBase);
+    const k0 = k;
+    let end = 0;
+    switch (r.kind) {
+      case 'forward': {
+        let n = r.length;
+        if (vout !== undefined) n = this.offload!.finishForward(arena, r.offset, n, vout, k);
+        if (n > 0) {
+          wOff[k] = r.offset;
+          wLen[k++] = n;
+        }
+        break;
+      }
+      case 'reply':
+        if (vout !== undefined) clearVnet(vout, k);
+        wOff[k] = r.offset;
+        wLen[k++] = r.length;
+        end = r.offset + r.length;
+        break;
+      case 'forward-many':
+        for (let j = 0; j < r.count; j++) {
+          if (vout !== undefined) clearVnet(vout, k);
+          wOff[k] = r.offsets[j]!;
+          wLen[k++] = r.lengths[j]!;
+        }
+        end = r.offsets[r.count - 1]! + r.lengths[r.count - 1]!;
+        break;
+      default:
+        break;
+    }
+    if (before !== undefined) this.traceOne(before, r.kind, 'reason' in r ? r.reason : undefined, k0, k);
+    // The translator bounds its output by the arena's end, not by this
+    // packet's out area; results that ran into the next area are written
+    // now, before the next packet's translation overwrites them.
+    if (end > outBase + OUT_BUFFER_SIZE) k = this.flush(k);
+    return k;
+  }
+
+  /**
+   * Offload Segment mode: cuts the super-packet at `off` into segments in the
+   * scratch slot and translates each alone, writing each before the next is
+   * cut (they share the slot and the out area).
+   */
+  private segments(off: number, outBase: number, k: number): number {
+    const o = this.offload!;
+    const tracing = this.trace.active;
+    k = this.flush(k);
+    for (let j = 0; j < o.segments; j++) {
+      const n = o.segment(this.arena, off, j, this.arena, this.scratch);
+      const before = tracing ? this.arena.slice(this.scratch, this.scratch + n) : undefined;
+      k = this.flush(this.one(this.scratch, n, outBase, k, before));
+    }
+    return k;
+  }
+
   /** Writes the first `k` collected results with one call; returns 0 (the new count). */
   private flush(k: number): number {
     if (k === 0) return 0;
-    const w = this.dev.writeFlat(this.arena, this.wOff, this.wLen, k);
+    const w = this.dev.writeFlat(this.arena, this.wOff, this.wLen, k, this.vout);
     this.counters.written += w;
     if (w < k) this.counters.writeShort += k - w;
     return 0;

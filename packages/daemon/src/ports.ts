@@ -142,12 +142,13 @@ export function buildStats(app: Appliance): Stats {
   const t = app.plane.translator.snapshot();
   const s = app.plane.state.stats();
   const d = app.dns.stats();
+  const off = app.loop.offload;
   const drops: Record<string, number> = {};
   for (const [k, v] of Object.entries(t.drops)) if (v > 0) drops[k] = v;
   return {
     nat64: {
       packets: { '6to4': t.packetsOut4, '4to6': t.packetsOut6 },
-      bytes: { '6to4': t.bytesOut4, '4to6': t.bytesOut6 },
+      bytes: { '6to4': t.bytesOut4 + (off?.extraBytes.out4 ?? 0), '4to6': t.bytesOut6 + (off?.extraBytes.out6 ?? 0) },
       drops,
       sessions: s.sessions,
       bindings: s.bindings,
@@ -165,6 +166,7 @@ export function buildStats(app: Appliance): Stats {
       formerr: d.formerr,
       latencyBuckets: app.dnsLatency.snapshot(),
     },
+    offload: { enabled: off !== undefined, ...(off?.counters ?? { gsoPackets: 0, gsoSegments: 0, csumPartial: 0, csumCompleted: 0, softGso: 0, badHeader: 0 }) },
     translatorBatch: app.loop.batchTime.snapshot(),
     sessionLog: { ...app.sessionLog.counters },
   };

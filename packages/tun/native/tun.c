@@ -2,7 +2,8 @@
  * tun.c - the smallest possible Linux TUN binding for @sixgate/tun.
  *
  * Contract (STYLE §5): open /dev/net/tun, TUNSETIFF with IFF_TUN|IFF_NO_PI
- * (optionally IFF_MULTI_QUEUE), make the fd non-blocking, read and write
+ * (optionally IFF_MULTI_QUEUE, and IFF_VNET_HDR with TUNSETOFFLOAD for
+ * checksum and TCP segmentation offload), make the fd non-blocking, read and write
  * batches of packets into JS-owned buffers, set MTU and link state through
  * ioctls on an AF_INET datagram socket, watch readability with a uv_poll_t
  * on the Node event loop, close. No packet parsing happens here.
@@ -48,8 +49,19 @@ typedef struct {
   /* Held while the poll handle is open: lets a worker's teardown wait for
    * uv_close to finish before the addon is unloaded. */
   napi_async_cleanup_hook_handle cleanup;
+  /* IFF_VNET_HDR: every packet read or written carries a virtio_net_hdr. */
+  int vnet;
   double stats[ST_COUNT];
 } tun_dev;
+
+/*
+ * struct virtio_net_hdr without the optional num_buffers: 10 bytes, the size
+ * the TUN driver uses unless TUNSETVNETHDRSZ says otherwise. Its layout is
+ * the caller's business (src/vnet.ts); here it is opaque bytes.
+ */
+#define VNET_HDR_LEN 10
+/* The header written in front of packets the caller gave none for: no GSO, checksum complete. */
+static const uint8_t vnet_zero[VNET_HDR_LEN];
 
 #define CHECK(call)                                                    \
   do {                                                                 \
@@ -149,28 +161,45 @@ static tun_dev *get_dev(napi_env env, napi_value v) {
   return (tun_dev *)p;
 }
 
-/* open(name: string, multiQueue: boolean) -> handle */
+/*
+ * open(name: string, multiQueue: boolean, offload: boolean) -> handle
+ * With offload, the device is opened with IFF_VNET_HDR and announces
+ * TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6: the kernel may hand over TCP packets
+ * of up to 64 KiB with a partial checksum (one per TSO/GRO super-packet
+ * instead of one per segment) and accepts the same on write, segmenting them
+ * itself on the way out.
+ */
 static napi_value tun_open(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2], ext;
+  size_t argc = 3;
+  napi_value argv[3], ext;
   char name[IFNAMSIZ];
   size_t len = 0;
-  bool mq = false;
+  bool mq = false, offload = false;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok)
     return throw_errno(env, EINVAL, "name");
   napi_get_value_bool(env, argv[1], &mq);
+  if (argc >= 3) napi_get_value_bool(env, argv[2], &offload);
 
   int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return throw_errno(env, errno, "open /dev/net/tun");
   struct ifreq ifr;
   memset(&ifr, 0, sizeof ifr);
-  ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (mq ? IFF_MULTI_QUEUE : 0);
+  ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (mq ? IFF_MULTI_QUEUE : 0) | (offload ? IFF_VNET_HDR : 0);
   memcpy(ifr.ifr_name, name, len);
   if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
     int err = errno;
     close(fd);
     return throw_errno(env, err, "ioctl TUNSETIFF");
+  }
+  if (offload) {
+    int hdrsz = VNET_HDR_LEN;
+    if (ioctl(fd, TUNSETVNETHDRSZ, &hdrsz) < 0 ||
+        ioctl(fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)) < 0) {
+      int err = errno;
+      close(fd);
+      return throw_errno(env, err, "ioctl TUNSETOFFLOAD");
+    }
   }
   tun_dev *d = calloc(1, sizeof *d);
   if (d == NULL) {
@@ -179,6 +208,7 @@ static napi_value tun_open(napi_env env, napi_callback_info info) {
   }
   d->fd = fd;
   d->env = env;
+  d->vnet = offload ? 1 : 0;
   memcpy(d->name, ifr.ifr_name, IFNAMSIZ);
   d->name[IFNAMSIZ - 1] = '\0';
   CHECK(napi_create_external(env, d, finalize_dev, NULL, &ext));
@@ -247,13 +277,18 @@ enum { RD_TRUNCATED = -1, RD_EMPTY = -2, RD_FATAL = -3 };
  * Reads one packet into p (room bytes) and counts it. A packet longer than
  * `room` is detected through a 1-byte overflow iovec, counted and skipped
  * (RD_TRUNCATED); EAGAIN is RD_EMPTY; anything else RD_FATAL with errno set.
+ * On a vnet device the virtio_net_hdr goes to `hdr` (VNET_HDR_LEN bytes; a
+ * scratch header when NULL) and is not part of the returned length.
  */
-static ssize_t read_one(tun_dev *d, uint8_t *p, size_t room) {
-  uint8_t overflow[1];
-  struct iovec iov[2] = {{p, room}, {overflow, 1}};
+static ssize_t read_one(tun_dev *d, uint8_t *p, size_t room, uint8_t *hdr) {
+  uint8_t overflow[1], scratch[VNET_HDR_LEN];
+  struct iovec iov[3] = {{hdr != NULL ? hdr : scratch, VNET_HDR_LEN}, {p, room}, {overflow, 1}};
+  struct iovec *v = d->vnet ? iov : iov + 1;
+  int nv = d->vnet ? 3 : 2;
   for (;;) {
-    ssize_t r = readv(d->fd, iov, 2);
+    ssize_t r = readv(d->fd, v, nv);
     if (r >= 0) {
+      if (d->vnet) r = r >= VNET_HDR_LEN ? r - VNET_HDR_LEN : 0;
       if ((size_t)r > room) {
         d->stats[ST_RX_TRUNCATED]++;
         return RD_TRUNCATED;
@@ -270,13 +305,16 @@ static ssize_t read_one(tun_dev *d, uint8_t *p, size_t room) {
 /*
  * Writes one packet without blocking and counts it: 1 when the kernel took
  * it, 0 when it was dropped (EAGAIN: queue full; other errors), -1 when the
- * fd is closed (EBADF).
+ * fd is closed (EBADF). On a vnet device `hdr` (or, when NULL, an all-zero
+ * header: no offload, checksum complete) goes in front in the same writev.
  */
-static int write_one(tun_dev *d, const uint8_t *p, size_t len) {
+static int write_one(tun_dev *d, const uint8_t *p, size_t len, const uint8_t *hdr) {
   ssize_t r;
-  do r = write(d->fd, p, len);
+  struct iovec iov[2] = {{(void *)(hdr != NULL ? hdr : vnet_zero), VNET_HDR_LEN}, {(void *)p, len}};
+  do r = d->vnet ? writev(d->fd, iov, 2) : write(d->fd, p, len);
   while (r < 0 && errno == EINTR);
   if (r >= 0) {
+    if (d->vnet) r = r >= VNET_HDR_LEN ? r - VNET_HDR_LEN : 0;
     d->stats[ST_TX_PACKETS]++;
     d->stats[ST_TX_BYTES] += (double)r;
     return 1;
@@ -327,7 +365,7 @@ static napi_value tun_read(napi_env env, napi_callback_info info) {
     size_t n;
     if (buffer_at(env, argv[1], count, &p, &n) != 0 || n <= offset)
       return throw_errno(env, EINVAL, "bufs");
-    ssize_t r = read_one(d, p + offset, n - offset);
+    ssize_t r = read_one(d, p + offset, n - offset, NULL);
     if (r == RD_TRUNCATED) continue;
     if (r == RD_EMPTY) break;
     if (r == RD_FATAL) {
@@ -394,7 +432,7 @@ static napi_value tun_write(napi_env env, napi_callback_info info) {
       d->stats[ST_TX_ERRORS]++;
       continue;
     }
-    int w = write_one(d, p + offset, (size_t)len);
+    int w = write_one(d, p + offset, (size_t)len, NULL);
     if (w < 0) return closed_error(env);
     written += (uint32_t)w;
   }
@@ -423,16 +461,34 @@ static int i32_arg(napi_env env, napi_value v, int32_t **p, size_t *n) {
 }
 
 /*
- * readFlat(h, arena: Uint8Array, slot, offset, sizes: Int32Array, max) -> count
+ * An optional Uint8Array argument of virtio_net_hdrs (VNET_HDR_LEN bytes per
+ * packet): NULL with *n = 0 when absent (undefined); -1 when it is something else.
+ */
+static int vnet_arg(napi_env env, size_t argc, napi_value *argv, size_t i, uint8_t **p, size_t *n) {
+  napi_valuetype vt;
+  *p = NULL;
+  *n = 0;
+  if (argc <= i) return 0;
+  if (napi_typeof(env, argv[i], &vt) != napi_ok) return -1;
+  if (vt == napi_undefined) return 0;
+  if (u8_arg(env, argv[i], p, n) != 0) return -1;
+  *n /= VNET_HDR_LEN;
+  return 0;
+}
+
+/*
+ * readFlat(h, arena: Uint8Array, slot, offset, sizes: Int32Array, max[, vnet: Uint8Array]) -> count
  * Like readBatch, but packet i goes to arena[i*slot+offset .. (i+1)*slot):
- * one buffer lookup per call instead of two N-API calls per packet.
+ * one buffer lookup per call instead of two N-API calls per packet. On a
+ * vnet device packet i's virtio_net_hdr goes to vnet[i*10 .. i*10+10), and
+ * the batch is capped to the headers that fit.
  */
 static napi_value tun_read_flat(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6], out;
-  uint8_t *arena = NULL;
+  size_t argc = 7;
+  napi_value argv[7], out;
+  uint8_t *arena = NULL, *vnet = NULL;
   int32_t *sizes = NULL;
-  size_t alen = 0, nsizes = 0;
+  size_t alen = 0, nsizes = 0, nvnet = 0;
   uint32_t slot = 0, offset = 0, max = 0, count = 0;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   tun_dev *d = get_dev(env, argv[0]);
@@ -443,12 +499,15 @@ static napi_value tun_read_flat(napi_env env, napi_callback_info info) {
   CHECK(napi_get_value_uint32(env, argv[3], &offset));
   if (i32_arg(env, argv[4], &sizes, &nsizes) != 0) return throw_errno(env, EINVAL, "sizes");
   CHECK(napi_get_value_uint32(env, argv[5], &max));
+  if (vnet_arg(env, argc, argv, 6, &vnet, &nvnet) != 0) return throw_errno(env, EINVAL, "vnet");
   if (slot == 0 || offset >= slot) return throw_errno(env, EINVAL, "bufs");
   if (max > nsizes) max = (uint32_t)nsizes;
   if (max > alen / slot) max = (uint32_t)(alen / slot);
+  if (vnet != NULL && max > nvnet) max = (uint32_t)nvnet;
   const size_t room = slot - offset;
   while (count < max) {
-    ssize_t r = read_one(d, arena + (size_t)count * slot + offset, room);
+    uint8_t *hdr = vnet != NULL ? vnet + (size_t)count * VNET_HDR_LEN : NULL;
+    ssize_t r = read_one(d, arena + (size_t)count * slot + offset, room, hdr);
     if (r == RD_TRUNCATED) continue;
     if (r == RD_EMPTY) break;
     if (r == RD_FATAL) {
@@ -462,16 +521,18 @@ static napi_value tun_read_flat(napi_env env, napi_callback_info info) {
 }
 
 /*
- * writeFlat(h, arena: Uint8Array, offsets: Int32Array, lengths: Int32Array, count) -> written
+ * writeFlat(h, arena: Uint8Array, offsets: Int32Array, lengths: Int32Array, count[, vnet: Uint8Array]) -> written
  * Packet i is arena[offsets[i] .. offsets[i]+lengths[i]), checked against the
- * arena per packet. Errors and EAGAIN are counted as in writeBatch.
+ * arena per packet. Errors and EAGAIN are counted as in writeBatch. On a vnet
+ * device packet i is written behind vnet[i*10 .. i*10+10) (an all-zero header
+ * when `vnet` is absent or too short).
  */
 static napi_value tun_write_flat(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5], out;
-  uint8_t *arena = NULL;
+  size_t argc = 6;
+  napi_value argv[6], out;
+  uint8_t *arena = NULL, *vnet = NULL;
   int32_t *offsets = NULL, *lengths = NULL;
-  size_t alen = 0, noff = 0, nlen = 0;
+  size_t alen = 0, noff = 0, nlen = 0, nvnet = 0;
   uint32_t count = 0, written = 0;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   tun_dev *d = get_dev(env, argv[0]);
@@ -481,6 +542,7 @@ static napi_value tun_write_flat(napi_env env, napi_callback_info info) {
   if (i32_arg(env, argv[2], &offsets, &noff) != 0) return throw_errno(env, EINVAL, "offsets");
   if (i32_arg(env, argv[3], &lengths, &nlen) != 0) return throw_errno(env, EINVAL, "lengths");
   CHECK(napi_get_value_uint32(env, argv[4], &count));
+  if (vnet_arg(env, argc, argv, 5, &vnet, &nvnet) != 0) return throw_errno(env, EINVAL, "vnet");
   if (count > noff) count = (uint32_t)noff;
   if (count > nlen) count = (uint32_t)nlen;
   for (uint32_t i = 0; i < count; i++) {
@@ -489,7 +551,8 @@ static napi_value tun_write_flat(napi_env env, napi_callback_info info) {
       d->stats[ST_TX_ERRORS]++;
       continue;
     }
-    int w = write_one(d, arena + off, (size_t)len);
+    const uint8_t *hdr = i < nvnet ? vnet + (size_t)i * VNET_HDR_LEN : NULL;
+    int w = write_one(d, arena + off, (size_t)len, hdr);
     if (w < 0) return closed_error(env);
     written += (uint32_t)w;
   }

@@ -16,6 +16,12 @@ export interface TunOptions {
   multiQueue?: boolean;
   /** Bring the link up after opening. Default true. */
   up?: boolean;
+  /**
+   * Open with IFF_VNET_HDR and checksum + TCP segmentation offload
+   * (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6): packets carry a virtio_net_hdr
+   * (src/vnet.ts) and may be TCP super-packets of up to 64 KiB. Default false.
+   */
+  offload?: boolean;
 }
 
 /** Validated options with defaults applied. */
@@ -25,6 +31,7 @@ export interface ResolvedTunOptions {
   readonly batchSize: number;
   readonly multiQueue: boolean;
   readonly up: boolean;
+  readonly offload: boolean;
 }
 
 export const MTU_MIN = 68;
@@ -66,5 +73,6 @@ export function resolveOptions(opts: TunOptions): ResolvedTunOptions {
     batchSize,
     multiQueue: opts.multiQueue ?? false,
     up: opts.up ?? true,
+    offload: opts.offload ?? false,
   };
 }

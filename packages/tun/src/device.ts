@@ -19,6 +19,12 @@ export interface TunDevice {
   readonly batchSize: number;
   /** True once close() ran. */
   readonly closed: boolean;
+  /**
+   * True when the device was opened with `offload`: every packet read comes
+   * with a virtio_net_hdr (VNET_HDR_LEN bytes, src/vnet.ts) and may be a TCP
+   * super-packet larger than the MTU; every packet written goes out behind one.
+   */
+  readonly offload: boolean;
   /** Interface name as the kernel knows it. */
   name(): string;
   /** Current MTU. */
@@ -47,14 +53,20 @@ export interface TunDevice {
    * its length to sizes[i], for at most min(batchSize, sizes.length,
    * floor(arena.length/slot)) packets. Same truncation counting and errors as
    * read(); one buffer for the whole batch, so the addon resolves it once.
+   * On an offload device packet i's virtio_net_hdr goes to
+   * vnet[i*VNET_HDR_LEN ..] (the batch is capped to the headers that fit);
+   * without `vnet` the headers are read and discarded.
    */
-  readFlat(arena: Uint8Array, slot: number, offset: number, sizes: Int32Array): number;
+  readFlat(arena: Uint8Array, slot: number, offset: number, sizes: Int32Array, vnet?: Uint8Array): number;
   /**
    * Flat-arena write: packet i is arena[offsets[i] .. offsets[i]+lengths[i])
    * for i < count. A packet outside the arena counts as txErrors; a full queue
    * as txDropsQueueFull. Returns how many the kernel took; never blocks.
+   * On an offload device packet i goes out behind vnet[i*VNET_HDR_LEN ..], or
+   * behind an all-zero header (no offload, checksum complete) when `vnet` is
+   * absent or shorter. The other write calls always use the all-zero header.
    */
-  writeFlat(arena: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number): number;
+  writeFlat(arena: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number, vnet?: Uint8Array): number;
   /** Sets (or with null clears) the readiness callback; level-triggered. */
   onReadable(cb: ReadableCallback | null): void;
   /** Changes the MTU (68–65535). */
@@ -74,9 +86,9 @@ export interface TunDevice {
  * a Uint8Array arena, an Int32Array of sizes, integer slot ≥ 1 and offset with
  * 0 ≤ offset < slot. Throws TunError ERR_TUN_ARGUMENT.
  */
-export function checkFlatRead(name: string, arena: Uint8Array, slot: number, offset: number, sizes: Int32Array): void {
-  if (!(arena instanceof Uint8Array) || !(sizes instanceof Int32Array)) {
-    throw new TunError('ERR_TUN_ARGUMENT', `${name}: readFlat needs a Uint8Array arena and an Int32Array of sizes`);
+export function checkFlatRead(name: string, arena: Uint8Array, slot: number, offset: number, sizes: Int32Array, vnet?: Uint8Array): void {
+  if (!(arena instanceof Uint8Array) || !(sizes instanceof Int32Array) || (vnet !== undefined && !(vnet instanceof Uint8Array))) {
+    throw new TunError('ERR_TUN_ARGUMENT', `${name}: readFlat needs a Uint8Array arena, an Int32Array of sizes and an optional Uint8Array of vnet headers`);
   }
   if (!Number.isInteger(slot) || slot < 1 || slot > 0x7fffffff || !Number.isInteger(offset) || offset < 0 || offset >= slot) {
     throw new TunError('ERR_TUN_ARGUMENT', `${name}: readFlat needs an integer slot ≥ 1 and 0 ≤ offset < slot, got slot ${String(slot)}, offset ${String(offset)}`);

@@ -10,3 +10,14 @@ export { MemoryTun, type MemoryTunOptions } from './memory-tun.js';
 export { TunError, TunClosedError, TUN_ERROR_CODES, fromNative, errnoName, type TunErrorCode } from './errors.js';
 export { type TunOptions, type ResolvedTunOptions, resolveOptions, MTU_MIN, MTU_MAX, BATCH_MAX } from './config.js';
 export { type TunStats, TUN_METRICS, emptyStats } from './metrics.js';
+export {
+  VNET_HDR_LEN,
+  VNET,
+  VNET_F_NEEDS_CSUM,
+  VNET_GSO_NONE,
+  VNET_GSO_TCPV4,
+  VNET_GSO_TCPV6,
+  vnetU16,
+  setVnet,
+  clearVnet,
+} from './vnet.js';

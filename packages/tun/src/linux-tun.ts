@@ -10,6 +10,7 @@ import { loadNative, NATIVE_STAT_SLOTS, type NativeHandle, type NativeTun } from
 
 export class LinuxTun implements TunDevice {
   readonly batchSize: number;
+  readonly offload: boolean;
   readonly #native: NativeTun;
   readonly #handle: NativeHandle;
   readonly #name: string;
@@ -22,6 +23,7 @@ export class LinuxTun implements TunDevice {
     this.#handle = handle;
     this.#name = native.name(handle);
     this.batchSize = opts.batchSize;
+    this.offload = opts.offload;
     this.#mtu = opts.mtu;
     this.#statsBuf = new Float64Array(native.STATS_COUNT);
   }
@@ -36,7 +38,7 @@ export class LinuxTun implements TunDevice {
     const native = loadNative();
     let handle: NativeHandle;
     try {
-      handle = native.open(opts.name, opts.multiQueue);
+      handle = native.open(opts.name, opts.multiQueue, opts.offload);
     } catch (err) {
       throw fromNative(err, 'open', opts.name);
     }
@@ -96,22 +98,22 @@ export class LinuxTun implements TunDevice {
     }
   }
 
-  readFlat(arena: Uint8Array, slot: number, offset: number, sizes: Int32Array): number {
+  readFlat(arena: Uint8Array, slot: number, offset: number, sizes: Int32Array, vnet?: Uint8Array): number {
     if (this.#closed) throw new TunClosedError(this.#name);
-    checkFlatRead(this.#name, arena, slot, offset, sizes);
+    checkFlatRead(this.#name, arena, slot, offset, sizes, vnet);
     try {
-      return this.#native.readFlat(this.#handle, arena, slot, offset, sizes, this.batchSize);
+      return this.#native.readFlat(this.#handle, arena, slot, offset, sizes, this.batchSize, vnet);
     } catch (err) {
       throw this.#ioError(err);
     }
   }
 
-  writeFlat(arena: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number): number {
+  writeFlat(arena: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number, vnet?: Uint8Array): number {
     if (this.#closed) throw new TunClosedError(this.#name);
     const n = Math.min(count, offsets.length, lengths.length);
     if (!(n > 0)) return 0; // also NaN; a negative count must not wrap to uint32 in C
     try {
-      return this.#native.writeFlat(this.#handle, arena, offsets, lengths, n);
+      return this.#native.writeFlat(this.#handle, arena, offsets, lengths, n, vnet);
     } catch (err) {
       throw this.#ioError(err);
     }
@@ -175,7 +177,7 @@ export class LinuxTun implements TunDevice {
     const e = fromNative(err, 'io', this.#name);
     // Bad buffers are the caller's bug, not a device failure.
     const { syscall: s, code } = err as { syscall?: unknown; code?: unknown };
-    if (s === 'bufs' || s === 'sizes' || s === 'lengths' || s === 'offsets' || code === 'ERR_TUN_NATIVE') {
+    if (s === 'bufs' || s === 'vnet' || s === 'sizes' || s === 'lengths' || s === 'offsets' || code === 'ERR_TUN_NATIVE') {
       return new TunError('ERR_TUN_ARGUMENT', `${this.#name}: bad batch arguments (bufs: Uint8Array[] with room after offset, sizes/lengths: Int32Array, offset/count: integers ≥ 0)`);
     }
     return e;

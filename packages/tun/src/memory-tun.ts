@@ -9,6 +9,7 @@ import { resolveOptions, checkMtu, type TunOptions } from './config.js';
 import { checkFlatRead, type ReadableCallback, type TunDevice } from './device.js';
 import { TunClosedError, TunError } from './errors.js';
 import { emptyStats, type TunStats } from './metrics.js';
+import { VNET_HDR_LEN } from './vnet.js';
 
 /** Extra knobs of the fake. */
 export interface MemoryTunOptions extends Partial<TunOptions> {
@@ -18,11 +19,15 @@ export interface MemoryTunOptions extends Partial<TunOptions> {
 
 export class MemoryTun implements TunDevice {
   readonly batchSize: number;
+  readonly offload: boolean;
   /** Copies of the packets written, oldest first; takeWritten() empties it. */
   readonly written: Uint8Array[] = [];
+  /** With `offload`: the virtio_net_hdr each written packet went out behind, same order as `written`. */
+  readonly writtenVnet: Uint8Array[] = [];
   readonly #name: string;
   readonly #txQueueLimit: number;
   readonly #rx: Uint8Array[] = [];
+  readonly #rxVnet: (Uint8Array | undefined)[] = [];
   readonly #stats = emptyStats();
   #mtu: number;
   #up: boolean;
@@ -37,6 +42,7 @@ export class MemoryTun implements TunDevice {
     this.#mtu = opts.mtu;
     this.#up = opts.up;
     this.batchSize = opts.batchSize;
+    this.offload = opts.offload;
     this.#txQueueLimit = options.txQueueLimit ?? Number.POSITIVE_INFINITY;
   }
 
@@ -54,10 +60,17 @@ export class MemoryTun implements TunDevice {
     return this.#up;
   }
 
-  /** Queues a copy of `packet` as if the kernel routed it into the device. */
-  inject(packet: Uint8Array): void {
+  /**
+   * Queues a copy of `packet` as if the kernel routed it into the device; on
+   * an offload device `vnet` is its virtio_net_hdr (all zero when omitted).
+   */
+  inject(packet: Uint8Array, vnet?: Uint8Array): void {
     if (this.#closed) throw new TunClosedError(this.#name);
+    if (vnet !== undefined && vnet.length !== VNET_HDR_LEN) {
+      throw new TunError('ERR_TUN_ARGUMENT', `${this.#name}: a vnet header has ${VNET_HDR_LEN} bytes`);
+    }
     this.#rx.push(packet.slice());
+    this.#rxVnet.push(vnet?.slice());
     this.#schedule();
   }
 
@@ -69,6 +82,7 @@ export class MemoryTun implements TunDevice {
 
   /** Returns and clears the written packets. */
   takeWritten(): Uint8Array[] {
+    this.writtenVnet.length = 0;
     return this.written.splice(0, this.written.length);
   }
 
@@ -92,6 +106,7 @@ export class MemoryTun implements TunDevice {
     let count = 0;
     while (count < max && this.#rx.length > 0) {
       const pkt = this.#rx.shift()!;
+      this.#rxVnet.shift();
       const buf = bufs[count]!;
       if (buf.length <= offset) throw new TunError('ERR_TUN_ARGUMENT', `${this.#name}: buffer ${count} has no room after offset`);
       if (pkt.length > buf.length - offset) {
@@ -123,24 +138,30 @@ export class MemoryTun implements TunDevice {
     return written;
   }
 
-  readFlat(arena: Uint8Array, slot: number, offset: number, sizes: Int32Array): number {
+  readFlat(arena: Uint8Array, slot: number, offset: number, sizes: Int32Array, vnet?: Uint8Array): number {
     this.#checkOpen();
     if (this.#failure !== null) {
       const f = this.#failure;
       this.#failure = null;
       throw f;
     }
-    checkFlatRead(this.#name, arena, slot, offset, sizes);
-    const max = Math.min(this.batchSize, sizes.length, Math.floor(arena.length / slot));
+    checkFlatRead(this.#name, arena, slot, offset, sizes, vnet);
+    let max = Math.min(this.batchSize, sizes.length, Math.floor(arena.length / slot));
+    if (this.offload && vnet !== undefined) max = Math.min(max, Math.floor(vnet.length / VNET_HDR_LEN));
     const room = slot - offset;
     let count = 0;
     while (count < max && this.#rx.length > 0) {
       const pkt = this.#rx.shift()!;
+      const hdr = this.#rxVnet.shift();
       if (pkt.length > room) {
         this.#stats.rxTruncated++;
         continue;
       }
       arena.set(pkt, count * slot + offset);
+      if (this.offload && vnet !== undefined) {
+        if (hdr !== undefined) vnet.set(hdr, count * VNET_HDR_LEN);
+        else vnet.fill(0, count * VNET_HDR_LEN, (count + 1) * VNET_HDR_LEN);
+      }
       sizes[count++] = pkt.length;
       this.#stats.rxPackets++;
       this.#stats.rxBytes += pkt.length;
@@ -148,18 +169,22 @@ export class MemoryTun implements TunDevice {
     return count;
   }
 
-  writeFlat(arena: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number): number {
+  writeFlat(arena: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number, vnet?: Uint8Array): number {
     this.#checkOpen();
-    if (!(arena instanceof Uint8Array) || !(offsets instanceof Int32Array) || !(lengths instanceof Int32Array)) {
-      throw new TunError('ERR_TUN_ARGUMENT', `${this.#name}: writeFlat needs a Uint8Array arena and Int32Array offsets/lengths`);
+    if (!(arena instanceof Uint8Array) || !(offsets instanceof Int32Array) || !(lengths instanceof Int32Array) || (vnet !== undefined && !(vnet instanceof Uint8Array))) {
+      throw new TunError('ERR_TUN_ARGUMENT', `${this.#name}: writeFlat needs a Uint8Array arena, Int32Array offsets/lengths and an optional Uint8Array of vnet headers`);
     }
     const n = Math.min(count, offsets.length, lengths.length);
+    const nvnet = vnet === undefined ? 0 : Math.floor(vnet.length / VNET_HDR_LEN);
     let written = 0;
-    for (let i = 0; i < n; i++) if (this.#writeOne(arena, offsets[i]!, lengths[i]!)) written++;
+    for (let i = 0; i < n; i++) {
+      const hdr = i < nvnet ? vnet!.subarray(i * VNET_HDR_LEN, (i + 1) * VNET_HDR_LEN) : undefined;
+      if (this.#writeOne(arena, offsets[i]!, lengths[i]!, hdr)) written++;
+    }
     return written;
   }
 
-  #writeOne(buf: Uint8Array, offset: number, len: number): boolean {
+  #writeOne(buf: Uint8Array, offset: number, len: number, vnet?: Uint8Array): boolean {
     // The kernel refuses empty packets, packets beyond 64 KiB and writes while down (EIO).
     if (len <= 0 || offset < 0 || offset + len > buf.length || len > 65535 || !this.#up) {
       this.#stats.txErrors++;
@@ -170,6 +195,7 @@ export class MemoryTun implements TunDevice {
       return false;
     }
     this.written.push(buf.slice(offset, offset + len));
+    if (this.offload) this.writtenVnet.push(vnet !== undefined ? vnet.slice() : new Uint8Array(VNET_HDR_LEN));
     this.#stats.txPackets++;
     this.#stats.txBytes += len;
     return true;
@@ -200,6 +226,7 @@ export class MemoryTun implements TunDevice {
     this.#closed = true;
     this.#cb = null;
     this.#rx.length = 0;
+    this.#rxVnet.length = 0;
   }
 
   stats(): TunStats {

@@ -13,14 +13,14 @@ export type NativeHandle = { readonly __tunHandle: unique symbol };
 
 /** Functions exported by build/Release/tun.node; see native/tun.c for the contract. */
 export interface NativeTun {
-  open(name: string, multiQueue: boolean): NativeHandle;
+  open(name: string, multiQueue: boolean, offload: boolean): NativeHandle;
   name(h: NativeHandle): string;
   /** mtu <= 0 keeps it; up: -1 keeps, 0 down, 1 up. Returns the MTU now set. */
   ifconfig(name: string, mtu: number, up: number): number;
   readBatch(h: NativeHandle, bufs: readonly Uint8Array[], sizes: Int32Array, offset: number, max: number): number;
   writeBatch(h: NativeHandle, bufs: readonly Uint8Array[], lengths: Int32Array, offset: number, count: number, offsets?: Int32Array): number;
-  readFlat(h: NativeHandle, arena: Uint8Array, slot: number, offset: number, sizes: Int32Array, max: number): number;
-  writeFlat(h: NativeHandle, arena: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number): number;
+  readFlat(h: NativeHandle, arena: Uint8Array, slot: number, offset: number, sizes: Int32Array, max: number, vnet?: Uint8Array): number;
+  writeFlat(h: NativeHandle, arena: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number, vnet?: Uint8Array): number;
   poll(h: NativeHandle, cb: ((status: number) => void) | null): void;
   stats(h: NativeHandle, out: Float64Array): void;
   close(h: NativeHandle): void;

@@ -95,9 +95,9 @@ export async function searchMaxPps(t, udpgen, { start, maxRate, seconds, flows, 
 }
 
 /** iperf3 TCP from the client to prefix+server4 with `streams` parallel streams. */
-export async function tcpRun(t, streams, seconds) {
+export async function tcpRun(t, streams, seconds, { reverse = false } = {}) {
   const cpu0 = cpuOf(t.pid);
-  const r = await t.topo.net.execAsync(t.topo.client, 'iperf3', ['-c', ADDR.server6, '-p', String(IPERF_PORT), '-t', String(seconds), '-P', String(streams), '-J', '--connect-timeout', '3000'], { timeoutMs: (seconds + 10) * 1000 });
+  const r = await t.topo.net.execAsync(t.topo.client, 'iperf3', ['-c', ADDR.server6, '-p', String(IPERF_PORT), '-t', String(seconds), '-P', String(streams), ...(reverse ? ['-R'] : []), '-J', '--connect-timeout', '3000'], { timeoutMs: (seconds + 10) * 1000 });
   const cpu1 = cpuOf(t.pid);
   let j;
   try { j = JSON.parse(r.stdout); } catch { throw new Error(`iperf3 gave no JSON (${r.code ?? r.signal}): ${r.stdout.slice(0, 400)}${r.stderr}`); }

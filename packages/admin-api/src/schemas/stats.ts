@@ -62,9 +62,23 @@ export const Dns64StatsSchema = Type.Object({
   latencyBuckets: HistogramSchema,
 });
 
+export const OffloadStatsSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ description: 'The TUN device runs with checksum and TCP segmentation offload' }),
+    gsoPackets: Type.Integer({ minimum: 0, description: 'TCP super-packets translated as one (each counts once in nat64.packets)' }),
+    gsoSegments: Type.Integer({ minimum: 0, description: 'Segments those super-packets stood for' }),
+    csumPartial: Type.Integer({ minimum: 0, description: 'Packets with a partial checksum passed on partial' }),
+    csumCompleted: Type.Integer({ minimum: 0, description: 'Partial checksums completed in software' }),
+    softGso: Type.Integer({ minimum: 0, description: 'Super-packets cut into segments in software (IPv4 without DF, unusual layouts)' }),
+    badHeader: Type.Integer({ minimum: 0, description: 'Packets dropped for an unusable offload header' }),
+  },
+  { description: 'TUN offload (nat64.offload)' },
+);
+
 export const StatsSchema = Type.Object({
   nat64: Nat64StatsSchema,
   dns64: Dns64StatsSchema,
+  offload: OffloadStatsSchema,
   translatorBatch: HistogramSchema,
   sessionLog: Type.Object({ written: Count, dropped: Count }),
 });

@@ -1,0 +1,342 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { parseIpv4Cidr, parseNat64Prefix } from '@sixgate/addressing';
+import { Nat64State, Translator, defaultStateOptions, type PolicyCheck } from '@sixgate/nat64';
+import { buildIpv4Tcp, buildIpv4Udp, buildIpv6Tcp, buildIpv6Udp } from '@sixgate/testkit';
+import { MemoryTun, VNET_F_NEEDS_CSUM, VNET_GSO_NONE, VNET_GSO_TCPV4, VNET_GSO_TCPV6, VNET_HDR_LEN } from '@sixgate/tun';
+import { TCP_FLAG } from '@sixgate/wire';
+import { PacketLoop } from './packet-loop.js';
+import { TraceHub } from './trace-hub.js';
+
+// The checks here never use offload.ts's own helpers: checksums are computed
+// from scratch (RFC 1071), segmentation is done the way a NIC doing TSO would,
+// so a shared mistake cannot cancel out.
+
+const PREFIX = parseNat64Prefix('64:ff9b:1::/96');
+const POOL = parseIpv4Cidr('198.51.100.0/30');
+const CLIENT = '2001:db8::2';
+const SERVER4 = '192.0.2.33';
+const SERVER6 = '64:ff9b:1::c000:221';
+const MSS = 1440;
+
+function setup(offload: boolean) {
+  const clock = { t: 1_000_000, now() { return this.t; } };
+  const state = new Nat64State(defaultStateOptions([{ cidr: POOL }], { portSecret: new Uint8Array(8).fill(7) }), clock);
+  const allow: PolicyCheck = { check: () => -1 };
+  const tr = new Translator({ prefix: PREFIX, pool4: [POOL] }, state, allow, clock);
+  const dev = new MemoryTun({ batchSize: 8, offload });
+  const loop = new PacketLoop(dev, tr, new TraceHub(), { mtu: 1500 });
+  return { dev, loop };
+}
+
+type Setup = ReturnType<typeof setup>;
+
+function hdr(flags: number, gsoType: number, gsoSize: number, csumStart: number, csumOffset: number, hdrLen = 0): Uint8Array {
+  const h = new Uint8Array(VNET_HDR_LEN);
+  const v = new DataView(h.buffer);
+  h[0] = flags;
+  h[1] = gsoType;
+  v.setUint16(2, hdrLen, true);
+  v.setUint16(4, gsoSize, true);
+  v.setUint16(6, csumStart, true);
+  v.setUint16(8, csumOffset, true);
+  return h;
+}
+
+const field = (h: Uint8Array, at: number): number => new DataView(h.buffer, h.byteOffset).getUint16(at, true);
+
+function ones(b: Uint8Array, start: number, end: number, acc = 0): number {
+  for (let i = start; i < end; i += 2) acc += (b[i]! << 8) | (i + 1 < end ? b[i + 1]! : 0);
+  while (acc > 0xffff) acc = (acc & 0xffff) + (acc >>> 16);
+  return acc;
+}
+
+/** Pseudo-header sum of the IP packet `p` for an upper layer of `l4len` bytes. */
+function pseudo(p: Uint8Array, l4len: number): number {
+  if (p[0]! >> 4 === 4) return ones(p, 12, 20, p[9]! + l4len);
+  return ones(p, 8, 40, p[6]! + l4len);
+}
+
+const l4Of = (p: Uint8Array): number => (p[0]! >> 4 === 4 ? (p[0]! & 0x0f) * 4 : 40);
+
+/** True when the TCP/UDP checksum of `p` is right (verified from scratch). */
+function l4ChecksumOk(p: Uint8Array): boolean {
+  const l4 = l4Of(p);
+  return ones(p, l4, p.length, pseudo(p, p.length - l4)) === 0xffff;
+}
+
+/** What a sending stack does before handing a packet on with NEEDS_CSUM: the field holds the pseudo-header sum. */
+function partialize(p: Uint8Array): Uint8Array {
+  const q = p.slice();
+  const l4 = l4Of(q);
+  const at = l4 + ((q[0]! >> 4 === 4 ? q[9] : q[6]) === 6 ? 16 : 6);
+  const s = pseudo(q, q.length - l4);
+  q[at] = s >> 8;
+  q[at + 1] = s & 0xff;
+  return q;
+}
+
+/** What a NIC does with NEEDS_CSUM: sum from csum_start to the end, complement, store. */
+function nicComplete(p: Uint8Array, h: Uint8Array): Uint8Array {
+  const q = p.slice();
+  if ((h[0]! & VNET_F_NEEDS_CSUM) === 0) return q;
+  const cs = field(h, 6);
+  const at = cs + field(h, 8);
+  let c = ~ones(q, cs, q.length) & 0xffff;
+  if (c === 0 && field(h, 8) === 6) c = 0xffff;
+  q[at] = c >> 8;
+  q[at + 1] = c & 0xff;
+  return q;
+}
+
+/** What a NIC does with a GSO packet: cuts it into gso_size segments, IPv4 IDs counting up, checksums completed. */
+function nicSegment(p: Uint8Array, h: Uint8Array): Uint8Array[] {
+  const gso = field(h, 4);
+  const hl = field(h, 2);
+  const l4 = field(h, 6);
+  const v4 = p[0]! >> 4 === 4;
+  const out: Uint8Array[] = [];
+  const payload = p.length - hl;
+  const n = Math.ceil(payload / gso);
+  const seq0 = new DataView(p.buffer, p.byteOffset).getUint32(l4 + 4);
+  for (let j = 0; j < n; j++) {
+    const chunk = Math.min(gso, payload - j * gso);
+    const s = new Uint8Array(hl + chunk);
+    s.set(p.subarray(0, hl));
+    s.set(p.subarray(hl + j * gso, hl + j * gso + chunk), hl);
+    const dv = new DataView(s.buffer);
+    if (v4) {
+      dv.setUint16(2, s.length);
+      dv.setUint16(4, (dv.getUint16(4) + j) & 0xffff);
+      dv.setUint16(10, 0);
+      dv.setUint16(10, ~ones(s, 0, l4) & 0xffff);
+    } else {
+      dv.setUint16(4, s.length - 40);
+    }
+    dv.setUint32(l4 + 4, (seq0 + j * gso) >>> 0);
+    if (j > 0) s[l4 + 13] = s[l4 + 13]! & ~0x80;
+    if (j < n - 1) s[l4 + 13] = s[l4 + 13]! & ~0x09;
+    dv.setUint16(l4 + 16, 0);
+    dv.setUint16(l4 + 16, ~ones(s, l4, s.length, pseudo(s, s.length - l4)) & 0xffff);
+    out.push(s);
+  }
+  return out;
+}
+
+const bytes = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff);
+
+/** Runs packets through the loop; returns what was written and the headers it went out with. */
+function run(s: Setup, packets: [Uint8Array, Uint8Array?][]): { out: Uint8Array[]; hdrs: Uint8Array[] } {
+  for (const [p, h] of packets) s.dev.inject(p, h);
+  while (s.dev.pending > 0) s.loop.pump();
+  const hdrs = s.dev.writtenVnet.slice();
+  return { out: s.dev.takeWritten(), hdrs };
+}
+
+/**
+ * Opens a TCP connection client → server through the translator; returns
+ * the pool4 address and port the client got (from the translated SYN).
+ */
+function handshake(s: Setup, sport = 40000): { pool: string; port: number } {
+  const syn = buildIpv6Tcp({ src: CLIENT, dst: SERVER6, sport, dport: 80, seq: 1000, flags: TCP_FLAG.SYN, mss: MSS }).bytes;
+  const [o] = run(s, [[syn]]).out;
+  expect(o?.[0]).toBe(0x45);
+  const pool = `${o![12]}.${o![13]}.${o![14]}.${o![15]}`;
+  const port = (o![20]! << 8) | o![21]!;
+  const synAck = buildIpv4Tcp({ src: SERVER4, dst: pool, sport: 80, dport: port, seq: 5000, ack: 1001, flags: TCP_FLAG.SYN | TCP_FLAG.ACK, mss: MSS }).bytes;
+  expect(run(s, [[synAck]]).out).toHaveLength(1);
+  const ack = buildIpv6Tcp({ src: CLIENT, dst: SERVER6, sport, dport: 80, seq: 1001, ack: 5001, flags: TCP_FLAG.ACK }).bytes;
+  expect(run(s, [[ack]]).out).toHaveLength(1);
+  return { pool, port };
+}
+
+const data6 = (payload: Uint8Array, flags = TCP_FLAG.ACK | TCP_FLAG.PSH, sport = 40000) =>
+  buildIpv6Tcp({ src: CLIENT, dst: SERVER6, sport, dport: 80, seq: 1001, ack: 5001, flags, payload }).bytes;
+const data4 = (c: { pool: string; port: number }, payload: Uint8Array, df = true, flags = TCP_FLAG.ACK | TCP_FLAG.PSH) =>
+  buildIpv4Tcp({ src: SERVER4, dst: c.pool, sport: 80, dport: c.port, seq: 5001, ack: 1001, flags, payload, df, identification: 0x100 }).bytes;
+
+describe('offload: partial checksums (NEEDS_CSUM)', () => {
+  it('6→4 TCP leaves with NEEDS_CSUM whose completion equals the translation of the complete packet', () => {
+    const a = setup(true);
+    const b = setup(false);
+    handshake(a);
+    handshake(b);
+    const full = data6(bytes(700, 1));
+    const { out, hdrs } = run(a, [[partialize(full), hdr(VNET_F_NEEDS_CSUM, VNET_GSO_NONE, 0, 40, 16)]]);
+    expect(out).toHaveLength(1);
+    expect(hdrs[0]![0]).toBe(VNET_F_NEEDS_CSUM);
+    expect([field(hdrs[0]!, 6), field(hdrs[0]!, 8)]).toEqual([20, 16]);
+    const done = nicComplete(out[0]!, hdrs[0]!);
+    expect(l4ChecksumOk(done)).toBe(true);
+    // Equal but for the IPv4 ID the translator picks at random for packets without DF (and the header checksum over it).
+    const want = run(b, [[full]]).out[0]!.slice();
+    for (const i of [4, 5, 10, 11]) want[i] = done[i]!;
+    expect(done).toEqual(want);
+    expect(a.loop.offload!.counters.csumPartial).toBe(1);
+  });
+
+  it('4→6 and 6→4 UDP keep NEEDS_CSUM with the right csum_offset', () => {
+    const a = setup(true);
+    const u6 = buildIpv6Udp({ src: CLIENT, dst: SERVER6, sport: 5000, dport: 53, payload: bytes(33, 3) }).bytes;
+    const r = run(a, [[partialize(u6), hdr(VNET_F_NEEDS_CSUM, VNET_GSO_NONE, 0, 40, 6)]]);
+    expect([field(r.hdrs[0]!, 6), field(r.hdrs[0]!, 8)]).toEqual([20, 6]);
+    expect(l4ChecksumOk(nicComplete(r.out[0]!, r.hdrs[0]!))).toBe(true);
+    const o = r.out[0]!;
+    const back = buildIpv4Udp({ src: SERVER4, dst: `${o[12]}.${o[13]}.${o[14]}.${o[15]}`, sport: 53, dport: (o[20]! << 8) | o[21]!, payload: bytes(77, 9) }).bytes;
+    const r2 = run(a, [[partialize(back), hdr(VNET_F_NEEDS_CSUM, VNET_GSO_NONE, 0, 20, 6)]]);
+    expect(r2.out[0]![0]! >> 4).toBe(6);
+    expect([field(r2.hdrs[0]!, 6), field(r2.hdrs[0]!, 8)]).toEqual([40, 6]);
+    expect(l4ChecksumOk(nicComplete(r2.out[0]!, r2.hdrs[0]!))).toBe(true);
+  });
+
+  it('an IPv4 packet without DF that 4→6 must fragment has its checksum completed first; the fragments carry a right one', () => {
+    const a = setup(true);
+    const u6 = buildIpv6Udp({ src: CLIENT, dst: SERVER6, sport: 5001, dport: 9, payload: bytes(10, 0) }).bytes;
+    const o = run(a, [[u6]]).out[0]!;
+    const big = buildIpv4Udp({ src: SERVER4, dst: `${o[12]}.${o[13]}.${o[14]}.${o[15]}`, sport: 9, dport: (o[20]! << 8) | o[21]!, payload: bytes(1400, 5), df: false }).bytes;
+    const r = run(a, [[partialize(big), hdr(VNET_F_NEEDS_CSUM, VNET_GSO_NONE, 0, 20, 6)]]);
+    expect(r.out.length).toBe(2);
+    expect(r.hdrs.every((h) => h.every((x) => x === 0))).toBe(true);
+    // Reassemble the IPv6 fragments and check the UDP checksum over the whole datagram.
+    const parts = r.out.map((p) => ({ off: ((p[42]! << 8) | p[43]!) & 0xfff8, data: p.subarray(48) }));
+    const total = Math.max(...parts.map((x) => x.off + x.data.length));
+    const whole = new Uint8Array(40 + total);
+    whole.set(r.out[0]!.subarray(0, 40));
+    whole[6] = 17;
+    for (const x of parts) whole.set(x.data, 40 + x.off);
+    expect(l4ChecksumOk(whole)).toBe(true);
+    expect(a.loop.offload!.counters.csumCompleted).toBe(1);
+  });
+});
+
+describe('offload: TCP super-packets (GSO)', () => {
+  it('6→4: one translation, out as a TCPV4 super-packet whose segments equal the translated real segments', () => {
+    const a = setup(true);
+    const b = setup(false);
+    handshake(a);
+    handshake(b);
+    const payload = bytes(MSS * 3 + 500, 11);
+    const sup = partialize(data6(payload));
+    const { out, hdrs } = run(a, [[sup, hdr(VNET_F_NEEDS_CSUM, VNET_GSO_TCPV6, MSS, 40, 16, 60)]]);
+    expect(out).toHaveLength(1);
+    const o = out[0]!;
+    const h = hdrs[0]!;
+    expect(o.length).toBe(20 + 20 + payload.length);
+    expect((o[2]! << 8) | o[3]!).toBe(o.length);
+    expect(ones(o, 0, 20)).toBe(0xffff); // IPv4 header checksum after the length change
+    expect([h[0], h[1], field(h, 2), field(h, 4), field(h, 6), field(h, 8)]).toEqual([VNET_F_NEEDS_CSUM, VNET_GSO_TCPV4, 40, MSS, 20, 16]);
+    const segs = nicSegment(o, h);
+    expect(segs).toHaveLength(4);
+    // The same bytes as real segments sent one by one without offload.
+    const real = nicSegment(data6(payload), hdr(VNET_F_NEEDS_CSUM, VNET_GSO_TCPV6, MSS, 40, 16, 60));
+    const ref = run(b, real.map((p) => [p] as [Uint8Array])).out;
+    expect(ref).toHaveLength(4);
+    for (let j = 0; j < 4; j++) {
+      expect(l4ChecksumOk(segs[j]!)).toBe(true);
+      // IPv4 IDs: the translator sets 0 on DF packets; the NIC counts up from there. The last,
+      // shorter segment (540 bytes) keeps the super-packet's DF=1 where alone it would get DF=0
+      // and a random ID (RFC 7915 §5.1 ≤ 1260 rule; see README "Offload").
+      const want = ref[j]!.slice();
+      for (const i of [4, 5, 10, 11]) want[i] = segs[j]![i]!;
+      if (j === 3) {
+        expect(want[6]).toBe(0);
+        want[6] = segs[j]![6]!;
+      }
+      expect(segs[j]).toEqual(want);
+    }
+    expect(a.loop.offload!.counters).toMatchObject({ gsoPackets: 1, gsoSegments: 4, softGso: 0, badHeader: 0 });
+  });
+
+  it('4→6 with DF: out as a TCPV6 super-packet with right lengths and checksums in every segment', () => {
+    const a = setup(true);
+    const c = handshake(a);
+    const payload = bytes(MSS * 5, 17);
+    const sup = partialize(data4(c, payload));
+    const { out, hdrs } = run(a, [[sup, hdr(VNET_F_NEEDS_CSUM, VNET_GSO_TCPV4, MSS, 20, 16, 40)]]);
+    expect(out).toHaveLength(1);
+    const o = out[0]!;
+    expect(o[0]! >> 4).toBe(6);
+    expect((o[4]! << 8) | o[5]!).toBe(20 + payload.length);
+    expect([hdrs[0]![1], field(hdrs[0]!, 2), field(hdrs[0]!, 4), field(hdrs[0]!, 6)]).toEqual([VNET_GSO_TCPV6, 60, MSS, 40]);
+    const segs = nicSegment(o, hdrs[0]!);
+    expect(segs).toHaveLength(5);
+    const got = new Uint8Array(payload.length);
+    segs.forEach((s, j) => {
+      expect(l4ChecksumOk(s)).toBe(true);
+      expect(s.length).toBeLessThanOrEqual(1500);
+      got.set(s.subarray(60), j * MSS);
+    });
+    expect(got).toEqual(payload);
+  });
+
+  it('4→6 without DF: cut into segments in software, each translated alone with complete checksums; FIN only on the last', () => {
+    const a = setup(true);
+    const c = handshake(a);
+    const gso = 1000;
+    const payload = bytes(gso * 2 + 300, 23);
+    const sup = partialize(data4(c, payload, false, TCP_FLAG.ACK | TCP_FLAG.PSH | TCP_FLAG.FIN));
+    const { out, hdrs } = run(a, [[sup, hdr(VNET_F_NEEDS_CSUM, VNET_GSO_TCPV4, gso, 20, 16, 40)]]);
+    expect(out).toHaveLength(3);
+    expect(hdrs.every((h) => h.every((x) => x === 0))).toBe(true);
+    let seq = 5001;
+    out.forEach((p, j) => {
+      expect(p[0]! >> 4).toBe(6);
+      expect(l4ChecksumOk(p)).toBe(true);
+      const dv = new DataView(p.buffer, p.byteOffset);
+      expect(dv.getUint32(44)).toBe(seq);
+      seq += p.length - 60;
+      expect(p[53]! & TCP_FLAG.FIN).toBe(j === 2 ? TCP_FLAG.FIN : 0);
+    });
+    expect(a.loop.offload!.counters.softGso).toBe(1);
+  });
+
+  it('a super-packet whose first segment the translator refuses is answered once, as its segments would be', () => {
+    const a = setup(true);
+    handshake(a);
+    // Segments of 1480 bytes of payload make 1520-byte IPv4 packets: bigger than the IPv4 MTU (1500).
+    const sup = partialize(data6(bytes(1480 * 3, 1)));
+    const { out, hdrs } = run(a, [[sup, hdr(VNET_F_NEEDS_CSUM, VNET_GSO_TCPV6, 1480, 40, 16, 60)]]);
+    expect(out).toHaveLength(1);
+    expect(out[0]![0]! >> 4).toBe(6);
+    expect(out[0]![40]).toBe(2); // ICMPv6 Packet Too Big
+    expect(new DataView(out[0]!.buffer, out[0]!.byteOffset).getUint32(44)).toBe(1520); // IPv4 MTU + 20
+    expect(hdrs[0]!.every((x) => x === 0)).toBe(true);
+  });
+});
+
+describe('offload: bad headers are counted drops', () => {
+  it('drops headers that do not fit the packet, GSO without NEEDS_CSUM, a family mismatch and gso_size 0', () => {
+    const a = setup(true);
+    handshake(a);
+    const p = partialize(data6(bytes(3000, 2)));
+    const bad = [
+      hdr(VNET_F_NEEDS_CSUM, VNET_GSO_NONE, 0, 40, 4000),
+      hdr(VNET_F_NEEDS_CSUM, VNET_GSO_NONE, 0, 65000, 16),
+      hdr(0, VNET_GSO_TCPV6, MSS, 40, 16),
+      hdr(VNET_F_NEEDS_CSUM, VNET_GSO_TCPV4, MSS, 40, 16),
+      hdr(VNET_F_NEEDS_CSUM, VNET_GSO_TCPV6, 0, 40, 16),
+      hdr(VNET_F_NEEDS_CSUM, 3, MSS, 40, 16),
+    ];
+    const r = run(a, bad.map((h) => [p, h] as [Uint8Array, Uint8Array]));
+    expect(r.out).toHaveLength(0);
+    expect(a.loop.offload!.counters.badHeader).toBe(bad.length);
+    // Traffic goes on.
+    expect(run(a, [[data6(bytes(10, 0))]]).out).toHaveLength(1);
+  });
+
+  it('random packets with random headers never throw and never stop the loop', () => {
+    const a = setup(true);
+    handshake(a);
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 3000 }), fc.uint8Array({ minLength: 10, maxLength: 10 }), fc.boolean(), (body, h, v6) => {
+        const p = body.length > 0 ? body : new Uint8Array(1);
+        p[0] = (v6 ? 0x60 : 0x45) | (p[0]! & 0x0f & (v6 ? 0x0f : 0));
+        a.dev.inject(p, h);
+        a.loop.pump();
+        a.dev.takeWritten();
+      }),
+      { numRuns: 400 },
+    );
+    expect(run(a, [[data6(bytes(10, 0))]]).out).toHaveLength(1);
+  });
+});
