@@ -7,7 +7,8 @@
 //
 // Per translator: highest UDP 64-byte pps delivered with < 1 % loss; CPU µs
 // per packet of the translator process at 100 kpps offered (utime+stime from
-// /proc/<pid>/stat, all threads); iperf3 TCP Gbit/s with 1 and 4 streams.
+// /proc/<pid>/stat, all threads); iperf3 TCP Gbit/s with 1 and 4 streams, both
+// directions (6→4 uploads, and 4→6 downloads with iperf3 -R).
 // Best of ROUNDS rounds for capacities, lowest for CPU per packet.
 //
 // Usage (root, after a build — `npm run bench -- datapath` builds first):
@@ -47,7 +48,7 @@ const TXQLEN = Number(process.env.DATAPATH_TXQLEN ?? 10_000);
 if (!Number.isInteger(TXQLEN) || TXQLEN < 0 || TXQLEN > 1_000_000) throw new Error('DATAPATH_TXQLEN must be an integer in 0..1000000');
 const CPU_RATE = 100_000;
 const CPU_S = 4;
-const DEADLINE = Date.now() + 6 * 60_000;
+const DEADLINE = Date.now() + 8 * 60_000;
 const log = (...a) => console.log(...a);
 
 function requireTools() {
@@ -69,11 +70,11 @@ function startIperfServer(t) {
 }
 
 function checkDeadline() {
-  if (Date.now() > DEADLINE) throw new Error('data-path benchmark exceeded its 6-minute bound');
+  if (Date.now() > DEADLINE) throw new Error('data-path benchmark exceeded its 8-minute bound');
 }
 
 async function measure(ts, udpgen) {
-  const res = new Map(ts.map((t) => [t, { pps: [], cpu: [], tcp1: [], tcp4: [], idle: 0 }]));
+  const res = new Map(ts.map((t) => [t, { pps: [], cpu: [], tcp1: [], tcp4: [], tcp1r: [], tcp4r: [], idle: 0 }]));
   for (const t of ts) res.get(t).idle = await idleCpu(t, 2);
   for (let round = 1; round <= ROUNDS; round++) {
     log(`round ${round}/${ROUNDS}`);
@@ -99,10 +100,11 @@ async function measure(ts, udpgen) {
     }
     for (const t of ts) {
       checkDeadline();
-      for (const n of [1, 4]) {
-        const r = await tcpRun(t, n, TCP_S);
-        log(`  ${t.name.padEnd(7)} TCP ×${n}: ${r.gbps.toFixed(2)} Gbit/s, ${r.retransmits} retransmits, translator CPU ${r.cpuPercent.toFixed(0)} %`);
-        res.get(t)[`tcp${n}`].push(r);
+      // Client → server (uploads, 6→4 data) and server → client (iperf3 -R: downloads, 4→6 data).
+      for (const [n, reverse] of [[1, false], [4, false], [1, true], [4, true]]) {
+        const r = await tcpRun(t, n, TCP_S, { reverse });
+        log(`  ${t.name.padEnd(7)} TCP ×${n} ${reverse ? '4→6' : '6→4'}: ${r.gbps.toFixed(2)} Gbit/s, ${r.retransmits} retransmits, translator CPU ${r.cpuPercent.toFixed(0)} %`);
+        res.get(t)[`tcp${n}${reverse ? 'r' : ''}`].push(r);
       }
     }
   }
@@ -145,6 +147,10 @@ function summarize(t, r) {
     tcp1Range: range(r.tcp1, (x) => x.gbps, g),
     tcp4: maxBy(r.tcp4, (x) => x.gbps),
     tcp4Range: range(r.tcp4, (x) => x.gbps, g),
+    tcp1r: maxBy(r.tcp1r, (x) => x.gbps),
+    tcp1rRange: range(r.tcp1r, (x) => x.gbps, g),
+    tcp4r: maxBy(r.tcp4r, (x) => x.gbps),
+    tcp4rRange: range(r.tcp4r, (x) => x.gbps, g),
     idle: r.idle,
     shipped: r.shipped,
   };
@@ -163,8 +169,10 @@ function table(s, g) {
     ['  of which system', perPacket(s.cpu, 'sys'), perPacket(g.cpu, 'sys'), '', ''],
     ['CPU % at 100 kpps', pct(s.cpu), pct(g.cpu), '', ''],
     ['  sent / delivered pps in that run', `${fmtK(s.cpu.sentPps)} / ${fmtK(s.cpu.deliveredPps)}`, `${fmtK(g.cpu.sentPps)} / ${fmtK(g.cpu.deliveredPps)}`, '', ''],
-    ['TCP Gbit/s, 1 stream', s.tcp1.gbps.toFixed(2) + s.tcp1Range, g.tcp1.gbps.toFixed(2) + g.tcp1Range, ratio(s.tcp1.gbps, g.tcp1.gbps), 'higher'],
-    ['TCP Gbit/s, 4 streams', s.tcp4.gbps.toFixed(2) + s.tcp4Range, g.tcp4.gbps.toFixed(2) + g.tcp4Range, ratio(s.tcp4.gbps, g.tcp4.gbps), 'higher'],
+    ['TCP Gbit/s, 1 stream 6→4', s.tcp1.gbps.toFixed(2) + s.tcp1Range, g.tcp1.gbps.toFixed(2) + g.tcp1Range, ratio(s.tcp1.gbps, g.tcp1.gbps), 'higher'],
+    ['TCP Gbit/s, 4 streams 6→4', s.tcp4.gbps.toFixed(2) + s.tcp4Range, g.tcp4.gbps.toFixed(2) + g.tcp4Range, ratio(s.tcp4.gbps, g.tcp4.gbps), 'higher'],
+    ['TCP Gbit/s, 1 stream 4→6 (-R)', s.tcp1r.gbps.toFixed(2) + s.tcp1rRange, g.tcp1r.gbps.toFixed(2) + g.tcp1rRange, ratio(s.tcp1r.gbps, g.tcp1r.gbps), 'higher'],
+    ['TCP Gbit/s, 4 streams 4→6 (-R)', s.tcp4r.gbps.toFixed(2) + s.tcp4rRange, g.tcp4r.gbps.toFixed(2) + g.tcp4rRange, ratio(s.tcp4r.gbps, g.tcp4r.gbps), 'higher'],
     ['translator CPU % during TCP ×4', s.tcp4.cpuPercent.toFixed(0), g.tcp4.cpuPercent.toFixed(0), '', ''],
     ['idle CPU %', (s.idle * 100).toFixed(1), (g.idle * 100).toFixed(1), '', ''],
     ...(s.shipped && g.shipped ? [['loss at 50 kpps, TUN queue 500 (as shipped)', `${(s.shipped.loss * 100).toFixed(1)} %`, `${(g.shipped.loss * 100).toFixed(1)} %`, '', 'lower']] : []),

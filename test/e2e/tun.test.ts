@@ -348,6 +348,59 @@ const scenarios = {
     const closed = errOf(() => dev.readFlat(arena, SLOT, 28, sizes));
     out({ counts, ours, oursLens: [...oursLens], headroomOk, N, rx, written, got: got.sort((a, b) => a.fam - b.fam), tx, bad, negativeCount, closed });
   },
+
+  // Offload (IFF_VNET_HDR + TUNSETOFFLOAD): UDP from local sockets comes with a
+  // NEEDS_CSUM header whose completion is right; a packet with a partial
+  // checksum and its header is accepted on write; a header that does not fit
+  // the packet is refused by the kernel and counted.
+  async offload() {
+    const dev = openConfigured({ offload: true });
+    const SLOT = 28 + 65535 + 64;
+    await sendUdp(6, '2001:db8:0:2::9', 40011, [100, 1000]);
+    await sendUdp(4, '198.51.100.9', 40011, [100, 1000]);
+    await sleep(50);
+    const arena = new Uint8Array(8 * SLOT), sizes = new Int32Array(8), vnet = new Uint8Array(8 * 10);
+    const seen = [];
+    for (let round = 0; round < 5; round++) {
+      const n = dev.readFlat(arena, SLOT, 28, sizes, vnet);
+      for (let j = 0; j < n; j++) {
+        const off = j * SLOT + 28, len = sizes[j];
+        if (udpDstPort(arena, off, len) !== 40011) continue;
+        const h = vnet.subarray(j * 10, j * 10 + 10), dv = new DataView(h.buffer, h.byteOffset);
+        const p = arena.slice(off, off + len);
+        const cs = dv.getUint16(6, true), co = dv.getUint16(8, true);
+        // Complete as a NIC would: sum from csum_start (the field holds the pseudo-header sum).
+        const c = csum([p.subarray(cs)]);
+        p[cs + co] = c >> 8; p[cs + co + 1] = c & 255;
+        const v = p[0] >> 4, l4 = v === 6 ? 40 : 20, ulen = len - l4;
+        const pseudo = v === 6 ? [p.subarray(8, 40), Uint8Array.of(0, 0, ulen >> 8, ulen & 255, 0, 0, 0, 17)] : [p.subarray(12, 20), Uint8Array.of(0, 17, ulen >> 8, ulen & 255)];
+        seen.push({ v, len, flags: h[0], gso: h[1], cs, co, valid: csum([...pseudo, p.subarray(l4)]) === 0xffff });
+      }
+      if (n === 0) break;
+    }
+    const r6 = dgram.createSocket('udp6');
+    const got = [];
+    const done = new Promise((res) => r6.on('message', (m) => { got.push(m.toString()); if (got.length === 2) res(); }));
+    await new Promise((r) => r6.bind(40012, '2001:db8:0:1::1', r));
+    const w = new Uint8Array(2048), offs = new Int32Array(3), lens = new Int32Array(3), hdrs = new Uint8Array(30);
+    // 0: partial checksum (pseudo-header sum only) + NEEDS_CSUM at 40/6.
+    offs[0] = 0; lens[0] = udp6(w, 0, V6(2, 5), V6(1, 1), 5400, 40012, Buffer.from('partial'));
+    const ulen = lens[0] - 40, ps = (~csum([w.subarray(8, 40), Uint8Array.of(0, 0, ulen >> 8, ulen & 255, 0, 0, 0, 17)])) & 0xffff;
+    w[46] = ps >> 8; w[47] = ps & 255;
+    hdrs[0] = 1; hdrs[6] = 40; hdrs[8] = 6;
+    // 1: complete checksum, all-zero header.
+    offs[1] = 512; lens[1] = udp6(w, 512, V6(2, 5), V6(1, 1), 5401, 40012, Buffer.from('complete'));
+    // 2: a header whose checksum position lies beyond the packet: the kernel refuses it.
+    offs[2] = 1024; lens[2] = udp6(w, 1024, V6(2, 5), V6(1, 1), 5402, 40012, Buffer.from('bad'));
+    hdrs[20] = 1; hdrs[26] = 0xe8; hdrs[27] = 3; hdrs[28] = 6;
+    const written = dev.writeFlat(w, offs, lens, 3, hdrs);
+    await Promise.race([done, deadline(2000)]);
+    r6.close();
+    const tx = dev.stats();
+    const badVnet = errOf(() => dev.readFlat(arena, SLOT, 28, sizes, [1, 2]));
+    dev.close();
+    out({ offload: dev.offload, seen: seen.sort((a, b) => a.v - b.v || a.len - b.len), written, got: got.sort(), tx, badVnet });
+  },
 };
 
 await scenarios[process.argv[2]]();
@@ -475,6 +528,25 @@ describe('LinuxTun in a network namespace', () => {
     for (const e of Object.values(r.bad)) expect(e?.code).toBe('ERR_TUN_ARGUMENT');
     expect(r.negativeCount).toBe(0);
     expect(r.closed?.name).toBe('TunClosedError');
+  });
+
+  it('with offload, packets come and go with virtio_net_hdrs the kernel understands', () => {
+    const r = scenario<{
+      offload: boolean;
+      seen: { v: number; len: number; flags: number; gso: number; cs: number; co: number; valid: boolean }[];
+      written: number; got: string[]; tx: Record<string, number>; badVnet: ErrInfo | null;
+    }>('offload');
+    expect(r.offload).toBe(true);
+    expect(r.seen).toEqual([
+      { v: 4, len: 128, flags: 1, gso: 0, cs: 20, co: 6, valid: true },
+      { v: 4, len: 1028, flags: 1, gso: 0, cs: 20, co: 6, valid: true },
+      { v: 6, len: 148, flags: 1, gso: 0, cs: 40, co: 6, valid: true },
+      { v: 6, len: 1048, flags: 1, gso: 0, cs: 40, co: 6, valid: true },
+    ]);
+    expect(r.written).toBe(2);
+    expect(r.got).toEqual(['complete', 'partial']);
+    expect(r.tx.txErrors).toBe(1);
+    expect(r.badVnet?.code).toBe('ERR_TUN_ARGUMENT');
   });
 
   it('drops and counts a packet longer than the read buffer', () => {

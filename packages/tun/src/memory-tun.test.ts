@@ -340,4 +340,33 @@ describe('MemoryTun flat arena', () => {
     dev.close();
     expect(() => dev.writeFlat(arena, offsets, lengths, 1)).toThrow(TunClosedError);
   });
+
+  it('with offload, moves a virtio_net_hdr per packet next to the arena', () => {
+    const dev = new MemoryTun({ offload: true, batchSize: 4 });
+    expect(dev.offload).toBe(true);
+    const h = Uint8Array.of(1, 4, 60, 0, 0xa0, 5, 40, 0, 16, 0);
+    dev.inject(pkt(100, 1), h);
+    dev.inject(pkt(50, 2));
+    const arena = new Uint8Array(4 * 200);
+    const sizes = new Int32Array(4);
+    const vnet = new Uint8Array(40).fill(0xee);
+    expect(dev.readFlat(arena, 200, 28, sizes, vnet)).toBe(2);
+    expect(vnet.subarray(0, 10)).toEqual(h);
+    expect(vnet.subarray(10, 20)).toEqual(new Uint8Array(10)); // injected without: all zero
+    expect(vnet[20]).toBe(0xee); // untouched beyond the batch
+    // Only as many packets as headers fit.
+    dev.inject(pkt(10, 3));
+    dev.inject(pkt(10, 4));
+    expect(dev.readFlat(arena, 200, 28, sizes, new Uint8Array(10))).toBe(1);
+    expect(dev.pending).toBe(1);
+    // Writes record the header each packet went out behind (zero when none given).
+    const out = Uint8Array.of(7, 7, 7, 7);
+    expect(dev.writeFlat(arena, Int32Array.of(28, 228), Int32Array.of(100, 50), 2, h)).toBe(2);
+    expect(dev.writtenVnet).toEqual([h, new Uint8Array(10)]);
+    expect(dev.takeWritten()).toHaveLength(2);
+    expect(dev.writtenVnet).toHaveLength(0);
+    expect(() => dev.inject(out, Uint8Array.of(1, 2))).toThrow(TunError);
+    expect(() => dev.readFlat(arena, 200, 28, sizes, [1] as unknown as Uint8Array)).toThrow(TunError);
+    expect(() => dev.writeFlat(arena, Int32Array.of(0), Int32Array.of(1), 1, [1] as unknown as Uint8Array)).toThrow(TunError);
+  });
 });
