@@ -37,11 +37,11 @@ export class RateLimiter {
     return `${v4 ? 4 : 6}/${out.join('.')}`;
   }
 
-  /** Takes one token for `key`; false when the bucket is empty. */
-  allow(key: string): boolean {
+  /** Takes one token for `key`; false when the bucket is empty. `now` defaults to the clock (the UDP fast path passes its batch time). */
+  allow(key: string, now?: number): boolean {
     const { perSecond, burst } = this.opts;
     if (perSecond === 0) return true;
-    const now = this.now();
+    now ??= this.now();
     let b = this.#buckets.get(key);
     if (b === undefined) {
       if (this.#buckets.size >= MAX_BUCKETS) this.#prune(now);

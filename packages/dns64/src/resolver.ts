@@ -5,7 +5,7 @@
  */
 import type { DecodedPacket } from 'dns-packet';
 import type { Nat64Prefix } from '@sixgate/addressing';
-import { ResponseCache, cacheKey, readdress, type CacheEntry } from './cache.js';
+import { ResponseCache, cacheKey, questionHash, readdress, type CacheEntry } from './cache.js';
 import type { ResolvedDns64Options } from './config.js';
 import { Dns64Error } from './errors.js';
 import { ipv4onlyAnswer } from './ipv4only.js';
@@ -15,7 +15,7 @@ import { applyPolicy } from './policy.js';
 import { classifyReverse, inAddrName, reverseCname, reverseNegative } from './reverse.js';
 import { shouldIntercept, shouldSynthesize, synthesize, type Intercept } from './synthesize.js';
 import type { Upstream } from './upstream.js';
-import { FLAG, RCODE, TYPE, encodeOpt, headerOnlyResponse, replaceOpt, walkRecords, type ParsedQuery } from './wire.js';
+import { FLAG, RCODE, TYPE, cacheVariant, encodeOpt, headerOnlyResponse, replaceOpt, walkRecords, type ParsedQuery, type QueryProbe } from './wire.js';
 
 /** EDNS Extended DNS Error 29, "Synthesized" (RFC 8914 §4, IANA registry). */
 export const EDE_SYNTHESIZED = 29;
@@ -74,15 +74,35 @@ export class Dns64Resolver {
 
   /** The cached answer, synchronously, or undefined on a miss. */
   fromCache(raw: Uint8Array, q: ParsedQuery, client6: Uint8Array | undefined): Buffer | undefined {
-    const e: CacheEntry | undefined = this.cache.get(cacheKey(q));
+    const e: CacheEntry | undefined = this.cache.get(raw, q);
     if (e === undefined) {
       this.counters.cacheMisses++;
       return undefined;
     }
     this.counters.cacheHits++;
     if (e.embedded.length > 0) this.counters.synthesized++;
-    const out = this.cache.render(e, raw, q);
+    const out = this.cache.render(e, raw);
     return e.embedded.length > 0 && this.opts.wouldTranslate ? this.#policy(out, e.embedded, client6) : out;
+  }
+
+  /**
+   * Fast path, step 1: the cached entry for the query at `buf[off…]` that
+   * `probeQuery` accepted into `p`, when it can go out as stored (no
+   * per-client policy to apply, fits the client's UDP buffer); else
+   * undefined and nothing is counted (the query takes the full path).
+   */
+  cachedFor(buf: Uint8Array, off: number, p: QueryProbe, now: number): CacheEntry | undefined {
+    const qOff = off + 12;
+    const e = this.cache.find(buf, qOff, p.qLen, p.variant, questionHash(buf, qOff, qOff + p.qLen, p.variant, this.cache.seed), now);
+    if (e === undefined || e.wire.length > p.udpLimit || (e.embedded.length > 0 && this.opts.wouldTranslate)) return undefined;
+    return e;
+  }
+
+  /** Fast path, step 2: counts the hit and writes the answer to the query at `query[qOff…]` into `out[outOff…]`; returns its length. */
+  hitInto(e: CacheEntry, query: Uint8Array, qOff: number, out: Uint8Array, outOff: number, now: number): number {
+    this.counters.cacheHits++;
+    if (e.embedded.length > 0) this.counters.synthesized++;
+    return this.cache.renderInto(e, query, qOff, out, outOff, now);
   }
 
   /** Resolves a query that missed the cache. Never rejects. */
@@ -114,7 +134,7 @@ export class Dns64Resolver {
     this.#inflight.set(key, p);
     try {
       const built = await p;
-      this.cache.put(key, built.wire, q.questionEnd, { prefixDependent: built.prefixDependent, embedded: built.embedded });
+      this.cache.put(built.wire, q.questionEnd, cacheVariant(q.edns !== undefined, q.edns?.dnssecOk === true, q.cd), { prefixDependent: built.prefixDependent, embedded: built.embedded });
       return built;
     } finally {
       this.#inflight.delete(key);

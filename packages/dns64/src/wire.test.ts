@@ -1,7 +1,7 @@
 import dnsPacket, { type Answer } from 'dns-packet';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeName, encodeNameInto, headerOnlyResponse, parseQuery, walkRecords, type ParsedQuery } from './wire.js';
+import { QueryProbe, cacheVariant, encodeName, encodeNameInto, headerOnlyResponse, parseQuery, probeQuery, walkRecords, type ParsedQuery } from './wire.js';
 
 const q = (name: string, edns?: { size: number; do: boolean }): Buffer => dnsPacket.encode({
   type: 'query', id: 0xbeef, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: 'AAAA', class: 'IN' }],
@@ -95,5 +95,113 @@ describe('compressOwners', () => {
     expect(b.answers!.map((r) => [r.name.toLowerCase(), r.type, r.data])).toEqual(a.answers!.map((r) => [r.name.toLowerCase(), r.type, r.data]));
     expect(b.authorities).toEqual(a.authorities);
     expect(walkRecords(c)).toHaveLength(4);
+  });
+});
+
+/** Query bytes from parts: header fields, raw name bytes, type/class, raw additional bytes. */
+function rawQuery(o: { flags?: number; qd?: number; an?: number; ns?: number; ar?: number; name?: number[]; tail?: number[]; extra?: number[] } = {}): Buffer {
+  const h = Buffer.alloc(12);
+  h.writeUInt16BE(0x1234, 0);
+  h.writeUInt16BE(o.flags ?? 0x0100, 2);
+  h.writeUInt16BE(o.qd ?? 1, 4);
+  h.writeUInt16BE(o.an ?? 0, 6);
+  h.writeUInt16BE(o.ns ?? 0, 8);
+  h.writeUInt16BE(o.ar ?? (o.extra === undefined ? 0 : 1), 10);
+  const name = o.name ?? [1, 0x61, 7, ...Buffer.from('example'), 3, ...Buffer.from('org'), 0];
+  return Buffer.concat([h, Buffer.from(name), Buffer.from(o.tail ?? [0, 28, 0, 1]), Buffer.from(o.extra ?? [])]);
+}
+/** An OPT record: owner, UDP size, version, DO, RDATA. */
+const opt = (o: { owner?: number[]; size?: number; version?: number; dnssecOk?: boolean; rdata?: number[]; rdlen?: number } = {}): number[] => {
+  const rdata = o.rdata ?? [];
+  const size = o.size ?? 1232;
+  const rdlen = o.rdlen ?? rdata.length;
+  return [...(o.owner ?? [0]), 0, 41, size >> 8, size & 0xff, 0, o.version ?? 0, o.dnssecOk ? 0x80 : 0, 0, rdlen >> 8, rdlen & 0xff, ...rdata];
+};
+
+describe('probeQuery (the cache-hit fast path reads the wire)', () => {
+  const probe = (b: Buffer, off = 0, len = b.length): QueryProbe | false => {
+    const p = new QueryProbe();
+    return probeQuery(b, off, len, p) ? p : false;
+  };
+
+  it.each([
+    { name: 'no EDNS', b: rawQuery(), want: { qLen: 19, variant: 0, udpLimit: 512 } },
+    { name: 'CD, no EDNS', b: rawQuery({ flags: 0x0110 }), want: { variant: 1, udpLimit: 512 } },
+    { name: 'EDNS 1232', b: rawQuery({ extra: opt() }), want: { variant: 2, udpLimit: 1232 } },
+    { name: 'EDNS with DO and CD', b: rawQuery({ flags: 0x0110, extra: opt({ dnssecOk: true, size: 1400 }) }), want: { variant: 5, udpLimit: 1232 } },
+    { name: 'EDNS 4096 (capped at 1232)', b: rawQuery({ extra: opt({ size: 4096 }) }), want: { udpLimit: 1232 } },
+    { name: 'EDNS 100 (raised to 512)', b: rawQuery({ extra: opt({ size: 100 }) }), want: { udpLimit: 512 } },
+    { name: 'EDNS 800 with a cookie option', b: rawQuery({ extra: opt({ size: 800, rdata: [0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8] }) }), want: { udpLimit: 800 } },
+    { name: 'the root name', b: rawQuery({ name: [0], tail: [0, 2, 0, 1] }), want: { qLen: 5 } },
+    { name: 'RD clear, AD set, trailing garbage', b: Buffer.concat([rawQuery({ flags: 0x0020 }), Buffer.from([1, 2, 3])]), want: { qLen: 19 } },
+  ])('accepts $name', ({ b, want }) => {
+    expect(probe(b)).toMatchObject(want);
+  });
+
+  it.each([
+    { name: 'a short header', b: rawQuery().subarray(0, 11) },
+    { name: 'a response', b: rawQuery({ flags: 0x8100 }) },
+    { name: 'opcode NOTIFY', b: rawQuery({ flags: 0x2100 }) },
+    { name: 'no question', b: rawQuery({ qd: 0 }) },
+    { name: 'two questions', b: rawQuery({ qd: 2 }) },
+    { name: 'huge counts', b: rawQuery({ qd: 0xffff, an: 0xffff, ns: 0xffff, ar: 0xffff }) },
+    { name: 'an answer record', b: rawQuery({ an: 1 }) },
+    { name: 'an authority record', b: rawQuery({ ns: 1 }) },
+    { name: 'two additional records', b: rawQuery({ ar: 2, extra: [...opt(), ...opt()] }) },
+    { name: 'a compressed question name', b: rawQuery({ name: [0xc0, 0x0c] }) },
+    { name: 'a reserved label type', b: rawQuery({ name: [0x41, 0x61, 0] }) },
+    { name: 'a label of 64', b: rawQuery({ name: [64, ...Array(64).fill(0x61), 0] }) },
+    { name: 'a name over 255 bytes', b: rawQuery({ name: [...Array(4).fill([63, ...Array(63).fill(0x61)]).flat(), 0] }) },
+    { name: 'a name running past the end', b: rawQuery({ name: [9, 0x61], tail: [] }) },
+    { name: 'no type and class', b: rawQuery({ tail: [0, 28, 0] }) },
+    { name: 'ARCOUNT 1 without the record', b: rawQuery({ ar: 1 }) },
+    { name: 'a cut OPT', b: rawQuery({ extra: opt().slice(0, 10) }) },
+    { name: 'an OPT whose RDLEN runs past the end', b: rawQuery({ extra: opt({ rdlen: 4 }) }) },
+    { name: 'an OPT not owned by the root', b: rawQuery({ extra: opt({ owner: [1, 0x61, 0] }) }) },
+    { name: 'EDNS version 1 (BADVERS on the full path)', b: rawQuery({ extra: opt({ version: 1 }) }) },
+    { name: 'a TSIG-like additional record', b: rawQuery({ extra: [0, 0, 250, 0, 255, 0, 0, 0, 0, 0, 0] }) },
+  ])('leaves $name to the full parser', ({ b }) => {
+    expect(probe(b)).toBe(false);
+  });
+
+  it('reads a query inside a larger arena, never past `len`', () => {
+    const b = rawQuery({ extra: opt() });
+    const arena = Buffer.concat([Buffer.alloc(100, 0xee), b, Buffer.alloc(50, 0xee)]);
+    expect(probe(arena, 100, b.length)).toMatchObject({ qLen: 19, variant: 2 });
+    expect(probe(arena, 100, b.length - 1)).toBe(false);
+    expect(probe(arena, 100, 100 + b.length)).toBe(false); // runs past the buffer
+  });
+
+  /** Valid queries (random labels, case, flags, EDNS) with a few bytes changed or cut. */
+  const mutated = fc.record({
+    labels: fc.array(fc.uint8Array({ minLength: 1, maxLength: 12 }), { maxLength: 4 }),
+    flags: fc.integer({ min: 0, max: 0xffff }),
+    qtype: fc.integer({ min: 0, max: 0xffff }),
+    edns: fc.option(fc.record({ size: fc.integer({ min: 0, max: 0xffff }), version: fc.constantFrom(0, 0, 1), dnssecOk: fc.boolean(), rdata: fc.uint8Array({ maxLength: 8 }) })),
+    edits: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 2 }),
+    cut: fc.nat({ max: 6 }),
+  }).map(({ labels, flags, qtype, edns, edits, cut }) => {
+    const b = rawQuery({
+      flags: flags & 0x07ff, name: [...labels.flatMap((l) => [l.length, ...l]), 0], tail: [qtype >> 8, qtype & 0xff, 0, 1],
+      ...(edns ? { extra: opt({ ...edns, rdata: [...edns.rdata] }) } : {}),
+    });
+    for (const [at, v] of edits) b[at % b.length] = v;
+    return b.subarray(0, Math.max(0, b.length - (cut > 3 ? cut - 3 : 0)));
+  });
+
+  it('accepts only what parseQuery accepts, with the same question, variant and UDP limit', () => {
+    let accepted = 0;
+    fc.assert(fc.property(fc.oneof(mutated, fc.uint8Array({ maxLength: 80 })), (b) => {
+      const p = probe(Buffer.from(b));
+      if (p === false) return;
+      accepted++;
+      const q = parseQuery(b) as ParsedQuery;
+      expect(q.questionEnd).toBeDefined();
+      expect(q.edns?.version ?? 0).toBe(0);
+      expect(p.qLen).toBe(q.questionEnd - 12);
+      expect(p.variant).toBe(cacheVariant(q.edns !== undefined, q.edns?.dnssecOk === true, q.cd));
+      expect(p.udpLimit).toBe(q.edns === undefined ? 512 : Math.min(q.edns.udpSize, 1232));
+    }), { numRuns: 5000 });
+    expect(accepted).toBeGreaterThan(500); // the generator reaches the accepting branch
   });
 });

@@ -138,6 +138,75 @@ export function parseQuery(buf: Uint8Array): ParsedQuery | QueryProblem {
   };
 }
 
+/**
+ * What besides the question selects a different cached answer: no EDNS,
+ * EDNS, EDNS with DO (the OPT record, EDE and RRSIGs differ), and CD (RFC
+ * 6147 §5.5: no synthesis). 0–5.
+ */
+export function cacheVariant(edns: boolean, dnssecOk: boolean, cd: boolean): number {
+  return (edns ? (dnssecOk ? 4 : 2) : 0) | (cd ? 1 : 0);
+}
+
+/** What `probeQuery` learned about a query. One instance is reused, so probing allocates nothing. */
+export class QueryProbe {
+  /** Bytes of the question (name, type, class); it starts at offset 12 of the query. */
+  qLen = 0;
+  /** `cacheVariant` of the query (EDNS, DO, CD). */
+  variant = 0;
+  /** The largest UDP answer the client takes: 512 without EDNS, else its buffer size, at most 1232 (RFC 6891 §6.2.5). */
+  udpLimit = 512;
+}
+
+/** Largest UDP answer we send (the payload size we advertise, DNS flag day 2020). */
+export const MAX_UDP_ANSWER = 1232;
+
+/**
+ * The cache-hit fast path's reading of a query at `buf[off, off+len)`,
+ * straight from the wire: true (and `p` filled) only for an ordinary query —
+ * QR=0, opcode QUERY, QDCOUNT 1, an uncompressed name of valid labels (RFC
+ * 1035 §2.3.4, §4.1.2), no answer or authority records, and either no
+ * additional record or exactly one root-owned OPT of EDNS version 0 (RFC 6891
+ * §6.1). Everything else (malformed, BADVERS, other records) gives false and
+ * goes to `parseQuery`, which accepts whatever this accepts with the same
+ * meaning. Never throws, allocates nothing.
+ */
+export function probeQuery(buf: Uint8Array, off: number, len: number, p: QueryProbe): boolean {
+  const end = off + len;
+  // Header 12 + root name 1 + type and class 4; QR and opcode 0 (byte 2, top five bits).
+  if (len < 17 || end > buf.length || (buf[off + 2]! & 0xf8) !== 0) return false;
+  // QDCOUNT 1, ANCOUNT 0, NSCOUNT 0, ARCOUNT 0 or 1.
+  if (buf[off + 4] !== 0 || buf[off + 5] !== 1 || buf[off + 6] !== 0 || buf[off + 7] !== 0
+    || buf[off + 8] !== 0 || buf[off + 9] !== 0 || buf[off + 10] !== 0 || buf[off + 11]! > 1) return false;
+  const qStart = off + 12;
+  let o = qStart;
+  for (;;) {
+    if (o >= end) return false;
+    const l = buf[o]!;
+    if (l === 0) break;
+    // 64–255: compression pointers and reserved label types; nothing precedes the question to point to.
+    if (l > 63) return false;
+    o += l + 1;
+  }
+  o++;
+  if (o - qStart > 255) return false;
+  const qEnd = o + 4;
+  if (qEnd > end) return false;
+  const cd = (buf[off + 3]! & (FLAG.cd & 0xff)) !== 0;
+  if (buf[off + 11] === 0) {
+    p.variant = cacheVariant(false, false, cd);
+    p.udpLimit = 512;
+  } else {
+    // OPT: owner root (1), TYPE (2), CLASS = UDP size (2), extended RCODE (1), VERSION (1), flags (2, DO on top), RDLEN (2).
+    if (qEnd + 11 > end || buf[qEnd] !== 0 || buf[qEnd + 1] !== 0 || buf[qEnd + 2] !== TYPE.OPT || buf[qEnd + 6] !== 0) return false;
+    if (qEnd + 11 + u16(buf, qEnd + 9) > end) return false;
+    const size = u16(buf, qEnd + 3);
+    p.variant = cacheVariant(true, (buf[qEnd + 7]! & 0x80) !== 0, cd);
+    p.udpLimit = size > MAX_UDP_ANSWER ? MAX_UDP_ANSWER : size < 512 ? 512 : size;
+  }
+  p.qLen = qEnd - qStart;
+  return true;
+}
+
 /** One resource record's layout in a message. */
 export interface RecordSpan {
   readonly start: number;

@@ -2,9 +2,10 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket, { type Answer, type DecodedPacket } from 'dns-packet';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Dns64Input } from '../config.js';
 import { FakeUpstream } from '../fake-upstream.js';
+import { Dns64Resolver } from '../resolver.js';
 import type { Upstream } from '../upstream.js';
 import { Dns64Server, type TraceRecord, type UdpBackend } from './server.js';
 
@@ -275,6 +276,82 @@ describe('Dns64Server batched UDP (addon)', () => {
     expect(replies.map((r) => decode(r).id)).toEqual([6]);
     expect(srv.udpListeners()[0]!.native!.rxTruncated).toBe(1);
     expect(srv.stats().dropped).toBe(1);
+  });
+});
+
+describe('Dns64Server UDP fast path (addon) against the full path (node:dgram)', () => {
+  /** One server per backend, same script, same clock. */
+  async function pair(clock: { now: number }, input: Dns64Input = {}): Promise<{ native: Dns64Server; dgram: Dns64Server; ports: [number, number] }> {
+    const made: Dns64Server[] = [];
+    for (const udp of ['native', 'dgram'] as const) {
+      const up = new FakeUpstream();
+      manyA(up, 'v4only.example.org', 2);
+      manyA(up, 'big.example.org', 24); // ~700 bytes: over 512, under 1232
+      up.on('dual.example.org', 'AAAA', { answers: [{ name: 'dual.example.org', type: 'AAAA', class: 'IN', ttl: 120, data: '2001:db8::5' } as Answer] });
+      up.on('nx.example.org', 'AAAA', { rcode: 'NXDOMAIN', authorities: [{ name: 'example.org', type: 'SOA', class: 'IN', ttl: 600, data: { mname: 'ns', rname: 'h', serial: 1, refresh: 1, retry: 1, expire: 1, minimum: 300 } } as Answer] });
+      const srv = new Dns64Server(
+        { listen: ['127.0.0.1:0'], upstreams: ['192.0.2.53'], clients: ['127.0.0.1'], prefix: '64:ff9b:1::/96', rateLimit: { perSecond: 0, burst: 0 }, ...input },
+        { upstream: up, udp, now: () => clock.now },
+      );
+      servers.push(srv);
+      await srv.start();
+      made.push(srv);
+    }
+    const port = (srv: Dns64Server): number => srv.addresses().find((a) => a.transport === 'udp')!.port;
+    return { native: made[0]!, dgram: made[1]!, ports: [port(made[0]!), port(made[1]!)] };
+  }
+
+  it('answers byte for byte like the full path and counts the same (random case, IDs, flags, EDNS variants, broken queries)', { timeout: 20_000 }, async () => {
+    const clock = { now: 1_000_000 };
+    const { native, dgram, ports } = await pair(clock);
+    const names = ['v4only.example.org', 'big.example.org', 'dual.example.org', 'nx.example.org', 'ipv4only.arpa'];
+    const one = fc.record({
+      name: fc.constantFrom(...names), upper: fc.array(fc.boolean(), { minLength: 1, maxLength: 5 }), id: fc.integer({ min: 0, max: 0xffff }),
+      flags: fc.constantFrom(0, 0x0100, 0x0110, 0x0120), edns: fc.option(fc.record({ size: fc.constantFrom(0, 512, 1232, 4096), dnssecOk: fc.boolean(), version: fc.constantFrom(0, 0, 0, 1) })),
+      edit: fc.option(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { freq: 4 }),
+    }).map((o) => {
+      const b = dnsPacket.encode({
+        type: 'query', id: o.id, flags: o.flags,
+        questions: [{ name: [...o.name].map((c, i) => (o.upper[i % o.upper.length] ? c.toUpperCase() : c)).join(''), type: 'AAAA', class: 'IN' }],
+        additionals: o.edns ? [{ type: 'OPT', name: '.', udpPayloadSize: o.edns.size, flags: o.edns.dnssecOk ? dnsPacket.DNSSEC_OK : 0, ednsVersion: o.edns.version } as unknown as Answer] : [],
+      });
+      // A changed byte may make a response (QR) or cut the header: those get no answer from either server.
+      if (o.edit !== null && o.edit[0] % b.length !== 2) b[o.edit[0] % b.length] = o.edit[1];
+      return b;
+    });
+    const hits = vi.spyOn(Dns64Resolver.prototype, 'hitInto');
+    const msgs = fc.sample(one, { numRuns: 600, seed: 6147 });
+    for (const [round, batch] of [msgs.slice(0, 300), msgs.slice(300)].entries()) {
+      if (round === 1) clock.now += 4_000; // TTLs count down between the rounds
+      for (const m of batch) {
+        const [a] = await udpExchange(ports[0], [m], 1, 150);
+        const [b] = await udpExchange(ports[1], [m], 1, 150);
+        expect(a === undefined ? 'none' : a.toString('hex'), m.toString('hex')).toBe(b === undefined ? 'none' : b.toString('hex'));
+      }
+    }
+    expect(hits.mock.calls.length).toBeGreaterThan(80); // the native server did take the fast path
+    hits.mockRestore();
+    const { upstreams: _u1, ...s1 } = native.stats();
+    const { upstreams: _u2, ...s2 } = dgram.stats();
+    expect(s1).toEqual(s2);
+  });
+
+  it('rate limits and refuses on the fast path as on the full path', async () => {
+    const clock = { now: 1_000_000 };
+    const { native, dgram, ports } = await pair(clock, { rateLimit: { perSecond: 1, burst: 3 } });
+    const q = query('v4only.example.org', 'AAAA', 5);
+    for (const port of ports) {
+      await udpExchange(port, [q], 1, 150); // miss, then hits from the cache
+      for (let i = 0; i < 4; i++) await udpExchange(port, [q], 1, 100);
+    }
+    expect([native.stats().rateLimited, native.stats().cacheHits, native.stats().queries]).toEqual([2, 2, 5]);
+    const { upstreams: _u1, ...s1 } = native.stats();
+    const { upstreams: _u2, ...s2 } = dgram.stats();
+    expect(s1).toEqual(s2);
+    await native.updateOptions({ clients: ['192.0.2.0/24'] });
+    clock.now += 10_000;
+    const [r] = await udpExchange(ports[0], [q], 1);
+    expect(rcode(r)).toBe('REFUSED');
   });
 });
 

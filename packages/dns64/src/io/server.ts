@@ -12,7 +12,7 @@ import { createCounters, snapshot, type Dns64Counters } from '../metrics.js';
 import { RateLimiter } from '../rate-limit.js';
 import { Dns64Resolver } from '../resolver.js';
 import type { Upstream, UpstreamHealth } from '../upstream.js';
-import { FLAG, RCODE, headerOnlyResponse, parseQuery, type ParsedQuery } from '../wire.js';
+import { FLAG, RCODE, QueryProbe, headerOnlyResponse, parseQuery, probeQuery, type ParsedQuery } from '../wire.js';
 import { ClientCache, type ClientInfo } from './client-cache.js';
 import { hostClientNetworks, resolvConfNameservers } from './host.js';
 import type { NativeUdpStats } from './native-udp.js';
@@ -86,6 +86,10 @@ export class Dns64Server {
   #udp: UdpListener[] = [];
   #tcp: TcpHandler[] = [];
   readonly #clients = new ClientCache((v4, v6, text) => this.#classify(v4, v6, text));
+  /** Filled by `probeQuery` for every UDP query on the fast path. */
+  readonly #probe = new QueryProbe();
+  /** The clock read once per received batch, for the fast path (TTLs count in seconds). */
+  #batchNow = 0;
   #running = false;
 
   constructor(input: Dns64Input = {}, deps: Dns64ServerDeps = {}) {
@@ -148,7 +152,7 @@ export class Dns64Server {
   async #listen(ep: Endpoint): Promise<void> {
     // [::] also takes IPv4 unless 0.0.0.0 on the same port is listed too.
     const ipv6Only = ep.family === 6 && this.#opts.listen.some((l) => l.family === 4 && l.port === ep.port && l.address === '0.0.0.0');
-    const udp = await openUdpListener(this.#udpBackend, ep, ipv6Only, { clients: this.#clients, counters: this.#counters, answer: this.#answerUdp });
+    const udp = await openUdpListener(this.#udpBackend, ep, ipv6Only, { clients: this.#clients, counters: this.#counters, answer: this.#answerUdp, answerInto: this.#answerUdpInto, batchStart: this.#batchStart });
     this.#udp.push(udp);
     const tcp = new TcpHandler(this.#opts.tcp, this.#counters, (raw, remote) => this.#answer(raw, this.#clients.fromText(remote), 'tcp'));
     this.#tcp.push(tcp);
@@ -237,6 +241,38 @@ export class Dns64Server {
     if (r === undefined) return undefined;
     if (!(r instanceof Promise)) return this.#running ? this.#fitUdp(raw, r.wire, r.q) : undefined;
     return r.then((a) => (a === undefined || !this.#running ? undefined : this.#fitUdp(a.query ?? raw, a.wire, a.q)));
+  };
+
+  /**
+   * One UDP query at `rx[off, off+len)`; a cache hit is written straight
+   * into `out[outOff…]` (at most `outCap` bytes) and its length returned.
+   * The fast path: `probeQuery` reads the header, question and OPT from the
+   * wire, the cache compares the question bytes in place, and the stored
+   * answer is copied with the ID, RD, question case and TTLs patched — no
+   * parse into objects, no key string, no allocation. Whatever it does not
+   * cover (refused clients, traces, misses, truncation, per-client policy,
+   * anything unusual in the query) takes `#answerUdp` with the same result.
+   */
+  readonly #batchStart = (): void => {
+    this.#batchNow = this.#now();
+  };
+
+  readonly #answerUdpInto = (rx: Buffer, off: number, len: number, client: ClientInfo, out: Uint8Array, outOff: number, outCap: number): number | Buffer | Promise<Buffer | undefined> | undefined => {
+    const p = this.#probe;
+    if (client.allowed && this.onTrace === undefined && this.#running && probeQuery(rx, off, len, p)) {
+      const now = this.#batchNow;
+      const e = this.#resolver.cachedFor(rx, off, p, now);
+      if (e !== undefined && e.wire.length <= outCap) {
+        const c = this.#counters;
+        c.queries++;
+        if (!this.#limiter.allow(client.rateKey, now)) {
+          c.rateLimited++;
+          return undefined;
+        }
+        return this.#resolver.hitInto(e, rx, off, out, outOff, now);
+      }
+    }
+    return this.#answerUdp(rx.subarray(off, off + len), client);
   };
 
   /** RFC 6891 §6.2.5: answers larger than the client's buffer are cut to header + question with TC. */
