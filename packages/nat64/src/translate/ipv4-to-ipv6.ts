@@ -166,17 +166,26 @@ function tcpUdp(c: TranslateContext, buf: Uint8Array, out: Uint8Array, outOff: n
     cs = clamped;
   }
   setU16(buf, p + 2, port6);
-  if (zeroUdp) {
-    c.counters.udpZeroChecksumFixed++;
-    const ps = v4.isFrag ? combine(pseudoHeaderSum6(buf, h6 + 8, h6 + 24, 17, c.wholeLen), c.restSum) : pseudoHeaderSum6(buf, h6 + 8, h6 + 24, 17, l4Len);
-    cs = normalizeUdp(finish(sum(buf, p, end, ps)));
-  } else {
+  if (zeroUdp) cs = udpZeroChecksum(c, buf, h6);
+  else {
     // §4.5: only the pseudo-header addresses and the destination port change.
     cs = adjust(cs, fold(addressSum4(src4, dst4) + dport), fold(addressSum6(buf, h6 + 8, h6 + 24) + port6));
     if (proto === 17) cs = normalizeUdp(cs);
   }
   setU16(buf, csOff, cs);
   return finish6(c, buf, h6, out, outOff);
+}
+
+/**
+ * §4.5: the UDP checksum of a datagram that arrived with 0, over the IPv6
+ * pseudo-header and every byte; a first fragment's datagram was held whole,
+ * so the other fragments' length and data sum are in the context.
+ */
+function udpZeroChecksum(c: TranslateContext, buf: Uint8Array, h6: number): number {
+  const { p, end } = v4;
+  c.counters.udpZeroChecksumFixed++;
+  const ps = v4.isFrag ? combine(pseudoHeaderSum6(buf, h6 + 8, h6 + 24, 17, c.wholeLen), c.restSum) : pseudoHeaderSum6(buf, h6 + 8, h6 + 24, 17, end - p);
+  return normalizeUdp(finish(sum(buf, p, end, ps)));
 }
 
 /** ICMPv4 echo request/reply; errors are handled in icmp-4to6.ts. */
