@@ -71,6 +71,12 @@ describe('sixgate run between an IPv6-only client and an IPv4-only server', () =
   it('ping reaches the IPv4-only server (ICMPv6 echo ↔ ICMPv4 echo)', () => {
     const r = client('ping', ['-6', '-c', '3', '-i', '0.2', '-W', '2', SERVER6]);
     expect(r.stdout).toMatch(/3 packets transmitted, 3 received/);
+    // Fragmented both ways: the translator holds each echo until complete to fix its checksum.
+    const held = () => stats().nat64.drops['fragment-held'] ?? 0;
+    const held0 = held();
+    const big = client('ping', ['-6', '-c', '3', '-i', '0.2', '-W', '2', '-s', '3000', SERVER6]);
+    expect(big.stdout).toMatch(/3 packets transmitted, 3 received/);
+    expect(held() - held0).toBeGreaterThanOrEqual(6); // at least one fragment of each request and reply waited
   });
 
   it('curl loads a page by name through DNS64 + NAT64', () => {
