@@ -44,13 +44,17 @@ export class TranslateContext {
   readonly frags4: FragmentTable;
   /**
    * 6→4 first fragments as sent: (src4, dst4, identification, protocol) →
-   * the IPv6 source and the 32-bit identification, for ICMPv4 errors that
-   * quote a later fragment (no ports to find the session with).
+   * the IPv6 source (16 bytes), the 32-bit identification (4) and the
+   * upper-layer length of a datagram held whole (2, 0 when not held), for
+   * ICMPv4 errors that quote one of its fragments: a later fragment has no
+   * ports to find the session with, the inner Fragment header needs the
+   * identification, an inner ICMPv6 checksum the whole length.
    */
   readonly sent4: FragmentTable;
   /**
    * 4→6 fragmented datagrams as sent: (src6, dst6, identification, next
-   * header) → the pool4 address, for ICMPv6 errors that quote a later fragment.
+   * header) → the pool4 address (4 bytes) and the upper-layer length (2, 0
+   * when unknown), for ICMPv6 errors that quote one of its fragments.
    */
   readonly sent6: FragmentTable;
   /** Out-of-order fragments waiting for their first fragment, and whole datagrams waiting to be complete. */
@@ -91,8 +95,8 @@ export class TranslateContext {
     embedIpv4(cfg.prefix, cfg.ipv4Address, this.own6, 0);
     this.frags6 = new FragmentTable(cfg.fragmentEntries, 37, 4);
     this.frags4 = new FragmentTable(cfg.fragmentEntries, 11, 16);
-    this.sent4 = new FragmentTable(cfg.fragmentEntries, 11, 20);
-    this.sent6 = new FragmentTable(cfg.fragmentEntries, 37, 4);
+    this.sent4 = new FragmentTable(cfg.fragmentEntries, 11, 22);
+    this.sent6 = new FragmentTable(cfg.fragmentEntries, 37, 6);
     const holdLen = Math.min(9216, Math.max(cfg.ipv4Mtu, cfg.ipv6Mtu));
     this.hold = new FragmentHold(cfg.heldFragments, holdLen);
     this.releaseBuf = new Uint8Array(64 + holdLen);

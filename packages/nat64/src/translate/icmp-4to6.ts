@@ -4,7 +4,10 @@
  * translated to IPv6 (addresses and ports through the session found with
  * `findInbound`, inner checksums fixed, inner TTL NOT decremented), RFC 4884
  * extensions kept, the whole message capped at 1280 bytes and its checksum
- * recomputed. Built into `out`.
+ * recomputed. Built into `out`. An inner IPv4 fragment is translated like
+ * §4.1 translates a fragment: with a Fragment header (the client's 32-bit
+ * identification from `sent4`); a later one has no ports and is found
+ * through `sent4` alone.
  *
  * Outer source (F11): with `sourceIcmpErrorsBetter`, prefix + the reporting
  * IPv4 router (traceroute shows the hops); otherwise, or when the router's
@@ -66,8 +69,14 @@ class Parsed {
   rem4 = 0;
   /** Session handle. */
   h = 0;
-  /** The inner packet is a later fragment: slot of its datagram in `sent4`, else -1. */
+  /** The inner packet is an IPv4 fragment: the inner IPv6 packet gets a Fragment header. */
+  frag = false;
+  /** The inner packet is a later fragment (no transport header). */
+  later = false;
+  /** Slot of the inner fragment's datagram in `sent4`, else -1. */
   sent = -1;
+  /** Upper-layer length of the inner ICMP message for the ICMPv6 pseudo-header. */
+  ulLen = 0;
 }
 
 const e = new Parsed();
@@ -89,13 +98,20 @@ function parse(c: TranslateContext, buf: Uint8Array, p: number, end: number): Ou
   e.in4 = u32(buf, i + 12); // pool4 side
   e.rem4 = u32(buf, i + 16);
   e.sent = -1;
-  if ((u16(buf, i + 6) & 0x1fff) !== 0) return laterFragment(c, buf, i, ip, mapped, param);
+  e.later = false;
+  const fw = u16(buf, i + 6);
+  if ((fw & 0x1fff) !== 0) return laterFragment(c, buf, i, ip, mapped, param);
   const proto = innerProto(buf, i, ip, e.dEnd);
   if (proto < 0) return c.drop('icmp-error-inner');
   const sp = proto === ICMP ? u16(buf, ip + 4) : u16(buf, ip);
   const dp = proto === ICMP ? sp : u16(buf, ip + 2);
   e.h = c.state.findInbound(proto as Proto, e.rem4, dp, e.in4, sp);
   if (e.h < 0) return c.drop('icmp-error-no-session');
+  e.ulLen = u16(buf, i + 2) - iihl;
+  // A first fragment (MF = 1, offset 0): the client sent it with a Fragment
+  // header, so the inner IPv6 packet gets one again (§4.3 → §4.1).
+  e.frag = (fw & 0x2000) !== 0;
+  if (e.frag) firstFragment(c, buf, i);
   e.i = i;
   e.iihl = iihl;
   e.ip = ip;
@@ -112,12 +128,10 @@ function parse(c: TranslateContext, buf: Uint8Array, p: number, end: number): Ou
  * 6 parameters: error path, no descriptor allocation.
  */
 function laterFragment(c: TranslateContext, buf: Uint8Array, i: number, ip: number, mapped: number, param: number): Outcome | null {
-  const s = c.sent4;
-  copyBytes(s.key, 0, buf, i + 12, 8);
-  copyBytes(s.key, 8, buf, i + 4, 2);
-  s.key[10] = buf[i + 9]!;
-  e.sent = s.find(c.clock.now());
+  e.sent = findSent(c, buf, i);
   if (e.sent < 0) return c.drop('icmp-error-no-session');
+  e.frag = true;
+  e.later = true;
   e.i = i;
   e.iihl = ip - i;
   e.ip = ip;
@@ -125,6 +139,30 @@ function laterFragment(c: TranslateContext, buf: Uint8Array, i: number, ip: numb
   e.param = param;
   e.proto = buf[i + 9]!;
   return null;
+}
+
+/**
+ * The inner packet is a first fragment; the session was found by its ports.
+ * Its datagram's entry in `sent4` gives the client's 32-bit identification
+ * and, for an ICMP echo held whole before it left, the upper-layer length
+ * its checksum covers. Without an entry (the datagram left unfragmented and
+ * an IPv4 router cut it, or the entry expired) the identification is the
+ * IPv4 one, as §4.1 makes it, and the length is this fragment's.
+ */
+function firstFragment(c: TranslateContext, buf: Uint8Array, i: number): void {
+  e.sent = findSent(c, buf, i);
+  if (e.sent < 0) return;
+  const whole = u16(c.sent4.values, e.sent * c.sent4.valLen + 20);
+  if (whole > 0) e.ulLen = whole;
+}
+
+/** Slot in `sent4` of the datagram of the inner IPv4 fragment at `buf[i]` (source, destination, ID, protocol), or -1. */
+function findSent(c: TranslateContext, buf: Uint8Array, i: number): number {
+  const s = c.sent4;
+  copyBytes(s.key, 0, buf, i + 12, 8);
+  copyBytes(s.key, 8, buf, i + 4, 2);
+  s.key[10] = buf[i + 9]!;
+  return s.find(c.clock.now());
 }
 
 /**
@@ -138,12 +176,14 @@ export function translateIcmp4Error(c: TranslateContext, buf: Uint8Array, off: n
   const type6 = e.mapped >> 8;
   const o = outOff;
   const extLen = extStart < end && (type6 === 1 || type6 === 3) ? end - extStart : -1;
-  const later = e.sent >= 0;
-  const plan = planExtension((later ? 48 : 40) + dEnd - ip, extLen, Math.min(ICMP6_ERROR_MAX, out.length - o) - 48, 8);
+  // Inner IPv6 header, Fragment header for a fragment (8 more bytes, §4.1).
+  const hdr = e.frag ? 48 : 40;
+  const plan = planExtension(hdr + dEnd - ip, extLen, Math.min(ICMP6_ERROR_MAX, out.length - o) - 48, 8);
   const innerLen = Math.floor(plan / 1024);
   const lenField = plan % 1024;
-  if (innerLen < 48) return c.drop('out-too-small');
-  if (later) writeInnerFragment(c, buf, out, o, innerLen);
+  // A later fragment is copied as is; otherwise the ports (8 bytes) must fit.
+  if (innerLen < (e.later ? hdr : hdr + 8)) return c.drop('out-too-small');
+  if (e.later) writeInnerFragment(c, buf, out, o, innerLen);
   else writeInner(c, buf, out, o, innerLen);
   let total = 48 + innerLen;
   if (lenField > 0) {
@@ -159,18 +199,25 @@ export function translateIcmp4Error(c: TranslateContext, buf: Uint8Array, off: n
   return c.one(o, total);
 }
 
-/** Inner IPv6 header (§4.3: TTL copied, not decremented) and the translated quoted transport. */
+/**
+ * Inner IPv6 header (§4.3: TTL copied, not decremented), a Fragment header
+ * when the inner packet is a first fragment, and the translated quoted
+ * transport. The Payload Length is the quoted packet's, so it counts the
+ * Fragment header (RFC 8200 §4.5) even when the quote is cut short.
+ */
 function writeInner(c: TranslateContext, buf: Uint8Array, out: Uint8Array, o: number, innerLen: number): void {
   const { i, iihl, ip, proto } = e;
-  const pl = u16(buf, i + 2) - iihl;
+  const nh = proto === ICMP ? 58 : proto;
+  const x = e.frag ? 8 : 0;
   setU32(out, o + 48, 0x60000000 | (buf[i + 1]! << 20));
-  setU16(out, o + 52, pl);
-  out[o + 54] = proto === ICMP ? 58 : proto;
+  setU16(out, o + 52, u16(buf, i + 2) - iihl + x);
+  out[o + 54] = e.frag ? 44 : nh;
   out[o + 55] = buf[i + 8]!;
   c.state.copyAddr6(e.h, out, o + 56);
   embedIpv4(c.prefix, e.rem4, out, o + 72);
-  copyBytes(out, o + 88, buf, ip, innerLen - 40);
-  fixInner(out, o, innerLen - 40, proto, e.in4, e.rem4, c.state.port6(e.h), pl);
+  if (e.frag) writeFragmentHeader(c, buf, out, o + 88, nh);
+  copyBytes(out, o + 88 + x, buf, ip, innerLen - 40 - x);
+  fixInner(out, o, o + 88 + x, innerLen - 40 - x, proto, c.state.port6(e.h));
 }
 
 /**
@@ -181,18 +228,28 @@ function writeInner(c: TranslateContext, buf: Uint8Array, out: Uint8Array, o: nu
  */
 function writeInnerFragment(c: TranslateContext, buf: Uint8Array, out: Uint8Array, o: number, innerLen: number): void {
   const { i, iihl, ip, proto } = e;
-  const v = e.sent * 20;
   setU32(out, o + 48, 0x60000000 | (buf[i + 1]! << 20));
   setU16(out, o + 52, u16(buf, i + 2) - iihl + 8);
   out[o + 54] = 44;
   out[o + 55] = buf[i + 8]!;
-  copyBytes(out, o + 56, c.sent4.values, v, 16);
+  copyBytes(out, o + 56, c.sent4.values, e.sent * c.sent4.valLen, 16);
   embedIpv4(c.prefix, e.rem4, out, o + 72);
-  out[o + 88] = proto === 1 ? 58 : proto;
-  out[o + 89] = 0;
-  setU16(out, o + 90, ((u16(buf, i + 6) & 0x1fff) << 3) | ((buf[i + 6]! >> 5) & 1));
-  copyBytes(out, o + 92, c.sent4.values, v + 16, 4);
+  writeFragmentHeader(c, buf, out, o + 88, proto === 1 ? 58 : proto);
   copyBytes(out, o + 96, buf, ip, innerLen - 48);
+}
+
+/**
+ * The inner Fragment header at `out[f]` (§4.1): next header `nh`, the IPv4
+ * offset and MF, the identification the client gave the datagram (`sent4`)
+ * or, without an entry, the IPv4 identification in the low 16 bits.
+ */
+function writeFragmentHeader(c: TranslateContext, buf: Uint8Array, out: Uint8Array, f: number, nh: number): void {
+  const i = e.i;
+  out[f] = nh;
+  out[f + 1] = 0;
+  setU16(out, f + 2, ((u16(buf, i + 6) & 0x1fff) << 3) | ((buf[i + 6]! >> 5) & 1));
+  if (e.sent >= 0) copyBytes(out, f + 4, c.sent4.values, e.sent * c.sent4.valLen + 16, 4);
+  else setU32(out, f + 4, u16(buf, i + 4));
 }
 
 /**
@@ -217,13 +274,13 @@ function writeOuter(c: TranslateContext, buf: Uint8Array, off: number, out: Uint
 }
 
 /**
- * Rewrites the copied inner transport header at `out[o+88..+n)`: source
+ * Rewrites the copied inner transport header at `out[q..q+n)`: source
  * port/identifier (pool4) → the client's, checksum for the IPv6 pseudo-header
- * whose addresses are already at `out[o+56]`/`out[o+72]`.
- * 8 parameters: hot-path shape.
+ * whose addresses are already at `out[o+56]`/`out[o+72]` (an ICMPv6 one
+ * counts `e.ulLen`, §4.2). 6 parameters: error path.
  */
-function fixInner(out: Uint8Array, o: number, n: number, proto: number, in4: number, rem4: number, port6: number, l4Len: number): void {
-  const q = o + 88;
+function fixInner(out: Uint8Array, o: number, q: number, n: number, proto: number, port6: number): void {
+  const { in4, rem4 } = e;
   if (proto === ICMP) {
     const type = out[q]!;
     const code = out[q + 1]!;
@@ -231,7 +288,7 @@ function fixInner(out: Uint8Array, o: number, n: number, proto: number, in4: num
     const id = u16(out, q + 4);
     out[q] = type6;
     setU16(out, q + 4, port6);
-    const neu = fold(pseudoHeaderSum6(out, o + 56, o + 72, 58, l4Len) + ((type6 << 8) | code) + port6);
+    const neu = fold(pseudoHeaderSum6(out, o + 56, o + 72, 58, e.ulLen) + ((type6 << 8) | code) + port6);
     setU16(out, q + 2, adjust(u16(out, q + 2), fold(((type << 8) | code) + id), neu));
     return;
   }

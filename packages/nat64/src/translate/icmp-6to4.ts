@@ -68,6 +68,8 @@ class Parsed {
   fragWord = 0;
   /** The inner packet is a later fragment (no transport header). */
   later = false;
+  /** Upper-layer length of the inner ICMPv6 message its pseudo-header counted. */
+  ulLen = 0;
 }
 
 const e = new Parsed();
@@ -102,6 +104,10 @@ function parse(c: TranslateContext, buf: Uint8Array, p: number, end: number): Ou
   }
   const proto = innerProto(nh, buf, ip, e.dEnd);
   if (proto < 0) return c.drop('icmp-error-inner');
+  e.ulLen = u16(buf, i + 4) - (ip - i - 40);
+  // An ICMPv6 first fragment's checksum counted the whole message (§5.2, RFC
+  // 8200 §8.1): its length is in the datagram's `sent6` entry when known.
+  if (proto === ICMP && (e.fragWord & 0x2000) !== 0) wholeLength(c, buf, i, ip);
   const sp = proto === ICMP ? u16(buf, ip + 4) : u16(buf, ip);
   const dp = proto === ICMP ? sp : u16(buf, ip + 2);
   const h = c.state.findOutbound(proto as Proto, buf, i + 24, dp, rem4, sp);
@@ -131,7 +137,7 @@ function laterFragment(
   s.key[36] = nh;
   const slot = s.find(c.clock.now());
   if (slot < 0) return c.drop('icmp-error-no-session');
-  e.addr4 = u32(s.values, slot * 4);
+  e.addr4 = u32(s.values, slot * s.valLen);
   e.later = true;
   e.i = i;
   e.ip = ip;
@@ -140,6 +146,17 @@ function laterFragment(
   e.proto = nh === 58 ? ICMP : nh;
   e.rem4 = rem4;
   return null;
+}
+
+/** Sets `e.ulLen` from the `sent6` entry of the inner first fragment's datagram (Fragment header at `ip - 8`), when there is one. */
+function wholeLength(c: TranslateContext, buf: Uint8Array, i: number, ip: number): void {
+  const s = c.sent6;
+  copyBytes(s.key, 0, buf, i + 8, 32);
+  copyBytes(s.key, 32, buf, ip - 4, 4);
+  s.key[36] = 58;
+  const slot = s.find(c.clock.now());
+  const whole = slot < 0 ? 0 : u16(s.values, slot * s.valLen + 4);
+  if (whole > 0) e.ulLen = whole;
 }
 
 /**
@@ -179,7 +196,7 @@ function writeInner(buf: Uint8Array, out: Uint8Array, o: number, innerLen: numbe
   // Inner packet first, while the IPv6 original is intact.
   const extra = ip - i - 40; // an inner Fragment header
   copyBytes(out, o + 48, buf, ip, innerLen - 20);
-  if (!e.later) fixInner(buf, i, out, o + 48, innerLen - 20, proto, rem4, addr4, e.port4, u16(buf, i + 4) - extra);
+  if (!e.later) fixInner(buf, i, out, o + 48, innerLen - 20, proto, rem4, addr4, e.port4, e.ulLen);
   writeIpv4Header(out, o + 28, 20 + u16(buf, i + 4) - extra, e.id4, buf[i + 7]!, proto === ICMP ? 1 : proto, rem4);
   setU16(out, o + 34, e.fragWord);
   out[o + 29] = ((buf[i]! & 0x0f) << 4) | (buf[i + 1]! >> 4);
@@ -217,7 +234,7 @@ function rfc6791Source(c: TranslateContext, buf: Uint8Array, off: number): numbe
  * Rewrites the copied inner transport header at `out[q..q+n)`: destination
  * port/identifier (the client's) → pool4 port, checksum for the IPv4
  * pseudo-header. The IPv6 inner header is still at `buf[i]`; `l4Len` is
- * the quoted transport length it gave. 10 parameters: hot-path shape.
+ * the upper-layer length its ICMPv6 checksum counted. 10 parameters: hot-path shape.
  */
 function fixInner(
   buf: Uint8Array, i: number, out: Uint8Array, q: number, n: number, proto: number, rem4: number, addr4: number, port4: number, l4Len: number,

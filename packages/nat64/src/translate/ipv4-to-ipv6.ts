@@ -294,15 +294,19 @@ function finish6(c: TranslateContext, buf: Uint8Array, h6: number, out: Uint8Arr
 
 /**
  * Records a datagram that leaves as IPv6 fragments (`sent6`: source,
- * destination, identification, next header → the pool4 address), for ICMPv6
- * errors that quote one of its later fragments (no ports to find the session).
+ * destination, identification, next header → the pool4 address and the
+ * upper-layer length), for ICMPv6 errors that quote one of its fragments: a
+ * later one has no ports to find the session with, a first one of an ICMP
+ * message needs the whole length for the inner checksum (0: unknown).
  */
 function noteSent6(c: TranslateContext, buf: Uint8Array, h6: number, nh: number): void {
   const s = c.sent6;
   copyBytes(s.key, 0, buf, h6 + 8, 32);
   setU32(s.key, 32, v4.id);
   s.key[36] = nh;
-  setU32(s.values, s.insert(c.clock.now(), c.cfg.fragmentTimeoutMs) * 4, v4.dst4);
+  const v = s.insert(c.clock.now(), c.cfg.fragmentTimeoutMs) * s.valLen;
+  setU32(s.values, v, v4.dst4);
+  setU16(s.values, v + 4, c.wholeLen > 0 ? c.wholeLen : v4.isFrag ? 0 : v4.end - v4.p);
 }
 
 /** Maps a negative `inbound` result to a drop or an ICMPv4 error. */

@@ -265,8 +265,9 @@ function fragKey6(key: Uint8Array, buf: Uint8Array, off: number, frag: number, n
 
 /**
  * Records a first fragment: for its followers (`frags6`, by the IPv6 key) and
- * for ICMPv4 errors quoting a follower (`sent4`, by the IPv4 key it leaves
- * with: source, destination, low 16 bits of the identification, protocol).
+ * for ICMPv4 errors quoting one of its fragments (`sent4`, by the IPv4 key it
+ * leaves with: source, destination, low 16 bits of the identification,
+ * protocol; the upper-layer length when the datagram was held whole).
  * 7 parameters: fragment path.
  */
 function noteFirst(c: TranslateContext, buf: Uint8Array, off: number, frag: number, nh: number, src4: number, dst4: number): void {
@@ -281,9 +282,10 @@ function noteFirst(c: TranslateContext, buf: Uint8Array, off: number, frag: numb
   setU32(s.key, 4, dst4);
   copyBytes(s.key, 8, buf, frag + 6, 2);
   s.key[10] = nh === 58 ? 1 : nh;
-  const v = s.insert(now, ttl) * 20;
+  const v = s.insert(now, ttl) * s.valLen;
   copyBytes(s.values, v, buf, off + 8, 16);
   copyBytes(s.values, v + 16, buf, frag + 4, 4);
+  setU16(s.values, v + 20, c.wholeLen > 0 ? c.wholeLen : 0);
 }
 
 /**
