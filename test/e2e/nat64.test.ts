@@ -116,6 +116,20 @@ describe('sixgate run between an IPv6-only client and an IPv4-only server', () =
     expect(after.badHeader).toBe(0);
   }, 200_000);
 
+  it('a 20 MB download stays intact when the client link MTU is 1280', () => {
+    const mtu = (n: number) => {
+      t().net.exec(t().client, 'ip', ['link', 'set', 'c0', 'mtu', String(n)]);
+      t().net.exec(t().appliance, 'ip', ['link', 'set', 'a0', 'mtu', String(n)]);
+    };
+    mtu(1280);
+    try {
+      const r = client('sh', ['-c', `curl -sS --max-time 60 -g http://[${SERVER6}]/big.bin | sha256sum`], 90_000);
+      expect(r.stdout.split(' ')[0]).toBe(srv!.bigSha256);
+    } finally {
+      mtu(1500);
+    }
+  }, 120_000);
+
   it('UDP echo works, and 3000/8000-byte datagrams are fragmented and reassembled both ways', () => {
     expect(udp('ask', SERVER6, '7', '100', '5')).toMatchObject({ sent: 5, received: 5, intact: 5 });
     expect(udp('ask', SERVER6, '7', '3000', '3')).toMatchObject({ received: 3, intact: 3 });
@@ -219,6 +233,14 @@ print('sent', 50 * len(pkts))
     await waitFor(() => out.includes('echo after'), 10_000, `echo after restart (client saw: ${out})`);
     expect(out).not.toMatch(/error/);
     sess.kill();
+  }, 60_000);
+
+  it('after kill -9 nothing blocks the next start: it comes up and translates again', async () => {
+    expect(await sg!.stop('SIGKILL')).toBeNull(); // killed by the signal, no cleanup of its own
+    sg = await startSixgate(t(), applianceEnv(stateDir!));
+    expect(t().net.exec(t().appliance, 'ip', ['-6', 'route', 'show', '2001:db8:64::/96']).stdout).toContain('sg64');
+    const r = client('ping', ['-6', '-c', '2', '-i', '0.2', '-W', '2', SERVER6]);
+    expect(r.stdout).toMatch(/2 packets transmitted, 2 received/);
   }, 60_000);
 
   it('SIGTERM removes the TUN device and routes and exits 0 within 5 s', async () => {
