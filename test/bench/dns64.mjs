@@ -10,7 +10,10 @@
 // sixgate/Unbound ratios. Prints a table.
 //
 // Usage (root; `npx tsc -b packages/dns64` first, or `npm run bench -- dns64`):
-//   node test/bench/dns64.mjs [seconds=8] [uncachedQueries=60000]
+//   node test/bench/dns64.mjs [seconds=8] [uncachedQueries=60000] [rounds=1]
+// With rounds > 1 the servers take turns going first (other load on the
+// machine drifts) and a last table gives the median of each column and of
+// the per-round ratios.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +25,7 @@ const ROOT = resolve(HERE, '../..');
 const DIST = join(ROOT, 'packages/dns64/dist/index.js');
 const SECONDS = Number(process.argv[2] ?? 8);
 const UNCACHED = Number(process.argv[3] ?? 60_000);
+const ROUNDS = Math.max(1, Number(process.argv[4] ?? 1));
 const NS = `sg-dns64-bench-${process.pid}`;
 const PREFIX = '64:ff9b:1::/96';
 const NSD = '127.0.0.2';
@@ -185,19 +189,30 @@ async function main() {
 
   const cachedFile = join(dir, 'cached.txt');
   writeFileSync(cachedFile, 'v4only.example.org AAAA\n'.repeat(100));
-  const rows = [];
-  for (const [name, server] of [['sixgate', SIXGATE], ['unbound', UNBOUND]]) {
-    const cached = dnsperf(server, cachedFile, ['-l', String(SECONDS)]);
-    const uf = join(dir, `uncached-${name}.txt`);
-    writeFileSync(uf, Array.from({ length: UNCACHED }, (_, i) => `u${i}-${name}-${process.pid}.bench.example.org AAAA\n`).join(''));
-    const uncached = dnsperf(server, uf, ['-n', '1', '-l', String(SECONDS * 4)]);
-    rows.push({ name, cached, uncached });
+  const rounds = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const rows = {};
+    const order = round % 2 === 0 ? [['sixgate', SIXGATE], ['unbound', UNBOUND]] : [['unbound', UNBOUND], ['sixgate', SIXGATE]];
+    for (const [name, server] of order) {
+      const cached = dnsperf(server, cachedFile, ['-l', String(SECONDS)]);
+      const uf = join(dir, `uncached-${name}.txt`);
+      writeFileSync(uf, Array.from({ length: UNCACHED }, (_, i) => `u${i}-${name}-${round}-${process.pid}.bench.example.org AAAA\n`).join(''));
+      const uncached = dnsperf(server, uf, ['-n', '1', '-l', String(SECONDS * 4)]);
+      rows[name] = { name, cached, uncached };
+    }
+    rounds.push([rows.sixgate, rows.unbound]);
+    printTable(`round ${round + 1} of ${ROUNDS}, ${order[0][0]} first`, [rows.sixgate, rows.unbound]);
   }
   sixgate.kill('SIGUSR2');
   await new Promise((r) => setTimeout(r, 300));
+  if (ROUNDS > 1) printMedians(rounds);
+}
 
+const COLS = [['cached', 'qps'], ['cached', 'p50'], ['cached', 'p99'], ['uncached', 'qps'], ['uncached', 'p50'], ['uncached', 'p99']];
+
+function printTable(title, rows) {
   const [s, u] = rows;
-  console.log(`\nDNS64 benchmark (${SECONDS}s cached runs, ${UNCACHED} unique names uncached; dnsperf -c 8 -q 400 -T 2; loopback, one namespace)`);
+  console.log(`\nDNS64 benchmark, ${title} (${SECONDS}s cached runs, ${UNCACHED} unique names uncached; dnsperf -c 8 -q 400 -T 2; loopback, one namespace)`);
   console.log('| server  | cached qps | cached p50 ms | cached p99 ms | uncached qps | uncached p50 ms | uncached p99 ms | lost (c/u) |');
   console.log('|---------|-----------:|--------------:|--------------:|-------------:|----------------:|----------------:|-----------:|');
   for (const r of rows) {
@@ -205,6 +220,25 @@ async function main() {
   }
   console.log(`| ratio   | ${fmt(s.cached.qps / u.cached.qps, 2).padStart(10)} | ${fmt(s.cached.p50 / u.cached.p50, 2).padStart(13)} | ${fmt(s.cached.p99 / u.cached.p99, 2).padStart(13)} | ${fmt(s.uncached.qps / u.uncached.qps, 2).padStart(12)} | ${fmt(s.uncached.p50 / u.uncached.p50, 2).padStart(15)} | ${fmt(s.uncached.p99 / u.uncached.p99, 2).padStart(15)} |            |`);
   console.log('(ratio = sixgate / unbound; qps higher is better, latency lower is better)');
+}
+
+function median(xs) {
+  const a = [...xs].sort((x, y) => x - y);
+  return a.length % 2 === 1 ? a[a.length >> 1] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+}
+
+/** Medians over the rounds: each server's columns, and the median of the per-round ratios (not the ratio of the medians). */
+function printMedians(rounds) {
+  console.log(`\nDNS64 benchmark, median of ${rounds.length} rounds`);
+  console.log('| server  | cached qps | cached p50 ms | cached p99 ms | uncached qps | uncached p50 ms | uncached p99 ms |');
+  console.log('|---------|-----------:|--------------:|--------------:|-------------:|----------------:|----------------:|');
+  for (const [i, name] of [[0, 'sixgate'], [1, 'unbound']]) {
+    const cells = COLS.map(([run, k], c) => fmt(median(rounds.map((r) => r[i][run][k])), k === 'qps' ? 0 : 3).padStart([10, 13, 13, 12, 15, 15][c]));
+    console.log(`| ${name.padEnd(7)} | ${cells.join(' | ')} |`);
+  }
+  const ratios = COLS.map(([run, k], c) => fmt(median(rounds.map(([s, u]) => s[run][k] / u[run][k])), 2).padStart([10, 13, 13, 12, 15, 15][c]));
+  console.log(`| ratio   | ${ratios.join(' | ')} |`);
+  console.log(`(ratio = median of the per-round ratios sixgate / unbound; cached qps ratios: ${rounds.map(([s, u]) => fmt(s.cached.qps / u.cached.qps, 2)).join(', ')})`);
 }
 
 let code = 0;
