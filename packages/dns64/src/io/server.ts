@@ -243,6 +243,11 @@ export class Dns64Server {
     return r.then((a) => (a === undefined || !this.#running ? undefined : this.#fitUdp(a.query ?? raw, a.wire, a.q)));
   };
 
+  /** Called by the native listener before it answers a received batch. */
+  readonly #batchStart = (): void => {
+    this.#batchNow = this.#now();
+  };
+
   /**
    * One UDP query at `rx[off, off+len)`; a cache hit is written straight
    * into `out[outOff…]` (at most `outCap` bytes) and its length returned.
@@ -253,10 +258,6 @@ export class Dns64Server {
    * cover (refused clients, traces, misses, truncation, per-client policy,
    * anything unusual in the query) takes `#answerUdp` with the same result.
    */
-  readonly #batchStart = (): void => {
-    this.#batchNow = this.#now();
-  };
-
   readonly #answerUdpInto = (rx: Buffer, off: number, len: number, client: ClientInfo, out: Uint8Array, outOff: number, outCap: number): number | Buffer | Promise<Buffer | undefined> | undefined => {
     const p = this.#probe;
     if (client.allowed && this.onTrace === undefined && this.#running && probeQuery(rx, off, len, p)) {
