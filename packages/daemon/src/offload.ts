@@ -26,7 +26,7 @@
  *
  * Nothing here allocates per packet.
  */
-import { fold, finish, pseudoHeaderSum4, pseudoHeaderSum6, sum, update16 } from '@sixgate/wire';
+import { fold, finish, pseudoHeaderSum4, pseudoHeaderSum6, setU16, setU32, sum, u16, u32, update16 } from '@sixgate/wire';
 import {
   VNET,
   VNET_F_NEEDS_CSUM,
@@ -219,37 +219,26 @@ export class Offload {
     const n = hdrs + chunk;
     const v4 = dst[d]! >> 4 === 4;
     if (v4) {
-      dst[d + 2] = n >>> 8;
-      dst[d + 3] = n & 0xff;
-      const id = (((dst[d + 4]! << 8) | dst[d + 5]!) + j) & 0xffff;
-      dst[d + 4] = id >>> 8;
-      dst[d + 5] = id & 0xff;
-      dst[d + 10] = 0;
-      dst[d + 11] = 0;
+      setU16(dst, d + 2, n);
+      const id = (u16(dst, d + 4) + j) & 0xffff;
+      setU16(dst, d + 4, id);
+      setU16(dst, d + 10, 0);
       const c = finish(sum(dst, d, d + (dst[d]! & 0x0f) * 4));
-      dst[d + 10] = c >>> 8;
-      dst[d + 11] = c & 0xff;
+      setU16(dst, d + 10, c);
     } else {
       const pl = n - 40;
-      dst[d + 4] = pl >>> 8;
-      dst[d + 5] = pl & 0xff;
+      setU16(dst, d + 4, pl);
     }
     const t = d + l4;
-    const seq = (((dst[t + 4]! << 24) | (dst[t + 5]! << 16) | (dst[t + 6]! << 8) | dst[t + 7]!) + j * gsoSize) >>> 0;
-    dst[t + 4] = seq >>> 24;
-    dst[t + 5] = (seq >>> 16) & 0xff;
-    dst[t + 6] = (seq >>> 8) & 0xff;
-    dst[t + 7] = seq & 0xff;
+    setU32(dst, t + 4, (u32(dst, t + 4) + j * gsoSize) >>> 0);
     // CWR only on the first segment; FIN and PSH only on the last (as tcp_gso_segment does).
     if (j > 0) dst[t + 13] = dst[t + 13]! & ~0x80;
     if (j < this.segments - 1) dst[t + 13] = dst[t + 13]! & ~0x09;
-    dst[t + 16] = 0;
-    dst[t + 17] = 0;
+    setU16(dst, t + 16, 0);
     const l4len = n - l4;
     const ph = v4 ? pseudoHeaderSum4(dst, d + 12, d + 16, TCP, l4len) : pseudoHeaderSum6(dst, d + 8, d + 24, TCP, l4len);
     const c = finish(sum(dst, t, d + n, ph));
-    dst[t + 16] = c >>> 8;
-    dst[t + 17] = c & 0xff;
+    setU16(dst, t + 16, c);
     return n;
   }
 
@@ -292,8 +281,7 @@ function partialChecksum(buf: Uint8Array, o: number, n: number): number {
   if ((proto !== TCP && proto !== UDP) || l4 + (proto === TCP ? 20 : 8) > n) return -1;
   const at = o + l4 + (proto === TCP ? 16 : 6);
   const p = fold(ph);
-  buf[at] = p >>> 8;
-  buf[at + 1] = p & 0xff;
+  setU16(buf, at, p);
   return l4;
 }
 
@@ -306,22 +294,18 @@ export function completeChecksum(buf: Uint8Array, off: number, len: number, cs: 
   const at = off + cs + co;
   let c = finish(sum(buf, off + cs, off + len));
   if (c === 0 && co === 6) c = 0xffff;
-  buf[at] = c >>> 8;
-  buf[at + 1] = c & 0xff;
+  setU16(buf, at, c);
 }
 
 /** Sets the IP length field of the packet at `o` for a total of `n` bytes (IPv4: header checksum updated, RFC 1624). */
 function setIpLength(buf: Uint8Array, o: number, n: number): void {
   if (buf[o]! >> 4 === 4) {
-    const old = (buf[o + 2]! << 8) | buf[o + 3]!;
-    buf[o + 2] = n >>> 8;
-    buf[o + 3] = n & 0xff;
-    const c = update16((buf[o + 10]! << 8) | buf[o + 11]!, old, n);
-    buf[o + 10] = c >>> 8;
-    buf[o + 11] = c & 0xff;
+    const old = u16(buf, o + 2);
+    setU16(buf, o + 2, n);
+    const c = update16(u16(buf, o + 10), old, n);
+    setU16(buf, o + 10, c);
   } else {
     const pl = n - 40;
-    buf[o + 4] = pl >>> 8;
-    buf[o + 5] = pl & 0xff;
+    setU16(buf, o + 4, pl);
   }
 }
