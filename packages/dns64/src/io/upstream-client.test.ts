@@ -153,6 +153,32 @@ describe.each(['native', 'dgram'] as const)('UpstreamClient over %s UDP', (udp) 
     expect(c.outstanding).toBe(0);
   });
 
+  it('times out each UDP query on its own deadline (one shared timer), never early, and ignores a late answer', async () => {
+    let n = 0;
+    const port = await udpServer((m, r, s) => {
+      // Every third query is answered after the timeout, the rest at once.
+      if (n++ % 3 === 0) setTimeout(() => s.send(answerFor(m), r.port, r.address), 160);
+      else s.send(answerFor(m), r.port, r.address);
+    });
+    const counters = createCounters();
+    const c = new Client([{ address: '127.0.0.1', port, family: 4 }], { ...opts, timeoutMs: 100, attempts: 1, maxOutstanding: 100 }, counters);
+    const t0 = performance.now();
+    const timed = Array.from({ length: 9 }, () => c.lookup(Q).then(() => -1, (e: { code: string }) => (e.code === 'ERR_UPSTREAM_TIMEOUT' ? performance.now() - t0 : -2)));
+    const results = await Promise.all(timed);
+    const timeouts = results.filter((x) => x >= 0);
+    expect(timeouts.length).toBe(3);
+    expect(results.filter((x) => x === -1).length).toBe(6);
+    for (const ms of timeouts) {
+      expect(ms).toBeGreaterThanOrEqual(99);
+      expect(ms).toBeLessThan(400);
+    }
+    expect(counters.upstreamTimeouts).toBe(3);
+    expect(c.outstanding).toBe(0);
+    await new Promise((r) => setTimeout(r, 120)); // the late answers arrive: no query waits for them
+    expect(counters.upstreamTimeouts).toBe(3);
+    c.close();
+  });
+
   it('talks to an IPv6 upstream and still rejects a wrong source port', async () => {
     const sock = dgram.createSocket('udp6');
     const other = dgram.createSocket('udp6');

@@ -16,6 +16,7 @@ import type { Dns64Counters } from '../metrics.js';
 import type { Upstream, UpstreamHealth, UpstreamQuestion } from '../upstream.js';
 import { FLAG, TYPE, encodeNameInto } from '../wire.js';
 import type { UdpBackend } from './udp.js';
+import { DeadlineQueue, type DeadlineEntry } from './deadlines.js';
 import { openUpstreamUdp, type UpstreamPortPool, type UpstreamUdp } from './upstream-udp.js';
 
 /** Settings of the upstream client. */
@@ -73,11 +74,52 @@ export function matchesQuery(answer: Buffer, query: Buffer): boolean {
   return true;
 }
 
+/**
+ * One UDP query in flight: the deadline-queue links, the promise's settle
+ * functions and the transport callbacks, in one object (no timer, closure
+ * set or map entry of its own).
+ */
+class UdpWait implements DeadlineEntry {
+  deadline = 0;
+  prev: DeadlineEntry | undefined = undefined;
+  next: DeadlineEntry | undefined = undefined;
+  queued = false;
+  finished = false;
+  close: () => void = noop;
+
+  constructor(
+    private readonly client: UpstreamClient,
+    readonly ep: Endpoint,
+    readonly query: Buffer,
+    readonly resolve: (msg: Buffer) => void,
+    readonly reject: (err: Dns64Error) => void,
+  ) {}
+
+  readonly onDatagram = (msg: Buffer, fromPeer: boolean): void => {
+    // RFC 5452 §9.1: only the server asked, from the port asked, with our ID and question.
+    if (!fromPeer || !matchesQuery(msg, this.query)) {
+      this.client.countStray();
+      return;
+    }
+    this.client.finishUdp(this, undefined, msg);
+  };
+
+  readonly onError = (e: Error): void => {
+    this.client.countStray();
+    this.client.finishUdp(this, new Dns64Error('ERR_UPSTREAM_FAILED', `${this.ep.address}:${this.ep.port}: ${e.message}`));
+  };
+}
+
+function noop(): void {}
+
 /** UDP/TCP client over a list of upstream resolvers. */
 export class UpstreamClient implements Upstream {
   readonly #servers: ServerState[];
   #outstanding = 0;
+  /** TCP retries in flight, to abort on close. */
   readonly #sockets = new Map<object, () => void>();
+  /** UDP queries in flight, in deadline order on one timer (no setTimeout per query). */
+  readonly #udpWaits = new DeadlineQueue<UdpWait>((w) => this.#udpTimedOut(w));
   readonly #transport: UpstreamUdp;
 
   constructor(
@@ -92,6 +134,11 @@ export class UpstreamClient implements Upstream {
       ep: ep.family === 6 ? { ...ep, address: formatIpv6(parseIpv6(ep.address)) } : ep,
       queries: 0, failures: 0, timeouts: 0, consecutive: 0, downUntil: 0,
     }));
+  }
+
+  /** Counts an upstream datagram that is not an answer to the query (wrong peer, ID or question) or a socket error. */
+  countStray(): void {
+    this.counters.upstreamErrors++;
   }
 
   /** Which UDP implementation sends the queries. */
@@ -113,6 +160,7 @@ export class UpstreamClient implements Upstream {
   }
 
   close(): void {
+    this.#udpWaits.clear((w) => this.finishUdp(w, new Dns64Error('ERR_UPSTREAM_FAILED', 'upstream client closed')));
     for (const abort of [...this.#sockets.values()]) abort();
     this.#transport.close();
   }
@@ -174,34 +222,25 @@ export class UpstreamClient implements Upstream {
 
   #udp(ep: Endpoint, query: Buffer): Promise<Buffer> {
     return new Promise((resolve, reject) => {
-      let finished = false;
-      const done = (err: Dns64Error | undefined, msg?: Buffer): void => {
-        if (finished) return;
-        finished = true;
-        clearTimeout(timer);
-        this.#sockets.delete(token);
-        closeSocket();
-        if (err) reject(err);
-        else resolve(msg!);
-      };
-      const token = {};
-      const timer = setTimeout(() => {
-        this.counters.upstreamTimeouts++;
-        done(new Dns64Error('ERR_UPSTREAM_TIMEOUT', `no answer from ${ep.address}:${ep.port} within ${this.opts.timeoutMs} ms`));
-      }, this.opts.timeoutMs);
-      this.#sockets.set(token, () => done(new Dns64Error('ERR_UPSTREAM_FAILED', 'upstream client closed')));
-      const closeSocket = this.#transport.send(ep, query, (msg, fromPeer) => {
-        // RFC 5452 §9.1: only the server asked, from the port asked, with our ID and question.
-        if (!fromPeer || !matchesQuery(msg, query)) {
-          this.counters.upstreamErrors++;
-          return;
-        }
-        done(undefined, msg);
-      }, (e) => {
-        this.counters.upstreamErrors++;
-        done(new Dns64Error('ERR_UPSTREAM_FAILED', `${ep.address}:${ep.port}: ${e.message}`));
-      });
+      const w = new UdpWait(this, ep, query, resolve, reject);
+      this.#udpWaits.add(w, this.opts.timeoutMs);
+      w.close = this.#transport.send(ep, query, w.onDatagram, w.onError);
     });
+  }
+
+  /** Ends a UDP query: out of the deadline queue, its socket released, the promise settled. */
+  finishUdp(w: UdpWait, err: Dns64Error | undefined, msg?: Buffer): void {
+    if (w.finished) return;
+    w.finished = true;
+    this.#udpWaits.remove(w);
+    w.close();
+    if (err) w.reject(err);
+    else w.resolve(msg!);
+  }
+
+  #udpTimedOut(w: UdpWait): void {
+    this.counters.upstreamTimeouts++;
+    this.finishUdp(w, new Dns64Error('ERR_UPSTREAM_TIMEOUT', `no answer from ${w.ep.address}:${w.ep.port} within ${this.opts.timeoutMs} ms`));
   }
 
   #tcp(ep: Endpoint, query: Buffer): Promise<Buffer> {
