@@ -266,7 +266,7 @@ function printTable(title, rows) {
   }
   console.log(`| ratio   | ${fmt(s.cached.qps / u.cached.qps, 2).padStart(10)} | ${fmt(s.cached.p50 / u.cached.p50, 2).padStart(13)} | ${fmt(s.cached.p99 / u.cached.p99, 2).padStart(13)} | ${fmt(s.uncached.qps / u.uncached.qps, 2).padStart(12)} | ${fmt(s.uncached.p50 / u.uncached.p50, 2).padStart(15)} | ${fmt(s.uncached.p99 / u.uncached.p99, 2).padStart(15)} |            |`);
   if (b) console.log(`| sg/base | ${fmt(s.cached.qps / b.cached.qps, 2).padStart(10)} | ${fmt(s.cached.p50 / b.cached.p50, 2).padStart(13)} | ${fmt(s.cached.p99 / b.cached.p99, 2).padStart(13)} | ${fmt(s.uncached.qps / b.uncached.qps, 2).padStart(12)} | ${fmt(s.uncached.p50 / b.uncached.p50, 2).padStart(15)} | ${fmt(s.uncached.p99 / b.uncached.p99, 2).padStart(15)} |            |`);
-  console.log('(ratio = sixgate / unbound; sg/base = sixgate / baseline; qps higher is better, latency lower is better)');
+  console.log(`(ratio = sixgate / unbound${b ? '; sg/base = sixgate / baseline' : ''}; qps higher is better, latency lower is better)`);
 }
 
 function median(xs) {
