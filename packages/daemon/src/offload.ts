@@ -29,6 +29,7 @@
 import { fold, finish, pseudoHeaderSum4, pseudoHeaderSum6, setU16, setU32, sum, u16, u32, update16 } from '@sixgate/wire';
 import {
   VNET,
+  VNET_HDR_LEN,
   VNET_F_NEEDS_CSUM,
   VNET_GSO_NONE,
   VNET_GSO_TCPV4,
@@ -88,6 +89,8 @@ export class Offload {
   private hdrs = 0;
   /** Transport header offset of the current packet. */
   private l4 = 0;
+  /** Partial: the checksum field's offset in the transport header (16 TCP, 6 UDP; translation keeps it). */
+  private co = 0;
   /** GSO: payload bytes beyond the first segment. */
   private extra = 0;
   /** GSO: where the represented first segment ends in the buffer. */
@@ -102,7 +105,7 @@ export class Offload {
    * a super-packet, whose IP length field it rewrites to one segment).
    */
   prepare(buf: Uint8Array, off: number, len: number, vin: Uint8Array, i: number): number {
-    const h = i * 10;
+    const h = i * VNET_HDR_LEN;
     const flags = vin[h + VNET.FLAGS]!;
     const gsoType = vin[h + VNET.GSO_TYPE]!;
     if (flags === 0 && gsoType === VNET_GSO_NONE) return this.set(OffloadMode.None, len);
@@ -118,16 +121,9 @@ export class Offload {
     const plain = (proto === TCP && co === 16) || (proto === UDP && co === 6);
     this.l4 = cs;
     const df0 = v === 4 && (buf[off + 6]! & 0x40) === 0;
-    if (gsoType === VNET_GSO_NONE) {
-      if (plain && !(df0 && len > FRAGMENTATION_RISK)) {
-        this.counters.csumPartial++;
-        return this.set(OffloadMode.Partial, len);
-      }
-      // Unusual layout, or a packet 4→6 may fragment: complete the checksum now.
-      completeChecksum(buf, off, len, cs, co);
-      this.counters.csumCompleted++;
-      return this.set(OffloadMode.None, len);
-    }
+    // A packet 4→6 may fragment cannot stay partial: its fragments need the real checksum.
+    const mayFragment = df0 && len > FRAGMENTATION_RISK;
+    if (gsoType === VNET_GSO_NONE) return this.single(plain && !mayFragment, buf, off, len, cs, co);
     const gsoSize = vnetU16(vin, i, VNET.GSO_SIZE);
     const typeOk = (gsoType === VNET_GSO_TCPV4 && v === 4) || (gsoType === VNET_GSO_TCPV6 && v === 6);
     if (!typeOk || gsoSize === 0 || cs + 20 > len) return this.bad(len);
@@ -136,16 +132,8 @@ export class Offload {
     this.hdrs = hdrs;
     this.gsoSize = gsoSize;
     const payload = len - hdrs;
-    if (payload <= gsoSize) {
-      // One segment's worth: an ordinary packet with a partial checksum.
-      if (plain && proto === TCP && !(df0 && len > FRAGMENTATION_RISK)) {
-        this.counters.csumPartial++;
-        return this.set(OffloadMode.Partial, len);
-      }
-      completeChecksum(buf, off, len, cs, co);
-      this.counters.csumCompleted++;
-      return this.set(OffloadMode.None, len);
-    }
+    // One segment's worth: an ordinary packet with a partial checksum.
+    if (payload <= gsoSize) return this.single(plain && proto === TCP && !mayFragment, buf, off, len, cs, co);
     if (!(plain && proto === TCP) || df0) {
       this.payload = payload;
       this.segments = Math.ceil(payload / gsoSize);
@@ -176,7 +164,7 @@ export class Offload {
           clearVnet(vout, k);
           return n;
         }
-        setVnet(vout, k, VNET_F_NEEDS_CSUM, VNET_GSO_NONE, 0, 0, l4, buf[l4Proto(buf, o)]! === TCP ? 16 : 6);
+        setVnet(vout, k, VNET_F_NEEDS_CSUM, VNET_GSO_NONE, 0, 0, l4, this.co);
         return n;
       }
       case OffloadMode.Gso: {
@@ -194,7 +182,7 @@ export class Offload {
         const v4 = buf[o]! >> 4 === 4;
         if (v4) this.extraBytes.out4 += this.extra;
         else this.extraBytes.out6 += this.extra;
-        const hdrLen = l4 + (buf[o + l4 + 12]! >> 4) * 4;
+        const hdrLen = l4 + this.hdrs - this.l4; // translation keeps the TCP header
         setVnet(vout, k, VNET_F_NEEDS_CSUM, v4 ? VNET_GSO_TCPV4 : VNET_GSO_TCPV6, hdrLen, this.gsoSize, l4, 16);
         return full;
       }
@@ -242,6 +230,21 @@ export class Offload {
     return n;
   }
 
+  /**
+   * A packet that stays one packet: with `keepPartial` its partial checksum
+   * is passed on (Partial), else completed now (None).
+   */
+  private single(keepPartial: boolean, buf: Uint8Array, off: number, len: number, cs: number, co: number): number {
+    if (keepPartial) {
+      this.co = co;
+      this.counters.csumPartial++;
+      return this.set(OffloadMode.Partial, len);
+    }
+    completeChecksum(buf, off, len, cs, co);
+    this.counters.csumCompleted++;
+    return this.set(OffloadMode.None, len);
+  }
+
   private set(mode: OffloadMode, len: number): number {
     this.mode = mode;
     return len;
@@ -251,11 +254,6 @@ export class Offload {
     this.counters.badHeader++;
     return this.set(OffloadMode.Drop, len);
   }
-}
-
-/** Offset of the transport protocol byte of the IP packet at `o`. */
-function l4Proto(buf: Uint8Array, o: number): number {
-  return buf[o]! >> 4 === 4 ? o + 9 : o + 6;
 }
 
 /**
