@@ -1,6 +1,6 @@
 /**
  * End-to-end test of @sixgate/tun's LinuxTun against the real kernel, inside a
- * fresh network namespace (`sg-tun-<pid>`). Each scenario runs as a child
+ * fresh network namespace (`sg-tun-<pid>-<random>`). Each scenario runs as a child
  * process under `ip netns exec`, so the TUN device, its addresses and the
  * kernel-side UDP sockets all live in that namespace. The child imports the
  * package's built dist/ (rebuilt with `tsc -b` in beforeAll) and prints one
@@ -8,9 +8,12 @@
  *
  * Addresses: 2001:db8:0:1::1/64 on the TUN, 2001:db8:0:2::/64 routed into it;
  * 192.0.2.1/24 on the TUN, 198.51.100.0/24 routed into it (RFC 3849, RFC 5737).
+ * The gsoUdp scenario also forwards over a veth into a second namespace
+ * (the same name + `-peer`, 203.0.113.0/24); afterAll removes both namespaces.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -19,16 +22,20 @@ import { pathToFileURL } from 'node:url';
 const ROOT = resolve(import.meta.dirname, '../..');
 const PKG = join(ROOT, 'packages/tun');
 const ADDON = join(PKG, 'build/Release/tun.node');
-const NS = `sg-tun-${process.pid}`;
+const NS = `sg-tun-${process.pid}-${randomBytes(2).toString('hex')}`;
+/** A second namespace behind a veth, for packets the TUN namespace forwards (gsoUdp). */
+const PEER = `${NS}-peer`;
 const DEV = 'sgtun0';
 let dir = '';
 let script = '';
 let nsCreated = false;
+let peerCreated = false;
 
 /** The child program: scenario name in argv[2], one JSON result line on stdout. */
 const CHILD = String.raw`
 import { LinuxTun, allocBatch, drain } from ${JSON.stringify(pathToFileURL(join(PKG, 'dist/index.js')).href)};
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import dgram from 'node:dgram';
 const DEV = ${JSON.stringify(DEV)};
 const sh = (...a) => execFileSync('ip', a, { encoding: 'utf8' });
@@ -95,6 +102,13 @@ function udp4(buf, off, src, dst, sport, dport, payload) {
   const c = csum([src, dst, Uint8Array.of(0, 17, ulen >> 8, ulen & 255), u]);
   u[6] = c >> 8; u[7] = c & 255;
   return tot;
+}
+
+/** This namespace's UDP counters from /proc/net/snmp. */
+function snmpUdp() {
+  const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp: '));
+  const keys = lines[0].split(/\s+/).slice(1), vals = lines[1].split(/\s+/).slice(1).map(Number);
+  return Object.fromEntries(keys.map((k, i) => [k, vals[i]]));
 }
 
 /** 2001:db8:0:<subnet>::<host> as 16 bytes. */
@@ -401,6 +415,135 @@ const scenarios = {
     dev.close();
     out({ offload: dev.offload, seen: seen.sort((a, b) => a.v - b.v || a.len - b.len), written, got: got.sort(), tx, badVnet });
   },
+
+  // Gather (writeFlat with parts): one IPv4/UDP packet written from 3 pieces
+  // scattered in the arena (header, then two payload pieces) arrives whole at
+  // a socket. Around it in the same call, bad packets are counted, not fatal:
+  // 0 pieces, 65 pieces, a piece outside the arena, and last one whose
+  // pieces run past the arrays.
+  async gather() {
+    const dev = openConfigured();
+    const r4 = dgram.createSocket('udp4');
+    const got = [];
+    const done = new Promise((res) => r4.on('message', (m, rinfo) => { got.push({ hex: m.toString('hex'), from: rinfo.address, port: rinfo.port }); res(); }));
+    await new Promise((r) => r4.bind(40021, '192.0.2.1', r));
+    const payload = Buffer.from(Array.from({ length: 213 }, (_, i) => (i * 13 + 5) & 255));
+    const whole = new Uint8Array(28 + payload.length);
+    udp4(whole, 0, Uint8Array.of(198, 51, 100, 7), Uint8Array.of(192, 0, 2, 1), 5360, 40021, payload);
+    // The pieces lie out of order in the arena, with other bytes between them.
+    const arena = new Uint8Array(4096).fill(0xee);
+    const at = [1000, 3001, 200], len = [28, 13, 200];
+    let from = 0;
+    for (let q = 0; q < 3; q++) { arena.set(whole.subarray(from, from + len[q]), at[q]); from += len[q]; }
+    const offsets = Int32Array.from([...Array(65).fill(0), 4000, ...at, 0]);
+    const lengths = Int32Array.from([...Array(65).fill(1), 100, ...len, 1]);
+    const written = dev.writeFlat(arena, offsets, lengths, 5, undefined, Int32Array.of(0, 65, 1, 3, 2));
+    await Promise.race([done, deadline(2000)]);
+    r4.close();
+    const tx = dev.stats();
+    const badParts = errOf(() => dev.writeFlat(arena, offsets, lengths, 1, undefined, [3]));
+    dev.close();
+    out({ written, got, want: payload.toString('hex'), tx, badParts });
+  },
+
+  // UDP GSO super-packets (gso_type UDP_L4), each gathered from an IPv4/UDP
+  // header piece and 5 payload pieces of gso_size bytes, both in one call:
+  // one for a socket in this namespace, where the kernel cuts it into 5
+  // datagrams; one forwarded over a veth with tx checksum offload off into
+  // the peer namespace, so the kernel finishes every segment's checksum in
+  // software and the receiving kernel verifies it (a socket in this namespace
+  // alone would accept any partial checksum: the segments stay
+  // CHECKSUM_PARTIAL up to the socket).
+  async gsoUdp() {
+    const dev = openConfigured({ offload: true });
+    const [, , , peerNs] = process.argv;
+    sh('link', 'add', 'sgtunv0', 'type', 'veth', 'peer', 'name', 'sgtunv1', 'netns', peerNs);
+    sh('addr', 'add', '203.0.113.1/24', 'dev', 'sgtunv0');
+    sh('link', 'set', 'sgtunv0', 'up');
+    sh('-n', peerNs, 'addr', 'add', '203.0.113.2/24', 'dev', 'sgtunv1');
+    sh('-n', peerNs, 'link', 'set', 'sgtunv1', 'up');
+    sh('-n', peerNs, 'route', 'add', 'default', 'via', '203.0.113.1');
+    execFileSync('ethtool', ['-K', 'sgtunv0', 'tx', 'off'], { stdio: 'ignore' });
+    writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
+    const SEG = 64, NSEG = 5;
+    const seg = (tag, i) => Uint8Array.from({ length: SEG }, (_, j) => (j === 0 ? i : (tag * 101 + i * 37 + j * 3) & 255));
+    const want = (tag) => Array.from({ length: NSEG }, (_, i) => Buffer.from(seg(tag, i)).toString('hex'));
+    // The peer's receiver: another run of this script inside the peer namespace.
+    const peer = spawn('ip', ['netns', 'exec', peerNs, process.execPath, process.argv[1], 'recv', '203.0.113.2', '40023', String(NSEG)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let peerOut = '';
+    peer.stdout.on('data', (d) => (peerOut += d));
+    const peerDone = new Promise((r) => peer.on('close', r));
+    for (let i = 0; i < 300 && !peerOut.includes('ready'); i++) await sleep(10);
+    const r4 = dgram.createSocket('udp4');
+    const got = [];
+    const done = new Promise((res) => r4.on('message', (m) => { got.push(m.toString('hex')); if (got.length === NSEG) res(); }));
+    await new Promise((r) => r4.bind(40022, '192.0.2.1', r));
+    const before = snmpUdp();
+
+    /** IPv4/UDP header of a super-packet of NSEG × SEG payload bytes, UDP checksum partial. */
+    const gsoHeader = (src, dst, sport, dport) => {
+      // IP total length and UDP length cover the whole super-packet.
+      const ulen = 8 + NSEG * SEG, tot = 20 + ulen, h = new Uint8Array(28);
+      h[0] = 0x45; h[2] = tot >> 8; h[3] = tot & 255; h[8] = 64; h[9] = 17;
+      h.set(src, 12); h.set(dst, 16);
+      const ipc = csum([h.subarray(0, 20)]); h[10] = ipc >> 8; h[11] = ipc & 255;
+      h[20] = sport >> 8; h[21] = sport & 255; h[22] = dport >> 8; h[23] = dport & 255;
+      h[24] = ulen >> 8; h[25] = ulen & 255;
+      // The folded pseudo-header sum (with the UDP length), not complemented.
+      const ps = (~csum([src, dst, Uint8Array.of(0, 17, ulen >> 8, ulen & 255)])) & 0xffff;
+      h[26] = ps >> 8; h[27] = ps & 255;
+      return h;
+    };
+    const src = Uint8Array.of(198, 51, 100, 7);
+    const arena = new Uint8Array(4096).fill(0xee);
+    const at = [], len = [];
+    // Packet number tag: its header piece, then its payload pieces, which lie in the arena back to front.
+    [[Uint8Array.of(192, 0, 2, 1), 40022], [Uint8Array.of(203, 0, 113, 2), 40023]].forEach(([dst, dport], tag) => {
+      const base = tag * 2048;
+      arena.set(gsoHeader(src, dst, 5361, dport), base + 1500); at.push(base + 1500); len.push(28);
+      for (let i = 0; i < NSEG; i++) { const o = base + 100 + (NSEG - 1 - i) * 200; arena.set(seg(tag, i), o); at.push(o); len.push(SEG); }
+    });
+    const vnet = new Uint8Array(20);
+    for (const o of [0, 10]) {
+      vnet[o] = 1;      // flags: NEEDS_CSUM
+      vnet[o + 1] = 5;  // gso_type: UDP_L4
+      vnet[o + 2] = 28; // hdr_len
+      vnet[o + 4] = SEG; // gso_size
+      vnet[o + 6] = 20; // csum_start
+      vnet[o + 8] = 6;  // csum_offset
+    }
+    const written = dev.writeFlat(arena, Int32Array.from(at), Int32Array.from(len), 2, vnet, Int32Array.of(1 + NSEG, 1 + NSEG));
+    await Promise.race([done, deadline(2000)]);
+    await sleep(50); // anything beyond the 5 datagrams would show up here
+    r4.close();
+    const after = snmpUdp();
+    const tx = dev.stats();
+    await Promise.race([peerDone, deadline(5000)]);
+    peer.kill('SIGKILL');
+    dev.close();
+    sh('link', 'del', 'sgtunv0');
+    out({
+      written, tx,
+      local: { got, want: want(0), inDatagrams: after.InDatagrams - before.InDatagrams, inErrors: after.InErrors - before.InErrors, inCsumErrors: after.InCsumErrors },
+      peer: { ...JSON.parse(peerOut.split('\n').find((l) => l.startsWith('{')) ?? '{}'), want: want(1) },
+    });
+  },
+
+  // Receiver for gsoUdp, run inside the peer namespace: argv addr port n.
+  async recv() {
+    const [, , , addr, port, n] = process.argv;
+    const s = dgram.createSocket('udp4');
+    const got = [];
+    const done = new Promise((res) => s.on('message', (m) => { got.push(m.toString('hex')); if (got.length === Number(n)) res(); }));
+    await new Promise((r) => s.bind(Number(port), addr, r));
+    const before = snmpUdp();
+    process.stdout.write('ready\n');
+    await Promise.race([done, deadline(3000)]);
+    await sleep(50);
+    s.close();
+    const after = snmpUdp();
+    out({ got, inDatagrams: after.InDatagrams - before.InDatagrams, inErrors: after.InErrors - before.InErrors, inCsumErrors: after.InCsumErrors });
+  },
 };
 
 await scenarios[process.argv[2]]();
@@ -414,9 +557,9 @@ interface Run {
   ms: number;
 }
 
-function runChild(scenario: string, timeoutMs = 15_000): Run {
+function runChild(scenario: string, timeoutMs = 15_000, args: string[] = []): Run {
   const t0 = Date.now();
-  const r = spawnSync('ip', ['netns', 'exec', NS, process.execPath, script, scenario], {
+  const r = spawnSync('ip', ['netns', 'exec', NS, process.execPath, script, scenario, ...args], {
     encoding: 'utf8',
     timeout: timeoutMs,
     killSignal: 'SIGKILL',
@@ -425,8 +568,8 @@ function runChild(scenario: string, timeoutMs = 15_000): Run {
 }
 
 /** Runs a scenario that must exit 0 and returns its JSON result. */
-function scenario<T>(name: string): T {
-  const r = runChild(name);
+function scenario<T>(name: string, args: string[] = []): T {
+  const r = runChild(name, 15_000, args);
   if (r.status !== 0) {
     throw new Error(`scenario ${name} failed (status ${r.status}, signal ${r.signal}):\n${r.stderr}\n${r.stdout}`);
   }
@@ -452,10 +595,14 @@ beforeAll(() => {
   execFileSync('ip', ['netns', 'add', NS]);
   nsCreated = true;
   execFileSync('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
+  execFileSync('ip', ['netns', 'add', PEER]);
+  peerCreated = true;
+  execFileSync('ip', ['-n', PEER, 'link', 'set', 'lo', 'up']);
 });
 
 afterAll(() => {
   if (nsCreated) spawnSync('ip', ['netns', 'del', NS]);
+  if (peerCreated) spawnSync('ip', ['netns', 'del', PEER]);
   if (dir !== '') rmSync(dir, { recursive: true, force: true });
 });
 
@@ -547,6 +694,30 @@ describe('LinuxTun in a network namespace', () => {
     expect(r.got).toEqual(['complete', 'partial']);
     expect(r.tx.txErrors).toBe(1);
     expect(r.badVnet?.code).toBe('ERR_TUN_ARGUMENT');
+  });
+
+  it('writeFlat with parts writes one packet gathered from 3 pieces that a socket receives intact; bad packets are counted', () => {
+    const r = scenario<{
+      written: number; got: { hex: string; from: string; port: number }[]; want: string;
+      tx: Record<string, number>; badParts: ErrInfo | null;
+    }>('gather');
+    expect(r.written).toBe(3); // pieces, not packets
+    expect(r.got).toEqual([{ hex: r.want, from: '198.51.100.7', port: 5360 }]);
+    expect(r.tx).toMatchObject({ txPackets: 1, txBytes: 28 + 213, txErrors: 4 }); // 0, 65, outside, past the arrays
+    expect(r.badParts?.code).toBe('ERR_TUN_ARGUMENT');
+  });
+
+  it('UDP GSO super-packets gathered from a header and 5 payload pieces arrive as 5 datagrams each, checksums verified', () => {
+    interface Rx { got: string[]; want: string[]; inDatagrams: number; inErrors: number; inCsumErrors: number }
+    const r = scenario<{ written: number; tx: Record<string, number>; local: Rx; peer: Rx }>('gsoUdp', [PEER]);
+    expect(r.written).toBe(12); // pieces of the two packets
+    expect(r.tx).toMatchObject({ txPackets: 2, txBytes: 2 * (28 + 5 * 64), txErrors: 0 });
+    for (const [where, rx] of Object.entries({ local: r.local, peer: r.peer })) {
+      expect(rx.got, where).toEqual(rx.want); // 5 × 64 bytes, in order
+      expect(rx.inDatagrams, where).toBe(5);
+      expect(rx.inErrors, where).toBe(0);
+      expect(rx.inCsumErrors, where).toBe(0);
+    }
   });
 
   it('drops and counts a packet longer than the read buffer', () => {

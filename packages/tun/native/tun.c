@@ -4,7 +4,8 @@
  * Contract (STYLE §5): open /dev/net/tun, TUNSETIFF with IFF_TUN|IFF_NO_PI
  * (optionally IFF_MULTI_QUEUE, and IFF_VNET_HDR with TUNSETOFFLOAD for
  * checksum and TCP segmentation offload), make the fd non-blocking, read and write
- * batches of packets into JS-owned buffers, set MTU and link state through
+ * batches of packets into JS-owned buffers (a written packet may be gathered
+ * from several pieces of one buffer), set MTU and link state through
  * ioctls on an AF_INET datagram socket, watch readability with a uv_poll_t
  * on the Node event loop, close. No packet parsing happens here.
  *
@@ -302,16 +303,24 @@ static ssize_t read_one(tun_dev *d, uint8_t *p, size_t room, uint8_t *hdr) {
   }
 }
 
+/* Most pieces one packet may be gathered from in writeFlat (iovec on the stack). */
+#define TUN_GATHER_MAX 64
+
 /*
  * Writes one packet without blocking and counts it: 1 when the kernel took
  * it, 0 when it was dropped (EAGAIN: queue full; other errors), -1 when the
- * fd is closed (EBADF). On a vnet device `hdr` (or, when NULL, an all-zero
- * header: no offload, checksum complete) goes in front in the same writev.
+ * fd is closed (EBADF). The packet is the concatenation of iov[1..npieces];
+ * iov[0] is the caller's spare slot for the virtio_net_hdr: on a vnet device
+ * `hdr` (or, when NULL, an all-zero header: no offload, checksum complete)
+ * goes there, so header and pieces leave in one writev.
  */
-static int write_one(tun_dev *d, const uint8_t *p, size_t len, const uint8_t *hdr) {
+static int write_iov(tun_dev *d, struct iovec *iov, int npieces, const uint8_t *hdr) {
   ssize_t r;
-  struct iovec iov[2] = {{(void *)(hdr != NULL ? hdr : vnet_zero), VNET_HDR_LEN}, {(void *)p, len}};
-  do r = d->vnet ? writev(d->fd, iov, 2) : write(d->fd, p, len);
+  iov[0].iov_base = (void *)(hdr != NULL ? hdr : vnet_zero);
+  iov[0].iov_len = VNET_HDR_LEN;
+  struct iovec *v = d->vnet ? iov : iov + 1;
+  int nv = d->vnet ? npieces + 1 : npieces;
+  do r = writev(d->fd, v, nv);
   while (r < 0 && errno == EINTR);
   if (r >= 0) {
     if (d->vnet) r = r >= VNET_HDR_LEN ? r - VNET_HDR_LEN : 0;
@@ -323,6 +332,12 @@ static int write_one(tun_dev *d, const uint8_t *p, size_t len, const uint8_t *hd
   else if (errno == EBADF) return -1;
   else d->stats[ST_TX_ERRORS]++;
   return 0;
+}
+
+/* write_iov for a packet in one piece. */
+static int write_one(tun_dev *d, const uint8_t *p, size_t len, const uint8_t *hdr) {
+  struct iovec iov[2] = {{NULL, 0}, {(void *)p, len}};
+  return write_iov(d, iov, 1, hdr);
 }
 
 /* Buffer i of a JS array of Uint8Arrays, as pointer + length. */
@@ -521,18 +536,71 @@ static napi_value tun_read_flat(napi_env env, napi_callback_info info) {
 }
 
 /*
- * writeFlat(h, arena: Uint8Array, offsets: Int32Array, lengths: Int32Array, count[, vnet: Uint8Array]) -> written
+ * Writes `count` packets gathered from the arena (writeFlat with `parts`):
+ * packet p is the concatenation of parts[p] consecutive pieces
+ * arena[offsets[j] .. offsets[j]+lengths[j]), j running on from the pieces
+ * of the packets before it, sent with its header in one writev. A packet
+ * with parts[p] outside 1..TUN_GATHER_MAX or a piece outside the arena is
+ * counted once in ST_TX_ERRORS and skipped (its pieces too); a packet whose
+ * pieces run past the offsets/lengths arrays is counted and ends the call.
+ * Returns the number of pieces of the packets the kernel took, -1 when the
+ * fd is closed.
+ */
+static int64_t write_gather(tun_dev *d, const uint8_t *arena, size_t alen, const int32_t *offsets,
+                            const int32_t *lengths, size_t npieces, const int32_t *parts, uint32_t count,
+                            const uint8_t *vnet, size_t nvnet) {
+  struct iovec iov[1 + TUN_GATHER_MAX];
+  size_t j = 0;
+  int64_t pieces = 0;
+  for (uint32_t p = 0; p < count; p++) {
+    int32_t k = parts[p];
+    if (k >= 1 && (size_t)k > npieces - j) {
+      d->stats[ST_TX_ERRORS]++;
+      break;
+    }
+    if (k < 1 || k > TUN_GATHER_MAX) {
+      d->stats[ST_TX_ERRORS]++;
+      if (k > 0) j += (size_t)k;
+      continue;
+    }
+    int ok = 1;
+    for (int32_t q = 1; q <= k; q++, j++) {
+      int32_t off = offsets[j], len = lengths[j];
+      if (off < 0 || len <= 0 || (size_t)off + (size_t)len > alen) {
+        ok = 0;
+      } else {
+        iov[q].iov_base = (void *)(arena + off);
+        iov[q].iov_len = (size_t)len;
+      }
+    }
+    if (!ok) {
+      d->stats[ST_TX_ERRORS]++;
+      continue;
+    }
+    const uint8_t *hdr = p < nvnet ? vnet + (size_t)p * VNET_HDR_LEN : NULL;
+    int w = write_iov(d, iov, (int)k, hdr);
+    if (w < 0) return -1;
+    if (w > 0) pieces += k;
+  }
+  return pieces;
+}
+
+/*
+ * writeFlat(h, arena: Uint8Array, offsets: Int32Array, lengths: Int32Array, count[, vnet: Uint8Array[, parts: Int32Array]]) -> written
  * Packet i is arena[offsets[i] .. offsets[i]+lengths[i]), checked against the
  * arena per packet. Errors and EAGAIN are counted as in writeBatch. On a vnet
  * device packet i is written behind vnet[i*10 .. i*10+10) (an all-zero header
  * when `vnet` is absent or too short).
+ * With `parts`, `count` is the number of packets, each gathered from
+ * parts[i] pieces (write_gather), and the result counts the pieces written
+ * so the caller can compare it with the pieces it handed over.
  */
 static napi_value tun_write_flat(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6], out;
+  size_t argc = 7;
+  napi_value argv[7], out;
   uint8_t *arena = NULL, *vnet = NULL;
-  int32_t *offsets = NULL, *lengths = NULL;
-  size_t alen = 0, noff = 0, nlen = 0, nvnet = 0;
+  int32_t *offsets = NULL, *lengths = NULL, *parts = NULL;
+  size_t alen = 0, noff = 0, nlen = 0, nvnet = 0, nparts = 0;
   uint32_t count = 0, written = 0;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   tun_dev *d = get_dev(env, argv[0]);
@@ -543,6 +611,18 @@ static napi_value tun_write_flat(napi_env env, napi_callback_info info) {
   if (i32_arg(env, argv[3], &lengths, &nlen) != 0) return throw_errno(env, EINVAL, "lengths");
   CHECK(napi_get_value_uint32(env, argv[4], &count));
   if (vnet_arg(env, argc, argv, 5, &vnet, &nvnet) != 0) return throw_errno(env, EINVAL, "vnet");
+  if (argc >= 7) {
+    napi_valuetype vt;
+    CHECK(napi_typeof(env, argv[6], &vt));
+    if (vt != napi_undefined && i32_arg(env, argv[6], &parts, &nparts) != 0) return throw_errno(env, EINVAL, "parts");
+  }
+  if (parts != NULL) {
+    if (count > nparts) count = (uint32_t)nparts;
+    int64_t pieces = write_gather(d, arena, alen, offsets, lengths, noff < nlen ? noff : nlen, parts, count, vnet, nvnet);
+    if (pieces < 0) return closed_error(env);
+    CHECK(napi_create_double(env, (double)pieces, &out));
+    return out;
+  }
   if (count > noff) count = (uint32_t)noff;
   if (count > nlen) count = (uint32_t)nlen;
   for (uint32_t i = 0; i < count; i++) {

@@ -65,8 +65,19 @@ export interface TunDevice {
    * On an offload device packet i goes out behind vnet[i*VNET_HDR_LEN ..], or
    * behind an all-zero header (no offload, checksum complete) when `vnet` is
    * absent or shorter. The other write calls always use the all-zero header.
+   *
+   * Gather: with `parts`, `count` is the number of packets and packet p is
+   * the concatenation of parts[p] consecutive pieces (offsets[j], lengths[j]),
+   * j running on from the pieces of the packets before it; it goes out behind
+   * vnet[p*VNET_HDR_LEN ..] (or the all-zero header) in one write. A packet
+   * with parts[p] outside 1..TUN_GATHER_MAX or a piece outside the arena
+   * counts once as txErrors and is skipped with its pieces; a packet whose
+   * pieces run past offsets/lengths counts once and ends the call. txPackets
+   * and txBytes count packets and their bytes as usual, but the return value
+   * is the number of PIECES written (the sum of parts[p] over the packets
+   * the kernel took), to be compared with the pieces handed over.
    */
-  writeFlat(arena: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number, vnet?: Uint8Array): number;
+  writeFlat(arena: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number, vnet?: Uint8Array, parts?: Int32Array): number;
   /** Sets (or with null clears) the readiness callback; level-triggered. */
   onReadable(cb: ReadableCallback | null): void;
   /** Changes the MTU (68–65535). */
@@ -80,6 +91,9 @@ export interface TunDevice {
   /** A snapshot of the counters. */
   stats(): TunStats;
 }
+
+/** Most pieces one packet may be gathered from in writeFlat() (the addon's TUN_GATHER_MAX). */
+export const TUN_GATHER_MAX = 64;
 
 /**
  * Validates readFlat() arguments (the same rules for LinuxTun and MemoryTun):

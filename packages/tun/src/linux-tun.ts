@@ -108,12 +108,16 @@ export class LinuxTun implements TunDevice {
     }
   }
 
-  writeFlat(arena: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number, vnet?: Uint8Array): number {
+  writeFlat(arena: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number, vnet?: Uint8Array, parts?: Int32Array): number {
     if (this.#closed) throw new TunClosedError(this.#name);
-    const n = Math.min(count, offsets.length, lengths.length);
+    if (parts !== undefined && !(parts instanceof Int32Array)) {
+      throw new TunError('ERR_TUN_ARGUMENT', `${this.#name}: writeFlat parts must be an Int32Array or undefined`);
+    }
+    // With parts, count is packets; the addon bounds their pieces by offsets/lengths.
+    const n = parts === undefined ? Math.min(count, offsets.length, lengths.length) : Math.min(count, parts.length);
     if (!(n > 0)) return 0; // also NaN; a negative count must not wrap to uint32 in C
     try {
-      return this.#native.writeFlat(this.#handle, arena, offsets, lengths, n, vnet);
+      return this.#native.writeFlat(this.#handle, arena, offsets, lengths, n, vnet, parts);
     } catch (err) {
       throw this.#ioError(err);
     }
@@ -177,7 +181,7 @@ export class LinuxTun implements TunDevice {
     const e = fromNative(err, 'io', this.#name);
     // Bad buffers are the caller's bug, not a device failure.
     const { syscall: s, code } = err as { syscall?: unknown; code?: unknown };
-    if (s === 'bufs' || s === 'vnet' || s === 'sizes' || s === 'lengths' || s === 'offsets' || code === 'ERR_TUN_NATIVE') {
+    if (s === 'bufs' || s === 'vnet' || s === 'sizes' || s === 'lengths' || s === 'offsets' || s === 'parts' || code === 'ERR_TUN_NATIVE') {
       return new TunError('ERR_TUN_ARGUMENT', `${this.#name}: bad batch arguments (bufs: Uint8Array[] with room after offset, sizes/lengths: Int32Array, offset/count: integers ≥ 0)`);
     }
     return e;

@@ -370,3 +370,109 @@ describe('MemoryTun flat arena', () => {
     expect(() => dev.writeFlat(arena, Int32Array.of(0), Int32Array.of(1), 1, [1] as unknown as Uint8Array)).toThrow(TunError);
   });
 });
+
+describe('MemoryTun gather writes (writeFlat with parts)', () => {
+  /** An arena whose byte i is i*7 mod 256, so every piece is recognisable. */
+  const patterned = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7) & 0xff);
+  /** The bytes the pieces j in [from, to) stand for, concatenated. */
+  const concat = (arena: Uint8Array, offsets: Int32Array, lengths: Int32Array, from: number, to: number) =>
+    Uint8Array.from(Array.from({ length: to - from }, (_, q) => [...arena.subarray(offsets[from + q]!, offsets[from + q]! + lengths[from + q]!)]).flat());
+
+  it('writes packets of 1, 3 and 64 pieces, each as the concatenation of its pieces; the result counts pieces', () => {
+    const dev = new MemoryTun({ offload: true });
+    const arena = patterned(8192);
+    // 1 piece, then 3 pieces out of order in the arena, then 64 pieces of 16 bytes.
+    const offs = [100, 3000, 40, 2000, ...Array.from({ length: 64 }, (_, i) => 4096 + i * 32)];
+    const lens = [60, 20, 8, 500, ...Array.from({ length: 64 }, () => 16)];
+    const offsets = Int32Array.from(offs);
+    const lengths = Int32Array.from(lens);
+    const parts = Int32Array.of(1, 3, 64);
+    const vnet = new Uint8Array(30);
+    vnet[10] = 1; // packet 1: NEEDS_CSUM
+    vnet[20] = 1; vnet[21] = 5; // packet 2: a UDP super-packet header
+    expect(dev.writeFlat(arena, offsets, lengths, 3, vnet, parts)).toBe(68);
+    expect(dev.written).toEqual([
+      concat(arena, offsets, lengths, 0, 1),
+      concat(arena, offsets, lengths, 1, 4),
+      concat(arena, offsets, lengths, 4, 68),
+    ]);
+    expect(dev.written.map((p) => p.length)).toEqual([60, 528, 1024]);
+    expect(dev.writtenVnet).toEqual([vnet.subarray(0, 10), vnet.subarray(10, 20), vnet.subarray(20, 30)]);
+    expect(dev.stats()).toMatchObject({ txPackets: 3, txBytes: 60 + 528 + 1024, txErrors: 0 });
+    // Copies: reusing the arena does not change what was written.
+    arena.fill(0);
+    expect(dev.written[1]![0]).toBe((3000 * 7) & 0xff);
+  });
+
+  it('without vnet (or with too few headers) packets go out behind all-zero headers', () => {
+    const dev = new MemoryTun({ offload: true });
+    const arena = patterned(100);
+    const h = Uint8Array.of(1, 0, 0, 0, 0, 0, 20, 0, 6, 0);
+    expect(dev.writeFlat(arena, Int32Array.of(0, 10, 20, 30), Int32Array.of(10, 10, 10, 10), 2, h, Int32Array.of(2, 2))).toBe(4);
+    expect(dev.writtenVnet).toEqual([h, new Uint8Array(10)]);
+    expect(dev.written).toEqual([arena.slice(0, 20), arena.slice(20, 40)]);
+  });
+
+  it('bad packets (0 or 65 parts, a piece outside the arena) count txErrors once and the next packets still go out', () => {
+    const dev = new MemoryTun();
+    const arena = patterned(4096);
+    // Pieces: [0] good, [1..65] 65 pieces of a packet that is too many, [66,67] good,
+    // [68,69] second piece outside the arena, [70] empty piece, [71] negative offset, [72,73] good.
+    const offs: number[] = [0, ...Array.from({ length: 65 }, (_, i) => i), 100, 200, 300, 4090, 400, -1, 500, 600];
+    const lens: number[] = [10, ...Array.from({ length: 65 }, () => 1), 5, 6, 10, 7, 0, 4, 8, 9];
+    const parts = Int32Array.of(1, 0, 65, 2, 2, 1, 1, -3, 2);
+    const offsets = Int32Array.from(offs);
+    const lengths = Int32Array.from(lens);
+    expect(dev.writeFlat(arena, offsets, lengths, parts.length, undefined, parts)).toBe(1 + 2 + 2);
+    expect(dev.written).toEqual([
+      concat(arena, offsets, lengths, 0, 1),
+      concat(arena, offsets, lengths, 66, 68),
+      concat(arena, offsets, lengths, 72, 74),
+    ]);
+    // 0 parts, 65 parts, a piece past the arena end, an empty piece, a negative offset, -3 parts.
+    expect(dev.stats()).toMatchObject({ txPackets: 3, txBytes: 10 + 11 + 17, txErrors: 6 });
+  });
+
+  it('a packet whose pieces run past offsets/lengths counts once and ends the call', () => {
+    const dev = new MemoryTun();
+    const arena = patterned(256);
+    const offsets = Int32Array.of(0, 10, 20, 30, 40);
+    const lengths = Int32Array.of(10, 10, 10, 10); // shorter: 4 usable pieces
+    expect(dev.writeFlat(arena, offsets, lengths, 4, undefined, Int32Array.of(2, 3, 1, 1))).toBe(2);
+    expect(dev.written).toEqual([arena.slice(0, 20)]);
+    expect(dev.stats()).toMatchObject({ txPackets: 1, txErrors: 1 });
+    // count is packets (bounded by parts), not clamped by the piece arrays.
+    expect(dev.writeFlat(arena, offsets, lengths, 99, undefined, Int32Array.of(4))).toBe(4);
+    expect(dev.written.at(-1)).toEqual(arena.slice(0, 40));
+  });
+
+  it('gathered packets meet the same kernel limits, queue and link state; bad parts are ERR_TUN_ARGUMENT', () => {
+    const dev = new MemoryTun({ txQueueLimit: 2 });
+    const arena = new Uint8Array(70000).fill(0x45);
+    // 65536 bytes in two pieces: a txErrors in MemoryTun, as for one piece.
+    expect(dev.writeFlat(arena, Int32Array.of(0, 32768), Int32Array.of(32768, 32768), 1, undefined, Int32Array.of(2))).toBe(0);
+    expect(dev.stats().txErrors).toBe(1);
+    // 65535 bytes is fine.
+    expect(dev.writeFlat(arena, Int32Array.of(0, 32768), Int32Array.of(32768, 32767), 1, undefined, Int32Array.of(2))).toBe(2);
+    const offsets = Int32Array.of(0, 10, 20, 30, 40, 50);
+    const lengths = Int32Array.of(10, 10, 10, 10, 10, 10);
+    const parts = Int32Array.of(2, 2, 2);
+    expect(dev.writeFlat(arena, offsets, lengths, 0, undefined, parts)).toBe(0);
+    expect(dev.writeFlat(arena, offsets, lengths, -1, undefined, parts)).toBe(0);
+    expect(dev.writeFlat(arena, offsets, lengths, Number.NaN, undefined, parts)).toBe(0);
+    expect(dev.writeFlat(arena, offsets, lengths, 3, undefined, parts)).toBe(2); // queue holds 2
+    expect(dev.stats()).toMatchObject({ txPackets: 2, txDropsQueueFull: 2 });
+    dev.takeWritten();
+    dev.down();
+    expect(dev.writeFlat(arena, offsets, lengths, 3, undefined, parts)).toBe(0);
+    expect(dev.stats().txErrors).toBe(1 + 3);
+    dev.up();
+    for (const bad of [[1, 1], new Uint32Array(2), new Int16Array(2)]) {
+      expect(() => dev.writeFlat(arena, offsets, lengths, 1, undefined, bad as unknown as Int32Array)).toThrowError(
+        expect.objectContaining({ code: 'ERR_TUN_ARGUMENT' }) as Error,
+      );
+    }
+    dev.close();
+    expect(() => dev.writeFlat(arena, offsets, lengths, 1, undefined, parts)).toThrow(TunClosedError);
+  });
+});

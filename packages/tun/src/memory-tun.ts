@@ -6,7 +6,7 @@
  * event-loop turn, drops instead of blocking when the "kernel queue" is full.
  */
 import { resolveOptions, checkMtu, type TunOptions } from './config.js';
-import { checkFlatRead, type ReadableCallback, type TunDevice } from './device.js';
+import { checkFlatRead, TUN_GATHER_MAX, type ReadableCallback, type TunDevice } from './device.js';
 import { TunClosedError, TunError } from './errors.js';
 import { emptyStats, type TunStats } from './metrics.js';
 import { VNET_HDR_LEN } from './vnet.js';
@@ -169,24 +169,89 @@ export class MemoryTun implements TunDevice {
     return count;
   }
 
-  writeFlat(arena: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number, vnet?: Uint8Array): number {
+  writeFlat(arena: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number, vnet?: Uint8Array, parts?: Int32Array): number {
     this.#checkOpen();
     if (!(arena instanceof Uint8Array) || !(offsets instanceof Int32Array) || !(lengths instanceof Int32Array) || (vnet !== undefined && !(vnet instanceof Uint8Array))) {
       throw new TunError('ERR_TUN_ARGUMENT', `${this.#name}: writeFlat needs a Uint8Array arena, Int32Array offsets/lengths and an optional Uint8Array of vnet headers`);
     }
-    const n = Math.min(count, offsets.length, lengths.length);
+    if (parts !== undefined && !(parts instanceof Int32Array)) {
+      throw new TunError('ERR_TUN_ARGUMENT', `${this.#name}: writeFlat parts must be an Int32Array or undefined`);
+    }
     const nvnet = vnet === undefined ? 0 : Math.floor(vnet.length / VNET_HDR_LEN);
+    const hdrOf = (i: number) => (i < nvnet ? vnet!.subarray(i * VNET_HDR_LEN, (i + 1) * VNET_HDR_LEN) : undefined);
+    if (parts !== undefined) return this.#writeGather(arena, offsets, lengths, Math.min(count, parts.length), parts, hdrOf);
+    const n = Math.min(count, offsets.length, lengths.length);
     let written = 0;
     for (let i = 0; i < n; i++) {
-      const hdr = i < nvnet ? vnet!.subarray(i * VNET_HDR_LEN, (i + 1) * VNET_HDR_LEN) : undefined;
-      if (this.#writeOne(arena, offsets[i]!, lengths[i]!, hdr)) written++;
+      if (this.#writeOne(arena, offsets[i]!, lengths[i]!, hdrOf(i))) written++;
     }
     return written;
   }
 
+  /** writeFlat with `parts`, with the addon's validation; returns the pieces written. */
+  #writeGather(
+    arena: Uint8Array,
+    offsets: Int32Array,
+    lengths: Int32Array,
+    n: number,
+    parts: Int32Array,
+    hdrOf: (i: number) => Uint8Array | undefined,
+  ): number {
+    const npieces = Math.min(offsets.length, lengths.length);
+    let j = 0;
+    let pieces = 0;
+    for (let p = 0; p < n; p++) {
+      const k = parts[p]!;
+      if (k >= 1 && j + k > npieces) {
+        this.#stats.txErrors++; // runs past the arrays: nothing after it can be found
+        break;
+      }
+      if (k < 1 || k > TUN_GATHER_MAX) {
+        this.#stats.txErrors++;
+        if (k > 0) j += k;
+        continue;
+      }
+      const first = j;
+      j += k;
+      let total = 0;
+      let ok = true;
+      for (let q = first; q < j; q++) {
+        const off = offsets[q]!;
+        const len = lengths[q]!;
+        if (off < 0 || len <= 0 || off + len > arena.length) ok = false;
+        total += len;
+      }
+      if (!ok) {
+        this.#stats.txErrors++;
+        continue;
+      }
+      if (!this.#accept(total)) continue;
+      const pkt = new Uint8Array(total);
+      for (let q = first, at = 0; q < j; q++) {
+        pkt.set(arena.subarray(offsets[q]!, offsets[q]! + lengths[q]!), at);
+        at += lengths[q]!;
+      }
+      this.#record(pkt, hdrOf(p));
+      pieces += k;
+    }
+    return pieces;
+  }
+
   #writeOne(buf: Uint8Array, offset: number, len: number, vnet?: Uint8Array): boolean {
-    // The kernel refuses empty packets, packets beyond 64 KiB and writes while down (EIO).
-    if (len <= 0 || offset < 0 || offset + len > buf.length || len > 65535 || !this.#up) {
+    if (offset < 0 || offset + len > buf.length) {
+      this.#stats.txErrors++;
+      return false;
+    }
+    if (!this.#accept(len)) return false;
+    this.#record(buf.slice(offset, offset + len), vnet);
+    return true;
+  }
+
+  /** Counts a packet of `len` bytes the kernel would refuse or drop; true when it would take it. */
+  #accept(len: number): boolean {
+    // The kernel refuses empty packets and writes while down (EIO). Beyond 64 KiB the real
+    // device takes the write and leaves the packet to the IP layer; here it is an error.
+    if (len <= 0 || len > 65535 || !this.#up) {
       this.#stats.txErrors++;
       return false;
     }
@@ -194,11 +259,15 @@ export class MemoryTun implements TunDevice {
       this.#stats.txDropsQueueFull++;
       return false;
     }
-    this.written.push(buf.slice(offset, offset + len));
+    return true;
+  }
+
+  /** Keeps `pkt` (a copy the caller no longer touches) as written, with its header. */
+  #record(pkt: Uint8Array, vnet?: Uint8Array): void {
+    this.written.push(pkt);
     if (this.offload) this.writtenVnet.push(vnet !== undefined ? vnet.slice() : new Uint8Array(VNET_HDR_LEN));
     this.#stats.txPackets++;
-    this.#stats.txBytes += len;
-    return true;
+    this.#stats.txBytes += pkt.length;
   }
 
   onReadable(cb: ReadableCallback | null): void {

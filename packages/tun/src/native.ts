@@ -20,7 +20,8 @@ export interface NativeTun {
   readBatch(h: NativeHandle, bufs: readonly Uint8Array[], sizes: Int32Array, offset: number, max: number): number;
   writeBatch(h: NativeHandle, bufs: readonly Uint8Array[], lengths: Int32Array, offset: number, count: number, offsets?: Int32Array): number;
   readFlat(h: NativeHandle, arena: Uint8Array, slot: number, offset: number, sizes: Int32Array, max: number, vnet?: Uint8Array): number;
-  writeFlat(h: NativeHandle, arena: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number, vnet?: Uint8Array): number;
+  /** With `parts`, count is packets and the result is pieces written (TunDevice.writeFlat). */
+  writeFlat(h: NativeHandle, arena: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number, vnet?: Uint8Array, parts?: Int32Array): number;
   poll(h: NativeHandle, cb: ((status: number) => void) | null): void;
   stats(h: NativeHandle, out: Float64Array): void;
   close(h: NativeHandle): void;
