@@ -155,7 +155,7 @@ export class Appliance {
       }
       await enableForwarding();
 
-      this.loop = new PacketLoop(this.tun, this.plane.translator, this.hub, { mtu: cfg.nat64.mtu, clock: this.clock });
+      this.loop = new PacketLoop(this.tun, this.plane.translator, this.hub, { mtu: cfg.nat64.mtu, clock: this.clock, coalesce: cfg.nat64.coalesce });
       this.loop.start();
       this.ticker = setInterval(() => this.tick(), 1000);
 

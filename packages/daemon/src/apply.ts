@@ -19,7 +19,7 @@ import { buildDataPlane, parseBibEndpoints, PROTO, type Appliance, type DataPlan
 import { changedKeys, dns64Options, routedPrefixes, stateOptions } from './options.js';
 
 /** Keys that only take effect at start; changing them at runtime is refused. */
-const RESTART_ONLY = ['nat64.tun', 'nat64.mtu', 'nat64.txQueueLength', 'nat64.offload', 'nat64.manageRoutes', 'api.listen', 'api.token', 'stateDir'];
+const RESTART_ONLY = ['nat64.tun', 'nat64.mtu', 'nat64.txQueueLength', 'nat64.offload', 'nat64.coalesce', 'nat64.manageRoutes', 'api.listen', 'api.token', 'stateDir'];
 
 /** Keys whose change needs new state tables (sessions are carried over where they fit). */
 const STATE_KEYS = ['nat64.pool4', 'nat64.ports', 'nat64.timeouts', 'nat64.maxSessions', 'nat64.maxSessionsPerClient', 'nat64.addressDependentFiltering', 'nat64.dropExternallyInitiatedTcp', 'nat64.maxHeldSyns'];

@@ -2,15 +2,27 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parseIpv4Cidr, parseNat64Prefix } from '@sixgate/addressing';
 import { Nat64State, Translator, defaultStateOptions, type PolicyCheck } from '@sixgate/nat64';
-import { buildIpv4Tcp, buildIpv4Udp, buildIpv6Tcp, buildIpv6Udp } from '@sixgate/testkit';
-import { MemoryTun, VNET_F_NEEDS_CSUM, VNET_GSO_NONE, VNET_GSO_TCPV4, VNET_GSO_TCPV6, VNET_HDR_LEN } from '@sixgate/tun';
+import {
+  buildIpv4Tcp,
+  buildIpv4Udp,
+  buildIpv6Tcp,
+  buildIpv6Udp,
+  vnetHeader as hdr,
+  vnetField as field,
+  onesSum as ones,
+  l4ChecksumOk,
+  partialize,
+  nicComplete,
+  nicSegment,
+} from '@sixgate/testkit';
+import { MemoryTun, VNET_F_NEEDS_CSUM, VNET_GSO_NONE, VNET_GSO_TCPV4, VNET_GSO_TCPV6 } from '@sixgate/tun';
 import { TCP_FLAG } from '@sixgate/wire';
 import { PacketLoop } from './packet-loop.js';
 import { TraceHub } from './trace-hub.js';
 
 // The checks here never use offload.ts's own helpers: checksums are computed
-// from scratch (RFC 1071), segmentation is done the way a NIC doing TSO would,
-// so a shared mistake cannot cancel out.
+// from scratch (RFC 1071) and segmentation is done the way a NIC doing TSO
+// would (@sixgate/testkit nic.ts), so a shared mistake cannot cancel out.
 
 const PREFIX = parseNat64Prefix('64:ff9b:1::/96');
 const POOL = parseIpv4Cidr('198.51.100.0/30');
@@ -30,98 +42,6 @@ function setup(offload: boolean) {
 }
 
 type Setup = ReturnType<typeof setup>;
-
-function hdr(flags: number, gsoType: number, gsoSize: number, csumStart: number, csumOffset: number, hdrLen = 0): Uint8Array {
-  const h = new Uint8Array(VNET_HDR_LEN);
-  const v = new DataView(h.buffer);
-  h[0] = flags;
-  h[1] = gsoType;
-  v.setUint16(2, hdrLen, true);
-  v.setUint16(4, gsoSize, true);
-  v.setUint16(6, csumStart, true);
-  v.setUint16(8, csumOffset, true);
-  return h;
-}
-
-const field = (h: Uint8Array, at: number): number => new DataView(h.buffer, h.byteOffset).getUint16(at, true);
-
-function ones(b: Uint8Array, start: number, end: number, acc = 0): number {
-  for (let i = start; i < end; i += 2) acc += (b[i]! << 8) | (i + 1 < end ? b[i + 1]! : 0);
-  while (acc > 0xffff) acc = (acc & 0xffff) + (acc >>> 16);
-  return acc;
-}
-
-/** Pseudo-header sum of the IP packet `p` for an upper layer of `l4len` bytes. */
-function pseudo(p: Uint8Array, l4len: number): number {
-  if (p[0]! >> 4 === 4) return ones(p, 12, 20, p[9]! + l4len);
-  return ones(p, 8, 40, p[6]! + l4len);
-}
-
-const l4Of = (p: Uint8Array): number => (p[0]! >> 4 === 4 ? (p[0]! & 0x0f) * 4 : 40);
-
-/** True when the TCP/UDP checksum of `p` is right (verified from scratch). */
-function l4ChecksumOk(p: Uint8Array): boolean {
-  const l4 = l4Of(p);
-  return ones(p, l4, p.length, pseudo(p, p.length - l4)) === 0xffff;
-}
-
-/** What a sending stack does before handing a packet on with NEEDS_CSUM: the field holds the pseudo-header sum. */
-function partialize(p: Uint8Array): Uint8Array {
-  const q = p.slice();
-  const l4 = l4Of(q);
-  const at = l4 + ((q[0]! >> 4 === 4 ? q[9] : q[6]) === 6 ? 16 : 6);
-  const s = pseudo(q, q.length - l4);
-  q[at] = s >> 8;
-  q[at + 1] = s & 0xff;
-  return q;
-}
-
-/** What a NIC does with NEEDS_CSUM: sum from csum_start to the end, complement, store. */
-function nicComplete(p: Uint8Array, h: Uint8Array): Uint8Array {
-  const q = p.slice();
-  if ((h[0]! & VNET_F_NEEDS_CSUM) === 0) return q;
-  const cs = field(h, 6);
-  const at = cs + field(h, 8);
-  let c = ~ones(q, cs, q.length) & 0xffff;
-  if (c === 0 && field(h, 8) === 6) c = 0xffff;
-  q[at] = c >> 8;
-  q[at + 1] = c & 0xff;
-  return q;
-}
-
-/** What a NIC does with a GSO packet: cuts it into gso_size segments, IPv4 IDs counting up, checksums completed. */
-function nicSegment(p: Uint8Array, h: Uint8Array): Uint8Array[] {
-  const gso = field(h, 4);
-  const hl = field(h, 2);
-  const l4 = field(h, 6);
-  const v4 = p[0]! >> 4 === 4;
-  const out: Uint8Array[] = [];
-  const payload = p.length - hl;
-  const n = Math.ceil(payload / gso);
-  const seq0 = new DataView(p.buffer, p.byteOffset).getUint32(l4 + 4);
-  for (let j = 0; j < n; j++) {
-    const chunk = Math.min(gso, payload - j * gso);
-    const s = new Uint8Array(hl + chunk);
-    s.set(p.subarray(0, hl));
-    s.set(p.subarray(hl + j * gso, hl + j * gso + chunk), hl);
-    const dv = new DataView(s.buffer);
-    if (v4) {
-      dv.setUint16(2, s.length);
-      dv.setUint16(4, (dv.getUint16(4) + j) & 0xffff);
-      dv.setUint16(10, 0);
-      dv.setUint16(10, ~ones(s, 0, l4) & 0xffff);
-    } else {
-      dv.setUint16(4, s.length - 40);
-    }
-    dv.setUint32(l4 + 4, (seq0 + j * gso) >>> 0);
-    if (j > 0) s[l4 + 13] = s[l4 + 13]! & ~0x80;
-    if (j < n - 1) s[l4 + 13] = s[l4 + 13]! & ~0x09;
-    dv.setUint16(l4 + 16, 0);
-    dv.setUint16(l4 + 16, ~ones(s, l4, s.length, pseudo(s, s.length - l4)) & 0xffff);
-    out.push(s);
-  }
-  return out;
-}
 
 const bytes = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff);
 

@@ -296,7 +296,7 @@ export function completeChecksum(buf: Uint8Array, off: number, len: number, cs: 
 }
 
 /** Sets the IP length field of the packet at `o` for a total of `n` bytes (IPv4: header checksum updated, RFC 1624). */
-function setIpLength(buf: Uint8Array, o: number, n: number): void {
+export function setIpLength(buf: Uint8Array, o: number, n: number): void {
   if (buf[o]! >> 4 === 4) {
     const old = u16(buf, o + 2);
     setU16(buf, o + 2, n);

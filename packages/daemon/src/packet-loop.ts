@@ -14,10 +14,13 @@
  * super-packets, each packet comes and goes with a virtio_net_hdr (`vin`,
  * `vout`, one per packet), and one more slot after the input slots is where
  * super-packets that must be cut in software are cut (see offload.ts).
+ * There, too, runs of same-flow UDP results leave as one UDP GSO write each
+ * (coalesce.ts).
  */
 import { HEADROOM, MAX_FRAGMENTS, OUT_BUFFER_SIZE, ipPacketLength, type Translator } from '@sixgate/nat64';
 import { VNET_HDR_LEN, clearVnet, type TunDevice } from '@sixgate/tun';
 import { BATCH_BUCKETS, Histogram } from './histogram.js';
+import { Coalescer } from './coalesce.js';
 import { Offload, OffloadMode } from './offload.js';
 import type { TraceHub } from './trace-hub.js';
 
@@ -28,6 +31,8 @@ export interface PacketLoopOptions {
   readonly maxBatches?: number;
   /** A clock the loop refreshes once per batch (the translator reads it per packet). */
   readonly clock?: { refresh(t?: number): void };
+  /** On an offload device, write runs of same-flow UDP datagrams as one UDP GSO super-packet (default true). */
+  readonly coalesce?: boolean;
 }
 
 export class PacketLoop {
@@ -38,6 +43,9 @@ export class PacketLoop {
   readonly offload: Offload | undefined;
   private readonly vin: Uint8Array | undefined;
   private readonly vout: Uint8Array | undefined;
+  /** UDP coalescing on write and its pieces-per-packet array; undefined without offload or when turned off. */
+  readonly coalescer: Coalescer | undefined;
+  private readonly parts: Int32Array;
   /** Where software segments are built (offload only). */
   private readonly scratch: number;
   /** Where the out areas start in the arena. */
@@ -72,6 +80,8 @@ export class PacketLoop {
     this.offload = dev.offload ? new Offload() : undefined;
     this.vin = dev.offload ? new Uint8Array(n * VNET_HDR_LEN) : undefined;
     this.vout = dev.offload ? new Uint8Array(maxOut * VNET_HDR_LEN) : undefined;
+    this.coalescer = dev.offload && opts.coalesce !== false ? new Coalescer() : undefined;
+    this.parts = new Int32Array(this.coalescer !== undefined ? maxOut : 0);
     this.maxBatches = opts.maxBatches ?? 16;
     this.clock = opts.clock;
   }
@@ -211,7 +221,10 @@ export class PacketLoop {
   /** Writes the first `k` collected results with one call; returns 0 (the new count). */
   private flush(k: number): number {
     if (k === 0) return 0;
-    const w = this.dev.writeFlat(this.arena, this.wOff, this.wLen, k, this.vout);
+    const { arena, wOff, wLen, vout, coalescer } = this;
+    // writeFlat with parts counts the pieces written, one per result.
+    const p = coalescer !== undefined && k > 1 ? coalescer.plan(arena, wOff, wLen, vout!, k, this.parts) : k;
+    const w = p < k ? this.dev.writeFlat(arena, wOff, wLen, p, vout, this.parts) : this.dev.writeFlat(arena, wOff, wLen, k, vout);
     this.counters.written += w;
     if (w < k) this.counters.writeShort += k - w;
     return 0;

@@ -166,7 +166,11 @@ export function buildStats(app: Appliance): Stats {
       formerr: d.formerr,
       latencyBuckets: app.dnsLatency.snapshot(),
     },
-    offload: { enabled: off !== undefined, ...(off?.counters ?? { gsoPackets: 0, gsoSegments: 0, csumPartial: 0, csumCompleted: 0, softGso: 0, badHeader: 0 }) },
+    offload: {
+      enabled: off !== undefined,
+      ...(off?.counters ?? { gsoPackets: 0, gsoSegments: 0, csumPartial: 0, csumCompleted: 0, softGso: 0, badHeader: 0 }),
+      ...(app.loop.coalescer?.counters ?? { udpSuperPackets: 0, udpSegments: 0 }),
+    },
     translatorBatch: app.loop.batchTime.snapshot(),
     sessionLog: { ...app.sessionLog.counters },
   };

@@ -31,3 +31,15 @@ export {
   buildIpv4Icmp,
 } from './ipv4.js';
 export { fragmentIpv4, fragmentIpv6 } from './fragment.js';
+export {
+  vnetHeader,
+  vnetField,
+  onesSum,
+  pseudoSum,
+  l4Offset,
+  l4ChecksumOk,
+  ipv4ChecksumOk,
+  partialize,
+  nicComplete,
+  nicSegment,
+} from './nic.js';

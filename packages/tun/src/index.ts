@@ -17,6 +17,7 @@ export {
   VNET_GSO_NONE,
   VNET_GSO_TCPV4,
   VNET_GSO_TCPV6,
+  VNET_GSO_UDP_L4,
   vnetU16,
   setVnet,
   clearVnet,

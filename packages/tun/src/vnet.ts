@@ -25,6 +25,8 @@ export const VNET_F_NEEDS_CSUM = 1;
 export const VNET_GSO_NONE = 0;
 export const VNET_GSO_TCPV4 = 1;
 export const VNET_GSO_TCPV6 = 4;
+/** A UDP super-packet cut into datagrams of gso_size payload bytes (written only; the device does not announce it for reads). */
+export const VNET_GSO_UDP_L4 = 5;
 
 /** Little-endian 16-bit field of header `i` in `hdrs`. */
 export function vnetU16(hdrs: Uint8Array, i: number, field: number): number {

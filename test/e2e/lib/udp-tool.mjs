@@ -5,6 +5,9 @@
 //                                             {"sent","received","errors":[...]} after replies or 3 s
 //   flows <addr> <port> <n> <windowMs>        n sockets (n new flows) each send one datagram within
 //                                             windowMs; print how many got their echo back within 5 s
+//   burst <addr> <port> <size> <count>        send `count` datagrams of `size` bytes back to back,
+//                                             each numbered and filled from its number; print
+//                                             {"sent","received","intact"} after all echoes or 5 s
 //   tcp-echo <port>                           TCP echo server
 //   tcp-session <addr> <port>                 one TCP connection; each stdin line is sent, each echo
 //                                             printed as "echo <line>"; errors as "error <code>"
@@ -81,6 +84,38 @@ if (mode === 'echo') {
   };
   tick();
   setTimeout(finish, 5000);
+} else if (mode === 'burst') {
+  const [addr, port, size, count] = args;
+  const want = Number(count);
+  const n = Math.max(4, Number(size));
+  const fill = (i) => {
+    const b = Buffer.alloc(n);
+    b.writeUInt32BE(i, 0);
+    for (let j = 4; j < n; j++) b[j] = (i * 31 + j * 7) & 0xff;
+    return b;
+  };
+  const s = dgram.createSocket({ type: fam(addr), recvBufferSize: 1 << 23, sendBufferSize: 1 << 23 });
+  const seen = new Set();
+  let received = 0;
+  let intact = 0;
+  const done = () => {
+    console.log(JSON.stringify({ sent: want, received, intact }));
+    process.exit(0);
+  };
+  s.on('message', (m) => {
+    received++;
+    const i = m.length === n ? m.readUInt32BE(0) : -1;
+    if (i >= 0 && i < want && !seen.has(i) && m.equals(fill(i))) {
+      seen.add(i);
+      intact++;
+    }
+    if (received >= want) done();
+  });
+  s.on('error', () => undefined);
+  s.connect(Number(port), addr, () => {
+    for (let i = 0; i < want; i++) s.send(fill(i));
+  });
+  setTimeout(done, 5000);
 } else if (mode === 'tcp-echo') {
   const srv = net.createServer((c) => {
     c.on('error', () => undefined);
@@ -104,6 +139,6 @@ if (mode === 'echo') {
   c.on('close', () => process.exit(0));
   readline.createInterface({ input: process.stdin }).on('line', (l) => c.write(`${l}\n`));
 } else {
-  console.error('usage: udp-tool.mjs echo|ask|flows ...');
+  console.error('usage: udp-tool.mjs echo|ask|flows|burst|tcp-echo|tcp-session ...');
   process.exit(2);
 }

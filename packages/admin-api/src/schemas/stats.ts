@@ -71,6 +71,8 @@ export const OffloadStatsSchema = Type.Object(
     csumCompleted: Type.Integer({ minimum: 0, description: 'Partial checksums completed in software' }),
     softGso: Type.Integer({ minimum: 0, description: 'Super-packets cut into segments in software (IPv4 without DF, unusual layouts)' }),
     badHeader: Type.Integer({ minimum: 0, description: 'Packets dropped for an unusable offload header' }),
+    udpSuperPackets: Type.Integer({ minimum: 0, description: 'UDP GSO super-packets written: runs of same-flow datagrams sent in one write (nat64.coalesce)' }),
+    udpSegments: Type.Integer({ minimum: 0, description: 'Datagrams those super-packets carried' }),
   },
   { description: 'TUN offload (nat64.offload)' },
 );
