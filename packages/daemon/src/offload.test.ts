@@ -15,7 +15,7 @@ import {
   nicComplete,
   nicSegment,
 } from '@sixgate/testkit';
-import { MemoryTun, VNET_F_NEEDS_CSUM, VNET_GSO_NONE, VNET_GSO_TCPV4, VNET_GSO_TCPV6 } from '@sixgate/tun';
+import { MemoryTun, VNET_F_DATA_VALID, VNET_F_NEEDS_CSUM, VNET_GSO_NONE, VNET_GSO_TCPV4, VNET_GSO_TCPV6 } from '@sixgate/tun';
 import { TCP_FLAG } from '@sixgate/wire';
 import { PacketLoop } from './packet-loop.js';
 import { TraceHub } from './trace-hub.js';
@@ -107,6 +107,30 @@ describe('offload: partial checksums (NEEDS_CSUM)', () => {
     expect(r2.out[0]![0]! >> 4).toBe(6);
     expect([field(r2.hdrs[0]!, 6), field(r2.hdrs[0]!, 8)]).toEqual([40, 6]);
     expect(l4ChecksumOk(nicComplete(r2.out[0]!, r2.hdrs[0]!))).toBe(true);
+  });
+
+  it('DATA_VALID (a NIC verified the checksum) is an ordinary complete packet both ways, and with GSO a counted drop', () => {
+    const a = setup(true);
+    const b = setup(false);
+    const c = handshake(a);
+    handshake(b);
+    // What a NIC with receive checksum offload hands over, forwarded into the device.
+    const valid = hdr(VNET_F_DATA_VALID, VNET_GSO_NONE, 0, 0, 0);
+    const up = data6(bytes(300, 4));
+    const r = run(a, [[up, valid]]);
+    expect(r.out).toHaveLength(1);
+    expect(r.hdrs[0]!.every((x) => x === 0)).toBe(true);
+    expect(l4ChecksumOk(r.out[0]!)).toBe(true);
+    const want = run(b, [[up]]).out[0]!.slice();
+    for (const i of [4, 5, 10, 11]) want[i] = r.out[0]![i]!;
+    expect(r.out[0]).toEqual(want);
+    const down = run(a, [[data4(c, bytes(500, 5)), valid]]);
+    expect(down.out).toHaveLength(1);
+    expect(down.out[0]![0]! >> 4).toBe(6);
+    expect(l4ChecksumOk(down.out[0]!)).toBe(true);
+    expect(a.loop.offload!.counters.badHeader).toBe(0);
+    expect(run(a, [[partialize(data6(bytes(3000, 6))), hdr(VNET_F_DATA_VALID, VNET_GSO_TCPV6, MSS, 0, 0)]]).out).toHaveLength(0);
+    expect(a.loop.offload!.counters.badHeader).toBe(1);
   });
 
   it('an IPv4 packet without DF that 4→6 must fragment has its checksum completed first; the fragments carry a right one', () => {

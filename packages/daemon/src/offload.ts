@@ -108,8 +108,10 @@ export class Offload {
     const h = i * VNET_HDR_LEN;
     const flags = vin[h + VNET.FLAGS]!;
     const gsoType = vin[h + VNET.GSO_TYPE]!;
-    if (flags === 0 && gsoType === VNET_GSO_NONE) return this.set(OffloadMode.None, len);
-    if ((flags & VNET_F_NEEDS_CSUM) === 0 || len < 20) return this.bad(len);
+    // Without NEEDS_CSUM the checksum is complete: an ordinary packet, whether
+    // or not DATA_VALID says the receiving NIC already verified it.
+    if ((flags & VNET_F_NEEDS_CSUM) === 0) return gsoType === VNET_GSO_NONE ? this.set(OffloadMode.None, len) : this.bad(len);
+    if (len < 20) return this.bad(len);
     const cs = vnetU16(vin, i, VNET.CSUM_START);
     const co = vnetU16(vin, i, VNET.CSUM_OFFSET);
     if (cs + co + 2 > len) return this.bad(len);

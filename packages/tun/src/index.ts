@@ -13,6 +13,7 @@ export { type TunStats, TUN_METRICS, emptyStats } from './metrics.js';
 export {
   VNET_HDR_LEN,
   VNET,
+  VNET_F_DATA_VALID,
   VNET_F_NEEDS_CSUM,
   VNET_GSO_NONE,
   VNET_GSO_TCPV4,

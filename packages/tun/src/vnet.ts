@@ -21,6 +21,12 @@ export const VNET = Object.freeze({
 
 /** flags: the transport checksum field holds the pseudo-header sum only; the rest is to be added from csum_start. */
 export const VNET_F_NEEDS_CSUM = 1;
+/**
+ * flags, reads only: the checksum is complete and the kernel has verified it
+ * (a NIC's receive checksum offload, CHECKSUM_UNNECESSARY). The packet is an
+ * ordinary one; the flag is information, never needed on write.
+ */
+export const VNET_F_DATA_VALID = 2;
 /** gso_type values the device announces (TUN_F_TSO4 / TUN_F_TSO6). */
 export const VNET_GSO_NONE = 0;
 export const VNET_GSO_TCPV4 = 1;
