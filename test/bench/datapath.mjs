@@ -7,8 +7,10 @@
 //
 // Per translator: highest UDP 64-byte pps delivered with < 1 % loss; CPU µs
 // per packet of the translator process at 100 kpps offered (utime+stime from
-// /proc/<pid>/stat, all threads); iperf3 TCP Gbit/s with 1 and 4 streams, both
-// directions (6→4 uploads, and 4→6 downloads with iperf3 -R).
+// /proc/<pid>/stat, all threads), with each flow's datagrams in bursts and
+// with the flows interleaved datagram by datagram (nothing to coalesce);
+// iperf3 TCP Gbit/s with 1 and 4 streams, both directions (6→4 uploads, and
+// 4→6 downloads with iperf3 -R).
 // Best of ROUNDS rounds for capacities, lowest for CPU per packet.
 //
 // Usage (root, after a build — `npm run bench -- datapath` builds first):
@@ -74,7 +76,7 @@ function checkDeadline() {
 }
 
 async function measure(ts, udpgen) {
-  const res = new Map(ts.map((t) => [t, { pps: [], cpu: [], tcp1: [], tcp4: [], tcp1r: [], tcp4r: [], idle: 0 }]));
+  const res = new Map(ts.map((t) => [t, { pps: [], cpu: [], cpuMix: [], tcp1: [], tcp4: [], tcp1r: [], tcp4r: [], idle: 0 }]));
   for (const t of ts) res.get(t).idle = await idleCpu(t, 2);
   for (let round = 1; round <= ROUNDS; round++) {
     log(`round ${round}/${ROUNDS}`);
@@ -92,11 +94,23 @@ async function measure(ts, udpgen) {
       const c = await udpTrial(t, udpgen, CPU_RATE, CPU_S, FLOWS);
       const l1 = t.loopStats();
       if (l0 && l1 && l1.batches > l0.batches) {
-        c.batch = { size: (l1.packets - l0.packets) / (l1.batches - l0.batches), us: ((l1.seconds - l0.seconds) * 1e6) / (l1.batches - l0.batches) };
+        const supers = l1.udpSuperPackets - l0.udpSuperPackets;
+        c.batch = {
+          size: (l1.packets - l0.packets) / (l1.batches - l0.batches),
+          us: ((l1.seconds - l0.seconds) * 1e6) / (l1.batches - l0.batches),
+          // Datagrams per UDP write: those in super-packets, the rest one each.
+          perWrite: (l1.packets - l0.packets) / (l1.packets - l0.packets - (l1.udpSegments - l0.udpSegments) + supers),
+        };
       }
-      const b = c.batch ? `; ${c.batch.size.toFixed(1)} packets/batch, ${c.batch.us.toFixed(0)} µs wall/batch` : '';
+      const b = c.batch ? `; ${c.batch.size.toFixed(1)} packets/batch, ${c.batch.us.toFixed(0)} µs wall/batch, ${c.batch.perWrite.toFixed(1)} datagrams/write` : '';
       log(`  ${t.name.padEnd(7)} at ${fmtK(CPU_RATE)}: ${c.usPerPacket.toFixed(2)} µs/packet (user ${perPacket(c, 'user')}, sys ${perPacket(c, 'sys')}), loss ${(c.loss * 100).toFixed(2)} %${b}`);
       res.get(t).cpu.push(c);
+    }
+    for (const t of ts) {
+      checkDeadline();
+      const c = await udpTrial(t, udpgen, CPU_RATE, CPU_S, FLOWS, { interleave: true });
+      log(`  ${t.name.padEnd(7)} at ${fmtK(CPU_RATE)}, flows interleaved: ${c.usPerPacket.toFixed(2)} µs/packet (user ${perPacket(c, 'user')}, sys ${perPacket(c, 'sys')}), loss ${(c.loss * 100).toFixed(2)} %`);
+      res.get(t).cpuMix.push(c);
     }
     for (const t of ts) {
       checkDeadline();
@@ -143,6 +157,8 @@ function summarize(t, r) {
     senderLimited: r.pps.some((s) => s.senderLimited),
     cpu: minBy(r.cpu, (c) => c.usPerPacket),
     cpuRange: range(r.cpu, (c) => c.usPerPacket, g),
+    cpuMix: minBy(r.cpuMix, (c) => c.usPerPacket),
+    cpuMixRange: range(r.cpuMix, (c) => c.usPerPacket, g),
     tcp1: maxBy(r.tcp1, (x) => x.gbps),
     tcp1Range: range(r.tcp1, (x) => x.gbps, g),
     tcp4: maxBy(r.tcp4, (x) => x.gbps),
@@ -169,6 +185,8 @@ function table(s, g) {
     ['  of which system', perPacket(s.cpu, 'sys'), perPacket(g.cpu, 'sys'), '', ''],
     ['CPU % at 100 kpps', pct(s.cpu), pct(g.cpu), '', ''],
     ['  sent / delivered pps in that run', `${fmtK(s.cpu.sentPps)} / ${fmtK(s.cpu.deliveredPps)}`, `${fmtK(g.cpu.sentPps)} / ${fmtK(g.cpu.deliveredPps)}`, '', ''],
+    ['CPU µs/packet at 100 kpps, flows interleaved', s.cpuMix.usPerPacket.toFixed(2) + s.cpuMixRange, g.cpuMix.usPerPacket.toFixed(2) + g.cpuMixRange, ratio(s.cpuMix.usPerPacket, g.cpuMix.usPerPacket), 'lower'],
+    ['  of which user', perPacket(s.cpuMix, 'user'), perPacket(g.cpuMix, 'user'), '', ''],
     ['TCP Gbit/s, 1 stream 6→4', s.tcp1.gbps.toFixed(2) + s.tcp1Range, g.tcp1.gbps.toFixed(2) + g.tcp1Range, ratio(s.tcp1.gbps, g.tcp1.gbps), 'higher'],
     ['TCP Gbit/s, 4 streams 6→4', s.tcp4.gbps.toFixed(2) + s.tcp4Range, g.tcp4.gbps.toFixed(2) + g.tcp4Range, ratio(s.tcp4.gbps, g.tcp4.gbps), 'higher'],
     ['TCP Gbit/s, 1 stream 4→6 (-R)', s.tcp1r.gbps.toFixed(2) + s.tcp1rRange, g.tcp1r.gbps.toFixed(2) + g.tcp1rRange, ratio(s.tcp1r.gbps, g.tcp1r.gbps), 'higher'],
@@ -176,7 +194,7 @@ function table(s, g) {
     ['translator CPU % during TCP ×4', s.tcp4.cpuPercent.toFixed(0), g.tcp4.cpuPercent.toFixed(0), '', ''],
     ['idle CPU %', (s.idle * 100).toFixed(1), (g.idle * 100).toFixed(1), '', ''],
     ...(s.shipped && g.shipped ? [['loss at 50 kpps, TUN queue 500 (as shipped)', `${(s.shipped.loss * 100).toFixed(1)} %`, `${(g.shipped.loss * 100).toFixed(1)} %`, '', 'lower']] : []),
-    ...(s.cpu.batch ? [['sixgate packets/batch, µs wall/batch at 100 kpps', `${s.cpu.batch.size.toFixed(1)}, ${s.cpu.batch.us.toFixed(0)}`, '', '', '']] : []),
+    ...(s.cpu.batch ? [['sixgate packets/batch, µs wall/batch, datagrams/write at 100 kpps', `${s.cpu.batch.size.toFixed(1)}, ${s.cpu.batch.us.toFixed(0)}, ${s.cpu.batch.perWrite.toFixed(1)}`, '', '', '']] : []),
   ];
   const head = ['metric (best of rounds, range)', 'sixgate', 'TAYGA', 'sixgate/TAYGA', 'better'];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

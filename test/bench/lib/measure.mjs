@@ -35,12 +35,13 @@ const lastJson = (text, what) => {
  * Offers `rate` pps of 64-byte UDP payloads for `seconds` and counts what
  * arrives. CPU of the translator is read around the whole trial (until the
  * receiver has been idle for 300 ms, so queued packets are included).
+ * `interleave`: the flows take turns per datagram instead of per burst.
  */
-export async function udpTrial(t, udpgen, rate, seconds, flows) {
+export async function udpTrial(t, udpgen, rate, seconds, flows, { interleave = false } = {}) {
   const rx = startReceiver(t, udpgen, seconds + 6);
   await rx.bound;
   const cpu0 = cpuOf(t.pid);
-  const tx = await t.topo.net.execAsync(t.topo.client, udpgen, ['send', ADDR.server6, String(UDP_PORT), String(rate), String(seconds), String(flows)], { timeoutMs: (seconds + 5) * 1000 });
+  const tx = await t.topo.net.execAsync(t.topo.client, udpgen, ['send', ADDR.server6, String(UDP_PORT), String(rate), String(seconds), String(flows), ...(interleave ? ['interleave'] : [])], { timeoutMs: (seconds + 5) * 1000 });
   const { sent, errors, elapsed } = lastJson(tx.stdout + tx.stderr, 'the UDP sender');
   const { received } = lastJson(await rx.done, 'the UDP receiver');
   const cpu1 = cpuOf(t.pid);

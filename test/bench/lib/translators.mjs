@@ -80,7 +80,13 @@ export async function startSixgate(topo, stateDir, nodeFlags = []) {
       const r = topo.net.exec(topo.appliance, 'curl', ['-sf', '--max-time', '5', '-H', `Authorization: Bearer ${env.SIXGATE_API_TOKEN}`, `http://${env.SIXGATE_API_LISTEN}/api/v1/stats`], { allowFail: true });
       try {
         const j = JSON.parse(r.stdout);
-        return { packets: j.nat64.packets['6to4'] + j.nat64.packets['4to6'], batches: j.translatorBatch.count, seconds: j.translatorBatch.sum };
+        return {
+          packets: j.nat64.packets['6to4'] + j.nat64.packets['4to6'],
+          batches: j.translatorBatch.count,
+          seconds: j.translatorBatch.sum,
+          udpSuperPackets: j.offload?.udpSuperPackets ?? 0,
+          udpSegments: j.offload?.udpSegments ?? 0,
+        };
       } catch {
         return undefined;
       }

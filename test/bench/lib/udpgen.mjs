@@ -1,10 +1,13 @@
 // The UDP load generator of the data-path benchmark: one small C program
 // (compiled with gcc at bench time into a temporary directory) with two modes.
 //
-//   udpgen send <dst> <port> <rate_pps> <seconds> <flows>
+//   udpgen send <dst> <port> <rate_pps> <seconds> <flows> [interleave]
 //     paced sendmmsg of 64-byte payloads from <flows> source ports (one socket
-//     each, round robin per batch); rate 0 = as fast as possible. Prints
-//     {"sent":N,"errors":E,"elapsed":S} on stdout.
+//     each, round robin per batch, so a flow's datagrams leave in bursts as
+//     from sendmmsg, QUIC or media senders); with "interleave", one sendmsg
+//     per datagram, round robin per datagram (no two consecutive datagrams of
+//     one flow: the worst case for coalescing). Rate 0 = as fast as possible.
+//     Prints {"sent":N,"errors":E,"elapsed":S} on stdout.
 //   udpgen recv <bind_addr> <port> <max_seconds> <idle_ms>
 //     recvmmsg counter; exits <idle_ms> after the last packet (once one came)
 //     or after <max_seconds>. Prints {"received":N,"span":S}.
@@ -53,7 +56,7 @@ static int fill_addr(const char *host, int port, struct sockaddr_storage *ss, so
   return -1;
 }
 
-static int do_send(const char *host, int port, double rate, double secs, int flows) {
+static int do_send(const char *host, int port, double rate, double secs, int flows, int interleave) {
   struct sockaddr_storage dst; socklen_t dlen;
   int fam = fill_addr(host, port, &dst, &dlen);
   if (fam < 0 || flows < 1 || flows > MAXFLOWS || secs <= 0 || secs > 60) { fprintf(stderr, "bad arguments\n"); return 2; }
@@ -86,8 +89,17 @@ static int do_send(const char *host, int port, double rate, double secs, int flo
     }
     int n = due > BATCH ? BATCH : (int)due;
     for (int i = 0; i < n; i++) memcpy(payload[i], &seq, sizeof seq), seq++;
-    int r = sendmmsg(fds[f], msgs, n, 0);
-    f = (f + 1) % flows;
+    int r;
+    if (interleave) {
+      r = 0;
+      for (int i = 0; i < n; i++, f = (f + 1) % flows) {
+        if (sendmsg(fds[f], &msgs[i].msg_hdr, 0) < 0) { if (r == 0) r = -1; break; }
+        r++;
+      }
+    } else {
+      r = sendmmsg(fds[f], msgs, n, 0);
+      f = (f + 1) % flows;
+    }
     if (r < 0) { errors += n; sent += n; if (errno != ENOBUFS && errno != EAGAIN && errno != ECONNREFUSED) { perror("sendmmsg"); break; } continue; }
     sent += r;
     if (r < n) { errors += n - r; sent += n - r; }
@@ -132,9 +144,10 @@ static int do_recv(const char *host, int port, double max_secs, int idle_ms) {
 }
 
 int main(int argc, char **argv) {
-  if (argc == 7 && !strcmp(argv[1], "send")) return do_send(argv[2], atoi(argv[3]), atof(argv[4]), atof(argv[5]), atoi(argv[6]));
+  if ((argc == 7 || (argc == 8 && !strcmp(argv[7], "interleave"))) && !strcmp(argv[1], "send"))
+    return do_send(argv[2], atoi(argv[3]), atof(argv[4]), atof(argv[5]), atoi(argv[6]), argc == 8);
   if (argc == 6 && !strcmp(argv[1], "recv")) return do_recv(argv[2], atoi(argv[3]), atof(argv[4]), atoi(argv[5]));
-  fprintf(stderr, "usage: udpgen send DST PORT RATE SECONDS FLOWS | udpgen recv BIND PORT MAXSECONDS IDLEMS\n");
+  fprintf(stderr, "usage: udpgen send DST PORT RATE SECONDS FLOWS [interleave] | udpgen recv BIND PORT MAXSECONDS IDLEMS\n");
   return 2;
 }
 `;
