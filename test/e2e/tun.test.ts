@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -136,7 +136,7 @@ const scenarios = {
     await sendUdp(4, '198.51.100.5', 40001, sizes);
     for (let i = 0; i < 100 && seen.length < 10; i++) await sleep(10);
     dev.close();
-    out({ seen, wakeups, mtu: dev.mtu(), name: dev.name(), stats: dev.stats() });
+    out({ seen, wakeups, mtu: dev.mtu(), name: dev.name(), udpGso: dev.udpGso, stats: dev.stats() });
   },
 
   // Many packets queued before reading: full batches, then 0 on EAGAIN (no throw).
@@ -413,7 +413,7 @@ const scenarios = {
     const tx = dev.stats();
     const badVnet = errOf(() => dev.readFlat(arena, SLOT, 28, sizes, [1, 2]));
     dev.close();
-    out({ offload: dev.offload, seen: seen.sort((a, b) => a.v - b.v || a.len - b.len), written, got: got.sort(), tx, badVnet });
+    out({ offload: dev.offload, udpGso: dev.udpGso, seen: seen.sort((a, b) => a.v - b.v || a.len - b.len), written, got: got.sort(), tx, badVnet });
   },
 
   // Gather (writeFlat with parts): one IPv4/UDP packet written from 3 pieces
@@ -613,9 +613,11 @@ describe('LinuxTun in a network namespace', () => {
       wakeups: number;
       mtu: number;
       name: string;
+      udpGso: boolean;
       stats: Record<string, number>;
     }>('read');
     expect(r.name).toBe(DEV);
+    expect(r.udpGso).toBe(false); // no offload, no vnet headers to say GSO with
     expect(r.mtu).toBe(1500);
     const sizes = [0, 1, 100, 1000, 1452];
     const v6 = r.seen.filter((s) => s.v === 6).map((s) => s.len).sort((a, b) => a - b);
@@ -680,10 +682,14 @@ describe('LinuxTun in a network namespace', () => {
   it('with offload, packets come and go with virtio_net_hdrs the kernel understands', () => {
     const r = scenario<{
       offload: boolean;
+      udpGso: boolean;
       seen: { v: number; len: number; flags: number; gso: number; cs: number; co: number; valid: boolean }[];
       written: number; got: string[]; tx: Record<string, number>; badVnet: ErrInfo | null;
     }>('offload');
     expect(r.offload).toBe(true);
+    // UDP GSO on write came with Linux 6.2 (TUN_F_USO4/6); the addon asks the kernel at open.
+    const [major, minor] = release().split('.').map(Number) as [number, number];
+    expect(r.udpGso).toBe(major > 6 || (major === 6 && minor >= 2));
     expect(r.seen).toEqual([
       { v: 4, len: 128, flags: 1, gso: 0, cs: 20, co: 6, valid: true },
       { v: 4, len: 1028, flags: 1, gso: 0, cs: 20, co: 6, valid: true },

@@ -31,7 +31,7 @@ export function zeroStats(): Stats {
       queries: 0, synthesized: 0, cacheHits: 0, cacheMisses: 0, upstreamErrors: 0,
       upstreamTimeouts: 0, refused: 0, rateLimited: 0, formerr: 0, latencyBuckets: emptyHistogram(),
     },
-    offload: { enabled: false, gsoPackets: 0, gsoSegments: 0, csumPartial: 0, csumCompleted: 0, softGso: 0, badHeader: 0, udpSuperPackets: 0, udpSegments: 0 },
+    offload: { enabled: false, udpCoalescing: false, gsoPackets: 0, gsoSegments: 0, csumPartial: 0, csumCompleted: 0, softGso: 0, badHeader: 0, udpSuperPackets: 0, udpSegments: 0 },
     translatorBatch: emptyHistogram(),
     sessionLog: { written: 0, dropped: 0 },
   };

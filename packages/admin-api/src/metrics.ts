@@ -93,8 +93,9 @@ export function createMetrics(read: () => Stats): { registry: Registry; scrape()
     new SnapshotMetric('sixgate_nat64_pool4_ports', 'pool4 address/port pairs available in total', 'gauge', () => one(cur().nat64.pool4.size)),
     new SnapshotMetric('sixgate_nat64_pool4_utilization_ratio', 'pool4 use, 0 to 1', 'gauge', () => one(cur().nat64.pool4.percent / 100)),
     new SnapshotMetric('sixgate_nat64_offload_enabled', '1 when the TUN device runs with checksum and TCP segmentation offload', 'gauge', () => one(cur().offload.enabled ? 1 : 0)),
+    new SnapshotMetric('sixgate_nat64_udp_coalescing_enabled', '1 when runs of same-flow UDP datagrams are written as one UDP GSO super-packet', 'gauge', () => one(cur().offload.udpCoalescing ? 1 : 0)),
     new SnapshotMetric('sixgate_nat64_offload_total', 'TUN offload events, by kind (gsoPackets, gsoSegments, csumPartial, csumCompleted, softGso, badHeader, udpSuperPackets, udpSegments)', 'counter', () => {
-      const { enabled: _, ...kinds } = cur().offload;
+      const { enabled: _, udpCoalescing: _c, ...kinds } = cur().offload;
       return byLabel('kind', kinds);
     }),
     new SnapshotMetric('sixgate_nat64_batch_duration_seconds', 'Time to translate one batch of packets', 'histogram', () =>

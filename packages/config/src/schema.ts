@@ -150,7 +150,7 @@ export const Nat64Schema = Type.Object(
     // One translation per TCP super-packet instead of per segment (packages/daemon/src/offload.ts).
     offload: flag(true, 'Open the TUN device with checksum and TCP segmentation offload (IFF_VNET_HDR): TCP moves as 64 KiB super-packets'),
     // One write per run of same-flow UDP datagrams instead of per datagram (packages/daemon/src/coalesce.ts, ADR 6).
-    coalesce: flag(true, 'With offload, write each run of same-flow UDP datagrams in a batch to the TUN device as one UDP GSO super-packet; the kernel cuts it back into the datagrams'),
+    coalesce: flag(true, 'With offload, write each run of same-flow UDP datagrams in a batch to the TUN device as one UDP GSO super-packet; the kernel cuts it back into the datagrams. Needs Linux 6.2 or later; off with a warning on older kernels'),
     pool4: strings(['192.168.255.0/24'], 'IPv4 prefixes the translator uses as source addresses (must not overlap)', { minItems: 1, maxItems: 64 }),
     ports: PortRangesSchema,
     manageRoutes: flag(true, 'Route the NAT64 prefix and pool4 into the TUN device and remove the routes on exit'),

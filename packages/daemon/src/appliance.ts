@@ -147,7 +147,10 @@ export class Appliance {
 
       this.tun = openTun(cfg, this.log);
       await setTxQueueLength(this.tun.name(), cfg.nat64.txQueueLength);
-      this.log.info({ tun: this.tun.name(), mtu: this.tun.mtu(), txQueueLength: cfg.nat64.txQueueLength, offload: this.tun.offload }, 'TUN device up');
+      this.log.info({ tun: this.tun.name(), mtu: this.tun.mtu(), txQueueLength: cfg.nat64.txQueueLength, offload: this.tun.offload, udpGso: this.tun.udpGso }, 'TUN device up');
+      if (cfg.nat64.coalesce && this.tun.offload && !this.tun.udpGso) {
+        this.log.warn('the kernel takes no UDP GSO on TUN writes (Linux 6.2 and later do): UDP datagrams are written one by one (nat64.coalesce has no effect)');
+      }
       this.routes = new KernelRoutes(this.tun.name());
       if (cfg.nat64.manageRoutes) {
         await this.routes.sync(routedPrefixes(cfg));

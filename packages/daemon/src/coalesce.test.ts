@@ -29,12 +29,12 @@ const CLIENT = '2001:db8::2';
 const SERVER4 = '192.0.2.33';
 const SERVER6 = '64:ff9b:1::c000:221';
 
-function setup(coalesce: boolean, batchSize = 64) {
+function setup(coalesce: boolean, batchSize = 64, udpGso = true) {
   const clock = { t: 1_000_000, now() { return this.t; } };
   const state = new Nat64State(defaultStateOptions([{ cidr: POOL }], { portSecret: new Uint8Array(8).fill(7) }), clock);
   const allow: PolicyCheck = { check: () => -1 };
   const tr = new Translator({ prefix: PREFIX, pool4: [POOL] }, state, allow, clock);
-  const dev = new MemoryTun({ batchSize, offload: true });
+  const dev = new MemoryTun({ batchSize, offload: true, udpGso });
   const loop = new PacketLoop(dev, tr, new TraceHub(), { mtu: 1500, coalesce });
   return { dev, loop };
 }
@@ -138,6 +138,16 @@ describe('UDP coalescing on write', () => {
     const off = setup(false);
     expect(run(off, up([64, 64, 64])).out.length).toBe(3);
     expect(off.loop.coalescer).toBeUndefined();
+  });
+
+  it('on a kernel without UDP GSO on TUN writes it stays off, and every datagram still goes out', () => {
+    const old = setup(true, 64, false);
+    expect(old.loop.coalescer).toBeUndefined();
+    const r = run(old, up([64, 64, 64, 64]));
+    expect(r.out.length).toBe(4);
+    expect(r.hdrs.every((h) => h[1] === VNET_GSO_NONE)).toBe(true);
+    expect(old.dev.stats()).toMatchObject({ txPackets: 4, txErrors: 0 });
+    expect(wire(r).map(withoutId)).toEqual(wire(run(setup(false), up([64, 64, 64, 64]))).map(withoutId));
   });
 
   it('merges complete checksums only when they verify; a corrupted datagram leaves alone with its bad checksum', () => {

@@ -31,7 +31,7 @@ export interface PacketLoopOptions {
   readonly maxBatches?: number;
   /** A clock the loop refreshes once per batch (the translator reads it per packet). */
   readonly clock?: { refresh(t?: number): void };
-  /** On an offload device, write runs of same-flow UDP datagrams as one UDP GSO super-packet (default true). */
+  /** On an offload device that takes UDP GSO, write runs of same-flow UDP datagrams as one super-packet (default true). */
   readonly coalesce?: boolean;
 }
 
@@ -43,7 +43,7 @@ export class PacketLoop {
   readonly offload: Offload | undefined;
   private readonly vin: Uint8Array | undefined;
   private readonly vout: Uint8Array | undefined;
-  /** UDP coalescing on write and its pieces-per-packet array; undefined without offload or when turned off. */
+  /** UDP coalescing on write and its pieces-per-packet array; undefined when turned off or the device cannot take UDP GSO. */
   readonly coalescer: Coalescer | undefined;
   private readonly parts: Int32Array;
   /** Where software segments are built (offload only). */
@@ -80,7 +80,7 @@ export class PacketLoop {
     this.offload = dev.offload ? new Offload() : undefined;
     this.vin = dev.offload ? new Uint8Array(n * VNET_HDR_LEN) : undefined;
     this.vout = dev.offload ? new Uint8Array(maxOut * VNET_HDR_LEN) : undefined;
-    this.coalescer = dev.offload && opts.coalesce !== false ? new Coalescer() : undefined;
+    this.coalescer = dev.offload && dev.udpGso && opts.coalesce !== false ? new Coalescer() : undefined;
     this.parts = new Int32Array(this.coalescer !== undefined ? maxOut : 0);
     this.maxBatches = opts.maxBatches ?? 16;
     this.clock = opts.clock;

@@ -168,6 +168,7 @@ export function buildStats(app: Appliance): Stats {
     },
     offload: {
       enabled: off !== undefined,
+      udpCoalescing: app.loop.coalescer !== undefined,
       ...(off?.counters ?? { gsoPackets: 0, gsoSegments: 0, csumPartial: 0, csumCompleted: 0, softGso: 0, badHeader: 0 }),
       ...(app.loop.coalescer?.counters ?? { udpSuperPackets: 0, udpSegments: 0 }),
     },

@@ -25,6 +25,11 @@ export interface TunDevice {
    * super-packet larger than the MTU; every packet written goes out behind one.
    */
   readonly offload: boolean;
+  /**
+   * True when, besides `offload`, the kernel takes UDP GSO super-packets
+   * (VNET_GSO_UDP_L4) on write: Linux 6.2 and later. Reads never carry them.
+   */
+  readonly udpGso: boolean;
   /** Interface name as the kernel knows it. */
   name(): string;
   /** Current MTU. */

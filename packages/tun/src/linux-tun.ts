@@ -11,6 +11,7 @@ import { loadNative, NATIVE_STAT_SLOTS, type NativeHandle, type NativeTun } from
 export class LinuxTun implements TunDevice {
   readonly batchSize: number;
   readonly offload: boolean;
+  readonly udpGso: boolean;
   readonly #native: NativeTun;
   readonly #handle: NativeHandle;
   readonly #name: string;
@@ -24,6 +25,7 @@ export class LinuxTun implements TunDevice {
     this.#name = native.name(handle);
     this.batchSize = opts.batchSize;
     this.offload = opts.offload;
+    this.udpGso = opts.offload && native.udpGso(handle);
     this.#mtu = opts.mtu;
     this.#statsBuf = new Float64Array(native.STATS_COUNT);
   }

@@ -404,6 +404,28 @@ describe('MemoryTun gather writes (writeFlat with parts)', () => {
     expect(dev.written[1]![0]).toBe((3000 * 7) & 0xff);
   });
 
+  it('a UDP GSO header is refused like the kernel refuses it when the device cannot take UDP GSO (udpGso: false)', () => {
+    const arena = patterned(200);
+    const gso = Uint8Array.of(1, 5, 28, 0, 64, 0, 20, 0, 6, 0);
+    const tcp = Uint8Array.of(1, 0, 0, 0, 0, 0, 20, 0, 16, 0);
+    const vnet = new Uint8Array(20);
+    vnet.set(gso, 0);
+    vnet.set(tcp, 10);
+    const offs = Int32Array.of(0, 100);
+    const lens = Int32Array.of(92, 60);
+    const old = new MemoryTun({ offload: true, udpGso: false });
+    expect(old.udpGso).toBe(false);
+    expect(old.writeFlat(arena, offs, lens, 2, vnet)).toBe(1);
+    expect(old.writeFlat(arena, offs, lens, 2, vnet, Int32Array.of(1, 1))).toBe(1);
+    expect(old.stats()).toMatchObject({ txPackets: 2, txErrors: 2 });
+    expect(old.writtenVnet).toEqual([tcp, tcp]);
+    const now = new MemoryTun({ offload: true });
+    expect(now.udpGso).toBe(true);
+    expect(now.writeFlat(arena, offs, lens, 2, vnet)).toBe(2);
+    expect(now.stats()).toMatchObject({ txPackets: 2, txErrors: 0 });
+    expect(new MemoryTun({ udpGso: true }).udpGso).toBe(false); // only with offload
+  });
+
   it('without vnet (or with too few headers) packets go out behind all-zero headers', () => {
     const dev = new MemoryTun({ offload: true });
     const arena = patterned(100);

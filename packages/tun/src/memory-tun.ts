@@ -9,17 +9,24 @@ import { resolveOptions, checkMtu, type TunOptions } from './config.js';
 import { checkFlatRead, TUN_GATHER_MAX, type ReadableCallback, type TunDevice } from './device.js';
 import { TunClosedError, TunError } from './errors.js';
 import { emptyStats, type TunStats } from './metrics.js';
-import { VNET_HDR_LEN } from './vnet.js';
+import { VNET, VNET_GSO_UDP_L4, VNET_HDR_LEN } from './vnet.js';
 
 /** Extra knobs of the fake. */
 export interface MemoryTunOptions extends Partial<TunOptions> {
   /** Written packets kept before further writes count as txDropsQueueFull. Default unlimited. */
   txQueueLimit?: number;
+  /**
+   * With `offload`: whether UDP GSO super-packets may be written, as on
+   * Linux 6.2 and later (default true). When false, such a write fails as
+   * the kernel would fail it (EINVAL): a txError, nothing recorded.
+   */
+  udpGso?: boolean;
 }
 
 export class MemoryTun implements TunDevice {
   readonly batchSize: number;
   readonly offload: boolean;
+  readonly udpGso: boolean;
   /** Copies of the packets written, oldest first; takeWritten() empties it. */
   readonly written: Uint8Array[] = [];
   /** With `offload`: the virtio_net_hdr each written packet went out behind, same order as `written`. */
@@ -43,6 +50,7 @@ export class MemoryTun implements TunDevice {
     this.#up = opts.up;
     this.batchSize = opts.batchSize;
     this.offload = opts.offload;
+    this.udpGso = opts.offload && options.udpGso !== false;
     this.#txQueueLimit = options.txQueueLimit ?? Number.POSITIVE_INFINITY;
   }
 
@@ -221,7 +229,7 @@ export class MemoryTun implements TunDevice {
         if (off < 0 || len <= 0 || off + len > arena.length) ok = false;
         total += len;
       }
-      if (!ok) {
+      if (!ok || this.#refused(hdrOf(p))) {
         this.#stats.txErrors++;
         continue;
       }
@@ -238,13 +246,18 @@ export class MemoryTun implements TunDevice {
   }
 
   #writeOne(buf: Uint8Array, offset: number, len: number, vnet?: Uint8Array): boolean {
-    if (offset < 0 || offset + len > buf.length) {
+    if (offset < 0 || offset + len > buf.length || this.#refused(vnet)) {
       this.#stats.txErrors++;
       return false;
     }
     if (!this.#accept(len)) return false;
     this.#record(buf.slice(offset, offset + len), vnet);
     return true;
+  }
+
+  /** A UDP GSO header on a device (kernel) that does not take them. */
+  #refused(vnet: Uint8Array | undefined): boolean {
+    return !this.udpGso && vnet !== undefined && vnet[VNET.GSO_TYPE] === VNET_GSO_UDP_L4;
   }
 
   /** Counts a packet of `len` bytes the kernel would refuse or drop; true when it would take it. */

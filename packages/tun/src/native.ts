@@ -15,6 +15,8 @@ export type NativeHandle = { readonly __tunHandle: unique symbol };
 export interface NativeTun {
   open(name: string, multiQueue: boolean, offload: boolean): NativeHandle;
   name(h: NativeHandle): string;
+  /** True when the kernel takes VIRTIO_NET_HDR_GSO_UDP_L4 on write (asked at open, with offload). */
+  udpGso(h: NativeHandle): boolean;
   /** mtu <= 0 keeps it; up: -1 keeps, 0 down, 1 up. Returns the MTU now set. */
   ifconfig(name: string, mtu: number, up: number): number;
   readBatch(h: NativeHandle, bufs: readonly Uint8Array[], sizes: Int32Array, offset: number, max: number): number;

@@ -18,7 +18,7 @@ function busyStats(): Stats {
       upstreamTimeouts: 1, refused: 5, rateLimited: 0, formerr: 4,
       latencyBuckets: { le: [0.001, 0.01, 0.1], counts: [300, 150, 40], sum: 3.25, count: 500 },
     },
-    offload: { enabled: true, gsoPackets: 50, gsoSegments: 2200, csumPartial: 700, csumCompleted: 3, softGso: 1, badHeader: 0, udpSuperPackets: 40, udpSegments: 900 },
+    offload: { enabled: true, udpCoalescing: true, gsoPackets: 50, gsoSegments: 2200, csumPartial: 700, csumCompleted: 3, softGso: 1, badHeader: 0, udpSuperPackets: 40, udpSegments: 900 },
     translatorBatch: { le: [0.0001, 0.001], counts: [70, 20], sum: 0.05, count: 95 },
     sessionLog: { written: 40, dropped: 2 },
   };
@@ -60,6 +60,8 @@ describe('GET /metrics', () => {
     expect(sample(m.get('sixgate_nat64_offload_total'), { kind: 'softGso' })).toBe(1);
     expect(sample(m.get('sixgate_nat64_offload_total'), { kind: 'udpSegments' })).toBe(900);
     expect(sample(m.get('sixgate_nat64_offload_total'), { kind: 'enabled' })).toBeUndefined();
+    expect(sample(m.get('sixgate_nat64_offload_total'), { kind: 'udpCoalescing' })).toBeUndefined();
+    expect(sample(m.get('sixgate_nat64_udp_coalescing_enabled'))).toBe(1);
     expect(sample(m.get('sixgate_nat64_pool4_utilization_ratio'))).toBeCloseTo(17 / 64_512, 12);
     expect(sample(m.get('sixgate_dns64_queries_total'))).toBe(500);
     expect(sample(m.get('sixgate_dns64_synthesized_total'))).toBe(120);

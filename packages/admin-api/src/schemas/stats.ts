@@ -65,6 +65,7 @@ export const Dns64StatsSchema = Type.Object({
 export const OffloadStatsSchema = Type.Object(
   {
     enabled: Type.Boolean({ description: 'The TUN device runs with checksum and TCP segmentation offload' }),
+    udpCoalescing: Type.Boolean({ description: 'Runs of same-flow UDP datagrams are written as one UDP GSO super-packet (nat64.coalesce on, and a kernel that takes them: Linux 6.2 or later)' }),
     gsoPackets: Type.Integer({ minimum: 0, description: 'TCP super-packets translated as one (each counts once in nat64.packets)' }),
     gsoSegments: Type.Integer({ minimum: 0, description: 'Segments those super-packets stood for' }),
     csumPartial: Type.Integer({ minimum: 0, description: 'Packets with a partial checksum passed on partial' }),
