@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseIpv4Cidr, parseNat64Prefix } from '@sixgate/addressing';
-import { Nat64State, Translator, defaultStateOptions, type PolicyCheck } from '@sixgate/nat64';
 import {
   buildIpv4Udp,
   buildIpv6Tcp,
@@ -14,30 +12,15 @@ import {
   nicComplete,
   nicSegment,
 } from '@sixgate/testkit';
-import { MemoryTun, VNET_F_NEEDS_CSUM, VNET_GSO_NONE, VNET_GSO_TCPV4, VNET_GSO_UDP_L4, VNET_HDR_LEN } from '@sixgate/tun';
+import { VNET_F_NEEDS_CSUM, VNET_GSO_NONE, VNET_GSO_TCPV4, VNET_GSO_UDP_L4, VNET_HDR_LEN } from '@sixgate/tun';
 import { Coalescer, MAX_SEGMENTS } from './coalesce.js';
-import { PacketLoop } from './packet-loop.js';
-import { TraceHub } from './trace-hub.js';
+import { CLIENT, SERVER4, SERVER6, loopHarness } from './loop-harness.js';
 
 // Every check cuts the super-packets the way the kernel does (testkit nic.ts,
 // checksums from scratch) and compares with the same datagrams sent through a
 // loop that does not coalesce.
 
-const PREFIX = parseNat64Prefix('64:ff9b:1::/96');
-const POOL = parseIpv4Cidr('198.51.100.0/30');
-const CLIENT = '2001:db8::2';
-const SERVER4 = '192.0.2.33';
-const SERVER6 = '64:ff9b:1::c000:221';
-
-function setup(coalesce: boolean, batchSize = 64, udpGso = true) {
-  const clock = { t: 1_000_000, now() { return this.t; } };
-  const state = new Nat64State(defaultStateOptions([{ cidr: POOL }], { portSecret: new Uint8Array(8).fill(7) }), clock);
-  const allow: PolicyCheck = { check: () => -1 };
-  const tr = new Translator({ prefix: PREFIX, pool4: [POOL] }, state, allow, clock);
-  const dev = new MemoryTun({ batchSize, offload: true, udpGso });
-  const loop = new PacketLoop(dev, tr, new TraceHub(), { mtu: 1500, coalesce });
-  return { dev, loop };
-}
+const setup = (coalesce: boolean, batchSize = 64, udpGso = true) => loopHarness({ coalesce, batchSize, udpGso });
 type Setup = ReturnType<typeof setup>;
 
 const bytes = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff);

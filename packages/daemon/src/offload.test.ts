@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseIpv4Cidr, parseNat64Prefix } from '@sixgate/addressing';
-import { Nat64State, Translator, defaultStateOptions, type PolicyCheck } from '@sixgate/nat64';
 import {
   buildIpv4Tcp,
   buildIpv4Udp,
@@ -15,31 +13,17 @@ import {
   nicComplete,
   nicSegment,
 } from '@sixgate/testkit';
-import { MemoryTun, VNET_F_DATA_VALID, VNET_F_NEEDS_CSUM, VNET_GSO_NONE, VNET_GSO_TCPV4, VNET_GSO_TCPV6 } from '@sixgate/tun';
+import { VNET_F_DATA_VALID, VNET_F_NEEDS_CSUM, VNET_GSO_NONE, VNET_GSO_TCPV4, VNET_GSO_TCPV6 } from '@sixgate/tun';
 import { TCP_FLAG } from '@sixgate/wire';
-import { PacketLoop } from './packet-loop.js';
-import { TraceHub } from './trace-hub.js';
+import { CLIENT, SERVER4, SERVER6, loopHarness } from './loop-harness.js';
 
 // The checks here never use offload.ts's own helpers: checksums are computed
 // from scratch (RFC 1071) and segmentation is done the way a NIC doing TSO
 // would (@sixgate/testkit nic.ts), so a shared mistake cannot cancel out.
 
-const PREFIX = parseNat64Prefix('64:ff9b:1::/96');
-const POOL = parseIpv4Cidr('198.51.100.0/30');
-const CLIENT = '2001:db8::2';
-const SERVER4 = '192.0.2.33';
-const SERVER6 = '64:ff9b:1::c000:221';
 const MSS = 1440;
 
-function setup(offload: boolean) {
-  const clock = { t: 1_000_000, now() { return this.t; } };
-  const state = new Nat64State(defaultStateOptions([{ cidr: POOL }], { portSecret: new Uint8Array(8).fill(7) }), clock);
-  const allow: PolicyCheck = { check: () => -1 };
-  const tr = new Translator({ prefix: PREFIX, pool4: [POOL] }, state, allow, clock);
-  const dev = new MemoryTun({ batchSize: 8, offload });
-  const loop = new PacketLoop(dev, tr, new TraceHub(), { mtu: 1500 });
-  return { dev, loop };
-}
+const setup = (offload: boolean) => loopHarness({ offload });
 
 type Setup = ReturnType<typeof setup>;
 
