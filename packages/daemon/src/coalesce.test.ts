@@ -54,6 +54,17 @@ const withoutId = (p: Uint8Array): Uint8Array => {
   return q;
 };
 
+/** Datagrams by flow (family, addresses and ports), in order, IDs masked: what must not change. */
+const byFlow = (packets: Uint8Array[]): Record<string, Uint8Array[]> => {
+  const m: Record<string, Uint8Array[]> = {};
+  for (const p of packets) {
+    const v4 = p[0]! >> 4 === 4;
+    const key = Buffer.from(v4 ? p.subarray(12, 24) : p.subarray(8, 44)).toString('hex');
+    (m[key] ??= []).push(withoutId(p));
+  }
+  return m;
+};
+
 describe('UDP coalescing on write', () => {
   it('sends a run of same-flow datagrams 6→4 as one UDP GSO super-packet that cuts into the datagrams a plain loop sends', () => {
     const a = setup(true);
@@ -103,19 +114,23 @@ describe('UDP coalescing on write', () => {
     expect(segs.every(l4ChecksumOk)).toBe(true);
   });
 
-  it('ends a run at a different flow, at a longer datagram and after a shorter one', () => {
+  it('groups a flow\'s datagrams across other flows; a run ends at a longer datagram and after a shorter one', () => {
     const a = setup(true);
     const mixed = [...up([100, 100]), ...up([100, 100], 5001), ...up([100, 100, 40, 100]), ...up([50, 100])];
     const r = run(a, mixed);
-    // [100,100] [100,100 other port] [100,100,40] [100,50] [100]
-    expect(r.hdrs.map((h) => (h[1] === VNET_GSO_UDP_L4 ? `gso${field(h, 4)}` : 'one'))).toEqual(['gso100', 'gso100', 'gso100', 'gso100', 'one']);
-    expect(wire(r).map(withoutId)).toEqual(wire(run(setup(false), mixed)).map(withoutId));
+    // 5000: [100,100,100,100,40] [100,50] [100]; 5001: [100,100] — each written where its first datagram was.
+    expect(r.hdrs.map((h) => (h[1] === VNET_GSO_UDP_L4 ? `gso${field(h, 4)}` : 'one'))).toEqual(['gso100', 'gso100', 'gso100', 'one']);
+    expect(r.out.map((p) => p.length - 28)).toEqual([440, 200, 150, 100]); // payload bytes
+    expect(byFlow(wire(r))).toEqual(byFlow(wire(run(setup(false), mixed))));
   });
 
-  it('does not merge interleaved flows, non-UDP packets, or with coalesce off', () => {
+  it('groups interleaved flows; never merges TCP, or with coalesce off', () => {
     const a = setup(true);
-    const inter = [0, 1, 2, 3].flatMap((i) => up([64], 5000 + (i % 2)));
-    expect(run(a, inter).out.length).toBe(4);
+    const inter = [0, 1, 2, 3, 4, 5].flatMap((i) => up([64], 5000 + (i % 3)));
+    const r = run(a, inter);
+    expect(r.hdrs.map((h) => h[1])).toEqual([VNET_GSO_UDP_L4, VNET_GSO_UDP_L4, VNET_GSO_UDP_L4]);
+    expect(r.out.map((p) => p.length)).toEqual([28 + 128, 28 + 128, 28 + 128]);
+    expect(byFlow(wire(r))).toEqual(byFlow(wire(run(setup(false), inter))));
     const tcp = [0, 1, 2].map((i): [Uint8Array] => [buildIpv6Tcp({ src: CLIENT, dst: SERVER6, sport: 6000, dport: 80, flags: 0x02, seq: i, payload: bytes(0, 0) }).bytes]);
     expect(run(a, tcp).hdrs.every((h) => h[1] === VNET_GSO_NONE)).toBe(true);
     const off = setup(false);
@@ -169,15 +184,17 @@ describe('UDP coalescing on write', () => {
     expect(wire(r).every(l4ChecksumOk)).toBe(true);
   });
 
-  it('property: any mix of flows and sizes reaches the wire as the plain loop sends it', () => {
+  it('property: any mix of flows and sizes reaches the wire as the plain loop sends it, flow by flow', () => {
     fc.assert(
-      fc.property(fc.array(fc.record({ flow: fc.integer({ min: 0, max: 2 }), size: fc.integer({ min: 1, max: 1400 }), partial: fc.boolean() }), { minLength: 1, maxLength: 80 }), (spec) => {
+      fc.property(fc.array(fc.record({ flow: fc.integer({ min: 0, max: 5 }), size: fc.integer({ min: 1, max: 1400 }), partial: fc.boolean() }), { minLength: 1, maxLength: 80 }), (spec) => {
         const pk = spec.flatMap((x) => up([x.size], 5000 + x.flow, { partial: x.partial }));
         const a = setup(true);
         const b = setup(false);
         const wa = wire(run(a, pk));
         const wb = wire(run(b, pk));
-        expect(wa.map(withoutId)).toEqual(wb.map(withoutId));
+        // Flows may change places, a flow's datagrams never do.
+        expect(wa).toHaveLength(wb.length);
+        expect(byFlow(wa)).toEqual(byFlow(wb));
         expect(wa.every((s) => l4ChecksumOk(s) && ipv4ChecksumOk(s))).toBe(true);
       }),
       { numRuns: 60 },
@@ -231,6 +248,24 @@ describe('Coalescer.plan on hand-made results', () => {
       expect(l.buf.subarray(0, p.length)).toEqual(before.subarray(0, p.length));
       expect(l.vout.subarray(0, VNET_HDR_LEN)).toEqual(h);
     }
+  });
+
+  it('keeps each flow in order: a fragment between the same hosts ends their runs, one between other hosts does not', () => {
+    const c = new Coalescer();
+    const toB = (p: Uint8Array) => void (p[21] = 3); // another source port
+    const [a0, b0, a1, frag, b1, a2, a3] = [v4(), v4(toB), v4(), v4(undefined, { mf: true }), v4(toB), v4(), v4()];
+    const l = lay([a0!, b0!, a1!, frag!, b1!, a2!, a3!], Array<Uint8Array>(7).fill(PARTIAL4));
+    const o = Array.from(l.wOff);
+    expect(c.plan(l.buf, l.wOff, l.wLen, l.vout, 7, l.parts)).toBe(5);
+    expect(Array.from(l.parts.subarray(0, 5))).toEqual([2, 1, 1, 1, 2]);
+    // [a0 a1] b0 frag b1 [a2 a3]: a run's members follow its head without their headers.
+    expect(Array.from(l.wOff)).toEqual([o[0], o[2]! + 28, o[1], o[3], o[4], o[5], o[6]! + 28]);
+    expect(Array.from(l.wLen)).toEqual([60, 32, 60, 60, 60, 60, 32]);
+    expect([0, 1, 2, 3, 4].map((p) => l.vout[p * VNET_HDR_LEN + 1])).toEqual([VNET_GSO_UDP_L4, VNET_GSO_NONE, VNET_GSO_NONE, VNET_GSO_NONE, VNET_GSO_UDP_L4]);
+    const far = v4((p) => void (p[15] = 99), { mf: true });
+    const l2 = lay([a0!, far, a1!], [PARTIAL4, PARTIAL4, PARTIAL4]);
+    expect(c.plan(l2.buf, l2.wOff, l2.wLen, l2.vout, 3, l2.parts)).toBe(2);
+    expect(Array.from(l2.parts.subarray(0, 2))).toEqual([2, 1]);
   });
 
   it('returns k and changes nothing when nothing merges', () => {

@@ -80,7 +80,7 @@ export class PacketLoop {
     this.offload = dev.offload ? new Offload() : undefined;
     this.vin = dev.offload ? new Uint8Array(n * VNET_HDR_LEN) : undefined;
     this.vout = dev.offload ? new Uint8Array(maxOut * VNET_HDR_LEN) : undefined;
-    this.coalescer = dev.offload && dev.udpGso && opts.coalesce !== false ? new Coalescer() : undefined;
+    this.coalescer = dev.offload && dev.udpGso && opts.coalesce !== false ? new Coalescer(maxOut) : undefined;
     this.parts = new Int32Array(this.coalescer !== undefined ? maxOut : 0);
     this.maxBatches = opts.maxBatches ?? 16;
     this.clock = opts.clock;
