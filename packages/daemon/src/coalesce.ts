@@ -22,9 +22,9 @@
  * packet p has. Flows interleaved in a batch are grouped; one flow's packets
  * keep their order. Nothing here allocates.
  */
-import { finish, fold, pseudoHeaderSum4, pseudoHeaderSum6, setU16, sum, u16, u32 } from '@sixgate/wire';
+import { pseudoHeaderSum4, pseudoHeaderSum6, setU16, u16, u32, verify } from '@sixgate/wire';
 import { VNET, VNET_F_NEEDS_CSUM, VNET_GSO_NONE, VNET_GSO_UDP_L4, VNET_HDR_LEN, setVnet, vnetU16 } from '@sixgate/tun';
-import { setIpLength } from './offload.js';
+import { partialChecksum, setIpLength } from './offload.js';
 
 const UDP = 17;
 /** Datagrams per super-packet (the kernel accepts up to 128 since Linux 6.1; 64 is every kernel with UDP GSO). */
@@ -61,8 +61,6 @@ export class Coalescer {
   private readonly count: Int32Array;
   private readonly size: Int32Array;
   private readonly total: Int32Array;
-  /** 1 once a shorter datagram ended the run. */
-  private readonly closed: Uint8Array;
   /** The head's checksum: 0 not checked yet, 1 allows merging, 2 does not. */
   private readonly verified: Uint8Array;
   /** Heads of the runs still open, oldest first. */
@@ -80,7 +78,6 @@ export class Coalescer {
     this.count = new Int32Array(capacity);
     this.size = new Int32Array(capacity);
     this.total = new Int32Array(capacity);
-    this.closed = new Uint8Array(capacity);
     this.verified = new Uint8Array(capacity);
     this.oOff = new Int32Array(capacity);
     this.oLen = new Int32Array(capacity);
@@ -102,7 +99,7 @@ export class Coalescer {
    */
   plan(buf: Uint8Array, wOff: Int32Array, wLen: Int32Array, vout: Uint8Array, k: number, parts: Int32Array): number {
     if (k > this.capacity) return k;
-    const { role, l4: l4of, next, tail, count, size, total, closed, verified, open } = this;
+    const { role, l4: l4of, next, tail, count, size, total, verified, open } = this;
     this.nOpen = 0;
     let merged = false;
     for (let i = 0; i < k; i++) {
@@ -118,7 +115,8 @@ export class Coalescer {
       if (r >= 0) {
         const h = open[r]!;
         const seg = n - l4 - 8;
-        if (closed[h] === 0 && count[h]! < MAX_SEGMENTS && seg <= size[h]! && l4 + 8 + total[h]! + seg <= MAX_LENGTH && this.verifiedHead(buf, wOff, wLen, vout, h)) {
+        // A run whose datagrams are all full-size takes more; a shorter one ended it.
+        if (total[h] === count[h]! * size[h]! && count[h]! < MAX_SEGMENTS && seg <= size[h]! && l4 + 8 + total[h]! + seg <= MAX_LENGTH && this.verifiedHead(buf, wOff, wLen, vout, h)) {
           this.removeOpen(r);
           if (!this.checksumOk(buf, o, n, vout, i, l4)) continue; // alone, and the flow's run ends before it
           next[tail[h]!] = i;
@@ -126,7 +124,6 @@ export class Coalescer {
           tail[h] = i;
           count[h] = count[h]! + 1;
           total[h] = total[h]! + seg;
-          if (seg < size[h]!) closed[h] = 1; // a shorter datagram ends the run
           role[h] = HEAD;
           role[i] = MEMBER;
           merged = true;
@@ -147,7 +144,6 @@ export class Coalescer {
       count[i] = 1;
       size[i] = n - l4 - 8;
       total[i] = n - l4 - 8;
-      closed[i] = 0;
       verified[i] = 0;
     }
     if (!merged) return k;
@@ -277,7 +273,7 @@ export class Coalescer {
   private checksumOk(buf: Uint8Array, o: number, n: number, vout: Uint8Array, i: number, l4: number): boolean {
     if (vout[i * VNET_HDR_LEN + VNET.FLAGS] === VNET_F_NEEDS_CSUM) return true;
     const ph = l4 === 20 ? pseudoHeaderSum4(buf, o + 12, o + 16, UDP, n - l4) : pseudoHeaderSum6(buf, o + 8, o + 24, UDP, n - l4);
-    return finish(sum(buf, o + l4, o + n, ph)) === 0;
+    return verify(buf, o + l4, o + n, ph);
   }
 
   /** Rewrites the head at `h` to cover the run and writes the run's header to `vout[p]`. */
@@ -285,9 +281,7 @@ export class Coalescer {
     const udpLen = 8 + total;
     setIpLength(buf, h, l4 + udpLen);
     setU16(buf, h + l4 + 4, udpLen);
-    // NEEDS_CSUM: the pseudo-header sum, upper-layer length included, not complemented.
-    const ph = l4 === 20 ? pseudoHeaderSum4(buf, h + 12, h + 16, UDP, udpLen) : pseudoHeaderSum6(buf, h + 8, h + 24, UDP, udpLen);
-    setU16(buf, h + l4 + 6, fold(ph));
+    partialChecksum(buf, h, l4 + udpLen);
     setVnet(vout, p, VNET_F_NEEDS_CSUM, VNET_GSO_UDP_L4, l4 + 8, size, l4, 6);
   }
 }

@@ -264,7 +264,7 @@ export class Offload {
  * checksum field, as NEEDS_CSUM wants it; returns the transport offset, or -1
  * when the packet is not of that shape.
  */
-function partialChecksum(buf: Uint8Array, o: number, n: number): number {
+export function partialChecksum(buf: Uint8Array, o: number, n: number): number {
   const v = buf[o]! >> 4;
   let l4: number;
   let proto: number;
