@@ -103,6 +103,11 @@ export function buildAdminApi(deps: AdminDeps): FastifyInstance {
   void app.register(healthRoutes, { prefix: '/api/v1' });
   void app.register(async (secured) => {
     await secured.register(authPlugin, { token: deps.token });
+    // Answers behind the token are never stored by a browser or a proxy (the dashboard reads them).
+    secured.addHook('onSend', async (_request, reply, payload) => {
+      if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+      return payload;
+    });
     for (const routes of [configRoutes, historyRoutes, prefixRoutes, sessionRoutes, bibRoutes, policyRoutes, statsRoutes, traceRoutes]) {
       await secured.register(routes, { prefix: '/api/v1' });
     }

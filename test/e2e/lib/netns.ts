@@ -13,6 +13,7 @@
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 
 export interface ExecResult {
   readonly code: number | null;
@@ -70,6 +71,12 @@ export class Netns {
     const ns = `${this.id}-${name}`;
     sh('ip', ['netns', 'add', ns]);
     this.namespaces.push(ns);
+    // Hermetic name resolution: `ip netns exec` bind-mounts /etc/netns/<ns>/* over /etc, so
+    // nothing inside asks the host's resolver (a reverse lookup that leaks into the topology
+    // stalls servers at start on a fresh machine). Loopback refuses at once.
+    mkdirSync(`/etc/netns/${ns}`, { recursive: true });
+    writeFileSync(`/etc/netns/${ns}/resolv.conf`, 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n');
+    writeFileSync(`/etc/netns/${ns}/hosts`, '127.0.0.1 localhost\n::1 localhost\n');
     sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
     return ns;
   }
@@ -112,6 +119,7 @@ export class Netns {
       const pids = sh('ip', ['netns', 'pids', ns], { allowFail: true }).stdout.split(/\s+/).filter(Boolean);
       for (const pid of pids) spawnSync('kill', ['-9', pid]);
       sh('ip', ['netns', 'delete', ns], { allowFail: true });
+      rmSync(`/etc/netns/${ns}`, { recursive: true, force: true });
     }
   }
 }

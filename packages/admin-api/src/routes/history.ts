@@ -2,6 +2,7 @@
 import type { RoutePlugin } from '../type-provider.js';
 import { ApplyResultSchema, secured } from '../schemas/common.js';
 import { HistorySchema, RollbackBodySchema } from '../schemas/config.js';
+import { setEtag, writeOptions } from '../etag.js';
 
 export const historyRoutes: RoutePlugin = async (app) => {
   app.get(
@@ -13,7 +14,10 @@ export const historyRoutes: RoutePlugin = async (app) => {
         response: secured({ 200: HistorySchema }),
       },
     },
-    async () => ({ items: app.ports.history() }),
+    async (_request, reply) => {
+      setEtag(reply, app.ports.configVersion());
+      return { items: app.ports.history() };
+    },
   );
 
   app.post(
@@ -23,9 +27,13 @@ export const historyRoutes: RoutePlugin = async (app) => {
         tags: ['config'],
         summary: 'Restore one configuration from the history atomically',
         body: RollbackBodySchema,
-        response: secured({ 200: ApplyResultSchema }, 400, 404, 409),
+        response: secured({ 200: ApplyResultSchema }, 400, 404, 409, 412),
       },
     },
-    async (request) => app.ports.rollback(request.body.version),
+    async (request, reply) => {
+      const result = await app.ports.rollback(request.body.version, writeOptions(request));
+      setEtag(reply, result.version);
+      return result;
+    },
   );
 };

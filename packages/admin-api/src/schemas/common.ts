@@ -48,6 +48,7 @@ const ERROR_REASONS: Record<number, string> = {
   401: 'Missing or wrong bearer token',
   404: 'No such object',
   409: 'Conflict, e.g. a key pinned by a flag or environment variable',
+  412: 'If-Match names a configuration version that is no longer current; nothing changed',
   429: 'Too many concurrent traces',
   500: 'Internal error',
   503: 'Unavailable',
