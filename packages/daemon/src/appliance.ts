@@ -6,7 +6,7 @@
  * one step (see apply.ts).
  */
 import { parseIpv4, parseIpv6, parseNat64Prefix } from '@sixgate/addressing';
-import { buildAdminApi, assertSafeListen } from '@sixgate/admin-api';
+import { buildAdminApi, assertSafeListen, StatsRing, type AdminPorts } from '@sixgate/admin-api';
 import { ConfigHistory, parseListenAddress, type Config, type LoadedConfig, type Pinned } from '@sixgate/config';
 import { createDns64Server, type Dns64Server } from '@sixgate/dns64';
 import { Nat64State, Policy, parsePolicyRules, Translator, TCP, UDP, ICMP, type Clock, type Proto } from '@sixgate/nat64';
@@ -120,7 +120,10 @@ export class Appliance {
   api?: FastifyInstance;
   sessionLog: SessionLog;
   token = '';
+  /** The last hour of the key counters at 5 s (GET /api/v1/stats/history). */
+  readonly statsRing = new StatsRing();
   private ticker?: NodeJS.Timeout;
+  private statsTimer?: NodeJS.Timeout;
   private stopping?: Promise<void>;
 
   constructor(init: ApplianceInit) {
@@ -172,7 +175,9 @@ export class Appliance {
       this.log.info({ listen: this.dns.addresses() }, 'DNS64 listening');
 
       await this.recordInitialHistory();
-      const api = buildAdminApi({ ports: buildPorts(this), token: this.token, logger: false });
+      const ports = buildPorts(this);
+      this.startStatsHistory(ports);
+      const api = buildAdminApi({ ports, token: this.token, logger: false });
       const ep = parseListenAddress(cfg.api.listen);
       await api.listen({ host: ep.host, port: ep.port });
       this.api = api;
@@ -187,6 +192,20 @@ export class Appliance {
   wouldTranslate(client6: Uint8Array | undefined, v4: number): boolean {
     if (client6 === undefined) return true;
     return this.plane.policy.wouldTranslate(client6, v4);
+  }
+
+  /** Samples the counters into `statsRing` now and every interval. */
+  private startStatsHistory(ports: AdminPorts): void {
+    const sample = (): void => {
+      try {
+        this.statsRing.sample(ports.stats(), Date.now(), performance.now());
+      } catch (e) {
+        this.log.warn({ err: (e as Error).message }, 'stats history sample failed');
+      }
+    };
+    sample();
+    this.statsTimer = setInterval(sample, this.statsRing.intervalMs);
+    this.statsTimer.unref();
   }
 
   private attachSessionLog(): void {
@@ -249,6 +268,7 @@ export class Appliance {
       }
     };
     if (this.ticker) clearInterval(this.ticker);
+    if (this.statsTimer) clearInterval(this.statsTimer);
     await step('DNS64 stop', () => this.dns?.stop());
     await step('admin API close', () => this.api?.close());
     this.loop?.stop();
