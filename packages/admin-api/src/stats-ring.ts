@@ -4,10 +4,10 @@
  * {@link Stats} that GET /api/v1/stats returns. The dashboard plots it.
  *
  * Memory is fixed when the ring is built: one Float64Array of `capacity`
- * samples for the timestamps and for each series (14 fixed series), plus one
+ * samples for the timestamps and for each series (16 fixed series), plus one
  * per drop reason as reasons first appear, at most `maxReasons` of them (the
  * rest are summed under "other"). With the defaults (720 samples = one hour at
- * 5 s) that is 720 × 8 B = 5.6 KiB per series: 84 KiB for the fixed series and
+ * 5 s) that is 720 × 8 B = 5.6 KiB per column: 96 KiB for the 17 fixed columns and
  * at most 49 × 5.6 KiB = 276 KiB for drop reasons. Sampling allocates nothing
  * but a reason's array the first time that reason is seen.
  *
