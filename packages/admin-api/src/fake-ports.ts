@@ -13,7 +13,7 @@ import { StatsRing, type StatsHistory } from './stats-ring.js';
 import type { AdminPorts, ConfigState, TraceFilter, TraceRecord } from './ports.js';
 import type { ApplyResult, Protocol } from './schemas/common.js';
 import type { BibEntry, Pool4Usage, SessionEntry } from './schemas/nat64.js';
-import type { HistoryEntry, PolicyRule, PolicyRuleWithHits } from './schemas/config.js';
+import type { HistoryEntry, HistoryVersion, PolicyRule, PolicyRuleWithHits } from './schemas/config.js';
 import type { Health, Histogram, Stats } from './schemas/stats.js';
 
 const emptyHistogram = (): Histogram => ({ le: [0.001, 0.01, 0.1, 1], counts: [0, 0, 0, 0], sum: 0, count: 0 });
@@ -193,6 +193,12 @@ export class FakeAdminPorts implements AdminPorts {
 
   history(): HistoryEntry[] {
     return this.#versions.map(({ version, appliedAt, summary }) => ({ version, appliedAt, summary }));
+  }
+
+  async historyVersion(version: number): Promise<HistoryVersion> {
+    const v = this.#versions.find((x) => x.version === version);
+    if (v === undefined) throw new ApplyError(404, `version ${version} is not in the history (see GET /api/v1/config/history)`);
+    return { version: v.version, appliedAt: v.appliedAt, summary: v.summary, config: v.config };
   }
 
   async rollback(version: number, opts?: WriteOptions): Promise<ApplyResult> {

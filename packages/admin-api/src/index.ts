@@ -15,6 +15,9 @@ export { MAX_CONCURRENT_TRACES } from './routes/trace.js';
 export { FakeAdminPorts, zeroStats } from './fake-ports.js';
 export type {
   ApplyResult,
+  ApplyStep,
+  HistoryVersion,
+  Pool4Usage,
   Protocol,
   BibEntry,
   SessionEntry,

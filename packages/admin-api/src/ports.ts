@@ -9,7 +9,7 @@ import type { ApplyResult, Protocol } from './schemas/common.js';
 import type { BibEntry, Pool4Usage, SessionEntry } from './schemas/nat64.js';
 import type { Health, Stats } from './schemas/stats.js';
 import type { TraceEvent } from './schemas/trace.js';
-import type { ConfigView, HistoryEntry, PolicyRule, PolicyRuleWithHits } from './schemas/config.js';
+import type { ConfigView, HistoryEntry, HistoryVersion, PolicyRule, PolicyRuleWithHits } from './schemas/config.js';
 import type { WriteOptions } from './etag.js';
 import type { StatsHistory } from './stats-ring.js';
 
@@ -81,6 +81,8 @@ export interface AdminPorts {
   removePolicy(id: string, opts?: WriteOptions): Promise<ApplyResult>;
   /** The last applied configurations, newest first (at most 20). */
   history(): HistoryEntry[];
+  /** One version with its configuration; ApplyError 404 (or ConfigError HISTORY) if it is not kept. */
+  historyVersion(version: number): Promise<HistoryVersion>;
   /** Restores version `version` atomically; ApplyError 404 if it is not in the history. */
   rollback(version: number, opts?: WriteOptions): Promise<ApplyResult>;
   stats(): Stats;

@@ -59,7 +59,7 @@ describe('daemon ports: no change is lost', () => {
     const saved = readFileSync(app.file, 'utf8');
     for (const id of ids) expect(saved).toContain(id);
     expect(saved).toContain('# test appliance');
-  });
+  }, 60_000);
 
   it('concurrent static BIB additions and removals all land', async () => {
     const adds = await Promise.all(
@@ -117,6 +117,21 @@ describe('daemon ports: no change is lost', () => {
     expect((await call('POST', '/api/v1/policy', { id: 'x', action: 'allow' }, { 'if-match': 'W/"1"' })).statusCode).toBe(412);
     expect((await call('POST', '/api/v1/policy', { id: 'x', action: 'allow' }, { 'if-match': '"x"' })).statusCode).toBe(412);
     expect(app.config.nat64.policy).toEqual([]);
+  });
+
+  it('a change answers with the outcome of each step; history versions carry their configuration', async () => {
+    const r = await call('PUT', '/api/v1/prefix', { prefix: '2001:db8:46::/96' });
+    expect(r.statusCode).toBe(200);
+    const steps = (r.json() as { steps: { step: string; outcome: string; detail?: string }[] }).steps;
+    expect(steps.map((s) => `${s.step}:${s.outcome}`)).toEqual(['kernel routes:skipped', 'static BIB entries:unchanged', 'DNS64:done', 'config file:done', 'translator:done', 'history:done']);
+    expect(steps[4]!.detail).toMatch(/translating 2001:db8:46::\/96; 0 sessions of 64:ff9b::\/96 flushed/);
+    const v1 = await call('GET', '/api/v1/config/history/1');
+    expect(v1.statusCode).toBe(200);
+    expect(v1.json()).toMatchObject({ version: 1, summary: 'initial configuration', config: { prefix: '64:ff9b::/96' } });
+    expect((await call('GET', '/api/v1/config/history/2')).json()).toMatchObject({ version: 2, config: { prefix: '2001:db8:46::/96' } });
+    expect((await call('GET', '/api/v1/config/history/99')).statusCode).toBe(404);
+    expect((await call('GET', '/api/v1/config/history/0')).statusCode).toBe(400);
+    expect((await call('GET', '/api/v1/config/history/x')).statusCode).toBe(400);
   });
 
   it('a duplicate rule id is 409, decided inside the queue', async () => {

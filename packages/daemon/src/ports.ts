@@ -150,6 +150,14 @@ export function appliancePorts(app: Appliance): AdminPorts {
     history() {
       return app.historyCache.map((h) => ({ ...h }));
     },
+    async historyVersion(v) {
+      try {
+        const e = await app.history.get(v);
+        return { version: e.version, appliedAt: e.timestamp, summary: e.summary, config: redact(e.config) };
+      } catch (e) {
+        fromConfigError(e);
+      }
+    },
     rollback(target, opts) {
       return serial(async () => {
         checkVersion(opts, version());

@@ -16,6 +16,7 @@ const ROUTES: Record<string, string[]> = {
   '/api/v1/stats': ['get'],
   '/api/v1/stats/history': ['get'],
   '/api/v1/pool4': ['get'],
+  '/api/v1/config/history/{version}': ['get'],
   '/api/v1/trace': ['get'],
   '/metrics': ['get'],
 };
