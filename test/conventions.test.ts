@@ -15,9 +15,10 @@ const ALLOWED: Record<string, string[]> = {
   nat64: ['addressing', 'wire'],
   dns64: ['addressing'],
   tun: ['wire'],
-  'admin-api': ['config', 'addressing', 'nat64', 'dns64'],
+  'admin-api': ['config', 'addressing', 'nat64', 'dns64', 'ui'],
   daemon: ['addressing', 'wire', 'config', 'nat64', 'dns64', 'tun', 'admin-api'],
   testkit: ['addressing', 'wire'],
+  ui: [],
 };
 
 const rooms = readdirSync(join(ROOT, 'packages')).filter((d) => existsSync(join(ROOT, 'packages', d, 'package.json')));

@@ -12,6 +12,7 @@ export { ApplyError, pinnedError, AdminConfigError, type ApplyStatus, type Admin
 export { assertSafeListen } from './config.js';
 export { buildPcap, LINKTYPE_RAW, type PcapPacket } from './pcap.js';
 export { MAX_CONCURRENT_TRACES } from './routes/trace.js';
+export { CONTENT_SECURITY_POLICY } from './routes/ui.js';
 export { FakeAdminPorts, zeroStats } from './fake-ports.js';
 export type {
   ApplyResult,
