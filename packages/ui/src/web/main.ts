@@ -5,7 +5,7 @@
  */
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
-import { call, setToken, setUnauthorizedHandler, token, ApiError } from './api.js';
+import { setToken, setUnauthorizedHandler, token, ApiError } from './api.js';
 import { dropCharts } from './charts.js';
 import { fill, h, notice } from './dom.js';
 import { overview } from './views/overview.js';
@@ -97,15 +97,22 @@ function askToken(message?: string): void {
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     void (async () => {
-      setToken(input.value.trim());
+      // Checked with a plain fetch: a 401 here is an answer for this form, not a lost session.
+      const candidate = input.value.trim();
+      let status = 0;
       try {
-        await call('GET', '/api/v1/config');
-        await show();
+        status = (await fetch('/api/v1/config', { headers: { authorization: `Bearer ${candidate}` }, cache: 'no-store' })).status;
       } catch (e) {
-        setToken(null);
-        fill(out, notice('error', e instanceof ApiError && e.status === 401 ? 'That token was refused.' : `Cannot reach the API: ${(e as Error).message}`));
-        input.select();
+        fill(out, notice('error', `Cannot reach the API: ${(e as Error).message}`));
+        return;
       }
+      if (status !== 200) {
+        fill(out, notice('error', status === 401 ? 'That token was refused.' : `The API answered ${status}.`));
+        input.select();
+        return;
+      }
+      setToken(candidate);
+      await show();
     })();
   });
   fill(main, form);

@@ -2,9 +2,9 @@
 import { get, getOptional } from '../api.js';
 import { chartCard } from '../charts.js';
 import { fill, h } from '../dom.js';
-import { bytes, num, pct, ratio } from '../fmt.js';
+import { bytes, duration, num, pct, ratio } from '../fmt.js';
 import type { View } from '../main.js';
-import type { Column, ConfigState, Health, Pool4Usage, Stats, StatsHistory } from '../types.js';
+import type { Column, ConfigState, Health, Pool4Usage, PortUse, Stats, StatsHistory } from '../types.js';
 
 /** A number shown with its raw value in data-value, so tests compare it with the API's. */
 function metric(name: string, label: string, value: number | null, text: string, sub?: string): HTMLElement {
@@ -129,28 +129,25 @@ export const overview: View = {
       ),
     );
 
+    const cell = (u: PortUse): HTMLElement => h('td', {}, bar(u.used, u.size), ` ${num(u.used)} / ${num(u.size)}`);
+    const row = (label: string, a: { tcp: PortUse; udp: PortUse; icmp: PortUse }, cls?: string): HTMLElement =>
+      h('tr', cls ? { class: cls } : {}, h('th', { scope: 'row' }, label), cell(a.tcp), cell(a.udp), cell(a.icmp));
+    const table = (caption: string, rows: HTMLElement[]): HTMLElement =>
+      h(
+        'div',
+        { class: 'table-wrap' },
+        h('table', {}, h('caption', {}, caption), h('thead', {}, h('tr', {}, ['Address', 'TCP', 'UDP', 'ICMP'].map((x) => h('th', { scope: 'col' }, x)))), h('tbody', {}, rows)),
+      );
+    // Up to 8 addresses: one table. More: the total, and the per-address table folded away.
+    const perAddress = pool.addresses.map((a) => row(a.address, a));
     const poolCard = h(
       'section',
       { class: 'card', 'data-testid': 'pool4' },
       h('h2', {}, 'pool4 use'),
-      h(
-        'div',
-        { class: 'table-wrap' },
-        h(
-          'table',
-          {},
-          h('caption', {}, `${pool.addressCount} addresses; ports (ICMP identifiers) in use / available`),
-          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Address'), ...(['TCP', 'UDP', 'ICMP'] as const).map((p) => h('th', { scope: 'col' }, p)))),
-          h(
-            'tbody',
-            {},
-            h('tr', { class: 'total' }, h('th', { scope: 'row' }, 'All'), ...(['tcp', 'udp', 'icmp'] as const).map((p) => h('td', { 'data-pool': `all-${p}` }, bar(pool[p].used, pool[p].size), ` ${num(pool[p].used)} / ${num(pool[p].size)}`))),
-            pool.addresses.map((a) =>
-              h('tr', {}, h('th', { scope: 'row' }, a.address), ...(['tcp', 'udp', 'icmp'] as const).map((p) => h('td', {}, bar(a[p].used, a[p].size), ` ${num(a[p].used)} / ${num(a[p].size)}`))),
-            ),
-          ),
-        ),
-      ),
+      table(`${pool.addressCount} addresses; ports (ICMP identifiers) in use / available`, [row('All', pool, 'total'), ...(pool.addresses.length <= 8 ? perAddress : [])]),
+      pool.addresses.length > 8
+        ? h('details', {}, h('summary', {}, `Per address (${pool.addresses.length}${pool.addressCount > pool.addresses.length ? ` with ports in use, of ${pool.addressCount}` : ''})`), table('Ports in use / available per address', perAddress))
+        : null,
       pool.truncated ? h('p', { class: 'hint' }, 'More addresses have ports in use than are listed.') : null,
     );
 
@@ -173,7 +170,7 @@ export const overview: View = {
       h('div', { class: 'grid' }, healthCard, prefixCard, ...OPTIONAL.map((o, i) => (optional[i] === undefined ? null : optionalCard(o.id, o.title, optional[i])))),
       numbers,
       poolCard,
-      h('h2', {}, `The last ${Math.round((t.length * hist.intervalSeconds) / 60)} min (every ${hist.intervalSeconds} s)`),
+      h('h2', {}, `The last ${duration(t.length * hist.intervalSeconds * 1000)} (every ${hist.intervalSeconds} s; up to ${duration(hist.capacity * hist.intervalSeconds * 1000)})`),
       charts,
     );
   },
