@@ -120,10 +120,16 @@ describe('the dashboard in a real browser', () => {
     expect(await page.evaluate(() => sessionStorage.getItem('sixgate.token'))).toBe(TOKEN);
     expect(await page.evaluate(() => document.cookie)).toBe('');
     expect(page.url()).not.toContain(TOKEN);
+    // A fresh load (the token stays for the tab): the keyboard reaches the skip link, then the views.
+    await page.reload();
+    await page.waitForSelector('[data-testid=numbers]');
     await page.keyboard.press('Tab');
-    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Overview');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid=sessions-table]');
   });
 
   it('the overview shows the numbers the API answered at that moment', async () => {
@@ -149,7 +155,7 @@ describe('the dashboard in a real browser', () => {
     expect(await page.locator('[data-metric=prefix]').first().getAttribute('data-value')).toBe((api(t(), 'GET', '/api/v1/prefix').json as { prefix: string }).prefix);
     const pool = api(t(), 'GET', '/api/v1/pool4').json as { addressCount: number; icmp: { size: number } };
     expect(pool.addressCount).toBe(16);
-    expect(await page.locator('[data-testid=pool4] caption').textContent()).toContain('16 addresses');
+    expect(await page.locator('[data-testid=pool4] caption').first().textContent()).toContain('16 addresses');
     await page.locator('[data-testid=pool4] summary').click(); // 16 addresses: the per-address table is folded
     expect(await page.locator('[data-testid=pool4] details tbody tr').count()).toBe(16);
     expect(await page.locator('[data-testid=health] .badge.ok').count()).toBe(2);

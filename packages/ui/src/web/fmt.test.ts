@@ -36,6 +36,7 @@ describe('numbers for people', () => {
     expect(pct(0.0512)).toBe('5.1 %');
     expect(pct(0.0004)).toBe('0.04 %');
     expect(pct(0)).toBe('0 %');
+    expect(pct(1 / 3_000_000)).toBe('< 0.01 %');
     expect(pct(1)).toBe('100 %');
     expect(duration(45_000)).toBe('45 s');
     expect(duration(12 * 60_000)).toBe('12 min');

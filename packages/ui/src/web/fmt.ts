@@ -27,6 +27,7 @@ export function bytes(n: number | null | undefined): string {
 export function pct(share: number | null | undefined): string {
   if (share === null || share === undefined || !Number.isFinite(share)) return '–';
   const p = share * 100;
+  if (p > 0 && p < 0.01) return '< 0.01 %';
   const text = p === 0 || p >= 10 ? p.toFixed(0) : p >= 1 ? p.toFixed(1) : p.toFixed(2);
   return `${text} %`;
 }

@@ -113,6 +113,7 @@ function askToken(message?: string): void {
       }
       setToken(candidate);
       await show();
+      main.focus();
     })();
   });
   fill(main, form);
