@@ -6,21 +6,22 @@
  * one step (see apply.ts).
  */
 import { parseIpv4, parseIpv6, parseNat64Prefix } from '@sixgate/addressing';
-import { buildAdminApi, assertSafeListen } from '@sixgate/admin-api';
+import { buildAdminApi, assertSafeListen, TraceHub } from '@sixgate/admin-api';
+import { Histogram, PacketLoop } from '@sixgate/datapath';
 import { ConfigHistory, parseListenAddress, type Config, type LoadedConfig, type Pinned } from '@sixgate/config';
 import { createDns64Server, type Dns64Server } from '@sixgate/dns64';
 import { Nat64State, Policy, parsePolicyRules, Translator, TCP, UDP, ICMP, type Clock, type Proto } from '@sixgate/nat64';
 import { LinuxTun, type TunDevice } from '@sixgate/tun';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { DNS_BUCKETS, Histogram } from './histogram.js';
 import { dns64Options, routedPrefixes, stateOptions, translatorOptions } from './options.js';
-import { PacketLoop } from './packet-loop.js';
 import { SessionLog } from './session-log.js';
 import { saveSnapshot, takeSnapshot } from './snapshot-store.js';
 import { enableForwarding, KernelRoutes, setTxQueueLength } from './system.js';
 import { ensureToken } from './token.js';
-import { TraceHub } from './trace-hub.js';
+
+/** Buckets for one DNS query (cache hits to upstream timeouts), in seconds. */
+export const DNS_BUCKETS = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /**
  * Monotonic milliseconds for the translator's timers, read once per batch

@@ -3,7 +3,7 @@ import { parseIpv4Cidr, parseNat64Prefix } from '@sixgate/addressing';
 import { Nat64State, Translator, defaultStateOptions, type PolicyCheck } from '@sixgate/nat64';
 import { MemoryTun, type MemoryTunOptions } from '@sixgate/tun';
 import { PacketLoop } from './packet-loop.js';
-import { TraceHub } from './trace-hub.js';
+import type { PacketTrace } from './trace.js';
 
 const PREFIX = parseNat64Prefix('64:ff9b:1::/96');
 const POOL = parseIpv4Cidr('198.51.100.0/30');
@@ -11,13 +11,22 @@ const CLIENT = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
 /** 64:ff9b:1::192.0.2.33 */
 const SERVER6 = [0, 0x64, 0xff, 0x9b, 0, 1, 0, 0, 0, 0, 0, 0, 192, 0, 2, 33];
 
+/** A trace that keeps every decision while `active` is set. */
+class RecordingTrace implements PacketTrace {
+  active = false;
+  readonly recs: { decision: string; reason: string | undefined; before: Uint8Array; after: Uint8Array | undefined }[] = [];
+  packet(_prefix: unknown, before: Uint8Array, decision: string, reason: string | undefined, after: Uint8Array | undefined): void {
+    this.recs.push({ decision, reason, before, after });
+  }
+}
+
 function setup(tunOpts: MemoryTunOptions = {}, mtu = 1500) {
   const clock = { t: 1_000_000, now() { return this.t; } };
   const state = new Nat64State(defaultStateOptions([{ cidr: POOL }], { portSecret: new Uint8Array(8).fill(7) }), clock);
   const allow: PolicyCheck = { check: () => -1 };
   const tr = new Translator({ prefix: PREFIX, pool4: [POOL] }, state, allow, clock);
   const dev = new MemoryTun({ batchSize: 4, mtu, ...tunOpts });
-  const hub = new TraceHub();
+  const hub = new RecordingTrace();
   return { dev, hub, loop: new PacketLoop(dev, tr, hub, { mtu }) };
 }
 
@@ -99,19 +108,25 @@ describe('PacketLoop over one arena', () => {
     expect(dev.stats().txDropsQueueFull).toBe(2);
   });
 
-  it('hands trace subscribers the packet before and after translation', () => {
+  it('hands an active trace the packet before and after translation, and an inactive one nothing', () => {
     const { dev, hub, loop } = setup();
-    const recs: { decision: string; before?: Uint8Array; after?: Uint8Array }[] = [];
-    const off = hub.subscribe({ packets: true }, (r) => recs.push(r as never));
+    const recs = hub.recs;
+    dev.inject(udp6(42999, 8));
+    loop.pump();
+    expect(dev.takeWritten()).toHaveLength(1);
+    expect(recs).toHaveLength(0);
+    hub.active = true;
     const pkt = udp6(43000, 33);
     dev.inject(pkt);
     dev.inject(Uint8Array.of(0x60, ...new Array<number>(39).fill(0))); // IPv6 header, no payload
     loop.pump();
-    off();
+    hub.active = false;
     const sent = dev.takeWritten();
+    expect(recs).toHaveLength(2);
     expect(recs[0]!.decision).toBe('forward');
     expect([...recs[0]!.before!]).toEqual([...pkt]);
     expect([...recs[0]!.after!]).toEqual([...sent[0]!]);
+    expect(recs[1]!.decision).toBe('drop');
     expect(recs[1]!.after).toBeUndefined();
   });
 

@@ -22,7 +22,7 @@ import { VNET_HDR_LEN, clearVnet, type TunDevice } from '@sixgate/tun';
 import { BATCH_BUCKETS, Histogram } from './histogram.js';
 import { Coalescer } from './coalesce.js';
 import { Offload, OffloadMode } from './offload.js';
-import type { TraceHub } from './trace-hub.js';
+import type { PacketTrace } from './trace.js';
 
 export interface PacketLoopOptions {
   /** Largest packet the TUN hands us (its MTU). */
@@ -65,7 +65,7 @@ export class PacketLoop {
     private readonly dev: TunDevice,
     /** Swapped atomically by the daemon when translator options change. */
     public translator: Translator,
-    private readonly trace: TraceHub,
+    private readonly trace: PacketTrace,
     opts: PacketLoopOptions,
   ) {
     const n = dev.batchSize;
