@@ -104,3 +104,26 @@ describe('room conventions', () => {
     expect(refs).toEqual([...rooms].sort());
   });
 });
+
+describe('native addons', () => {
+  const addons = rooms.filter((room) => existsSync(join(ROOT, 'packages', room, 'binding.gyp')));
+
+  it('there are addons to check', () => {
+    expect(addons.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it.each(addons)('%s builds with warnings as errors, hardening flags and the shared native/ header', (room) => {
+    const gyp = readFileSync(join(ROOT, 'packages', room, 'binding.gyp'), 'utf8');
+    for (const flag of ['-Wall', '-Wextra', '-Werror', '-D_FORTIFY_SOURCE=2', '-fstack-protector-strong', '-O2']) {
+      expect(gyp, `${room}/binding.gyp ${flag}`).toContain(`"${flag}"`);
+    }
+    expect(gyp).toContain('"../../native"');
+    const sources = readdirSync(join(ROOT, 'packages', room, 'native')).filter((f) => f.endsWith('.c'));
+    for (const src of sources) {
+      const c = readFileSync(join(ROOT, 'packages', room, 'native', src), 'utf8');
+      // the poll/errno scaffolding lives once, in native/sg_poll.h
+      expect(c, `${room}/native/${src}`).toContain('#include "sg_poll.h"');
+      expect(c, `${room}/native/${src}`).not.toMatch(/static napi_value throw_errno\(|uv_poll_init\(/);
+    }
+  });
+});
