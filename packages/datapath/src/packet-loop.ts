@@ -98,7 +98,7 @@ export class PacketLoop {
   private running = false;
 
   constructor(
-    private readonly dev: TunDevice,
+    private dev: TunDevice,
     /** Swapped atomically by the daemon when translator options change. */
     public translator: Translator,
     private readonly trace: PacketTrace,
@@ -132,6 +132,23 @@ export class PacketLoop {
       if (err) this.fail(err);
       else this.pump();
     });
+  }
+
+  /** True when `dev` has the shape this loop's arena was laid out for. */
+  fits(dev: TunDevice): boolean {
+    return dev.batchSize === this.dev.batchSize && dev.offload === this.dev.offload && dev.udpGso === this.dev.udpGso;
+  }
+
+  /**
+   * After a failure: carries on with a new device of the same shape (see
+   * fits()); counters and histograms carry on too. Throws when the shape differs.
+   */
+  resume(dev: TunDevice): void {
+    if (!this.fits(dev)) throw new Error('the new TUN device has another batch size or offload mode: build a new PacketLoop');
+    this.stop();
+    this.dev = dev;
+    this.failure = undefined;
+    this.start();
   }
 
   stop(): void {
