@@ -14,6 +14,7 @@ export { buildPcap, LINKTYPE_RAW, type PcapPacket } from './pcap.js';
 export { MAX_CONCURRENT_TRACES } from './routes/trace.js';
 export { CONTENT_SECURITY_POLICY } from './routes/ui.js';
 export { FakeAdminPorts, zeroStats } from './fake-ports.js';
+export { TraceHub } from './trace-hub.js';
 export type {
   ApplyResult,
   ApplyStep,
