@@ -326,4 +326,14 @@ describe('the dashboard in a real browser', () => {
     }
     expect(problems.join('\n')).toBe('');
   });
+
+  it('a token the API stops accepting brings the prompt back (401 → token prompt)', async () => {
+    await page.evaluate(() => sessionStorage.setItem('sixgate.token', 'revoked-token-revoked-token'));
+    await view('overview', 'form[data-testid=login]');
+    await page.getByText('The API refused the token (401). Enter it again.').waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem('sixgate.token'))).toBeNull();
+    await page.fill('#token', TOKEN);
+    await page.press('#token', 'Enter');
+    await page.waitForSelector('[data-testid=numbers]');
+  });
 });
