@@ -22,7 +22,7 @@ const matches = (text: string, q: string): boolean => q === '' || text.toLowerCa
 
 export const sessions: View = {
   title: 'Sessions & BIB',
-  refreshMs: 10_000,
+  // No timer: the tables can be large (the API lists every binding), so they are read when asked.
   async render(root, signal) {
     // Keep the user's place: only the tables are redrawn on refresh.
     let tables = root.querySelector<HTMLElement>('.tables');
@@ -45,6 +45,7 @@ export const sessions: View = {
         field('Client (IPv6)', client),
         field('Protocol', protocolSelect(filters.protocol, (v) => ((filters.protocol = v as Protocol | ''), redraw()), true, 'protocol')),
         field('IPv4 endpoint', ipv4, 'pool4 or remote address[:port]'),
+        h('button', { type: 'button', onclick: redraw }, 'Refresh'),
       );
       fill(root, filterForm, addStaticForm(redraw), tables);
     }
