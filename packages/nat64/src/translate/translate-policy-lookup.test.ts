@@ -1,8 +1,7 @@
 // With policy rules, a 6→4 packet costs one state lookup: the session found
 // for the policy decision is refreshed by handle (StateApi.refreshOutbound),
 // and the policy decides new flows only.
-import { buildIpv4Tcp, buildIpv6Icmp, buildIpv6Tcp, buildIpv6Udp, type Packet } from '@sixgate/testkit';
-import { TCP_FLAG } from '@sixgate/wire';
+import { buildIpv4Tcp, buildIpv6Icmp, buildIpv6Tcp, buildIpv6Udp, type Packet, TCP_FLAG } from '@sixgate/testkit';
 import { describe, expect, it, vi } from 'vitest';
 import { Policy, parsePolicyRules } from '../policy.js';
 import type { StateApi } from '../state/api.js';

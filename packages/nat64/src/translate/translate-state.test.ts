@@ -1,8 +1,8 @@
 // Rows H (stateful NAT64, RFC 6146) at the translator level, plus policy,
 // limits, prefix changes and the batch API. Packets from @sixgate/testkit.
 import { parseIpv4, parseIpv6, parseNat64Prefix } from '@sixgate/addressing';
-import { buildIpv4Tcp, buildIpv4Udp, buildIpv6Icmp, buildIpv6Tcp, buildIpv6Udp, type Packet } from '@sixgate/testkit';
-import { finish, pseudoHeaderSum6, sum, TCP_FLAG, u16, u32 } from '@sixgate/wire';
+import { buildIpv4Tcp, buildIpv4Udp, buildIpv6Icmp, buildIpv6Tcp, buildIpv6Udp, type Packet, TCP_FLAG } from '@sixgate/testkit';
+import { finish, pseudoHeaderSum6, sum, u16, u32 } from '@sixgate/wire';
 import { describe, expect, it } from 'vitest';
 import { DROP_REASONS } from '../metrics.js';
 import { Policy, parsePolicyRules } from '../policy.js';

@@ -1,5 +1,4 @@
-// Test-only helpers for wire's own tests (excluded from the build). wire cannot
-// use @sixgate/testkit, which depends on wire.
+// Test-only helpers for the oracle parser's own tests.
 
 /** Hex text to bytes; ignores whitespace and `#` / `//` comments to the end of the line. */
 export function hex(text: string): Uint8Array {
