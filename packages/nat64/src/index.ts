@@ -15,7 +15,6 @@ export {
 } from './config.js';
 export {
   DROP_REASONS,
-  DROP_REASON_INDEX,
   type DropReason,
   type DropCounters,
   TranslatorCounters,
@@ -28,8 +27,6 @@ export {
   type ReplyOutcome,
   type DropOutcome,
   DROP,
-  BatchResults,
-  OutcomeKind,
   MAX_FRAGMENTS,
   ipPacketLength,
 } from './translate/outcome.js';

@@ -176,9 +176,9 @@ function icmp6(c: TranslateContext, buf: Uint8Array, off: number, end: number, d
  */
 let found = -1;
 
-/** `outbound` for the session `h` found by `admit` (only set when the state can refresh). */
+/** `outbound` for the session `h` found by `admit`. */
 function refresh(c: TranslateContext, h: number, flags: number): number {
-  return c.state.refreshOutbound?.(h, flags) ?? -1;
+  return c.state.refreshOutbound(h, flags);
 }
 
 /**
@@ -202,7 +202,7 @@ function admit(
     return replyIcmp6(c, buf, off, end - off, 1, 4, 0, out, outOff, 'hairpin-no-binding');
   }
   // Neither check mutates the state, so the handle is still valid (api.ts).
-  found = c.state.refreshOutbound !== undefined ? f : -1;
+  found = f;
   return null;
 }
 

@@ -25,8 +25,8 @@ function rulesPolicy(): { policy: Policy; checks: () => number } {
 function spies(st: StateApi): Record<'find' | 'out' | 'refresh', () => number> {
   const find = vi.spyOn(st, 'findOutbound');
   const out = vi.spyOn(st, 'outbound');
-  const refresh = st.refreshOutbound === undefined ? undefined : vi.spyOn(st as Required<StateApi>, 'refreshOutbound');
-  return { find: () => find.mock.calls.length, out: () => out.mock.calls.length, refresh: () => refresh?.mock.calls.length ?? -1 };
+  const refresh = vi.spyOn(st, 'refreshOutbound');
+  return { find: () => find.mock.calls.length, out: () => out.mock.calls.length, refresh: () => refresh.mock.calls.length };
 }
 
 function send(h: Harness, p: Packet): string {
@@ -91,16 +91,6 @@ describe('policy rules: one state lookup per established 6→4 packet', () => {
     });
     expect(runs[0]!.map((x) => (x as { state: string }).state)).toEqual(['v6-init', 'established', 'established', 'trans', 'established', 'v6-fin-rcv']);
     expect(runs[0]).toEqual(runs[1]);
-  });
-
-  it('a StateApi without refreshOutbound (older implementation) still works: find + outbound', () => {
-    const h = harness();
-    h.tr.setPolicy(rulesPolicy().policy);
-    const st = h.st as unknown as { refreshOutbound?: unknown };
-    st.refreshOutbound = undefined;
-    const n = spies(h.st);
-    for (let i = 0; i < 3; i++) expect(send(h, v6udp(1212))).toBe('forward');
-    expect({ find: n.find(), out: n.out() }).toEqual({ find: 3, out: 3 });
   });
 
   it('without rules the state is not searched before outbound', () => {
