@@ -34,7 +34,9 @@ export function forbiddenIpv6Source(buf: Uint8Array, off: number): boolean {
  * Lowers the MSS option of the TCP segment at `buf[p]` (found by wire's
  * options walk, bounded by `l4Len`) to `limit`; returns the checksum `cs`
  * updated incrementally (RFC 1624), or `cs` unchanged. Writes the option but
- * not the checksum.
+ * not the checksum. Options need no alignment (RFC 9293 §3.2), so the value
+ * may sit at an odd offset, straddling two checksum words: its bytes then
+ * count swapped (RFC 1071 §2(B), byte-order independence).
  */
 export function clampMss(buf: Uint8Array, p: number, l4Len: number, cs: number, limit: number): number {
   const at = tcpMssOffset(buf, p, l4Len);
@@ -42,7 +44,12 @@ export function clampMss(buf: Uint8Array, p: number, l4Len: number, cs: number, 
   const mss = u16(buf, at);
   if (mss <= limit) return cs;
   setU16(buf, at, limit);
-  return update16(cs, mss, limit);
+  return ((at - p) & 1) === 0 ? update16(cs, mss, limit) : update16(cs, swap16(mss), swap16(limit));
+}
+
+/** The two bytes of a 16-bit value exchanged. */
+function swap16(v: number): number {
+  return ((v & 0xff) << 8) | (v >>> 8);
 }
 
 /**
