@@ -14,6 +14,10 @@
 //   (the translator updates them incrementally; a first fragment's covers the
 //   whole datagram, so fragments are only parsed);
 // - the state tables are consistent (Nat64State.verify()).
+// SIXGATE_FUZZ_PCAP=<file> also writes every emitted packet to a pcap (raw
+// IP), for a cross-check with another parser, e.g.
+//   tshark -r <file> -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE \
+//     -o udp.check_checksum:TRUE -Y '_ws.malformed || _ws.expert.severity >= warning'
 import { formatIpv4, parseIpv4 } from '@sixgate/addressing';
 import {
   Icmpv4Header,
@@ -39,7 +43,8 @@ import {
   walkIpv6,
 } from '@sixgate/testkit';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
 import { HEADROOM } from '../translator.js';
 import type { Outcome } from './outcome.js';
 import { harness, type Harness } from './test-setup.js';
@@ -483,11 +488,39 @@ function send(h: Harness, q: Packet, outOff: number, flows: Flow[], where: strin
   }
   const isErr = input.length > 28 && (input[0]! >> 4 === 6 ? input[6] === 58 && input[40]! < 128 : input[9] === 1 && input[(input[0]! & 15) * 4]! !== 0 && input[(input[0]! & 15) * 4]! !== 8);
   tally(`${input[0]! >> 4}:${r.kind}${r.kind === 'forward-many' && isErr ? ':icmp-error' : ''}${'reason' in r ? `:${r.reason}` : ''}`);
+  if (PCAP !== undefined && l4) dumped.push(...list); // the ones whose checksums must verify
   list.forEach((b, k) => checkEmitted(b, l4, `${where} → ${r.kind}${'reason' in r ? ` ${r.reason}` : ''} #${k}`));
   if (r.kind === 'forward') learn(flows, input, list[0]!);
   const bad = h.st.verify();
   if (bad.length > 0) throw new Error(`${where}: state ${bad.join('; ')}`);
 }
+
+const PCAP = process.env.SIXGATE_FUZZ_PCAP || undefined;
+const dumped: Uint8Array[] = [];
+
+/** A pcap file (LINKTYPE_RAW: IPv4/IPv6 without a link header) of `packets`. */
+function pcap(packets: readonly Uint8Array[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const head = new DataView(new ArrayBuffer(24));
+  head.setUint32(0, 0xa1b2c3d4, true);
+  head.setUint16(4, 2, true);
+  head.setUint16(6, 4, true);
+  head.setUint32(16, 65535, true);
+  head.setUint32(20, 101, true);
+  parts.push(new Uint8Array(head.buffer));
+  packets.forEach((p, i) => {
+    const rec = new DataView(new ArrayBuffer(16));
+    rec.setUint32(0, i, true);
+    rec.setUint32(8, p.length, true);
+    rec.setUint32(12, p.length, true);
+    parts.push(new Uint8Array(rec.buffer), p);
+  });
+  return Uint8Array.from(parts.flatMap((p) => Array.from(p)));
+}
+
+afterAll(() => {
+  if (PCAP !== undefined) writeFileSync(PCAP, pcap(dumped));
+});
 
 /** What the runs reached: direction:outcome[:reason], and the translator's counters. */
 const seen = new Map<string, number>();
