@@ -27,7 +27,11 @@ export function finish(partial: number): number {
 /** Partial sum of `buf[start..end)` plus `initial`; an odd last byte is the high byte of a zero-padded word. */
 export function sum(buf: Uint8Array, start: number, end: number, initial = 0): number {
   let acc = initial;
-  for (let i = start; i < end; i++) acc += (i - start) % 2 === 0 ? (buf[i] ?? 0) * 256 : buf[i] ?? 0;
+  let i = start;
+  // One word per step; at most 2^31 / 65535 words before the sum could leave the safe range of a double's
+  // exact integers, far more than a 64 KiB packet has.
+  for (; i + 1 < end; i += 2) acc += (buf[i] ?? 0) * 256 + (buf[i + 1] ?? 0);
+  if (i < end) acc += (buf[i] ?? 0) * 256;
   return fold(acc);
 }
 
