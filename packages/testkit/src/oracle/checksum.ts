@@ -1,6 +1,6 @@
 /**
  * The Internet checksum (RFC 1071) and its incremental update (RFC 1624 eqn.
- * 3) for the oracle parser, written from the RFCs as plain loops: a byte at a
+ * 3) for the oracle parser, written from the RFCs as plain loops: a word at a
  * time, folded at the end. Deliberately not imported from @sixgate/wire (whose
  * sum is unrolled and word-wide): a test that checks the translator's
  * checksums with these cannot share a mistake with it
