@@ -63,4 +63,19 @@ describe('sixgate check', () => {
     expect(findings[0]).toEqual({ ok: true, what: `config ${file}`, detail: 'valid' });
     expect(readdirSync(dir).sort()).toEqual(['.sixgate.yaml.tmp-4194305-abcdef', 'sixgate.yaml']);
   });
+
+  it('builds what run builds: an RFC 6791 prefix pool passes, and every build finding is there', async () => {
+    const file = join(dir, 'sixgate.yaml');
+    writeFileSync(file, 'nat64:\n  rfc6791Pool: [203.0.113.0/28]\n');
+    const { findings } = await check(['--config', file]);
+    const build = findings.filter((f) => ['translator, session state, static BIB and policy', 'DNS64 options', 'TUN device options', 'admin API listen'].includes(f.what));
+    expect(build.map((f) => [f.what, f.ok])).toEqual([
+      ['translator, session state, static BIB and policy', true],
+      ['DNS64 options', true],
+      ['TUN device options', true],
+      ['admin API listen', true],
+    ]);
+    expect(build[0]!.detail).toContain('RFC 6791 source: 14 addresses');
+    expect(readdirSync(dir)).toEqual(['sixgate.yaml']);
+  });
 });
