@@ -10,6 +10,7 @@ export {
   TRANSLATOR_DEFAULTS,
   type TranslatorConfig,
   type TranslatorOptions,
+  type Rfc6791Range,
   resolveTranslatorOptions,
   ownIpv6Address,
 } from './config.js';

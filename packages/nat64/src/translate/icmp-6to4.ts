@@ -229,11 +229,34 @@ function writeOuter(c: TranslateContext, buf: Uint8Array, off: number, out: Uint
   setU16(out, o + 10, finish(sum(out, o, o + 20)));
 }
 
-/** RFC 6791: a pool address chosen by a hash of the IPv6 source, or the translator's own address. */
+/**
+ * RFC 6791 §3: an IPv4 source from the pool for an ICMPv6 error whose IPv6
+ * source cannot be mapped, "chosen randomly or by a hash". A hash of the whole
+ * IPv6 source (FNV-1a over its four words, then a finalizer so that sources
+ * differing in one bit spread over the pool) keeps one router on one address,
+ * so a traceroute hop looks the same on every probe; different routers mostly
+ * get different addresses, as §3 asks for traceroute. An empty pool gives the
+ * translator's own address. No allocation: integer math and a walk over the
+ * pool's few runs.
+ */
 function rfc6791Source(c: TranslateContext, buf: Uint8Array, off: number): number {
+  const size = c.cfg.rfc6791Size;
+  if (size === 0) return c.cfg.ipv4Address;
+  let h = 0x811c9dc5;
+  h = Math.imul(h ^ u32(buf, off + 8), 0x01000193);
+  h = Math.imul(h ^ u32(buf, off + 12), 0x01000193);
+  h = Math.imul(h ^ u32(buf, off + 16), 0x01000193);
+  h = Math.imul(h ^ u32(buf, off + 20), 0x01000193);
+  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
+  h ^= h >>> 16;
+  let k = (h >>> 0) % size;
   const pool = c.cfg.rfc6791Pool;
-  if (pool.length === 0) return c.cfg.ipv4Address;
-  return pool[((u32(buf, off + 20) ^ u32(buf, off + 12)) >>> 0) % pool.length]!;
+  for (let i = 0; i < pool.length; i++) {
+    const r = pool[i]!;
+    if (k < r.count) return (r.first + k) >>> 0;
+    k -= r.count;
+  }
+  return c.cfg.ipv4Address; // unreachable: k < size = Σ count
 }
 
 /**
