@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADDR, buildTopology, requireRoot, type Topology } from './lib/netns.js';
+import { ADDR, buildTopology, cleanEnv, requireRoot, type Topology } from './lib/netns.js';
 import { api, cleanupDir, ensureBuilt, REPO, startServers, startSixgate, TOKEN, type ServerSide, type Sixgate } from './lib/appliance.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -78,7 +78,9 @@ nat64:
     headless: true,
     viewport: { width: 1280, height: 900 },
     acceptDownloads: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    // Hermetic: no proxy or other host variables reach the browser, and it never asks for a proxy.
+    env: cleanEnv() as Record<string, string>,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-proxy-server'],
     timeout: 60_000,
   });
   await ctx.addInitScript(() => {
