@@ -12,6 +12,7 @@ const forbidden = {
   tun: ['config', 'nat64', 'dns64', 'admin-api', 'daemon'],
   'admin-api': ['tun', 'daemon'],
   testkit: ['config', 'nat64', 'dns64', 'tun', 'admin-api', 'daemon'],
+  probe: ['wire', 'config', 'nat64', 'dns64', 'tun', 'admin-api', 'daemon', 'testkit'],
 };
 
 const roomRules = Object.entries(forbidden).map(([room, bad]) => ({

@@ -16,8 +16,9 @@ const ALLOWED: Record<string, string[]> = {
   dns64: ['addressing'],
   tun: ['wire'],
   'admin-api': ['config', 'addressing', 'nat64', 'dns64'],
-  daemon: ['addressing', 'wire', 'config', 'nat64', 'dns64', 'tun', 'admin-api'],
+  daemon: ['addressing', 'wire', 'config', 'nat64', 'dns64', 'tun', 'admin-api', 'probe'],
   testkit: ['addressing', 'wire'],
+  probe: ['addressing'],
 };
 
 const rooms = readdirSync(join(ROOT, 'packages')).filter((d) => existsSync(join(ROOT, 'packages', d, 'package.json')));
