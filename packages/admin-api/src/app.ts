@@ -5,7 +5,7 @@
  *   root            error/404 handlers, OpenAPI (/docs, open), ports
  *   ├─ health       GET /api/v1/health (open: container health checks)
  *   └─ secured      bearer token on every request
- *      ├─ config, history, prefix, sessions, bib, policy, stats, trace
+ *      ├─ config, history, prefix, sessions, bib, policy, stats, trace, probes
  *      └─ metrics   GET /metrics
  */
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -28,6 +28,7 @@ import { policyRoutes } from './routes/policy.js';
 import { statsRoutes } from './routes/stats.js';
 import { traceRoutes } from './routes/trace.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { probeRoutes } from './routes/probes.js';
 import { describeValidation } from './validation.js';
 
 export interface AdminDeps {
@@ -70,6 +71,7 @@ const OPENAPI = {
     { name: 'policy', description: 'Translation policy rules' },
     { name: 'stats', description: 'Counters as JSON and Prometheus text' },
     { name: 'trace', description: 'Bounded live trace: SSE or pcap' },
+    { name: 'probes', description: 'Continuous probes through DNS64 and the translator' },
   ],
 };
 
@@ -103,7 +105,7 @@ export function buildAdminApi(deps: AdminDeps): FastifyInstance {
   void app.register(healthRoutes, { prefix: '/api/v1' });
   void app.register(async (secured) => {
     await secured.register(authPlugin, { token: deps.token });
-    for (const routes of [configRoutes, historyRoutes, prefixRoutes, sessionRoutes, bibRoutes, policyRoutes, statsRoutes, traceRoutes]) {
+    for (const routes of [configRoutes, historyRoutes, prefixRoutes, sessionRoutes, bibRoutes, policyRoutes, statsRoutes, traceRoutes, probeRoutes]) {
       await secured.register(routes, { prefix: '/api/v1' });
     }
     await secured.register(metricsRoutes);

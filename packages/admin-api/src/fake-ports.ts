@@ -13,6 +13,7 @@ import type { ApplyResult, Protocol } from './schemas/common.js';
 import type { BibEntry, SessionEntry } from './schemas/nat64.js';
 import type { HistoryEntry, PolicyRule, PolicyRuleWithHits } from './schemas/config.js';
 import type { Health, Histogram, Stats } from './schemas/stats.js';
+import type { ProbeMetricSample, ProbesView } from './schemas/probes.js';
 
 const emptyHistogram = (): Histogram => ({ le: [0.001, 0.01, 0.1, 1], counts: [0, 0, 0, 0], sum: 0, count: 0 });
 
@@ -55,6 +56,8 @@ export class FakeAdminPorts implements AdminPorts {
   sessions: SessionEntry[] = [];
   bib: BibEntry[] = [];
   statsValue: Stats = zeroStats();
+  probesValue: ProbesView = { probes: [] };
+  probeSamplesValue: ProbeMetricSample[] = [];
   readonly hits = new Map<string, number>();
   readonly subscribers = new Set<{ filter: TraceFilter; onRecord: (r: TraceRecord) => void }>();
   #config: Config;
@@ -188,6 +191,14 @@ export class FakeAdminPorts implements AdminPorts {
     const sub = { filter, onRecord };
     this.subscribers.add(sub);
     return () => this.subscribers.delete(sub);
+  }
+
+  probes(): ProbesView {
+    return this.probesValue;
+  }
+
+  probeSamples(): ProbeMetricSample[] {
+    return this.probeSamplesValue;
   }
 
   /** Sends a record to every subscriber (the fake applies no filter). */

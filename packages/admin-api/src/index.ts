@@ -25,4 +25,8 @@ export type {
   PolicyRuleWithHits,
   TraceEvent,
   TraceEnd,
+  ProbesView,
+  ProbeStateView,
+  ProbeResultView,
+  ProbeMetricSample,
 } from './schemas/index.js';

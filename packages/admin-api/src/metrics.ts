@@ -11,6 +11,7 @@
  */
 import { Registry, type Metric } from 'prom-client';
 import type { Histogram, Stats } from './schemas/stats.js';
+import type { ProbeMetricSample } from './schemas/probes.js';
 
 type MetricKind = 'counter' | 'gauge' | 'histogram';
 interface Sample {
@@ -79,9 +80,10 @@ const DNS64_COUNTERS: [Dns64Counter, string, string][] = [
 ];
 
 /** A registry rendering `read()`'s snapshot; call `scrape()` once per request. */
-export function createMetrics(read: () => Stats): { registry: Registry; scrape(): Promise<string> } {
+export function createMetrics(read: () => Stats, readProbes: () => ProbeMetricSample[] = () => []): { registry: Registry; scrape(): Promise<string> } {
   const registry = new Registry();
   let s: Stats | undefined;
+  let probes: ProbeMetricSample[] = [];
   const cur = (): Stats => s!;
   const families: SnapshotMetric[] = [
     new SnapshotMetric('sixgate_nat64_packets_total', 'Packets translated, by direction', 'counter', () => byLabel('direction', cur().nat64.packets)),
@@ -107,6 +109,8 @@ export function createMetrics(read: () => Stats): { registry: Registry; scrape()
     ),
     new SnapshotMetric('sixgate_session_log_written_total', 'Session log lines written', 'counter', () => one(cur().sessionLog.written)),
     new SnapshotMetric('sixgate_session_log_dropped_total', 'Session log lines dropped (writer too slow)', 'counter', () => one(cur().sessionLog.dropped)),
+    new SnapshotMetric('sixgate_probe_success', 'Probes: 1 when the step passed in the last run (step "all": the whole run)', 'gauge', () => probes.map((p) => ({ labels: { target: p.target, step: p.step }, value: p.success }))),
+    new SnapshotMetric('sixgate_probe_duration_seconds', 'Probes: how long the step took in the last run (step "all": the whole run)', 'gauge', () => probes.map((p) => ({ labels: { target: p.target, step: p.step }, value: p.seconds }))),
   ];
   // The Registry only calls name/get(); see the module comment for why these are not prom-client classes.
   for (const f of families) registry.registerMetric(f as unknown as Metric);
@@ -115,6 +119,7 @@ export function createMetrics(read: () => Stats): { registry: Registry; scrape()
     async scrape() {
       // A concurrent scrape may replace the snapshot first; it is only newer.
       s = read();
+      probes = readProbes();
       return registry.metrics();
     },
   };
