@@ -24,6 +24,9 @@ export const REQUIRED = [
   ['podman', 'podman'],
   ['runc', 'runc'],
   ['debootstrap', 'debootstrap'],
+  // the probe end-to-end test: certificates from a test CA, and a router that drops its ICMP
+  ['openssl', 'openssl'],
+  ['iptables', 'iptables'],
 ];
 
 const PATHS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
