@@ -8,6 +8,7 @@ import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { ipv4CidrsOverlap, ipv6CidrsOverlap, parseIpv4Cidr, parseIpv6Cidr, parseNat64Prefix } from '@sixgate/addressing';
 import { parseListenAddress, type Config } from '@sixgate/config';
+import { parseEntries } from '@sixgate/probe';
 import { hasNetAdmin, listRoutes } from './system.js';
 
 export interface Finding {
@@ -108,7 +109,18 @@ async function routeOverlaps(cfg: Config): Promise<Finding> {
     : { ok: false, what, detail: `${clashes.join('; ')}: pick another prefix/pool4 or remove the route` };
 }
 
+/** The continuous probes' targets parse (the schema cannot check a target's form). */
+export function probeTargets(cfg: Config): Finding {
+  const what = 'probes.targets';
+  try {
+    const n = parseEntries(cfg.probes.targets, what).length;
+    return { ok: true, what, detail: n === 0 ? 'none configured' : `${n} target${n === 1 ? '' : 's'}` };
+  } catch (e) {
+    return { ok: false, what, detail: (e as Error).message };
+  }
+}
+
 /** Runs every environment check for `cfg`. */
 export async function checkEnvironment(cfg: Config): Promise<Finding[]> {
-  return [await tunDevice(), await netAdmin(), await forwarding(), ...(await ports(cfg)), await routeOverlaps(cfg)];
+  return [await tunDevice(), await netAdmin(), await forwarding(), ...(await ports(cfg)), await routeOverlaps(cfg), probeTargets(cfg)];
 }

@@ -3,6 +3,7 @@ import { defaultConfig } from '@sixgate/config';
 import { zeroStats } from '@sixgate/admin-api';
 import { parsePolicyRules, Policy } from '@sixgate/nat64';
 import { apiProbePorts, contextOf, countersOf, dnsTarget, refusing } from './probe-ports.js';
+import { probeTargets } from './check.js';
 
 describe('probe ports', () => {
   it.each([
@@ -37,5 +38,12 @@ describe('probe ports', () => {
     const ports = await apiProbePorts({ config: async () => cfg, stats: async () => zeroStats() });
     expect(await ports.refusingRule('2001:db8:1::1', '192.0.2.66')).toBe('partner');
     expect(await ports.counters()).toMatchObject({ packets6to4: 0, pool4Size: 0 });
+  });
+
+  it('sixgate check names a bad probe target', () => {
+    const cfg = defaultConfig();
+    expect(probeTargets(cfg)).toEqual({ ok: true, what: 'probes.targets', detail: 'none configured' });
+    cfg.probes.targets = [{ target: 'www.example.net' }, { target: 'udp:www.example.net' }];
+    expect(probeTargets(cfg)).toEqual({ ok: false, what: 'probes.targets', detail: 'probes.targets[1]: "udp:www.example.net": write udp:host:port' });
   });
 });
