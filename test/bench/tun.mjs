@@ -11,6 +11,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
+import { cleanEnv, removeNamespaceEtc, writeNamespaceEtc } from '../e2e/lib/hermetic.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PKG = resolve(HERE, '../../packages/tun');
@@ -86,6 +87,7 @@ function main() {
   const rates = (process.argv[2] ?? '50000,100000,200000,0').split(',').map(Number);
   const count = Number(process.argv[3] ?? 200_000);
   const ns = `sg-tun-bench-${process.pid}`;
+  writeNamespaceEtc(ns); // hermetic: its own resolv.conf and hosts, made and removed with it
   execFileSync('ip', ['netns', 'add', ns]);
   const rows = [];
   try {
@@ -94,12 +96,14 @@ function main() {
         encoding: 'utf8',
         timeout: RUN_LIMIT_MS + 5_000,
         killSignal: 'SIGKILL',
+        env: cleanEnv(),
       });
       if (r.status !== 0) throw new Error(`reader failed (${r.status ?? r.signal}): ${r.stderr}`);
       rows.push(JSON.parse(r.stdout.trim()));
     }
   } finally {
     spawnSync('ip', ['netns', 'del', ns]);
+    removeNamespaceEtc(ns);
   }
   console.log('offered pps | sent      | read      | kernel drops | read pps  | CPU µs/pkt | pkts/wake-up');
   for (const r of rows) {

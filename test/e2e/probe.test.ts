@@ -11,10 +11,11 @@
  *                                the router's ICMP "fragmentation needed" is dropped (iptables)
  *
  * Every diagnosis is asserted word for word, in the table and in the JSON.
- * Hermetic: each namespace gets its own resolv.conf and hosts file.
+ * Hermetic: Netns gives each namespace its own resolv.conf, hosts and
+ * nsswitch.conf; the probes ask sixgate's DNS64 listener by address.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,7 +46,6 @@ let topo: Topology | undefined;
 let sg: Sixgate | undefined;
 let dir = '';
 let stateDir = '';
-const netnsDirs: string[] = [];
 const t = (): Topology => topo!;
 
 /** Adds namespace `name` linked to the appliance: appliance side `aDev` gets `aAddr`, the other side `dev` gets `addr`. */
@@ -56,15 +56,6 @@ function link(ns: string, dev: string, addr: string, aDev: string, aAddr: string
     sh('ip', ['-n', n, 'addr', 'add', a, 'dev', d]);
     sh('ip', ['-n', n, 'link', 'set', d, 'up']);
   }
-}
-
-/** Own resolv.conf and hosts for a namespace (`ip netns exec` bind-mounts /etc/netns/<ns>/*). */
-function hermetic(ns: string): void {
-  const d = join('/etc/netns', ns);
-  mkdirSync(d, { recursive: true });
-  netnsDirs.push(d);
-  writeFileSync(join(d, 'resolv.conf'), `nameserver ${ADDR.appliance6}\n`);
-  writeFileSync(join(d, 'hosts'), '127.0.0.1 localhost\n::1 localhost\n');
 }
 
 function openssl(args: string[]): void {
@@ -95,7 +86,6 @@ beforeAll(async () => {
   const noroute = net.add('n');
   const router = net.add('r');
   const big = net.add('b');
-  for (const ns of [t().client, t().appliance, t().server, noroute, router, big]) hermetic(ns);
   // noroute: reachable from the appliance, but with no route back to pool4.
   link(noroute, 'n0', `${NOROUTE4}/26`, 'a2', '192.0.2.1/26');
   // big: behind a router whose link toward the appliance has MTU 1280 and whose ICMP toward big is dropped.
@@ -130,7 +120,6 @@ afterAll(async () => {
     await sg?.stop().catch(() => undefined);
     await topo?.net.destroy();
   } finally {
-    for (const d of netnsDirs) rmSync(d, { recursive: true, force: true });
     cleanupDir(dir);
     cleanupDir(stateDir);
   }

@@ -88,6 +88,18 @@ export class MemoryTun implements TunDevice {
     this.#schedule();
   }
 
+  /**
+   * Fails the readiness poll as the kernel does when the interface is deleted
+   * under an open fd (libuv reports EBADF and stops the poll): the callback
+   * gets a TunError ERR_TUN_IO once, and no further wake-ups come.
+   */
+  failPoll(message = 'readiness poll failed (status -9)'): void {
+    const cb = this.#cb;
+    this.#cb = null;
+    if (cb === null || this.#closed) return;
+    setImmediate(() => cb(new TunError('ERR_TUN_IO', `${this.#name}: ${message}`)));
+  }
+
   /** Returns and clears the written packets. */
   takeWritten(): Uint8Array[] {
     this.writtenVnet.length = 0;
