@@ -6,7 +6,7 @@
  */
 export * from './diagnoses.js';
 export { type ProbePorts, type ProbeContext, type RouteFacts, type TranslatorCounters } from './ports.js';
-export { parseTarget, TargetError, type Target, type TargetKind, type TargetOptions } from './targets.js';
+export { parseTarget, hostHeader, TargetError, type Target, type TargetKind, type TargetOptions } from './targets.js';
 export { parseEntries, parseTargetsFile, MAX_TARGETS, type TargetEntry, type ScheduledTarget } from './config.js';
 export { runProbe, REAL_NETWORK, type RunOptions } from './run.js';
 export { type Network, type ConnectOutcome, type TlsOutcome, type HttpObservation, type UdpOutcome, type PingObservation } from './connect.js';

@@ -10,7 +10,7 @@
 import { pmtuBlackHole } from './diagnoses.js';
 import type { Network } from './connect.js';
 import type { ProbePorts } from './ports.js';
-import type { Target } from './targets.js';
+import { hostHeader, type Target } from './targets.js';
 
 /** IPv4 packet sizes searched: RFC 791's 576 that every host takes, up to Ethernet's 1500. */
 export const PMTU_FLOOR = 576;
@@ -61,7 +61,7 @@ async function transfer(target: Target, ports: ProbePorts, w: Where, size: numbe
       if (!t.ok) return false;
       socket = t.socket;
     }
-    const h = await o.net.httpGet(socket, target.host, target.path!, { stallMs: Math.min(1500, o.timeoutMs), timeoutMs: o.timeoutMs * 4 });
+    const h = await o.net.httpGet(socket, hostHeader(target), target.path!, { stallMs: Math.min(1500, o.timeoutMs), timeoutMs: o.timeoutMs * 4 });
     return h.complete;
   } finally {
     await undo();

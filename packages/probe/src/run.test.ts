@@ -247,6 +247,29 @@ describe('runProbe: each diagnosis', () => {
     expect(r).toMatchObject({ status: 'fail', diagnosis: 'probe error: ip: command not found' });
   });
 
+  it('no route toward the address at all is the route step failing', async () => {
+    const f = fakes({ zone: { 'www.example.net': SYNTH } });
+    f.net.kernelSource = async () => {
+      throw Object.assign(new Error('connect ENETUNREACH 64:ff9b:1::c000:20a:9'), { code: 'ENETUNREACH' });
+    };
+    const r = await runProbe(parseTarget('www.example.net'), f.ports, { net: f.net });
+    expect(r).toMatchObject({ step: 'route', diagnosis: `the prefix ${PREFIX} is not routed into the TUN device sixgate0 (no route to 64:ff9b:1::c000:20a)` });
+    expect(r.steps.map((s) => `${s.step}:${s.status}`)).toEqual(['dns:pass', 'route:fail']);
+  });
+
+  it('a port that throws in a later step names that step', async () => {
+    const f = fakes({});
+    f.ports.refusingRule = async () => {
+      throw new Error('policy unavailable');
+    };
+    expect(await runProbe(parseTarget('192.0.2.10:443'), f.ports, { net: f.net })).toMatchObject({ step: 'policy', diagnosis: 'probe error: policy unavailable' });
+    const g = fakes({});
+    g.ports.counters = async () => {
+      throw new Error('API down');
+    };
+    expect(await runProbe(parseTarget('udp:192.0.2.10:7'), g.ports, { net: g.net })).toMatchObject({ step: 'udp', diagnosis: 'probe error: API down' });
+  });
+
   it('dns:<IPv4> asks the resolver through NAT64', async () => {
     const r = await probe('dns:192.0.2.53', {});
     expect(r.steps.map((s) => `${s.step}:${s.status}`)).toEqual(['dns:skip', 'route:pass', 'policy:pass', 'resolver:pass']);

@@ -12,7 +12,7 @@ import { httpGet, kernelSource, ping, tcpConnect, tlsHandshake, trustStore, udpE
 import { searchPmtu } from './pmtu.js';
 import type { ProbeContext, ProbePorts } from './ports.js';
 import type { ProbeResult, StepName, StepResult, StepStatus } from './result.js';
-import type { Target } from './targets.js';
+import { hostHeader, type Target } from './targets.js';
 
 export interface RunOptions {
   /** Bound of each step in milliseconds (default 5000). */
@@ -32,11 +32,14 @@ class Stop extends Error {}
 /** Collects the steps of one run. */
 class Steps {
   readonly list: StepResult[] = [];
+  /** The step under way (named in a failure that is not a network outcome, e.g. a port that threw). */
+  current: StepName = 'dns';
   constructor(readonly net: Network) {}
   private t = performance.now();
   /** Records a step that started at the previous record. */
   add(step: StepName, status: StepStatus, detail: string, diagnosis?: string): void {
     const now = performance.now();
+    this.current = step;
     this.list.push({ step, status, ms: Math.round((now - this.t) * 10) / 10, detail, ...(diagnosis !== undefined ? { diagnosis } : {}) });
     this.t = now;
   }
@@ -75,7 +78,7 @@ export async function runProbe(target: Target, ports: ProbePorts, opts: RunOptio
       await trafficSteps(target, ports, resolved.where!, steps, timeoutMs);
     }
   } catch (e) {
-    if (!(e instanceof Stop)) steps.add(steps.list.length === 0 ? 'dns' : 'route', 'fail', (e as Error).message, `probe error: ${(e as Error).message}`);
+    if (!(e instanceof Stop)) steps.add(steps.current, 'fail', (e as Error).message, `probe error: ${(e as Error).message}`);
   }
   const failed = steps.list.find((s) => s.status === 'fail' && s.diagnosis !== undefined) ?? steps.list.find((s) => s.status === 'fail');
   const base = { target: target.text, kind: target.kind, startedAt, ms: Math.round(performance.now() - t0), steps: steps.list, ...where };
@@ -86,13 +89,23 @@ export async function runProbe(target: Target, ports: ProbePorts, opts: RunOptio
 
 const fmt = (a: DnsAnswer): string => (a.addresses.length > 0 ? a.addresses.join(' ') : a.rcode === 'NOERROR' ? 'none' : a.rcode);
 
+/** The kernel's source toward `address6`; no route at all is the routing step's failure. */
+async function sourceFor(address6: string, ctx: ProbeContext, steps: Steps, given: string | undefined): Promise<string> {
+  if (given !== undefined) return given;
+  try {
+    return await steps.net.kernelSource(address6);
+  } catch (e) {
+    return steps.fail('route', `no source address toward ${address6}: ${(e as Error).message}`, `the prefix ${ctx.prefix} is not routed into the TUN device ${ctx.tun} (no route to ${address6})`);
+  }
+}
+
 /** Step 1: DNS (names) or the embedding (literals). */
 async function resolve(target: Target, ctx: ProbeContext, ports: ProbePorts, steps: Steps, o: { timeoutMs: number; source6: string | undefined }): Promise<{ where?: Where; native?: string }> {
   const prefix = parseNat64Prefix(ctx.prefix);
   if (target.literal) {
     const address6 = formatIpv6(embedIpv4Bytes(prefix, parseIpv4(target.host)));
-    const source6 = o.source6 ?? (await steps.net.kernelSource(address6));
     steps.add('dns', 'skip', `IPv4 literal: ${target.host} is ${address6} under ${prefix.text}`);
+    const source6 = await sourceFor(address6, ctx, steps, o.source6);
     return { where: { address4: target.host, address6, source6 } };
   }
   let a: DnsAnswer;
@@ -107,8 +120,8 @@ async function resolve(target: Target, ctx: ProbeContext, ports: ProbePorts, ste
   const v = classifyDns(a, aaaa, prefix.text);
   switch (v.kind) {
     case 'synthesized': {
-      const source6 = o.source6 ?? (await steps.net.kernelSource(v.address6));
       steps.add('dns', 'pass', detail);
+      const source6 = await sourceFor(v.address6, ctx, steps, o.source6);
       return { where: { address4: v.address4, address6: v.address6, source6 } };
     }
     case 'native':
@@ -116,7 +129,8 @@ async function resolve(target: Target, ctx: ProbeContext, ports: ProbePorts, ste
       return { native: v.diagnosis };
     case 'not-synthesized': {
       const address6 = formatIpv6(embedIpv4Bytes(prefix, parseIpv4(v.address4)));
-      const source6 = o.source6 ?? (await steps.net.kernelSource(address6));
+      const source6 = o.source6 ?? (await steps.net.kernelSource(address6).catch(() => undefined));
+      if (source6 === undefined) return steps.fail('dns', detail, `DNS64 synthesized no AAAA for ${v.address4}, and ${address6} is not routed`);
       const rule = await ports.refusingRule(source6, v.address4);
       if (rule !== undefined) return steps.fail('dns', detail, synthesisRefusedByPolicy(rule));
       return steps.fail('dns', detail, `DNS64 synthesized no AAAA for ${v.address4} (excluded, or not allowed under ${prefix.text})`);
@@ -128,6 +142,7 @@ async function resolve(target: Target, ctx: ProbeContext, ports: ProbePorts, ste
 
 /** Step 2: the prefix routed into the TUN device, pool4 on no interface. */
 async function routeStep(ports: ProbePorts, ctx: ProbeContext, w: Where, steps: Steps): Promise<void> {
+  steps.current = 'route';
   const r = await ports.routes(w.address6, ctx);
   if (r.prefixDevice !== ctx.tun) {
     const to = r.prefixDevice === undefined ? 'nowhere (no route)' : `device ${r.prefixDevice}`;
@@ -140,10 +155,13 @@ async function routeStep(ports: ProbePorts, ctx: ProbeContext, w: Where, steps: 
   steps.add('route', 'pass', `${ctx.prefix} → ${ctx.tun}; pool4 ${ctx.pool4.join(', ')} on no interface`);
 }
 
+const TRAFFIC_STEP: Record<Target['kind'], StepName> = { name: 'icmp', ipv4: 'icmp', url: 'tcp', tcp: 'tcp', udp: 'udp', dns: 'resolver' };
+
 const PROTO_OF: Record<Target['kind'], 'tcp' | 'udp' | 'icmp'> = { name: 'icmp', ipv4: 'icmp', url: 'tcp', tcp: 'tcp', udp: 'udp', dns: 'udp' };
 
 /** Step 3: would the translator's policy let this flow through? */
 async function policyStep(target: Target, ports: ProbePorts, w: Where, steps: Steps): Promise<void> {
+  steps.current = 'policy';
   const proto = PROTO_OF[target.kind];
   const rule = await ports.refusingRule(w.source6, w.address4, { proto, ...(target.port !== undefined ? { port: target.port } : {}) });
   if (rule !== undefined) steps.fail('policy', `${proto} ${w.source6} → ${w.address4}${target.port ? `:${target.port}` : ''} denied`, translationRefusedByPolicy(rule));
@@ -158,6 +176,7 @@ async function failWith(ports: ProbePorts, w: Where, step: StepName, what: Probe
 }
 
 async function trafficSteps(target: Target, ports: ProbePorts, w: Where, steps: Steps, timeoutMs: number): Promise<void> {
+  steps.current = TRAFFIC_STEP[target.kind];
   switch (target.kind) {
     case 'name':
     case 'ipv4':
@@ -220,7 +239,7 @@ async function tcpSteps(target: Target, ports: ProbePorts, w: Where, steps: Step
     socket = t.socket;
   }
   const stallMs = Math.min(timeoutMs, 3000);
-  const h = await steps.net.httpGet(socket, target.port === (target.scheme === 'https' ? 443 : 80) ? target.host : `${target.host}:${target.port}`, target.path!, { stallMs, timeoutMs: timeoutMs * 4 });
+  const h = await steps.net.httpGet(socket, hostHeader(target), target.path!, { stallMs, timeoutMs: timeoutMs * 4 });
   if (!h.complete) {
     steps.add('http', 'fail', httpStallDetail(h, stallMs));
     return pmtuAfterStall(target, ports, w, steps, { timeoutMs, ca });

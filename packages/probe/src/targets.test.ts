@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTarget } from './targets.js';
+import { hostHeader, parseTarget } from './targets.js';
 import { parseEntries, parseTargetsFile } from './config.js';
 
 describe('parseTarget', () => {
@@ -39,6 +39,14 @@ describe('parseTarget', () => {
     expect(() => parseTarget('udp:192.0.2.1:7', { payload: 'x'.repeat(1201) })).toThrow('payload is longer than 1200 bytes');
     expect(parseTarget('www.example.net:443', { expectStatus: 200, insecure: true }, false)).not.toHaveProperty('expectStatus');
     expect(parseTarget('https://www.example.net/', { expectStatus: 200, insecure: true }, false)).toMatchObject({ expectStatus: 200, insecure: true });
+  });
+});
+
+describe('hostHeader', () => {
+  it('names the port only when it is not the default', () => {
+    expect(hostHeader(parseTarget('https://www.example.net/'))).toBe('www.example.net');
+    expect(hostHeader(parseTarget('https://www.example.net:8443/'))).toBe('www.example.net:8443');
+    expect(hostHeader(parseTarget('http://192.0.2.1:443/'))).toBe('192.0.2.1:443');
   });
 });
 

@@ -140,3 +140,8 @@ function withOptions(t: Target, o: TargetOptions): Target {
   for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
   return out as unknown as Target;
 }
+
+/** The HTTP Host header of a URL target (RFC 9110 §7.2: the port only when not the scheme's default). */
+export function hostHeader(t: Target): string {
+  return t.port === (t.scheme === 'https' ? 443 : 80) ? t.host : `${t.host}:${t.port}`;
+}
