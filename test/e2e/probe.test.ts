@@ -153,7 +153,7 @@ const EXPECTED: Record<string, [string, string | undefined, string]> = {
 
 interface Json {
   ok: boolean;
-  results: { target: string; status: string; step?: string; diagnosis: string; address6?: string; steps: { step: string; status: string; ms: number; detail: string }[] }[];
+  results: { target: string; status: string; step?: string; diagnosis: string; address6?: string; source6?: string; steps: { step: string; status: string; ms: number; detail: string }[] }[];
 }
 
 describe('sixgate probe through DNS64 and the translator', () => {
@@ -200,6 +200,34 @@ describe('sixgate probe through DNS64 and the translator', () => {
     const r = probe(['probe', 'www.example.net', 'http://www.example.net/', '--timeout', '2s']);
     expect(r.code, r.err + r.out).toBe(0);
     expect(t().net.exec(t().appliance, 'ip', ['-6', 'route', 'show']).stdout).not.toMatch(/advmss/);
+  });
+
+  it('a probe run shows in the live trace like any other flow', async () => {
+    const auth = `Authorization: Bearer ${TOKEN}`;
+    const trace = t().net.execAsync(t().appliance, 'curl', ['-sN', '--max-time', '8', '-H', auth, `http://127.0.0.1:8064/api/v1/trace?client=${ADDR.appliance6}&seconds=4`], { timeoutMs: 15_000 });
+    await new Promise((r) => setTimeout(r, 700));
+    const r = probe(['--json', 'probe', 'www.example.net:80', '--timeout', '2s']);
+    expect((JSON.parse(r.out) as Json).results[0]).toMatchObject({ status: 'pass', source6: ADDR.appliance6 });
+    const out = (await trace).stdout;
+    expect(out).toMatch(new RegExp(`"source":"dns64"[^\n]*"client":"${ADDR.appliance6}"[^\n]*"dst":"www\\.example\\.net"`));
+    expect(out).toMatch(new RegExp(`"source":"nat64","direction":"6to4"[^\n]*"client":"${ADDR.appliance6}"`));
+  });
+
+  it('session table or pool4 exhausted, end to end', () => {
+    expect(api(t(), 'DELETE', '/api/v1/sessions').status).toBe(200);
+    const limit = api(t(), 'PATCH', '/api/v1/config', { nat64: { maxSessionsPerClient: 1 } });
+    expect(limit.status, limit.text).toBe(200);
+    try {
+      // The UDP exchange takes the client's one session; the TCP handshake after it finds no room.
+      const r = probe(['--json', 'probe', 'udp:www.example.net:7', 'www.example.net:80', '--timeout', '2s', '--concurrency', '1']);
+      const results = (JSON.parse(r.out) as Json).results.map((x) => [x.target, x.status, x.step, x.diagnosis]);
+      expect(results).toEqual([
+        ['udp:www.example.net:7', 'pass', undefined, 'ok'],
+        ['www.example.net:80', 'fail', 'tcp', 'session table or pool4 exhausted'],
+      ]);
+    } finally {
+      expect(api(t(), 'PATCH', '/api/v1/config', { nat64: { maxSessionsPerClient: 10_000 } }).status).toBe(200);
+    }
   });
 
   it('the same probes run continuously: GET /api/v1/probes, metrics, degraded health (200) for a failing critical probe', async () => {
