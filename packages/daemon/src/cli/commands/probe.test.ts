@@ -72,6 +72,7 @@ describe('sixgate probe', () => {
     [['probe', '--file', '/nonexistent/t.yaml'], /^sixgate: cannot read \/nonexistent\/t\.yaml: ENOENT/],
     [['probe', '192.0.2.1', '--timeout', 'soon'], /"soon" is not a duration like 5s or 800ms/],
     [['probe', '192.0.2.1', '--timeout', '10ms'], /10ms is outside 100ms to 60s/],
+    [['probe', '192.0.2.1', '--source', '192.0.2.9'], /"192\.0\.2\.9" is not an IPv6 address/],
   ])('refuses %j', async (args, err) => {
     const run = await h.run(args);
     expect(run.code).toBe(1);

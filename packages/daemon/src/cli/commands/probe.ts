@@ -7,7 +7,8 @@
  * target passes.
  */
 import { readFile } from 'node:fs/promises';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { tryParseIpv6 } from '@sixgate/addressing';
 import type { Stats } from '@sixgate/admin-api/schemas';
 import type { Config } from '@sixgate/config';
 import { formatSteps, formatTable, parseTarget, parseTargetsFile, passed, runProbe, toJson, TargetError, type ProbePorts, type ProbeResult, type Target, type TargetOptions } from '@sixgate/probe';
@@ -34,6 +35,12 @@ export function duration(value: string): number {
   const ms = m[2] === 'ms' ? Number(m[1]) : Number(m[1]) * 1000;
   if (ms < 100 || ms > 60_000) throw new InvalidArgumentError(`${value} is outside 100ms to 60s.`);
   return Math.round(ms);
+}
+
+/** `--source`: an IPv6 address of this host. */
+function ipv6Source(value: string): string {
+  if (tryParseIpv6(value) === undefined) throw new InvalidArgumentError(`"${value}" is not an IPv6 address.`);
+  return value;
 }
 
 /** The targets of the command line (options applied where they fit) and of the file. */
@@ -85,8 +92,8 @@ export function register(program: Command): void {
     .description('validate services through DNS64 and NAT64 from this appliance: names, IPv4 addresses, URLs, host:port, udp:host:port, dns:<IPv4>')
     .argument('[target...]', 'what to probe')
     .option('-f, --file <file>', 'more targets from a YAML/JSON file (a list, or {targets: [...]})')
-    .option('--timeout <duration>', 'bound of each step, e.g. 5s or 800ms', duration, 5000)
-    .option('--source <ipv6>', 'the appliance IPv6 source address (default: what the kernel picks)')
+    .addOption(new Option('--timeout <duration>', 'bound of each step, e.g. 5s or 800ms').argParser(duration).default(5000, '5s'))
+    .option('--source <ipv6>', 'the appliance IPv6 source address (default: what the kernel picks)', ipv6Source)
     .option('--expect-status <code>', 'URL targets: the HTTP status that counts as success (default any 2xx/3xx)', integer)
     .option('--expect-body <text>', 'URL targets: text the body must contain')
     .option('--insecure', 'https targets: do not check the certificate')
