@@ -40,6 +40,9 @@ noroute IN A ${NOROUTE4}
 selfsigned IN A ${ADDR.server4}
 secure IN A ${ADDR.server4}
 big IN A ${BIG4}
+; an AAAA another DNS64 synthesized under the well-known prefix, served as if real (a stale or foreign answer)
+foreign IN A ${ADDR.server4}
+foreign IN AAAA 64:ff9b::c633:6402
 `;
 
 let topo: Topology | undefined;
@@ -149,6 +152,7 @@ const EXPECTED: Record<string, [string, string | undefined, string]> = {
   'https://selfsigned.example.net/': ['fail', 'tls', 'TLS failure: self-signed certificate'],
   'http://www.example.net/error': ['fail', 'http', 'HTTP status mismatch: got 500, expected 2xx or 3xx'],
   'http://big.example.net/big.bin': ['fail', 'pmtu', 'PMTU black hole above 1280 bytes'],
+  'foreign.example.net': ['fail', 'dns', 'prefix mismatch: 64:ff9b::c633:6402 is not under the live prefix 2001:db8:64::/96'],
 };
 
 interface Json {
@@ -169,7 +173,7 @@ describe('sixgate probe through DNS64 and the translator', () => {
     json = JSON.parse(j.out) as Json;
     const tb = probe(['probe', '--file', file, '--timeout', '2s', '--concurrency', '6']);
     expect(tb.code).toBe(1);
-    expect(tb.err).toBe('sixgate: 6 of 13 targets failed\n');
+    expect(tb.err).toBe('sixgate: 7 of 14 targets failed\n');
     table = tb.out;
   }, 300_000);
 
@@ -204,13 +208,19 @@ describe('sixgate probe through DNS64 and the translator', () => {
 
   it('a probe run shows in the live trace like any other flow', async () => {
     const auth = `Authorization: Bearer ${TOKEN}`;
-    const trace = t().net.execAsync(t().appliance, 'curl', ['-sN', '--max-time', '8', '-H', auth, `http://127.0.0.1:8064/api/v1/trace?client=${ADDR.appliance6}&seconds=4`], { timeoutMs: 15_000 });
-    await new Promise((r) => setTimeout(r, 700));
-    const r = probe(['--json', 'probe', 'www.example.net:80', '--timeout', '2s']);
-    expect((JSON.parse(r.out) as Json).results[0]).toMatchObject({ status: 'pass', source6: ADDR.appliance6 });
-    const out = (await trace).stdout;
-    expect(out).toMatch(new RegExp(`"source":"dns64"[^\n]*"client":"${ADDR.appliance6}"[^\n]*"dst":"www\\.example\\.net"`));
-    expect(out).toMatch(new RegExp(`"source":"nat64","direction":"6to4"[^\n]*"client":"${ADDR.appliance6}"`));
+    const curl = t().net.spawn(t().appliance, 'curl', ['-sN', '--max-time', '60', '-H', auth, `http://127.0.0.1:8064/api/v1/trace?client=${ADDR.appliance6}&seconds=60`]);
+    let out = '';
+    curl.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await waitFor(() => out.includes('sixgate trace'), 10_000, 'the trace to start');
+      const r = probe(['--json', 'probe', 'www.example.net:80', '--timeout', '2s']);
+      expect((JSON.parse(r.out) as Json).results[0]).toMatchObject({ status: 'pass', source6: ADDR.appliance6 });
+      const dns = new RegExp(`"source":"dns64"[^\\n]*"client":"${ADDR.appliance6}"[^\\n]*"dst":"www\\.example\\.net"`);
+      const nat = new RegExp(`"source":"nat64","direction":"6to4"[^\\n]*"client":"${ADDR.appliance6}"`);
+      await waitFor(() => dns.test(out) && nat.test(out), 10_000, `the probe's query and flow in the trace; trace so far:\n${out}`, 100);
+    } finally {
+      curl.kill('SIGKILL');
+    }
   });
 
   it('session table or pool4 exhausted, end to end', () => {

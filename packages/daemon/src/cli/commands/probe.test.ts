@@ -50,7 +50,7 @@ describe('sixgate probe', () => {
   });
 
   it('exits 0 when every target passes (native IPv6 counts), JSON with --json', async () => {
-    const run = await h.run(['--json', 'probe', 'dual.example.net']);
+    const run = await h.run(['probe', 'dual.example.net', '--json']);
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.out) as { ok: boolean; results: { target: string; status: string; diagnosis: string; steps: unknown[] }[] };
     expect(doc).toMatchObject({ ok: true, results: [{ target: 'dual.example.net', status: 'native', diagnosis: 'has native IPv6: NAT64 not involved' }] });
