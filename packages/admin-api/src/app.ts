@@ -6,7 +6,7 @@
  *   ├─ health       GET /api/v1/health (open: container health checks)
  *   ├─ ui           GET / and /assets/* — the dashboard (open, strict CSP)
  *   └─ secured      bearer token on every request
- *      ├─ config, history, prefix, sessions, bib, policy, stats, trace
+ *      ├─ config, history, prefix, sessions, bib, policy, stats, trace, probes
  *      └─ metrics   GET /metrics
  */
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -31,6 +31,7 @@ import { traceRoutes } from './routes/trace.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { uiRoutes } from './routes/ui.js';
 import type { UiAsset } from '@sixgate/ui';
+import { probeRoutes } from './routes/probes.js';
 import { describeValidation } from './validation.js';
 
 export interface AdminDeps {
@@ -75,6 +76,7 @@ const OPENAPI = {
     { name: 'policy', description: 'Translation policy rules' },
     { name: 'stats', description: 'Counters as JSON and Prometheus text' },
     { name: 'trace', description: 'Bounded live trace: SSE or pcap' },
+    { name: 'probes', description: 'Continuous probes through DNS64 and the translator' },
   ],
 };
 
@@ -114,7 +116,7 @@ export function buildAdminApi(deps: AdminDeps): FastifyInstance {
       if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
       return payload;
     });
-    for (const routes of [configRoutes, historyRoutes, prefixRoutes, sessionRoutes, bibRoutes, policyRoutes, statsRoutes, traceRoutes]) {
+    for (const routes of [configRoutes, historyRoutes, prefixRoutes, sessionRoutes, bibRoutes, policyRoutes, statsRoutes, traceRoutes, probeRoutes]) {
       await secured.register(routes, { prefix: '/api/v1' });
     }
     await secured.register(metricsRoutes);

@@ -15,6 +15,7 @@ import type { ApplyResult, Protocol } from './schemas/common.js';
 import type { BibEntry, Pool4Usage, SessionEntry } from './schemas/nat64.js';
 import type { HistoryEntry, HistoryVersion, PolicyRule, PolicyRuleWithHits } from './schemas/config.js';
 import type { Health, Histogram, Stats } from './schemas/stats.js';
+import type { ProbeMetricSample, ProbesView } from './schemas/probes.js';
 
 const emptyHistogram = (): Histogram => ({ le: [0.001, 0.01, 0.1, 1], counts: [0, 0, 0, 0], sum: 0, count: 0 });
 
@@ -59,6 +60,8 @@ export class FakeAdminPorts implements AdminPorts {
   statsValue: Stats = zeroStats();
   /** The history statsHistory() serves; tests sample into it. */
   readonly ring = new StatsRing({ capacity: 12 });
+  probesValue: ProbesView = { probes: [] };
+  probeSamplesValue: ProbeMetricSample[] = [];
   readonly hits = new Map<string, number>();
   readonly subscribers = new Set<{ filter: TraceFilter; onRecord: (r: TraceRecord) => void }>();
   #config: Config;
@@ -220,6 +223,14 @@ export class FakeAdminPorts implements AdminPorts {
     const sub = { filter, onRecord };
     this.subscribers.add(sub);
     return () => this.subscribers.delete(sub);
+  }
+
+  probes(): ProbesView {
+    return this.probesValue;
+  }
+
+  probeSamples(): ProbeMetricSample[] {
+    return this.probeSamplesValue;
   }
 
   /** Sends a record to every subscriber (the fake applies no filter). */

@@ -14,6 +14,7 @@
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Histogram, Stats } from './schemas/stats.js';
+import type { ProbeMetricSample } from './schemas/probes.js';
 
 type Labels = Record<string, string>;
 /** Receives one sample of a family; called from a family's fill function. */
@@ -72,9 +73,10 @@ const DNS64_COUNTERS: [Dns64Counter, string, string][] = [
  * A registry rendering `read()`'s snapshot; call `scrape()` once per request.
  * Counter and gauge families: [name, help, kind, label names, fill].
  */
-export function createMetrics(read: () => Stats): { registry: Registry; scrape(): Promise<string> } {
+export function createMetrics(read: () => Stats, readProbes: () => ProbeMetricSample[] = () => []): { registry: Registry; scrape(): Promise<string> } {
   const registry = new Registry();
   let s: Stats | undefined;
+  let probes: ProbeMetricSample[] = [];
   const families: [string, string, 'counter' | 'gauge', string[], Fill][] = [
     ['sixgate_nat64_packets_total', 'Packets translated, by direction', 'counter', ['direction'], byLabel('direction', (x) => x.nat64.packets)],
     ['sixgate_nat64_bytes_total', 'Bytes translated, by direction', 'counter', ['direction'], byLabel('direction', (x) => x.nat64.bytes)],
@@ -125,11 +127,26 @@ export function createMetrics(read: () => Stats): { registry: Registry; scrape()
       });
     }
   }
+  // The continuous probes' last runs (packages/probe), one sample per target and step.
+  const probeFamilies: [string, string, (p: ProbeMetricSample) => number][] = [
+    ['sixgate_probe_success', 'Probes: 1 when the step passed in the last run (step "all": the whole run)', (p) => p.success],
+    ['sixgate_probe_duration_seconds', 'Probes: how long the step took in the last run (step "all": the whole run)', (p) => p.seconds],
+  ];
+  for (const [name, help, pick] of probeFamilies) {
+    new Gauge({
+      name, help, labelNames: ['target', 'step'], registers: [registry],
+      collect() {
+        this.reset();
+        for (const p of probes) this.set({ target: p.target, step: p.step }, pick(p));
+      },
+    });
+  }
   return {
     registry,
     async scrape() {
       // A concurrent scrape may replace the snapshot first; it is only newer.
       s = read();
+      probes = readProbes();
       const text = await registry.metrics();
       return (
         text +

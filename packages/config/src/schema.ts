@@ -195,6 +195,31 @@ export const LogSchema = Type.Object(
   { ...strict, default: {}, description: 'Logging' },
 );
 
+/** One continuous probe: a `sixgate probe` target the daemon runs every `interval` seconds (packages/probe). */
+export const ProbeTargetSchema = Type.Object(
+  {
+    target: Type.String({ minLength: 1, maxLength: 2048, description: 'What to probe: a name, an IPv4 address, an http(s) URL, "host:port" (TCP), "udp:host:port" or "dns:<IPv4>"' }),
+    interval: Type.Optional(Type.Integer({ minimum: 5, maximum: 86_400, description: 'Seconds between runs (default 60; each delay varies by ±10 %)' })),
+    critical: Type.Optional(Type.Boolean({ description: 'When its last run failed, GET /api/v1/health says "degraded" (still 200: sixgate itself runs)' })),
+    expectStatus: Type.Optional(Type.Integer({ minimum: 100, maximum: 599, description: 'URL targets: the HTTP status that counts as success (default: any 2xx or 3xx)' })),
+    expectBody: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'URL targets: text the response body must contain' })),
+    insecure: Type.Optional(Type.Boolean({ description: 'https targets: do not check the certificate chain and name' })),
+    ca: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'https targets: PEM file with extra trusted CA certificates' })),
+    payload: Type.Optional(Type.String({ minLength: 1, maxLength: 1200, description: 'udp targets: the datagram to send (default "sixgate probe\\n")' })),
+  },
+  { ...strict, description: 'A continuous probe' },
+);
+
+/** Continuous probes through DNS64 and the translator (`sixgate probe`'s targets, run by the daemon). */
+export const ProbesSchema = Type.Object(
+  {
+    concurrency: int(4, 'Most probe runs at once', 1, 64),
+    timeoutMs: int(5_000, 'Bound of each probe step in milliseconds', 100, 60_000),
+    targets: Type.Array(ProbeTargetSchema, { default: [], maxItems: 256, description: 'Targets probed continuously (empty: no probes)' }),
+  },
+  { ...strict, default: {}, description: 'Continuous probes (packages/probe)' },
+);
+
 /** The whole configuration (SPEC §4): prefix, dns64, nat64, api, stateDir, log. */
 export const ConfigSchema = Type.Object(
   {
@@ -204,6 +229,7 @@ export const ConfigSchema = Type.Object(
     api: ApiSchema,
     stateDir: Type.String({ default: '/var/lib/sixgate', minLength: 1, maxLength: 4_096, description: 'Directory for state: session snapshots, config history, the generated API token' }),
     log: LogSchema,
+    probes: ProbesSchema,
   },
   { ...strict, description: 'sixgate configuration' },
 );

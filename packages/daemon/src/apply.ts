@@ -15,6 +15,7 @@ import { ApplyError, type ApplyResult, type ApplyStep } from '@sixgate/admin-api
 import { saveConfig, summarizeChanges, type Config } from '@sixgate/config';
 import { validateDns64Options } from '@sixgate/dns64';
 import { Nat64State } from '@sixgate/nat64';
+import { parseEntries } from '@sixgate/probe';
 import { buildDataPlane, parseBibEndpoints, PROTO, type Appliance, type DataPlane } from './appliance.js';
 import { changedKeys, dns64Options, routedPrefixes, stateOptions } from './options.js';
 
@@ -75,6 +76,7 @@ function prebuild(app: Appliance, next: Config, changed: string[]): { plane: Dat
     }
     const plane = buildDataPlane(next, app.clock, state);
     validateDns64Options(dns64Options(next, () => true));
+    parseEntries(next.probes.targets, 'probes.targets');
     return { plane, newState };
   } catch (e) {
     throw new ApplyError(400, (e as Error).message);
@@ -147,6 +149,9 @@ export async function applyConfig(app: Appliance, next: Config, summary?: string
   app.config = next;
   plane.state.onEvent = next.nat64.sessionLog ? (ev) => app.sessionLog.push(ev) : undefined;
   if (changed.includes('log.level')) app.log.level = next.log.level;
+  if (changed.some((k) => under(k, ['probes']))) {
+    app.restartProbes().catch((e: unknown) => app.log.error({ err: (e as Error).message }, 'probes not restarted'));
+  }
 
   const text = summary ?? summarizeChanges(prev, next);
   let version = latest;
