@@ -12,6 +12,7 @@ import { TranslatorCounters } from '../metrics.js';
 import type { StateApi } from '../state/api.js';
 import { FragmentHold } from './fragment-hold.js';
 import { FragmentTable } from './fragment-table.js';
+import { IcmpRateLimiter } from './icmp-limit.js';
 import { DROP, type DropOutcome, ForwardManySlot, ForwardSlot, MAX_FRAGMENTS, ReplySlot } from './outcome.js';
 
 /** What the translator needs from the policy rules (implemented by `Policy`). */
@@ -59,6 +60,8 @@ export class TranslateContext {
   readonly sent6: FragmentTable;
   /** Out-of-order fragments waiting for their first fragment, and whole datagrams waiting to be complete. */
   readonly hold: FragmentHold;
+  /** Token buckets of the translator's own ICMP errors (global and per source prefix). */
+  readonly icmpLimit: IcmpRateLimiter;
   /** Where held fragments are translated when released (headroom + longest held fragment). */
   readonly releaseBuf: Uint8Array;
   /** Offsets/lengths of packets gathered while releasing held fragments. */
@@ -99,6 +102,7 @@ export class TranslateContext {
     this.sent6 = new FragmentTable(cfg.fragmentEntries, 37, 6);
     const holdLen = Math.min(9216, Math.max(cfg.ipv4Mtu, cfg.ipv6Mtu));
     this.hold = new FragmentHold(cfg.heldFragments, holdLen);
+    this.icmpLimit = new IcmpRateLimiter(cfg, clock);
     this.releaseBuf = new Uint8Array(64 + holdLen);
     this.rng[0] = ((Math.random() * 0xffffffff) | 0) || 0x2545f491;
   }
