@@ -11,8 +11,8 @@
  */
 import type { Clock } from '../clock.js';
 import { ICMP, StateFail, TCP, TCP_ACK, TCP_SYN, type StateOptions } from './api.js';
-import { halfSipHash24 } from './hash.js';
-import { B_ADDR4, B_PORTS, B_STRIDE, S_BNEXT, S_REMOTE4, S_STRIDE, T_EST, T_ICMP, T_TRANS, T_UDP } from './store.js';
+import { halfSipHash24i } from './hash.js';
+import { B_ADDR4, B_PORTS, B_STRIDE, S_REMOTE4, S_STRIDE, T_EST, T_ICMP, T_TRANS, T_UDP } from './store.js';
 import { classOf, StateTables, word } from './tables.js';
 import { ESTABLISHED, SET_EST, SET_TRANS, tcpStep, V4_INIT, V6_INIT } from './tcp.js';
 
@@ -70,7 +70,7 @@ export class StateCore extends StateTables {
     return this.newSession(b, cls, dst4, rp, proto === TCP ? V6_INIT : ESTABLISHED);
   }
 
-  inbound(proto: number, src4: number, srcPort: number, dst4: number, dstPort: number, tcpFlags: number, packet: Uint8Array): number {
+  inbound(proto: number, src4: number, srcPort: number, dst4: number, dstPort: number, tcpFlags: number, packet: Uint8Array, pktOff = 0, pktLen = packet.length): number {
     const cls = classOf(proto);
     if (cls < 0) return StateFail.noBinding;
     src4 |= 0;
@@ -81,7 +81,9 @@ export class StateCore extends StateTables {
     if (b < 0) {
       if (!opening || this.pool.indexOf(dst4) < 0) return StateFail.noBinding;
       if (this.opts.dropExternallyInitiatedTcp) return StateFail.externalTcp;
-      return this.syns.hold(src4, srcPort, dst4, dstPort, packet, this.clock.now() + this.opts.timeouts.tcpIncomingSyn);
+      // The expiry travels in a typed array (a double argument would be boxed).
+      this.syns.at[0] = (this.cell !== null ? this.cell[0]! : this.clock.now()) + this.opts.timeouts.tcpIncomingSyn;
+      return this.syns.hold(src4, srcPort, dst4, dstPort, packet, pktOff, pktLen);
     }
     const s = this.findS(b, src4, rp);
     if (s >= 0) {
@@ -94,7 +96,7 @@ export class StateCore extends StateTables {
     }
     // §3.5.2.1 / RFC 4787 REQ-8: address-dependent filtering admits a remote
     // only if the binding already has a session with that address.
-    if (this.opts.addressDependentFiltering && !this.hasRemoteAddr(b, src4)) return StateFail.filtered;
+    if (this.refs !== undefined && !this.refs.has(b, src4)) return StateFail.filtered;
     if (this.s.count >= this.opts.maxSessions) return StateFail.sessionLimit;
     if (this.c.sessions[this.b.client(b)]! >= this.opts.maxSessionsPerClient) return StateFail.clientSessionLimit;
     return this.newSession(b, cls, src4, rp, proto === TCP ? V4_INIT : ESTABLISHED);
@@ -138,6 +140,10 @@ export class StateCore extends StateTables {
 
   addr4(h: number): number {
     return this.b.rec[this.s.rec[h * S_STRIDE]! * B_STRIDE + B_ADDR4]! >>> 0;
+  }
+
+  addr4i(h: number): number {
+    return this.b.rec[this.s.rec[h * S_STRIDE]! * B_STRIDE + B_ADDR4]!;
   }
 
   port4(h: number): number {
@@ -185,12 +191,6 @@ export class StateCore extends StateTables {
     else if (act === SET_TRANS) this.setTimer(s, T_TRANS);
   }
 
-  private hasRemoteAddr(b: number, remote4: number): boolean {
-    const rec = this.s.rec;
-    for (let s = this.b.head[b]!; s >= 0; s = rec[s * S_STRIDE + S_BNEXT]!) if (rec[s * S_STRIDE + S_REMOTE4] === remote4) return true;
-    return false;
-  }
-
   /** RFC 6056 §3.3.3 F(src6, dst4, dstPort) keyed with the port secret. */
   private portOffset(buf: Uint8Array, src6Off: number, dst4: number, dstPort: number): number {
     const m = this.scratch;
@@ -201,7 +201,7 @@ export class StateCore extends StateTables {
     m[19] = dst4 & 0xff;
     m[20] = (dstPort >>> 8) & 0xff;
     m[21] = dstPort & 0xff;
-    return halfSipHash24(this.k0, this.k1, m, 22);
+    return halfSipHash24i(this.k0, this.k1, m, 22);
   }
 
   /** A dynamic binding for a new outbound flow (hot path, 9 parameters). -1 if pool4 is full. */
@@ -210,18 +210,20 @@ export class StateCore extends StateTables {
     let port = -1;
     if (proto === TCP) {
       // nat64-behaviours H6: a held V4 SYN from this remote names the port it awaits.
-      const held = this.syns.take(dst4, dstPort, false, 0, 0);
-      const ai = held === undefined ? -1 : this.pool.indexOf(held.dst4);
-      if (held !== undefined && ai >= 0 && this.pool.isFree(cls, ai, held.dstPort) && this.findB4(proto, held.dst4, held.dstPort) < 0) {
-        a = ai;
-        port = held.dstPort;
+      const syns = this.syns;
+      if (syns.size > 0 && syns.take(dst4, dstPort, false, 0, 0)) {
+        const ai = this.pool.indexOf(syns.takenDst4);
+        if (ai >= 0 && this.pool.isFree(cls, ai, syns.takenDstPort) && this.findB4(proto, syns.takenDst4, syns.takenDstPort) < 0) {
+          a = ai;
+          port = syns.takenDstPort;
+        }
       }
     }
     if (a < 0) {
       const offset = this.portOffset(buf, off, dst4, dstPort);
       // The scratch now starts with the IPv6 source: it picks the first pool4
       // address tried for a client we have not seen (paired pooling after that).
-      const start = ci >= 0 ? 0 : halfSipHash24(this.k1, this.k0, this.scratch, 16);
+      const start = ci >= 0 ? 0 : halfSipHash24i(this.k1, this.k0, this.scratch, 16);
       a = this.pool.pickAddress(cls, ci >= 0 ? this.c.pool[ci]! : -1, start);
       if (a < 0) return -1;
       port = this.pool.pickPort(cls, a, offset);

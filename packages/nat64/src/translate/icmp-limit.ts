@@ -9,10 +9,9 @@
  * seeded hash of the prefix. Sources whose prefixes share a slot share its
  * bucket: a flood from many prefixes can only make the per-source limit
  * stricter, and the global bucket bounds the total whatever the spread.
- * Tokens are refilled from the injected clock at each check, so there is no
+ * Tokens are refilled from the packet's time at each check, so there is no
  * timer; a check is O(1) and allocates nothing (Float64Array state).
  */
-import type { Clock } from '../clock.js';
 
 /** Per-source buckets (power of two). 4096 × 16 bytes = 64 KiB. */
 export const ICMP_LIMIT_BUCKETS = 4096;
@@ -51,13 +50,14 @@ export class IcmpRateLimiter {
   private readonly gBurst: number;
   private readonly sBurst: number;
 
-  constructor(cfg: IcmpLimitConfig, private readonly clock: Clock) {
+  /** `time[0]` is the current time in ms (the translator writes it once per packet). */
+  constructor(cfg: IcmpLimitConfig, private readonly time: Float64Array) {
     this.gRate = cfg.icmpErrorRate / 1000;
     this.sRate = cfg.icmpErrorRatePerSource / 1000;
     this.gBurst = cfg.icmpErrorBurst;
     this.sBurst = cfg.icmpErrorBurstPerSource;
     this.seed = (Math.random() * 0x100000000) | 0;
-    const now = clock.now();
+    const now = time[0]!;
     // A rate of 0 starts empty and never refills: no errors at all.
     this.b[0] = this.gRate === 0 ? 0 : this.gBurst;
     this.b[1] = now;
@@ -82,7 +82,7 @@ export class IcmpRateLimiter {
 
   private take(slot: number): boolean {
     const b = this.b;
-    const now = this.clock.now();
+    const now = this.time[0]!;
     const gi = 0;
     const si = 2 + 2 * slot;
     // Refill both (clock going backwards refills nothing).
