@@ -76,7 +76,6 @@ describe('IndexTable (incremental growth)', () => {
 });
 
 describe('SynQueue', () => {
-  type Op = { k: 'hold'; r: number; p: number; d: number } | { k: 'take'; r: number; p: number; exact: boolean; d: number } | { k: 'expire'; dt: number };
   const op = fc.oneof(
     fc.record({ k: fc.constant('hold' as const), r: fc.integer({ min: 0, max: 5 }), p: fc.integer({ min: 0, max: 3 }), d: fc.integer({ min: 0, max: 3 }) }),
     fc.record({ k: fc.constant('take' as const), r: fc.integer({ min: 0, max: 5 }), p: fc.integer({ min: 0, max: 3 }), exact: fc.boolean(), d: fc.integer({ min: 0, max: 3 }) }),
