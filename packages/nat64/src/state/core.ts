@@ -177,6 +177,11 @@ export class StateCore extends StateTables {
     old.finishCarry();
     this.finishCarry();
     old.onEvent = undefined;
+    // Room for everything now (zeroed memory, one copy of what is here)
+    // rather than copies of ever larger arrays in the middle of the carry.
+    this.s.reserve(this.s.count + old.s.count);
+    this.b.reserve(this.b.count + old.b.count);
+    this.c.reserve(this.c.count + old.c.count);
     this.prev = old;
     this.carryNow = old.clock.now();
   }

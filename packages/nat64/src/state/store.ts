@@ -124,6 +124,11 @@ export class Bindings {
     return this.cap * (B_STRIDE * 4 + 4 + 4 + 4);
   }
 
+  /** Grows (in one step) to hold at least `n` rows: a carry-over sizes the new tables once instead of doubling as it goes. */
+  reserve(n: number): void {
+    while (this.cap < n) this.grow();
+  }
+
   private grow(): void {
     const n = this.cap * 2;
     this.rec = grown(this.rec, n * B_STRIDE);
@@ -315,6 +320,11 @@ export class Sessions {
     return this.cap * (S_STRIDE * 4 + 4);
   }
 
+  /** Grows (in one step) to hold at least `n` rows: a carry-over sizes the new tables once instead of doubling as it goes. */
+  reserve(n: number): void {
+    while (this.cap < n) this.grow();
+  }
+
   private grow(): void {
     const n = this.cap * 2;
     const rec = new Int32Array(n * S_STRIDE);
@@ -370,6 +380,11 @@ export class Clients {
 
   get bytes(): number {
     return this.cap * (16 + 4 + 4 + 4);
+  }
+
+  /** Grows (in one step) to hold at least `n` rows: a carry-over sizes the new tables once instead of doubling as it goes. */
+  reserve(n: number): void {
+    while (this.cap < n) this.grow();
   }
 
   private grow(): void {
