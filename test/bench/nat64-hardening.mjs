@@ -10,7 +10,7 @@
 // distort them; the durations in (3) are wall time (they are what a packet waits).
 import { parseIpv4, parseIpv4Cidr, parseIpv6, parseNat64Prefix, embedIpv4 } from '@sixgate/addressing';
 import { Nat64State, Translator, defaultStateOptions, HEADROOM, OUT_BUFFER_SIZE } from '@sixgate/nat64';
-import { finish, pseudoHeaderSum4, pseudoHeaderSum6, sum } from '@sixgate/wire';
+import { finish, pseudoHeaderSum4, sum } from '@sixgate/wire';
 
 const SESSIONS = Number(process.argv[2] ?? 1_000_000);
 const PREFIX = parseNat64Prefix('64:ff9b:1::/96');
