@@ -82,7 +82,7 @@ function prebuild(app: Appliance, next: Config, changed: string[]): { plane: Dat
 }
 
 /** Sessions moved per turn of the event loop while carrying over (a few ms of work; docs/benchmarks.md, "Hardening"). */
-export const CARRY_CHUNK = 4096;
+export const CARRY_CHUNK = 1024;
 
 /** Starts carrying `from`'s sessions into `to` and moves them CARRY_CHUNK at a time, yielding to packets between chunks. */
 export function carryOver(app: Pick<Appliance, 'log'>, to: Nat64State, from: Nat64State): void {

@@ -6,8 +6,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { ip } from '../system.js';
-import { cmdline, LAB_FILES, pidsIn } from './lab.js';
+import { cmdline, ip, LAB_FILES, pidsIn } from './lab.js';
 import { LAB } from './plan.js';
 
 const execFileP = promisify(execFile);
@@ -60,7 +59,7 @@ export async function labStatus(node: string): Promise<LabStatus> {
     }
     code = await health(node);
   }
-  const anything = namespaces.some((n) => n.exists) || existsSync(LAB.runDir) || existsSync(LAB_FILES.clientResolvDir);
+  const anything = namespaces.some((n) => n.exists) || existsSync(LAB.runDir) || LAB_FILES.etcDirs.some((d) => existsSync(d));
   const up = namespaces.every((n) => n.exists) && tun && code === 200 && namespaces[2]!.processes.length > 0;
   return { namespaces, tun, routes, health: code, state: up ? 'up' : anything ? 'degraded' : 'down' };
 }
