@@ -100,6 +100,17 @@ export const PortRangesSchema = Type.Object(
   { ...strict, default: {}, description: 'Pool4 port (ICMP identifier) ranges' },
 );
 
+/** Rate limit of the ICMP errors the translator originates (RFC 4443 §2.4(f), RFC 1812 §4.3.2.8). */
+export const IcmpErrorLimitSchema = Type.Object(
+  {
+    rate: int(1_000, 'ICMP errors the translator originates per second, all sources together (token bucket; 0 = send none)', 0, 1_000_000),
+    burst: int(200, 'ICMP errors that may leave at once before the global rate applies', 1, 1_000_000),
+    perSourceRate: int(100, 'ICMP errors per second to one source prefix (IPv4 /24, IPv6 /64; 4096 hashed buckets; 0 = send none)', 0, 1_000_000),
+    perSourceBurst: int(100, 'ICMP errors that may leave at once to one source prefix', 1, 1_000_000),
+  },
+  { ...strict, default: {}, description: 'Rate limit of the ICMP errors the translator sends itself (TTL exceeded, filtering, source route, limits, packet too big); excess packets are dropped and counted as icmp-rate-limited' },
+);
+
 /** Session lifetimes, RFC 6146 §3.5. */
 export const TimeoutsSchema = Type.Object(
   {
@@ -174,6 +185,7 @@ export const Nat64Schema = Type.Object(
     staticBib: Type.Array(StaticBibSchema, { default: [], maxItems: 65_536, description: 'Static BIB entries (port forwards from IPv4 to IPv6 servers)' }),
     policy: Type.Array(PolicyRuleSchema, { default: [], maxItems: 4_096, description: 'Translation policy rules, first match wins; no match means allow' }),
     sessionLog: flag(false, 'Log one JSON line per session created and removed'),
+    icmpErrors: IcmpErrorLimitSchema,
   },
   { ...strict, default: {}, description: 'Stateful NAT64 translator (RFC 6146, RFC 7915)' },
 );

@@ -48,6 +48,10 @@ export function translatorOptions(cfg: Config): TranslatorOptions {
     rfc6791Pool: n.rfc6791Pool,
     sourceIcmpErrorsBetter: n.sourceIcmpErrorsBetter,
     zeroizeTrafficClass: n.zeroizeTrafficClass,
+    icmpErrorRate: n.icmpErrors.rate,
+    icmpErrorBurst: n.icmpErrors.burst,
+    icmpErrorRatePerSource: n.icmpErrors.perSourceRate,
+    icmpErrorBurstPerSource: n.icmpErrors.perSourceBurst,
   };
 }
 
