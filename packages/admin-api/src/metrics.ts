@@ -65,7 +65,7 @@ function sessionSamples(record: Record<string, number>): Sample[] {
 
 const one = (value: number): Sample[] => [{ labels: {}, value }];
 
-type Dns64Counter = Exclude<keyof Stats['dns64'], 'latencyBuckets'>;
+type Dns64Counter = Exclude<keyof Stats['dns64'], 'latencyBuckets' | 'loopLagP99' | 'loopLagMax'>;
 const DNS64_COUNTERS: [Dns64Counter, string, string][] = [
   ['queries', 'queries_total', 'DNS queries received'],
   ['synthesized', 'synthesized_total', 'AAAA answers synthesized (RFC 6147)'],
@@ -74,8 +74,13 @@ const DNS64_COUNTERS: [Dns64Counter, string, string][] = [
   ['upstreamErrors', 'upstream_errors_total', 'Upstream queries that failed'],
   ['upstreamTimeouts', 'upstream_timeouts_total', 'Upstream queries that timed out'],
   ['refused', 'refused_total', 'Queries refused (client not allowed)'],
-  ['rateLimited', 'rate_limited_total', 'Queries dropped by the per-client rate limit'],
+  ['rateLimited', 'rate_limited_total', 'Queries over the per-client rate limit (answered TC=1 or REFUSED)'],
+  ['rateLimitedPrefix', 'rate_limited_prefix_total', 'Of the rate-limited queries, those over their subnet ceiling'],
+  ['rateLimitSpared', 'rate_limit_spared_total', 'Queries over a limit let through because their client was the only one asking'],
   ['formerr', 'formerr_total', 'Malformed queries answered FORMERR or dropped'],
+  ['tcpRejected', 'tcp_rejected_total', 'DNS TCP connections refused by the total or per-client cap'],
+  ['tcpTimeouts', 'tcp_timeouts_total', 'DNS TCP connections closed because a message did not arrive whole in time'],
+  ['upstreamCaseMismatch', 'upstream_case_mismatch_total', 'Upstream answers dropped because the question case differs (0x20)'],
 ];
 
 /** A registry rendering `read()`'s snapshot; call `scrape()` once per request. */
@@ -102,6 +107,8 @@ export function createMetrics(read: () => Stats): { registry: Registry; scrape()
       histogramSamples('sixgate_nat64_batch_duration_seconds', cur().translatorBatch),
     ),
     ...DNS64_COUNTERS.map(([key, what, help]) => new SnapshotMetric(`sixgate_dns64_${what}`, help, 'counter', () => one(cur().dns64[key]))),
+    new SnapshotMetric('sixgate_dns64_event_loop_lag_p99_seconds', 'Event-loop lag (time a ready datagram waits for the turn in progress), 99th percentile over the last 10 s', 'gauge', () => one(cur().dns64.loopLagP99)),
+    new SnapshotMetric('sixgate_dns64_event_loop_lag_max_seconds', 'Event-loop lag, maximum over the last 10 s', 'gauge', () => one(cur().dns64.loopLagMax)),
     new SnapshotMetric('sixgate_dns64_query_duration_seconds', 'Time from query to answer', 'histogram', () =>
       histogramSamples('sixgate_dns64_query_duration_seconds', cur().dns64.latencyBuckets),
     ),

@@ -48,15 +48,20 @@ export const CacheSchema = Type.Object(
   { ...strict, default: {}, description: 'DNS64 answer cache' },
 );
 
-/** Per-client query rate limiting (token bucket per client subnet). */
+/** Per-client query rate limiting: a token bucket per client address under a larger one per client subnet. */
 export const RateLimitSchema = Type.Object(
   {
-    perSecond: int(1_000, 'Queries per second allowed per client subnet (0 = rate limiting off)', 0, 10_000_000),
-    burst: int(2_000, 'Queries a client subnet may send at once above the rate', 0, 10_000_000),
-    ipv4PrefixLength: int(24, 'IPv4 clients are grouped into subnets of this length for the limit', 0, 32),
-    ipv6PrefixLength: int(56, 'IPv6 clients are grouped into subnets of this length for the limit', 0, 128),
+    perSecond: int(1_000, 'Queries per second allowed per client address (0 = no per-address limit)', 0, 10_000_000),
+    burst: int(2_000, 'Queries a client address may send at once above the rate', 0, 10_000_000),
+    prefixPerSecond: int(50_000, 'Queries per second allowed per client subnet, all its addresses together (0 = no per-subnet limit)', 0, 10_000_000),
+    prefixBurst: int(100_000, 'Queries a client subnet may send at once above its rate', 0, 100_000_000),
+    ipv4PrefixLength: int(24, 'IPv4 clients are grouped into subnets of this length for the per-subnet limit', 0, 32),
+    ipv6PrefixLength: int(56, 'IPv6 clients are grouped into subnets of this length for the per-subnet limit', 0, 128),
+    // RRL practice: a limited query gets a small answer (TC=1 "slip" or REFUSED), never silence.
+    response: enumOf(['truncate', 'refuse'] as const, { default: 'truncate', description: 'Answer to a query over the limit: "truncate" (TC=1, the client retries over TCP) or "refuse" (REFUSED)' }),
+    exemptLoneClient: flag(true, 'Do not limit an address (subnet) while no other address (subnet) has asked in the last second: it delays nobody'),
   },
-  { ...strict, default: {}, description: 'Per-client DNS query rate limit' },
+  { ...strict, default: {}, description: 'Per-client DNS query rate limit (UDP)' },
 );
 
 /** DNS over TCP listener limits. */

@@ -24,12 +24,26 @@ export interface Dns64CacheOptions {
   negativeTtl: number;
 }
 
-/** Response rate limiting per client prefix (token bucket); perSecond 0 turns it off. */
+/**
+ * Response rate limiting (UDP): a token bucket per client address under a
+ * larger bucket per client prefix; a limited query is answered with TC=1
+ * (`truncate`) or REFUSED (`refuse`). perSecond / prefixPerSecond 0 turn a
+ * level off.
+ */
 export interface Dns64RateLimitOptions {
+  /** Queries per second per client address. */
   perSecond: number;
+  /** Queries an address may send at once above its rate. */
   burst: number;
+  /** Queries per second per client prefix (ipv4PrefixLength / ipv6PrefixLength). */
+  prefixPerSecond: number;
+  prefixBurst: number;
   ipv4PrefixLength: number;
   ipv6PrefixLength: number;
+  /** The answer to a limited query: TC=1 (the client retries over TCP) or REFUSED. */
+  response: 'truncate' | 'refuse';
+  /** Do not limit an address (prefix) while no other address (prefix) is asking: it delays nobody. */
+  exemptLoneClient: boolean;
 }
 
 /** TCP listener limits. */
@@ -91,7 +105,10 @@ export const DNS64_DEFAULTS: Readonly<Dns64Options> = Object.freeze({
   attempts: 3,
   failover: true,
   cache: { maxEntries: 100_000, maxBytes: 64 * 1024 * 1024, minTtl: 0, maxTtl: 86_400, negativeTtl: 3600 },
-  rateLimit: { perSecond: 1000, burst: 2000, ipv4PrefixLength: 24, ipv6PrefixLength: 56 },
+  rateLimit: {
+    perSecond: 1000, burst: 2000, prefixPerSecond: 50_000, prefixBurst: 100_000,
+    ipv4PrefixLength: 24, ipv6PrefixLength: 56, response: 'truncate' as const, exemptLoneClient: true,
+  },
   maxOutstanding: 2048,
   tcp: { idleTimeoutMs: 10_000, maxConnections: 256 },
 });
@@ -194,6 +211,10 @@ function validateNumbers(o: Dns64Options): void {
   positiveInt('cache.negativeTtl', o.cache.negativeTtl, 0, 86_400);
   positiveInt('rateLimit.perSecond', o.rateLimit.perSecond, 0, 10_000_000);
   positiveInt('rateLimit.burst', o.rateLimit.burst, o.rateLimit.perSecond === 0 ? 0 : 1, 100_000_000);
+  positiveInt('rateLimit.prefixPerSecond', o.rateLimit.prefixPerSecond, 0, 10_000_000);
+  positiveInt('rateLimit.prefixBurst', o.rateLimit.prefixBurst, o.rateLimit.prefixPerSecond === 0 ? 0 : 1, 100_000_000);
+  if (o.rateLimit.response !== 'truncate' && o.rateLimit.response !== 'refuse') fail('rateLimit.response', o.rateLimit.response, 'must be "truncate" or "refuse"');
+  if (typeof o.rateLimit.exemptLoneClient !== 'boolean') fail('rateLimit.exemptLoneClient', o.rateLimit.exemptLoneClient, 'must be true or false');
   positiveInt('rateLimit.ipv4PrefixLength', o.rateLimit.ipv4PrefixLength, 0, 32);
   positiveInt('rateLimit.ipv6PrefixLength', o.rateLimit.ipv6PrefixLength, 0, 128);
   positiveInt('tcp.idleTimeoutMs', o.tcp.idleTimeoutMs, 100, 3_600_000);

@@ -58,7 +58,14 @@ export const Dns64StatsSchema = Type.Object({
   upstreamTimeouts: Count,
   refused: Count,
   rateLimited: Count,
+  rateLimitedPrefix: Count,
+  rateLimitSpared: Count,
   formerr: Count,
+  tcpRejected: Count,
+  tcpTimeouts: Count,
+  upstreamCaseMismatch: Count,
+  loopLagP99: Type.Number({ minimum: 0, description: 'Event-loop lag, 99th percentile over the last 10 s (seconds)' }),
+  loopLagMax: Type.Number({ minimum: 0, description: 'Event-loop lag, maximum over the last 10 s (seconds)' }),
   latencyBuckets: HistogramSchema,
 });
 
