@@ -166,6 +166,58 @@ describe.each(['native', 'dgram'] as const)('Dns64Server over UDP (%s) and TCP o
     expect(srv.stats().tcpRejected).toBe(1);
   });
 
+  it('closes a TCP connection whose message trickles in beyond the message deadline, though every byte resets the idle timer', async () => {
+    const { port, srv } = await startServer({ tcp: { idleTimeoutMs: 5_000, messageTimeoutMs: 400 } });
+    const sock = net.connect({ host: '127.0.0.1', port });
+    sock.on('error', () => undefined);
+    await new Promise((r) => sock.once('connect', r));
+    const bytes = frame(query('ipv4only.arpa', 'A'));
+    const t0 = Date.now();
+    let i = 0;
+    const drip = setInterval(() => {
+      if (i < bytes.length && !sock.destroyed) sock.write(bytes.subarray(i, ++i));
+    }, 50);
+    await new Promise((r) => sock.once('close', r));
+    clearInterval(drip);
+    const took = Date.now() - t0;
+    expect(took).toBeGreaterThanOrEqual(350);
+    expect(took).toBeLessThan(3000);
+    expect(i).toBeLessThan(bytes.length);
+    expect(srv.stats().tcpTimeouts).toBe(1);
+    // A whole message in time is answered, also when it arrives in pieces.
+    const ok = net.connect({ host: '127.0.0.1', port });
+    const got = new Promise<Buffer>((r) => ok.once('data', r));
+    await new Promise((r) => ok.once('connect', r));
+    ok.write(bytes.subarray(0, 1));
+    await new Promise((r) => setTimeout(r, 50));
+    ok.write(bytes.subarray(1, 9));
+    await new Promise((r) => setTimeout(r, 50));
+    ok.write(bytes.subarray(9));
+    const reply = await got;
+    ok.destroy();
+    expect(decode(reply.subarray(2)).answers).toHaveLength(2);
+  });
+
+  it('caps TCP connections per client address', async () => {
+    const { port, srv } = await startServer({ tcp: { maxConnectionsPerClient: 2 } });
+    const open = async (): Promise<net.Socket> => {
+      const s = net.connect({ host: '127.0.0.1', port });
+      s.on('error', () => undefined);
+      await new Promise((r) => s.once('connect', r));
+      return s;
+    };
+    const a = await open();
+    const b = await open();
+    const third = await tcpExchange(port, frame(query('ipv4only.arpa', 'A')), 1, 1500);
+    expect(third).toEqual({ replies: [], closed: true });
+    expect(srv.stats().tcpRejected).toBe(1);
+    a.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    const again = await tcpExchange(port, frame(query('ipv4only.arpa', 'A')), 1, 1500);
+    expect(again.replies).toHaveLength(1);
+    b.destroy();
+  });
+
   it('answers queries over the rate limit at once with TC=1 (never silence); TCP still answers', async () => {
     const { port, srv } = await startServer({ rateLimit: { perSecond: 1, burst: 5, exemptLoneClient: false } });
     const replies = await udpExchange(port, Array.from({ length: 20 }, (_, i) => query('ipv4only.arpa', 'A', i)), 20, 1000);

@@ -126,7 +126,10 @@ export class Dns64Server {
 
   #makeUpstream(): Upstream {
     const o = this.#opts;
-    return new UpstreamClient(o.upstreams, { timeoutMs: o.timeoutMs, attempts: o.attempts, failover: o.failover, maxOutstanding: o.maxOutstanding }, this.#counters, this.#now, this.#udpBackend);
+    return new UpstreamClient(o.upstreams, {
+      timeoutMs: o.timeoutMs, attempts: o.attempts, failover: o.failover, maxOutstanding: o.maxOutstanding,
+      caseRandomization: o.upstreamCaseRandomization, portPool: { uses: o.upstreamPortUses },
+    }, this.#counters, this.#now, this.#udpBackend);
   }
 
   /** The validated options in effect. */
@@ -206,8 +209,8 @@ export class Dns64Server {
 
   #apply(input: Dns64Input): void {
     const opts = Dns64Server.#resolve(input);
-    const upstreamsChanged = JSON.stringify([opts.upstreams, opts.timeoutMs, opts.attempts, opts.failover, opts.maxOutstanding])
-      !== JSON.stringify([this.#opts.upstreams, this.#opts.timeoutMs, this.#opts.attempts, this.#opts.failover, this.#opts.maxOutstanding]);
+    const key = (o: ResolvedDns64Options): string => JSON.stringify([o.upstreams, o.timeoutMs, o.attempts, o.failover, o.maxOutstanding, o.upstreamCaseRandomization, o.upstreamPortUses]);
+    const upstreamsChanged = key(opts) !== key(this.#opts);
     this.#input = input;
     this.#opts = opts;
     if (upstreamsChanged && this.#ownUpstream) {

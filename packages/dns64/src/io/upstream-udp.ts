@@ -64,8 +64,9 @@ export function openUpstreamUdp(backend: UdpBackend = 'auto', pool: UpstreamPort
   if (backend !== 'dgram') {
     const native = loadNativeUdp();
     const p = {
-      sockets: pool.sockets ?? envCount('SIXGATE_DNS64_UPSTREAM_SOCKETS') ?? UPSTREAM_PORT_POOL.sockets,
-      uses: pool.uses ?? envCount('SIXGATE_DNS64_UPSTREAM_PORT_USES') ?? UPSTREAM_PORT_POOL.uses,
+      // The environment variables are tuning knobs for experiments: they win over the options.
+      sockets: envCount('SIXGATE_DNS64_UPSTREAM_SOCKETS') ?? pool.sockets ?? UPSTREAM_PORT_POOL.sockets,
+      uses: envCount('SIXGATE_DNS64_UPSTREAM_PORT_USES') ?? pool.uses ?? UPSTREAM_PORT_POOL.uses,
     };
     if (!(Number.isInteger(p.sockets) && p.sockets >= 1 && Number.isInteger(p.uses) && p.uses >= 1)) {
       throw new Error(`upstream port pool needs whole numbers >= 1, got sockets=${p.sockets} uses=${p.uses}`);
