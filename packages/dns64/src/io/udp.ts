@@ -55,6 +55,21 @@ export interface UdpContext {
 const MAX_ROUNDS = 16;
 
 /**
+ * Queries that leave the fast path (cache misses, errors, refused clients)
+ * handled per wake-up before the listener yields the loop turn: a miss costs
+ * a parse and an upstream send, so 16 full batches of them would hold every
+ * upstream answer that arrived meanwhile for tens of milliseconds. With this
+ * bound an answer waits behind at most about one batch of misses (plus the
+ * cache hits, which cost a few microseconds each). The rest stays in the
+ * socket (level-triggered poll) for the next turn. SIXGATE_DNS64_TURN_MISSES
+ * overrides it (a large value restores the unbounded behaviour).
+ */
+export function turnMissBudget(): number {
+  const env = Number(process.env.SIXGATE_DNS64_TURN_MISSES);
+  return process.env.SIXGATE_DNS64_TURN_MISSES !== undefined && Number.isInteger(env) && env >= 1 ? env : 64;
+}
+
+/**
  * Receive buffer of a listener: a burst of queries (a client's window, or
  * many clients at once) waits here while one batch is answered. The Linux
  * default (212992 bytes, ~256 small datagrams) overflows under a 400-query
@@ -92,6 +107,9 @@ class NativeListener implements UdpListener {
   /** The address arenas as 32-bit words: a 28-byte sockaddr slot is copied as 7 words. */
   readonly #rxAddr32: Int32Array;
   readonly #txAddr32: Int32Array;
+  readonly #missBudget = turnMissBudget();
+  /** Queries of this wake-up that took the full path. */
+  #misses = 0;
 
   constructor(
     private readonly sock: NativeUdpSocket,
@@ -118,6 +136,7 @@ class NativeListener implements UdpListener {
 
   #drain(): void {
     const s = this.sock;
+    this.#misses = 0;
     for (let round = 0; round < MAX_ROUNDS && !s.closed; round++) {
       const n = s.recv();
       if (n > 0) this.ctx.batchStart?.();
@@ -126,7 +145,8 @@ class NativeListener implements UdpListener {
         if (this.#one(i, k)) k++;
       }
       s.send(k);
-      if (n < s.batch) return;
+      // Bounded work per loop turn: the rest waits in the socket (level-triggered) while upstream answers are read.
+      if (n < s.batch || this.#misses >= this.#missBudget) return;
     }
   }
 
@@ -150,6 +170,7 @@ class NativeListener implements UdpListener {
       c.dropped++; // a bug must cost one query, never the server
       return false;
     }
+    if (typeof r !== 'number') this.#misses++;
     if (r === undefined) return false;
     if (typeof r === 'number') {
       if (r <= 0) return false;

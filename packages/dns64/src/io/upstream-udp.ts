@@ -81,6 +81,8 @@ export function openUpstreamUdp(backend: UdpBackend = 'auto', pool: UpstreamPort
 const RX_SLOT = 65_536;
 /** Datagrams read per recvmmsg; more than one only when someone else is sending to the port. */
 const RX_BATCH = 4;
+/** recvmmsg calls per socket per loop turn: the poll is level-triggered, so a flood on one port (answers or strays) cannot hold the turn. */
+const RX_ROUNDS = 16;
 const ANY4 = new Uint8Array(4);
 const ANY6 = new Uint8Array(16);
 
@@ -222,8 +224,9 @@ class NativeUpstreamUdp implements UpstreamUdp {
   /** Hands each datagram to the query with its ID; anything else is a stray (counted by the caller). */
   #readable(s: PoolSocket): void {
     try {
-      while (s.open) {
+      for (let round = 0; round < RX_ROUNDS && s.open; round++) {
         const got = this.#native.recvBatch(s.h, this.#rx, RX_SLOT, this.#sizes, this.#addrs, RX_BATCH);
+        if (got < RX_BATCH) round = RX_ROUNDS; // drained: this batch is the last
         if (got === 0) return;
         for (let i = 0; i < got && s.open; i++) {
           const size = this.#sizes[i]!;
