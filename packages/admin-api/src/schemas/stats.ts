@@ -58,16 +58,28 @@ export const Dns64StatsSchema = Type.Object({
   upstreamTimeouts: Count,
   refused: Count,
   rateLimited: Count,
-  rateLimitedPrefix: Count,
-  rateLimitSpared: Count,
+  rateLimitedPrefix: Type.Optional(Count),
+  rateLimitSpared: Type.Optional(Count),
   formerr: Count,
-  tcpRejected: Count,
-  tcpTimeouts: Count,
-  upstreamCaseMismatch: Count,
-  loopLagP99: Type.Number({ minimum: 0, description: 'Event-loop lag, 99th percentile over the last 10 s (seconds)' }),
-  loopLagMax: Type.Number({ minimum: 0, description: 'Event-loop lag, maximum over the last 10 s (seconds)' }),
+  tcpRejected: Type.Optional(Count),
+  tcpTimeouts: Type.Optional(Count),
+  upstreamCaseMismatch: Type.Optional(Count),
+  loopLagP99: Type.Optional(Type.Number({ minimum: 0, description: 'Event-loop lag, 99th percentile over the last 10 s (seconds)' })),
+  loopLagMax: Type.Optional(Type.Number({ minimum: 0, description: 'Event-loop lag, maximum over the last 10 s (seconds)' })),
+  synthesisSuspended: Type.Optional(Type.Integer({ minimum: 0, description: 'AAAA answered NODATA instead of synthesized while the translator was down' })),
   latencyBuckets: HistogramSchema,
 });
+
+export const DatapathStatsSchema = Type.Object(
+  {
+    up: Type.Boolean({ description: 'The packet loop runs on a working TUN device' }),
+    failures: Type.Integer({ minimum: 0, description: 'Times the TUN device failed (deleted, fd or poll error)' }),
+    recoveries: Type.Integer({ minimum: 0, description: 'Times the device, its routes and offloads were re-created after a failure' }),
+    lastError: Type.Optional(Type.String({ description: 'The last failure, while recovering' })),
+    batchErrors: Type.Record(Type.String(), Type.Integer({ minimum: 0 }), { description: 'Batches dropped because handling them threw, by reason' }),
+  },
+  { description: 'The data path: TUN device health and dropped batches' },
+);
 
 export const OffloadStatsSchema = Type.Object(
   {
@@ -91,5 +103,6 @@ export const StatsSchema = Type.Object({
   offload: OffloadStatsSchema,
   translatorBatch: HistogramSchema,
   sessionLog: Type.Object({ written: Count, dropped: Count }),
+  datapath: Type.Optional(DatapathStatsSchema),
 });
 export type Stats = Static<typeof StatsSchema>;
