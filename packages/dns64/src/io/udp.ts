@@ -5,7 +5,8 @@
  * - `native`: the addon (native/udp.c). Per wake-up, up to MAX_ROUNDS
  *   recvmmsg batches; each query is answered synchronously when it can be
  *   (cache hit, error) into the outgoing arena, and the batch goes out in one
- *   sendmmsg. Queries that need upstream answer later through one sendto.
+ *   sendmmsg. Queries that need upstream answer later; the answers completed
+ *   in one callback go out together in one sendmmsg too.
  * - `dgram`: node:dgram, one 'message' event per datagram. Used when the
  *   addon cannot load, or when asked for.
  */
@@ -110,6 +111,9 @@ class NativeListener implements UdpListener {
   readonly #missBudget = turnMissBudget();
   /** Queries of this wake-up that took the full path. */
   #misses = 0;
+  /** Answers that completed after their batch (upstream), waiting in the tx arena for one sendmmsg. */
+  #lateCount = 0;
+  #lateQueued = false;
 
   constructor(
     private readonly sock: NativeUdpSocket,
@@ -204,12 +208,35 @@ class NativeListener implements UdpListener {
 
   #late(wire: Buffer | undefined, to: Uint8Array): void {
     if (wire === undefined) return;
-    if (this.sock.closed) {
+    const s = this.sock;
+    if (s.closed) {
       this.ctx.counters.dropped++; // stopped or rebound meanwhile
       return;
     }
-    this.sock.sendTo(wire, to, 0);
+    if (wire.length > s.txSlot) {
+      s.sendTo(wire, to, 0);
+      return;
+    }
+    // Answers completed in the same callback (one upstream wake-up) leave together in one
+    // sendmmsg, flushed in a microtask: after the callback, before the loop polls again. The
+    // tx arena is free then — #drain fills and sends it within one callback.
+    if (this.#lateCount === s.batch) this.#flushLate();
+    const k = this.#lateCount++;
+    s.tx.set(wire, k * s.txSlot);
+    s.txLengths[k] = wire.length;
+    s.txAddrs.set(to, k * ADDR_SLOT);
+    if (!this.#lateQueued) {
+      this.#lateQueued = true;
+      queueMicrotask(this.#flushLate);
+    }
   }
+
+  readonly #flushLate = (): void => {
+    this.#lateQueued = false;
+    const n = this.#lateCount;
+    this.#lateCount = 0;
+    if (n > 0 && !this.sock.closed) this.sock.send(n);
+  };
 }
 
 class DgramListener implements UdpListener {

@@ -1,8 +1,12 @@
 import dgram from 'node:dgram';
 import dnsPacket from 'dns-packet';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DNS64_DEFAULTS, parseEndpoint } from '../config.js';
 import { createCounters } from '../metrics.js';
+import { RateLimiter } from '../rate-limit.js';
+import { ClientCache } from './client-cache.js';
 import type { NativeUdp } from './native-udp.js';
+import { openUdpListener } from './udp.js';
 import { UpstreamClient } from './upstream-client.js';
 
 /** The real addon, with its send calls counted (its own properties cannot be spied on). */
@@ -58,5 +62,38 @@ describe('upstream queries through the addon', () => {
     // A later turn is a batch of its own.
     await c.lookup({ name: 'later.example.org', type: 1, qclass: 1, dnssecOk: false, checkingDisabled: false });
     expect(calls.batch).toEqual([40, 1]);
+  });
+
+  it('answers that complete in one callback leave the listener in one sendmmsg', async () => {
+    const key = new RateLimiter(DNS64_DEFAULTS.rateLimit, Date.now).keyFor(new Uint8Array(4), true);
+    const clients = new ClientCache((_v4, v6, text) => ({ allowed: true, rateKey: key, client6: v6, text }));
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    let asked = 0;
+    const l = await openUdpListener('native', parseEndpoint('127.0.0.1:0', 0, 'listen'), false, {
+      clients, counters: createCounters(),
+      answer: () => undefined,
+      answerInto: (rx, off, len) => {
+        asked++;
+        const copy = Buffer.from(rx.subarray(off, off + len));
+        return gate.then(() => copy); // "upstream" answers all arrive together
+      },
+    });
+    closers.push(() => l.close());
+    const c = dgram.createSocket('udp4');
+    closers.push(() => c.close());
+    const got: Buffer[] = [];
+    c.on('message', (m) => got.push(m));
+    await new Promise<void>((r) => c.bind(0, '127.0.0.1', () => r()));
+    for (let i = 0; i < 10; i++) c.send(Buffer.from(`query ${i}`.padEnd(20)), l.address().port, '127.0.0.1');
+    const until = Date.now() + 3000;
+    while (asked < 10 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    calls.batch.length = 0;
+    calls.single = 0;
+    release();
+    while (got.length < 10 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    expect(got.map((m) => m.toString().trim()).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `query ${i}`));
+    expect(calls.batch).toEqual([10]);
+    expect(calls.single).toBe(0);
   });
 });
