@@ -32,7 +32,8 @@ export function zeroStats(): Stats {
     },
     dns64: {
       queries: 0, synthesized: 0, cacheHits: 0, cacheMisses: 0, upstreamErrors: 0,
-      upstreamTimeouts: 0, refused: 0, rateLimited: 0, formerr: 0, latencyBuckets: emptyHistogram(),
+      upstreamTimeouts: 0, refused: 0, rateLimited: 0, rateLimitedPrefix: 0, rateLimitSpared: 0, formerr: 0,
+      tcpRejected: 0, tcpTimeouts: 0, upstreamCaseMismatch: 0, loopLagP99: 0, loopLagMax: 0, latencyBuckets: emptyHistogram(),
     },
     offload: { enabled: false, udpCoalescing: false, gsoPackets: 0, gsoSegments: 0, csumPartial: 0, csumCompleted: 0, softGso: 0, badHeader: 0, udpSuperPackets: 0, udpSegments: 0 },
     translatorBatch: emptyHistogram(),

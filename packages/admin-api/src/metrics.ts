@@ -56,7 +56,7 @@ export function histogramText(name: string, help: string, h: Histogram): string 
   return lines.join('\n') + '\n';
 }
 
-type Dns64Counter = Exclude<keyof Stats['dns64'], 'latencyBuckets' | 'synthesisSuspended'>;
+type Dns64Counter = Exclude<keyof Stats['dns64'], 'latencyBuckets' | 'synthesisSuspended' | 'loopLagP99' | 'loopLagMax'>;
 const DNS64_COUNTERS: [Dns64Counter, string, string][] = [
   ['queries', 'queries_total', 'DNS queries received'],
   ['synthesized', 'synthesized_total', 'AAAA answers synthesized (RFC 6147)'],
@@ -65,8 +65,13 @@ const DNS64_COUNTERS: [Dns64Counter, string, string][] = [
   ['upstreamErrors', 'upstream_errors_total', 'Upstream queries that failed'],
   ['upstreamTimeouts', 'upstream_timeouts_total', 'Upstream queries that timed out'],
   ['refused', 'refused_total', 'Queries refused (client not allowed)'],
-  ['rateLimited', 'rate_limited_total', 'Queries dropped by the per-client rate limit'],
+  ['rateLimited', 'rate_limited_total', 'Queries over the per-client rate limit (answered TC=1 or REFUSED)'],
+  ['rateLimitedPrefix', 'rate_limited_prefix_total', 'Of the rate-limited queries, those over their subnet ceiling'],
+  ['rateLimitSpared', 'rate_limit_spared_total', 'Queries over a limit let through because their client was the only one asking'],
   ['formerr', 'formerr_total', 'Malformed queries answered FORMERR or dropped'],
+  ['tcpRejected', 'tcp_rejected_total', 'DNS TCP connections refused by the total or per-client cap'],
+  ['tcpTimeouts', 'tcp_timeouts_total', 'DNS TCP connections closed because a message did not arrive whole in time'],
+  ['upstreamCaseMismatch', 'upstream_case_mismatch_total', 'Upstream answers dropped because the question case differs (0x20)'],
 ];
 
 /**
@@ -103,6 +108,8 @@ export function createMetrics(read: () => Stats, readProbes: () => ProbeMetricSa
     ['sixgate_nat64_tun_failures_total', 'Times the TUN device failed (deleted, fd or poll error)', 'counter', [], one((x) => x.datapath?.failures ?? 0)],
     ['sixgate_nat64_tun_recoveries_total', 'Times the TUN device, its routes and offloads were re-created after a failure', 'counter', [], one((x) => x.datapath?.recoveries ?? 0)],
     ['sixgate_nat64_batch_errors_total', 'Batches dropped because handling them threw, by reason', 'counter', ['reason'], byLabel('reason', (x) => x.datapath?.batchErrors ?? {})],
+    ['sixgate_dns64_event_loop_lag_p99_seconds', 'Event-loop lag (how long a ready datagram waits for the turn in progress), 99th percentile over the last 10 s', 'gauge', [], one((x) => x.dns64.loopLagP99 ?? 0)],
+    ['sixgate_dns64_event_loop_lag_max_seconds', 'Event-loop lag, maximum over the last 10 s', 'gauge', [], one((x) => x.dns64.loopLagMax ?? 0)],
     ['sixgate_dns64_synthesis_suspended_total', 'AAAA answered NODATA instead of synthesized while the translator was down', 'counter', [], one((x) => x.dns64.synthesisSuspended ?? 0)],
     ['sixgate_session_log_written_total', 'Session log lines written', 'counter', [], one((x) => x.sessionLog.written)],
     ['sixgate_session_log_dropped_total', 'Session log lines dropped (writer too slow)', 'counter', [], one((x) => x.sessionLog.dropped)],

@@ -70,9 +70,14 @@ export function dns64Options(cfg: Config, wouldTranslate: WouldTranslate): Dns64
     ignoreAaaa: d.ignoreAaaa,
     timeoutMs: Math.round(d.timeout * 1000),
     cache: { maxEntries: d.cache.maxEntries, maxBytes: d.cache.maxBytes, minTtl: d.cache.minTtl, maxTtl: d.cache.maxTtl, negativeTtl: d.cache.maxNegativeTtl },
-    rateLimit: { ...d.rateLimit },
+    rateLimit: { ...d.rateLimit, response: d.rateLimit.response === 'refuse' ? 'refuse' : 'truncate' },
     maxOutstanding: d.maxOutstanding,
-    tcp: { idleTimeoutMs: Math.round(d.tcp.idleTimeout * 1000), maxConnections: d.tcp.maxConnections },
+    upstreamCaseRandomization: d.upstreamCaseRandomization,
+    upstreamPortUses: d.upstreamPortUses,
+    tcp: {
+      idleTimeoutMs: Math.round(d.tcp.idleTimeout * 1000), maxConnections: d.tcp.maxConnections,
+      messageTimeoutMs: Math.round(d.tcp.messageTimeout * 1000), maxConnectionsPerClient: d.tcp.maxConnectionsPerClient,
+    },
     wouldTranslate,
   };
 }
