@@ -157,7 +157,7 @@ function established(size, c, note, policy = noPolicy, only6to4 = false) {
 function alone() {
   const client = CLIENT;
   const stub = {
-    outbound: () => 0, inbound: () => 0, addr4: () => 0xc6336401, port4: () => 2000, port6: () => 1212,
+    outbound: () => 0, inbound: () => 0, addr4: () => 0xc6336401, addr4i: () => 0xc6336401 | 0, port4: () => 2000, port6: () => 1212,
     isPool4: (a) => a >>> 0 === 0xc6336401, copyAddr6: (_h, o, off) => { for (let i = 0; i < 16; i++) o[off + i] = client[i]; },
     findOutbound: () => -1, findInbound: () => -1, findBinding4: () => -1, flush: () => 0, tick: () => [],
   };

@@ -241,7 +241,7 @@ function writeOuter(c: TranslateContext, buf: Uint8Array, off: number, out: Uint
  */
 function rfc6791Source(c: TranslateContext, buf: Uint8Array, off: number): number {
   const size = c.cfg.rfc6791Size;
-  if (size === 0) return c.cfg.ipv4Address;
+  if (size === 0) return c.cfg.ipv4Address | 0; // int32 results: a uint32 above 2^31 returned from a call is boxed
   let h = 0x811c9dc5;
   h = Math.imul(h ^ u32(buf, off + 8), 0x01000193);
   h = Math.imul(h ^ u32(buf, off + 12), 0x01000193);
@@ -253,10 +253,10 @@ function rfc6791Source(c: TranslateContext, buf: Uint8Array, off: number): numbe
   const pool = c.cfg.rfc6791Pool;
   for (let i = 0; i < pool.length; i++) {
     const r = pool[i]!;
-    if (k < r.count) return (r.first + k) >>> 0;
+    if (k < r.count) return (r.first + k) | 0;
     k -= r.count;
   }
-  return c.cfg.ipv4Address; // unreachable: k < size = Σ count
+  return c.cfg.ipv4Address | 0; // unreachable: k < size = Σ count
 }
 
 /**

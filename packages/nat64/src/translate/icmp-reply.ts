@@ -64,7 +64,7 @@ export function replyIcmp4(
   const quote = Math.min(len, ICMP4_ERROR_MAX - 28, room);
   if (quote < 20) return c.drop('out-too-small');
   const o = outOff;
-  writeIpv4Header(out, o, 28 + quote, c.nextId(), c.cfg.ownHopLimit, 1, c.cfg.ipv4Address);
+  writeIpv4Header(out, o, 28 + quote, c.nextId(), c.cfg.ownHopLimit, 1, c.cfg.ipv4Address | 0); // int32: a uint32 above 2^31 passed to a call is boxed (allocated)
   copyBytes(out, o + 16, buf, off + 12, 4);
   setU16(out, o + 10, finish(sum(out, o, o + 20)));
   out[o + 20] = type;

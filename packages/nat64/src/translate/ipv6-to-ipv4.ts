@@ -26,7 +26,6 @@ import {
   setU16,
   setU32,
   u16,
-  u32,
   walkIpv6Chain,
 } from '@sixgate/wire';
 import { ICMP, StateFail, TCP, TCP_SYN } from '../state/api.js';
@@ -225,7 +224,12 @@ function nonFirstFragment(c: TranslateContext, buf: Uint8Array, off: number, end
   const frag = walk.frag;
   fragKey6(t.key, buf, off, frag, walk.nh);
   const slot = t.find();
-  if (slot >= 0) return emit4(c, buf, off, end, walk.nh, u32(t.values, slot * 4) | 0, dst4);
+  if (slot >= 0) {
+    // The pool4 address as int32, read inline: `u32()` returns a uint32, boxed (allocated) above 2^31 when not inlined.
+    const v = t.values;
+    const o = slot * 4;
+    return emit4(c, buf, off, end, walk.nh, (v[o]! << 24) | (v[o + 1]! << 16) | (v[o + 2]! << 8) | v[o + 3]!, dst4);
+  }
   return holdFragment(c, t.key, 37, 6, buf, off, end - off, walk.upper - off, walk.fragOffset, (buf[frag + 3]! & 1) !== 0);
 }
 

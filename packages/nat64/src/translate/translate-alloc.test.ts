@@ -149,12 +149,15 @@ describe('packet path allocation', () => {
     expect(after.icmpErrorsSent - before.icmpErrorsSent).toBeGreaterThan(N / kinds);
     expect(after.fragmentsMade - before.fragmentsMade).toBeGreaterThan(N / kinds);
     expect(after.packetsOut4 - before.packetsOut4).toBeGreaterThan(N / kinds);
-    // Zero GCs, and under 4 bytes per packet: any object allocated per packet
-    // (a heap number is 16 bytes, a typed-array view ~100) fails this. What
-    // remains in this mix is one 16-byte object per new session or new
-    // fragmented datagram (1 in 9 packets here, ~1.8 B/packet), not per packet.
+    // Zero GCs and no heap growth: 0.1 B/packet over 200 000 packets is 20 kB,
+    // less than one 16-byte object (a boxed double) per 500 packets — one
+    // object per new session or per fragmented datagram (1 in 9 packets here,
+    // ~1.8 B/packet) fails, and so does anything allocated per packet. The
+    // slack covers what the VM itself may allocate in a round (an inline-cache
+    // or code-object update after a late deoptimization), which is not per
+    // packet.
     expect(best.gc).toBe(0);
-    expect(best.perPacket).toBeLessThan(4);
+    expect(best.perPacket).toBeLessThan(0.1);
   }, 120_000);
 });
 
