@@ -7,6 +7,7 @@
  */
 import { finish, mix, randomU32 } from './hash.js';
 import { IndexTable } from './index-table.js';
+import { reservedRows } from './store.js';
 
 export class AddrRefs {
   private cap = 0;
@@ -25,8 +26,12 @@ export class AddrRefs {
     return this.idx.count;
   }
 
+  /** `limit`: rows to reserve when the first 64 fill (the session limit; see store.ts), so the rows never grow by copying under traffic. */
+  constructor(private readonly limit = 0) {}
+
+  /** Bytes of the rows ever used and of the index. */
   get bytes(): number {
-    return this.cap * 12 + this.idx.bytes;
+    return this.top * 12 + this.idx.bytes;
   }
 
   private hash(b: number, r4: number): number {
@@ -91,7 +96,19 @@ export class AddrRefs {
   }
 
   private grow(): void {
-    const n = Math.max(64, this.cap * 2);
+    // 64 rows at first; when those fill, the limit's rows at once (untouched pages cost no
+    // memory, store.ts), so no later insert copies the table; doubling is the fallback.
+    const reserved = reservedRows(64, this.limit);
+    const want = this.cap === 0 ? 64 : this.cap < reserved ? reserved : this.cap * 2;
+    try {
+      this.resize(want);
+    } catch (e) {
+      if (!(e instanceof RangeError) || want === this.cap * 2) throw e;
+      this.resize(this.cap * 2);
+    }
+  }
+
+  private resize(n: number): void {
     const g = (a: Int32Array): Int32Array => {
       const x = new Int32Array(n);
       x.set(a);

@@ -5,9 +5,19 @@
  * in one 32-byte record (8 int32 in one typed array, a float64 view for the
  * session expiry), so an established-flow lookup touches one cache line and
  * one page per table instead of one per field; rarely used fields are
- * separate columns. Arrays double when full; free rows form a list through
- * one field, so creating and deleting allocate nothing once the arrays are
- * large enough.
+ * separate columns. Free rows form a list through one field, so creating and
+ * deleting allocate nothing.
+ *
+ * Growth never stalls a packet: a table starts small (tests and idle states
+ * stay cheap) and, the first time it fills, goes straight to rows for the
+ * state's session limit (`reservedRows`), copying only its few initial rows.
+ * A typed array of that size costs address space, not memory: its pages are
+ * zero pages the kernel maps on first touch (the allocator takes a block that
+ * large from mmap), so a new row costs at most a page fault and an idle
+ * table holds almost nothing. Rows past `top` are never read. Only a table
+ * that needs more rows than it reserved (static bindings beyond the session
+ * limit, a limit above `MAX_RESERVED_ROWS`, or a reservation the system
+ * refused) doubles in one copy after that.
  *
  * Sessions also carry two intrusive doubly-linked lists:
  * - the timer list of their timeout class (RFC 6146 §3.5.2/§3.5.3 lifetimes).
@@ -19,6 +29,31 @@
  */
 
 type Column = Uint8Array | Uint16Array | Int32Array | Uint32Array | Float64Array;
+
+/** The most rows a table reserves up front (16 M: 576 MB of address space for sessions). */
+export const MAX_RESERVED_ROWS = 1 << 24;
+
+/** Rows to make a table with: its limit (capped), at least `initial`. */
+export function reservedRows(initial: number, limit: number): number {
+  return Math.max(initial, Math.min(limit, MAX_RESERVED_ROWS));
+}
+
+/**
+ * Grows a table of `cap` rows: straight to its reservation `want` the first
+ * time (a copy of the few initial rows), doubling after that. If the system
+ * refuses the reservation (a strict overcommit policy), doubles instead.
+ */
+function growTo(cap: number, want: number, make: (n: number) => void): number {
+  const n = cap < want ? want : cap * 2;
+  try {
+    make(n);
+    return n;
+  } catch (e) {
+    if (!(e instanceof RangeError) || n === cap * 2) throw e;
+    make(cap * 2);
+    return cap * 2;
+  }
+}
 
 function grown<T extends Column>(a: T, n: number): T {
   const b = new (a.constructor as new (n: number) => T)(n);
@@ -47,6 +82,8 @@ export const FREE = 255;
 
 export class Bindings {
   cap: number;
+  /** Rows to grow to the first time (see the module doc). */
+  private readonly want: number;
   count = 0;
   /** Rows ever used (high-water mark); rows below it are live or on the free list. */
   top = 0;
@@ -59,8 +96,10 @@ export class Bindings {
   /** pool4 index of the IPv4 address. */
   aidx: Int32Array;
 
-  constructor(cap = 256) {
+  /** `cap` rows now, `reservedRows(cap, limit)` at the first growth (see the module doc). */
+  constructor(cap = 256, limit = 0) {
     this.cap = cap;
+    this.want = reservedRows(cap, limit);
     this.rec = new Int32Array(cap * B_STRIDE);
     this.sessions = new Uint32Array(cap);
     this.head = new Int32Array(cap);
@@ -120,22 +159,27 @@ export class Bindings {
     return this.rec[r * B_STRIDE + B_CLIENT]!;
   }
 
+  /** Bytes of the rows ever used (the reserved rest is untouched address space). */
   get bytes(): number {
-    return this.cap * (B_STRIDE * 4 + 4 + 4 + 4);
+    return this.top * (B_STRIDE * 4 + 4 + 4 + 4);
   }
 
-  /** Grows (in one step) to hold at least `n` rows: a carry-over sizes the new tables once instead of doubling as it goes. */
+  /** Grows (in one step) to hold at least `n` rows, if it reserved fewer: a carry-over sizes the new tables once instead of doubling as it goes. */
   reserve(n: number): void {
     while (this.cap < n) this.grow();
   }
 
   private grow(): void {
-    const n = this.cap * 2;
-    this.rec = grown(this.rec, n * B_STRIDE);
-    this.sessions = grown(this.sessions, n);
-    this.head = grown(this.head, n);
-    this.aidx = grown(this.aidx, n);
-    this.cap = n;
+    this.cap = growTo(this.cap, this.want, (n) => {
+      const rec = grown(this.rec, n * B_STRIDE);
+      const sessions = grown(this.sessions, n);
+      const head = grown(this.head, n);
+      const aidx = grown(this.aidx, n);
+      this.rec = rec;
+      this.sessions = sessions;
+      this.head = head;
+      this.aidx = aidx;
+    });
   }
 }
 
@@ -155,6 +199,8 @@ export const S_EXP64 = 3;
 
 export class Sessions {
   cap: number;
+  /** Rows to grow to the first time (see the module doc). */
+  private readonly want: number;
   count = 0;
   top = 0;
   private freeHead = -1;
@@ -171,12 +217,13 @@ export class Sessions {
    */
   readonly carryTail = new Int32Array(TIMER_CLASSES).fill(-1);
 
-  constructor(cap = 256) {
+  /** `cap` rows now, `reservedRows(cap, limit)` at the first growth (see the module doc). Rows past `top` are never read, so they need no "free" mark. */
+  constructor(cap = 256, limit = 0) {
     this.cap = cap;
+    this.want = reservedRows(cap, limit);
     this.rec = new Int32Array(cap * S_STRIDE);
     this.exp = new Float64Array(this.rec.buffer);
     this.bprev = new Int32Array(cap);
-    for (let r = 0; r < cap; r++) this.rec[r * S_STRIDE] = -1;
   }
 
   alloc(): number {
@@ -316,30 +363,32 @@ export class Sessions {
     else this.ttail[t] = p;
   }
 
+  /** Bytes of the rows ever used (the reserved rest is untouched address space). */
   get bytes(): number {
-    return this.cap * (S_STRIDE * 4 + 4);
+    return this.top * (S_STRIDE * 4 + 4);
   }
 
-  /** Grows (in one step) to hold at least `n` rows: a carry-over sizes the new tables once instead of doubling as it goes. */
+  /** Grows (in one step) to hold at least `n` rows, if it reserved fewer: a carry-over sizes the new tables once instead of doubling as it goes. */
   reserve(n: number): void {
     while (this.cap < n) this.grow();
   }
 
   private grow(): void {
-    const n = this.cap * 2;
-    const rec = new Int32Array(n * S_STRIDE);
-    rec.set(this.rec);
-    for (let r = this.cap; r < n; r++) rec[r * S_STRIDE] = -1;
-    this.rec = rec;
-    this.exp = new Float64Array(rec.buffer);
-    this.bprev = grown(this.bprev, n);
-    this.cap = n;
+    this.cap = growTo(this.cap, this.want, (n) => {
+      const rec = grown(this.rec, n * S_STRIDE);
+      const bprev = grown(this.bprev, n);
+      this.rec = rec;
+      this.exp = new Float64Array(rec.buffer);
+      this.bprev = bprev;
+    });
   }
 }
 
 /** IPv6 clients: per-address session count (limits) and paired pool4 address. */
 export class Clients {
   cap: number;
+  /** Rows to grow to the first time (see the module doc). */
+  private readonly want: number;
   count = 0;
   top = 0;
   private freeHead = -1;
@@ -349,8 +398,10 @@ export class Clients {
   /** pool4 index used for this client's bindings (RFC 6146 §3.5.1.1 paired pooling). */
   pool: Int32Array;
 
-  constructor(cap = 64) {
+  /** `cap` rows now, `reservedRows(cap, limit)` at the first growth (see the module doc). */
+  constructor(cap = 64, limit = 0) {
     this.cap = cap;
+    this.want = reservedRows(cap, limit);
     this.a6 = new Int32Array(cap * 4);
     this.sessions = new Uint32Array(cap);
     this.bindings = new Uint32Array(cap);
@@ -378,21 +429,26 @@ export class Clients {
     this.count--;
   }
 
+  /** Bytes of the rows ever used (the reserved rest is untouched address space). */
   get bytes(): number {
-    return this.cap * (16 + 4 + 4 + 4);
+    return this.top * (16 + 4 + 4 + 4);
   }
 
-  /** Grows (in one step) to hold at least `n` rows: a carry-over sizes the new tables once instead of doubling as it goes. */
+  /** Grows (in one step) to hold at least `n` rows, if it reserved fewer: a carry-over sizes the new tables once instead of doubling as it goes. */
   reserve(n: number): void {
     while (this.cap < n) this.grow();
   }
 
   private grow(): void {
-    const n = this.cap * 2;
-    this.a6 = grown(this.a6, n * 4);
-    this.sessions = grown(this.sessions, n);
-    this.bindings = grown(this.bindings, n);
-    this.pool = grown(this.pool, n);
-    this.cap = n;
+    this.cap = growTo(this.cap, this.want, (n) => {
+      const a6 = grown(this.a6, n * 4);
+      const sessions = grown(this.sessions, n);
+      const bindings = grown(this.bindings, n);
+      const pool = grown(this.pool, n);
+      this.a6 = a6;
+      this.sessions = sessions;
+      this.bindings = bindings;
+      this.pool = pool;
+    });
   }
 }

@@ -20,6 +20,7 @@
 import { StateFail, type ExpiredSyn } from './api.js';
 import { finish, mix, randomU32 } from './hash.js';
 import { IndexTable } from './index-table.js';
+import { reservedRows } from './store.js';
 
 /** Bytes of a held SYN kept for the ICMP error (60-byte IPv4 header + 20-byte TCP header). */
 export const SYN_COPY = 80;
@@ -66,7 +67,7 @@ export class SynQueue {
 
   /** Bytes held by the arrays (metrics). */
   get bytes(): number {
-    return this.cap * (4 * 10 + 8 + 1 + SYN_COPY) + this.exact.bytes + this.byRemote.bytes;
+    return this.top * (4 * 10 + 8 + 1 + SYN_COPY) + this.exact.bytes + this.byRemote.bytes;
   }
 
   private h4(src4: number, sport: number, dst4: number, dport: number): number {
@@ -254,7 +255,20 @@ export class SynQueue {
   }
 
   private grow(): void {
-    const n = Math.min(this.max, Math.max(16, this.cap * 2));
+    // 16 rows at first; when those fill, `max` rows at once (untouched pages cost no memory,
+    // store.ts): a queue filled by an attacker never grows by copying. Doubling is the fallback.
+    const double = Math.min(this.max, Math.max(16, this.cap * 2));
+    const reserved = Math.min(this.max, reservedRows(16, this.max));
+    const want = this.cap === 0 ? double : this.cap < reserved ? reserved : double;
+    try {
+      this.resize(want);
+    } catch (e) {
+      if (!(e instanceof RangeError) || want === double) throw e;
+      this.resize(double);
+    }
+  }
+
+  private resize(n: number): void {
     const g32 = (a: Int32Array): Int32Array => {
       const b = new Int32Array(n);
       b.set(a);

@@ -33,9 +33,10 @@ export const word = (buf: Uint8Array, o: number): number => (buf[o]! << 24) | (b
 
 export class StateTables {
   onEvent: ((e: StateEvent) => void) | undefined = undefined;
-  protected readonly b = new Bindings();
-  protected readonly s = new Sessions();
-  protected readonly c = new Clients();
+  // Reserved for the session limit (store.ts): the record arrays never grow by copying under traffic.
+  protected readonly b: Bindings;
+  protected readonly s: Sessions;
+  protected readonly c: Clients;
   protected readonly bind6 = new IndexTable();
   protected readonly bind4 = new IndexTable();
   protected readonly sess = new IndexTable();
@@ -62,9 +63,13 @@ export class StateTables {
 
   constructor(options: StateOptions, protected readonly clock: Clock) {
     this.opts = validateOptions(options);
+    // A dynamic binding lives only with a session and a client only with a binding: the session limit bounds all three.
+    this.b = new Bindings(256, options.maxSessions);
+    this.s = new Sessions(256, options.maxSessions);
+    this.c = new Clients(64, options.maxSessions);
     this.pool = new Pool4(options.pool4);
     this.syns = new SynQueue(options.maxHeldSyns);
-    this.refs = options.addressDependentFiltering ? new AddrRefs() : undefined;
+    this.refs = options.addressDependentFiltering ? new AddrRefs(options.maxSessions) : undefined;
     const t = options.timeouts;
     this.life[T_UDP] = t.udp;
     this.life[T_EST] = t.tcpEstablished;
