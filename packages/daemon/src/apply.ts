@@ -73,7 +73,10 @@ function prebuild(app: Appliance, next: Config, changed: string[]): { plane: Dat
     let state = app.plane.state;
     // Sessions are carried over at the commit point (below), not here: flows
     // created or advanced during the awaited steps would be lost.
-    if (newState) state = new Nat64State(stateOptions(next), app.clock);
+    if (newState) {
+      state = new Nat64State(stateOptions(next), app.clock);
+      state.reserveTables(); // before the commit: no packet waits for the record arrays' allocation
+    }
     const plane = buildDataPlane(next, app.clock, state);
     validateDns64Options(dns64Options(next, () => true));
     parseEntries(next.probes.targets, 'probes.targets');

@@ -144,6 +144,19 @@ export class Nat64State extends StateCore implements StateApi {
     return { sessions, bindings: this.b.count + (p?.b.count ?? 0), pool4Used: this.pool.used, pool4Size: this.pool.size };
   }
 
+  /**
+   * Sizes the record arrays for the session limit now (store.ts) instead of
+   * when the first few hundred rows fill: the allocation and the garbage
+   * collections V8 runs for it (tens of ms under load, whatever the table
+   * size) then happen at startup or at a config commit, never behind a packet.
+   * Untouched rows cost address space, not memory. Tests skip it.
+   */
+  reserveTables(): void {
+    this.b.reserveAll();
+    this.s.reserveAll();
+    this.c.reserveAll();
+  }
+
   /** Held simultaneous-open SYNs and bytes held by the tables (for metrics and benchmarks). */
   memory(): { heldSyns: number; clients: number; tableBytes: number } {
     const bytes = this.b.bytes + this.s.bytes + this.c.bytes + this.bind6.bytes + this.bind4.bytes + this.sess.bytes + this.cli.bytes + this.pool.bytes + this.syns.bytes + (this.refs?.bytes ?? 0);

@@ -99,6 +99,17 @@ describe('record stores (reserved growth)', () => {
     expect(s.bytes).toBe(100_001 * (S_STRIDE * 4 + 4));
   });
 
+  it('reserveAll takes the reservation up front: no growth at all up to the limit', () => {
+    const s = new Sessions(256, 50_000);
+    s.reserveAll();
+    const rec = s.rec;
+    expect(s.cap).toBe(50_000);
+    for (let i = 0; i < 50_000; i++) s.alloc();
+    expect(s.rec).toBe(rec);
+    s.reserveAll(); // idempotent
+    expect(s.rec).toBe(rec);
+  });
+
   it('caps the reservation and never reserves less than the initial rows', () => {
     expect(reservedRows(256, 2 ** 30)).toBe(MAX_RESERVED_ROWS);
     expect(reservedRows(256, 10)).toBe(256);

@@ -169,6 +169,11 @@ export class Bindings {
     while (this.cap < n) this.grow();
   }
 
+  /** Takes the reservation now (see the module doc) instead of at the first growth. */
+  reserveAll(): void {
+    if (this.cap < this.want) this.grow();
+  }
+
   private grow(): void {
     this.cap = growTo(this.cap, this.want, (n) => {
       const rec = grown(this.rec, n * B_STRIDE);
@@ -373,6 +378,11 @@ export class Sessions {
     while (this.cap < n) this.grow();
   }
 
+  /** Takes the reservation now (see the module doc) instead of at the first growth. */
+  reserveAll(): void {
+    if (this.cap < this.want) this.grow();
+  }
+
   private grow(): void {
     this.cap = growTo(this.cap, this.want, (n) => {
       const rec = grown(this.rec, n * S_STRIDE);
@@ -437,6 +447,11 @@ export class Clients {
   /** Grows (in one step) to hold at least `n` rows, if it reserved fewer: a carry-over sizes the new tables once instead of doubling as it goes. */
   reserve(n: number): void {
     while (this.cap < n) this.grow();
+  }
+
+  /** Takes the reservation now (see the module doc) instead of at the first growth. */
+  reserveAll(): void {
+    if (this.cap < this.want) this.grow();
   }
 
   private grow(): void {
