@@ -81,7 +81,6 @@ export function openTun(cfg: Config, log: Logger): LinuxTun {
 /** Builds the RFC 6146 state with the config's static BIB entries. */
 export function buildState(cfg: Config, clock: Clock): Nat64State {
   const state = new Nat64State(stateOptions(cfg), clock);
-  state.reserveTables(); // the record arrays' one allocation happens here, not behind a packet
   for (const e of cfg.nat64.staticBib) {
     const p = parseBibEndpoints(e);
     state.addStatic(PROTO[e.protocol], p.addr6, p.port6, p.addr4, p.port4);
@@ -161,6 +160,7 @@ export class Appliance {
       assertSafeListen(cfg.api.listen, this.token);
 
       this.plane = buildDataPlane(cfg, this.clock);
+      this.plane.state.reserveTables(); // the record arrays' one allocation happens at startup, not behind a packet
       await this.restoreSessions();
       this.attachSessionLog();
 
