@@ -11,8 +11,12 @@ const forbidden = {
   dns64: ['wire', 'config', 'nat64', 'tun', 'admin-api', 'daemon'],
   tun: ['config', 'nat64', 'dns64', 'admin-api', 'daemon'],
   'admin-api': ['tun', 'daemon'],
+  ra: ['wire', 'config', 'nat64', 'dns64', 'tun', 'admin-api', 'daemon', 'testkit'],
   testkit: ['config', 'nat64', 'dns64', 'tun', 'admin-api', 'daemon'],
 };
+
+// Nothing but daemon imports ra (docs/architecture.md).
+for (const [room, bad] of Object.entries(forbidden)) if (room !== 'ra') bad.push('ra');
 
 const roomRules = Object.entries(forbidden).map(([room, bad]) => ({
   files: [`packages/${room}/src/**/*.ts`],

@@ -15,8 +15,9 @@ const ALLOWED: Record<string, string[]> = {
   nat64: ['addressing', 'wire'],
   dns64: ['addressing'],
   tun: ['wire'],
+  ra: ['addressing'],
   'admin-api': ['config', 'addressing', 'nat64', 'dns64'],
-  daemon: ['addressing', 'wire', 'config', 'nat64', 'dns64', 'tun', 'admin-api'],
+  daemon: ['addressing', 'wire', 'config', 'nat64', 'dns64', 'tun', 'ra', 'admin-api'],
   testkit: ['addressing', 'wire'],
 };
 
