@@ -28,6 +28,7 @@ import { policyRoutes } from './routes/policy.js';
 import { statsRoutes } from './routes/stats.js';
 import { traceRoutes } from './routes/trace.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { raRoutes } from './routes/ra.js';
 import { describeValidation } from './validation.js';
 
 export interface AdminDeps {
@@ -70,6 +71,7 @@ const OPENAPI = {
     { name: 'policy', description: 'Translation policy rules' },
     { name: 'stats', description: 'Counters as JSON and Prometheus text' },
     { name: 'trace', description: 'Bounded live trace: SSE or pcap' },
+    { name: 'ra', description: 'Router advertisements (PREF64, RDNSS) and conflicts' },
   ],
 };
 
@@ -106,6 +108,7 @@ export function buildAdminApi(deps: AdminDeps): FastifyInstance {
     for (const routes of [configRoutes, historyRoutes, prefixRoutes, sessionRoutes, bibRoutes, policyRoutes, statsRoutes, traceRoutes]) {
       await secured.register(routes, { prefix: '/api/v1' });
     }
+    await secured.register(raRoutes, { prefix: '/api/v1' });
     await secured.register(metricsRoutes);
   });
   return app;

@@ -13,6 +13,7 @@ import type { ApplyResult, Protocol } from './schemas/common.js';
 import type { BibEntry, SessionEntry } from './schemas/nat64.js';
 import type { HistoryEntry, PolicyRule, PolicyRuleWithHits } from './schemas/config.js';
 import type { Health, Histogram, Stats } from './schemas/stats.js';
+import type { RaView } from './schemas/ra.js';
 
 const emptyHistogram = (): Histogram => ({ le: [0.001, 0.01, 0.1, 1], counts: [0, 0, 0, 0], sum: 0, count: 0 });
 
@@ -182,6 +183,11 @@ export class FakeAdminPorts implements AdminPorts {
 
   stats(): Stats {
     return this.statsValue;
+  }
+
+  raValue: RaView = { enabled: false, links: [], conflicts: [] };
+  ra(): RaView {
+    return this.raValue;
   }
 
   trace(filter: TraceFilter, onRecord: (r: TraceRecord) => void): () => void {

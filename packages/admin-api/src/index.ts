@@ -5,7 +5,7 @@
  * {@link assertSafeListen}, then calls `listen`.
  */
 export { buildAdminApi, type AdminDeps } from './app.js';
-export type { AdminPorts, TraceRecord, TraceFilter, ConfigState } from './ports.js';
+export type { AdminPorts, TraceRecord, TraceFilter, ConfigState, RaView } from './ports.js';
 export { ApplyError, pinnedError, AdminConfigError, type ApplyStatus, type AdminConfigErrorCode } from './errors.js';
 export { assertSafeListen } from './config.js';
 export { buildPcap, LINKTYPE_RAW, type PcapPacket } from './pcap.js';

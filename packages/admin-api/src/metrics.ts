@@ -78,6 +78,19 @@ const DNS64_COUNTERS: [Dns64Counter, string, string][] = [
   ['formerr', 'formerr_total', 'Malformed queries answered FORMERR or dropped'],
 ];
 
+/** Router advertisement families; no samples while RAs are off. */
+function raMetrics(cur: () => Stats): SnapshotMetric[] {
+  const ra = (f: (r: NonNullable<Stats['ra']>) => Sample[]) => (): Sample[] => (cur().ra ? f(cur().ra!) : []);
+  return [
+    new SnapshotMetric('sixgate_ra_sent_total', 'Router advertisements sent (unsolicited and answers)', 'counter', ra((r) => one(r.rasSent))),
+    new SnapshotMetric('sixgate_ra_rs_received_total', 'Valid router solicitations received', 'counter', ra((r) => one(r.rsReceived))),
+    new SnapshotMetric('sixgate_ra_rs_answered_total', 'Router solicitations answered', 'counter', ra((r) => one(r.rsAnswered))),
+    new SnapshotMetric('sixgate_ra_send_errors_total', 'Router advertisements the socket refused', 'counter', ra((r) => one(r.sendErrors))),
+    new SnapshotMetric('sixgate_ra_foreign_pref64_total', 'Advertisements from other routers with a different PREF64, by interface, router and prefix', 'counter', ra((r) => r.foreign.map((f) => ({ labels: { interface: f.interface, router: f.router, prefix: f.prefix }, value: f.count })))),
+    new SnapshotMetric('sixgate_ra_conflicts', 'Conflicting PREF64/RDNSS announcements currently seen', 'gauge', ra((r) => one(r.conflicts))),
+  ];
+}
+
 /** A registry rendering `read()`'s snapshot; call `scrape()` once per request. */
 export function createMetrics(read: () => Stats): { registry: Registry; scrape(): Promise<string> } {
   const registry = new Registry();
@@ -107,6 +120,7 @@ export function createMetrics(read: () => Stats): { registry: Registry; scrape()
     ),
     new SnapshotMetric('sixgate_session_log_written_total', 'Session log lines written', 'counter', () => one(cur().sessionLog.written)),
     new SnapshotMetric('sixgate_session_log_dropped_total', 'Session log lines dropped (writer too slow)', 'counter', () => one(cur().sessionLog.dropped)),
+    ...raMetrics(cur),
   ];
   // The Registry only calls name/get(); see the module comment for why these are not prom-client classes.
   for (const f of families) registry.registerMetric(f as unknown as Metric);

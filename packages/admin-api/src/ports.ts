@@ -10,7 +10,9 @@ import type { BibEntry, SessionEntry } from './schemas/nat64.js';
 import type { Health, Stats } from './schemas/stats.js';
 import type { TraceEvent } from './schemas/trace.js';
 import type { ConfigView, HistoryEntry, PolicyRule, PolicyRuleWithHits } from './schemas/config.js';
+import type { RaView } from './schemas/ra.js';
 
+export type { RaView };
 export type { ApplyResult, Protocol, BibEntry, SessionEntry, Health, Stats, ConfigView, HistoryEntry, PolicyRule, PolicyRuleWithHits };
 
 /**
@@ -81,4 +83,6 @@ export interface AdminPorts {
    * reached), and calls it exactly once.
    */
   trace(filter: TraceFilter, onRecord: (r: TraceRecord) => void): () => void;
+  /** Router advertisements: per-link announcement, counters, conflicts (GET /api/v1/ra). */
+  ra(): RaView;
 }

@@ -4,6 +4,7 @@
  * the same numbers as Prometheus text.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { RaStatsSchema } from './ra.js';
 
 const Count = Type.Integer({ minimum: 0 });
 
@@ -12,6 +13,7 @@ export const HealthSchema = Type.Object({
   dns64: Type.Boolean({ description: 'DNS64 listeners are serving' }),
   nat64: Type.Boolean({ description: 'The translator loop is running' }),
   reasons: Type.Array(Type.String(), { description: 'Why the status is degraded (empty when ok)' }),
+  warnings: Type.Optional(Type.Array(Type.String(), { description: 'Problems that do not stop serving, e.g. another router announcing a different PREF64' })),
 });
 export type Health = Static<typeof HealthSchema>;
 
@@ -84,5 +86,6 @@ export const StatsSchema = Type.Object({
   offload: OffloadStatsSchema,
   translatorBatch: HistogramSchema,
   sessionLog: Type.Object({ written: Count, dropped: Count }),
+  ra: Type.Optional(RaStatsSchema),
 });
 export type Stats = Static<typeof StatsSchema>;
