@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import { DNS_BUCKETS, Histogram } from './histogram.js';
 import { dns64Options, routedPrefixes, stateOptions, translatorOptions } from './options.js';
 import { PacketLoop } from './packet-loop.js';
+import { RouterAdverts } from './router-adverts.js';
 import { SessionLog } from './session-log.js';
 import { saveSnapshot, takeSnapshot } from './snapshot-store.js';
 import { enableForwarding, KernelRoutes, setTxQueueLength } from './system.js';
@@ -117,6 +118,7 @@ export class Appliance {
   loop!: PacketLoop;
   routes!: KernelRoutes;
   dns!: Dns64Server;
+  ra?: RouterAdverts;
   api?: FastifyInstance;
   sessionLog: SessionLog;
   token = '';
@@ -170,6 +172,10 @@ export class Appliance {
       });
       await this.dns.start();
       this.log.info({ listen: this.dns.addresses() }, 'DNS64 listening');
+
+      // After DNS64: RDNSS announces only addresses it really listens on.
+      this.ra = new RouterAdverts(cfg, () => this.dns.addresses().filter((a) => a.transport === 'udp'), this.log);
+      this.ra.start();
 
       await this.recordInitialHistory();
       const api = buildAdminApi({ ports: buildPorts(this), token: this.token, logger: false });
@@ -234,13 +240,17 @@ export class Appliance {
     this.historyCache = (await this.history.list()).map((h) => ({ version: h.version, appliedAt: h.timestamp, summary: h.summary }));
   }
 
-  /** Stops taking queries, snapshots sessions, removes routes and the TUN device. Idempotent. */
-  stop(opts: { snapshot?: boolean } = {}): Promise<void> {
-    this.stopping ??= this.doStop(opts.snapshot ?? true);
+  /**
+   * Stops taking queries, snapshots sessions, removes routes and the TUN
+   * device. Idempotent. `restart`: keep the router advertisements' PREF64 and
+   * RDNSS in the clients (no final RAs) because a new process follows.
+   */
+  stop(opts: { snapshot?: boolean; restart?: boolean } = {}): Promise<void> {
+    this.stopping ??= this.doStop(opts.snapshot ?? true, opts.restart ?? false);
     return this.stopping;
   }
 
-  private async doStop(snapshot: boolean): Promise<void> {
+  private async doStop(snapshot: boolean, restart = false): Promise<void> {
     const step = async (what: string, f: () => unknown): Promise<void> => {
       try {
         await f();
@@ -249,6 +259,8 @@ export class Appliance {
       }
     };
     if (this.ticker) clearInterval(this.ticker);
+    // First, while DNS64 and the translator still serve: RFC 4861 §6.2.5 final RAs.
+    await step('router advertisements stop', () => this.ra?.stop(!restart));
     await step('DNS64 stop', () => this.dns?.stop());
     await step('admin API close', () => this.api?.close());
     this.loop?.stop();

@@ -17,6 +17,7 @@ import { validateDns64Options } from '@sixgate/dns64';
 import { Nat64State } from '@sixgate/nat64';
 import { buildDataPlane, parseBibEndpoints, PROTO, type Appliance, type DataPlane } from './appliance.js';
 import { changedKeys, dns64Options, routedPrefixes, stateOptions } from './options.js';
+import { RA_KEYS } from './router-adverts.js';
 
 /** Keys that only take effect at start; changing them at runtime is refused. */
 const RESTART_ONLY = ['nat64.tun', 'nat64.mtu', 'nat64.txQueueLength', 'nat64.offload', 'nat64.coalesce', 'nat64.manageRoutes', 'api.listen', 'api.token', 'stateDir'];
@@ -119,6 +120,12 @@ export async function applyConfig(app: Appliance, next: Config, summary?: string
         await app.dns.updateOptions(dns64Options(prev, (c6, v4) => app.wouldTranslate(c6, v4)));
         if (prefixChanged) app.dns.setPrefix(parseNat64Prefix(prev.prefix));
       });
+    }
+    step = 'router advertisements';
+    if (app.ra && changed.some((k) => under(k, RA_KEYS))) {
+      // The new PREF64 goes out now, the old one with lifetime 0; undone by announcing prev again.
+      app.ra.apply(next);
+      undos.push(() => app.ra!.apply(prev));
     }
     step = 'config file';
     await saveConfig(app.file, next, app.pinned);

@@ -49,7 +49,8 @@ export function appliancePorts(app: Appliance): AdminPorts {
       const dns64 = app.dns !== undefined && app.dns.addresses().length > 0;
       const nat64 = app.loop !== undefined && app.loop.isRunning && !app.tun.closed;
       const reasons = [...(dns64 ? [] : ['DNS64 is not listening']), ...(nat64 ? [] : ['the translator loop is not running'])];
-      return { status: reasons.length === 0 ? 'ok' : 'degraded', dns64, nat64, reasons };
+      const warnings = app.ra?.warnings() ?? [];
+      return { status: reasons.length === 0 ? 'ok' : 'degraded', dns64, nat64, reasons, ...(warnings.length > 0 ? { warnings } : {}) };
     },
     getConfig() {
       return { config: redact(app.config), pinned: { ...app.pinned } };
@@ -134,6 +135,9 @@ export function appliancePorts(app: Appliance): AdminPorts {
     trace(filter, onRecord) {
       return app.hub.subscribe(filter, onRecord);
     },
+    ra() {
+      return app.ra?.view() ?? { enabled: false, links: [], conflicts: [] };
+    },
   };
 }
 
@@ -174,5 +178,6 @@ export function buildStats(app: Appliance): Stats {
     },
     translatorBatch: app.loop.batchTime.snapshot(),
     sessionLog: { ...app.sessionLog.counters },
+    ...(app.ra?.enabled ? { ra: app.ra.stats()! } : {}),
   };
 }
