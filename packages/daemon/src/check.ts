@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { ipv4CidrsOverlap, ipv6CidrsOverlap, parseIpv4Cidr, parseIpv6Cidr, parseNat64Prefix } from '@sixgate/addressing';
 import { parseListenAddress, type Config } from '@sixgate/config';
 import { hasNetAdmin, listRoutes } from './system.js';
+import { raFindings } from './router-adverts-check.js';
 
 export interface Finding {
   readonly ok: boolean;
@@ -110,5 +111,5 @@ async function routeOverlaps(cfg: Config): Promise<Finding> {
 
 /** Runs every environment check for `cfg`. */
 export async function checkEnvironment(cfg: Config): Promise<Finding[]> {
-  return [await tunDevice(), await netAdmin(), await forwarding(), ...(await ports(cfg)), await routeOverlaps(cfg)];
+  return [await tunDevice(), await netAdmin(), await forwarding(), ...(await ports(cfg)), await routeOverlaps(cfg), ...(await raFindings(cfg))];
 }

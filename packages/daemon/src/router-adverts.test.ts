@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { formatIpv6, parseIpv6 } from '@sixgate/addressing';
 import { defaultConfig, type Config } from '@sixgate/config';
-import { parseRouterAdvert, type LinkSocket } from '@sixgate/ra';
+import { buildRouterAdvert, parseRouterAdvert, type LinkSocket } from '@sixgate/ra';
 import pino from 'pino';
 import { announcementFor, RouterAdverts, routerLifetime } from './router-adverts.js';
+import { raFindings } from './router-adverts-check.js';
 
 const log = pino({ level: 'silent' });
 const cfgWith = (over: Partial<Config['ra']>, prefix = '64:ff9b::/96'): Config => {
@@ -95,5 +96,57 @@ describe('router advertisements in the daemon', () => {
     r2.start();
     r2.stop(false);
     expect(b.sent).toHaveLength(1);
+  });
+});
+
+describe('sixgate check: router advertisements', () => {
+  const advert = (prefix: string, rdnss: string[] = []) =>
+    buildRouterAdvert({ curHopLimit: 64, managed: false, other: false, routerLifetime: 1800, reachableTime: 0, retransTimer: 0, prefixes: [], pref64: [{ prefix: parseIpv6(prefix), length: 96, lifetime: 600 }], rdnss: rdnss.length ? [{ lifetime: 600, addresses: rdnss.map((a) => parseIpv6(a)) }] : [], dnssl: [] });
+  /** A link where each router answers the solicitation with `ras`. */
+  const link = (ras: { from: string; bytes: Uint8Array; hopLimit?: number }[], opts: { fail?: Error } = {}) => ({
+    waitMs: 10,
+    interfaceAddresses: () => [parseIpv6('fe80::1')],
+    localAddresses: () => [parseIpv6('fe80::1')],
+    openSocket: (): LinkSocket => {
+      if (opts.fail) throw opts.fail;
+      let deliver: ((m: Parameters<Parameters<LinkSocket['listen']>[0]>[0]) => void) | undefined;
+      return {
+        listen: (cb) => (deliver = cb),
+        close: () => undefined,
+        send: () => {
+          for (const r of ras) deliver?.({ bytes: r.bytes, length: r.bytes.length, source: parseIpv6(r.from), destination: parseIpv6('fe80::1'), hopLimit: r.hopLimit ?? 255, truncated: false });
+          return 0;
+        },
+      };
+    },
+  });
+  const cfg = cfgWith({ interfaces: ['lan0'] }, '2001:db8:64::/96');
+
+  it('checks nothing when RAs are off', async () => {
+    expect(await raFindings(cfgWith({}), link([]))).toEqual([]);
+  });
+  it('is ok with no other router, or one with the same PREF64 and our resolver', async () => {
+    expect(await raFindings(cfg, link([]))).toMatchObject([{ ok: true, what: 'router advertisements on lan0' }]);
+    const c = { ...cfg, dns64: { ...cfg.dns64, listen: ['[2001:db8::53]:53'] } };
+    expect(await raFindings(c, link([{ from: 'fe80::9', bytes: advert('2001:db8:64::', ['2001:db8::53']) }]))).toMatchObject([{ ok: true }]);
+  });
+  it('fails on another PREF64, naming the router', async () => {
+    const [f] = await raFindings(cfg, link([{ from: 'fe80::9', bytes: advert('2001:db8:bad::') }, { from: 'fe80::1', bytes: advert('2001:db8:bad::') }]));
+    expect(f).toMatchObject({ ok: false });
+    expect(f!.detail).toContain('router fe80::9 announces PREF64 2001:db8:bad::/96 (sixgate: 2001:db8:64::/96)');
+    expect(f!.detail).not.toContain('fe80::1 ');
+  });
+  it('fails on our PREF64 with another resolver', async () => {
+    const c = { ...cfg, dns64: { ...cfg.dns64, listen: ['[2001:db8::53]:53'] } };
+    const [f] = await raFindings(c, link([{ from: 'fe80::9', bytes: advert('2001:db8:64::', ['2001:db8::99']) }]));
+    expect(f!.detail).toContain("announces sixgate's PREF64 with RDNSS 2001:db8::99");
+  });
+  it('ignores advertisements that fail validation', async () => {
+    expect(await raFindings(cfg, link([{ from: 'fe80::9', bytes: advert('2001:db8:bad::'), hopLimit: 64 }]))).toMatchObject([{ ok: true }]);
+  });
+  it('names the fix when the socket cannot be opened', async () => {
+    const [f] = await raFindings(cfg, link([], { fail: Object.assign(new Error('socket: Operation not permitted'), { errno: 1 }) }));
+    expect(f).toMatchObject({ ok: false });
+    expect(f!.detail).toContain('NET_RAW');
   });
 });

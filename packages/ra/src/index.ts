@@ -52,3 +52,4 @@ export {
 } from './advertiser.js';
 export { RaSocket, loadNativeRa, type NativeRa, type Received } from './socket.js';
 export { RaService, rdnssFor, osInterfaceAddresses, type LinkSocket, type LinkStatus, type RaServiceDeps, type RaServiceOptions } from './service.js';
+export { probeRouters, type SeenRouter, type ProbeDeps } from './probe.js';
