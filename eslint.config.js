@@ -4,19 +4,21 @@ import tseslint from 'typescript-eslint';
 
 /** Rooms a room must not import (SPEC §1, STYLE §1). */
 const forbidden = {
-  addressing: ['wire', 'config', 'nat64', 'dns64', 'tun', 'admin-api', 'daemon', 'testkit'],
-  wire: ['config', 'nat64', 'dns64', 'tun', 'admin-api', 'daemon', 'testkit'],
-  config: ['wire', 'nat64', 'dns64', 'tun', 'admin-api', 'daemon', 'testkit'],
-  nat64: ['config', 'dns64', 'tun', 'admin-api', 'daemon'],
-  dns64: ['wire', 'config', 'nat64', 'tun', 'admin-api', 'daemon'],
-  tun: ['config', 'nat64', 'dns64', 'admin-api', 'daemon'],
-  'admin-api': ['tun', 'daemon'],
-  ra: ['wire', 'config', 'nat64', 'dns64', 'tun', 'admin-api', 'daemon', 'testkit'],
-  testkit: ['config', 'nat64', 'dns64', 'tun', 'admin-api', 'daemon'],
+  addressing: ['wire', 'config', 'nat64', 'dns64', 'tun', 'datapath', 'ra', 'ha', 'probe', 'ui', 'lab', 'admin-api', 'daemon', 'testkit'],
+  wire: ['config', 'nat64', 'dns64', 'tun', 'datapath', 'ra', 'ha', 'probe', 'ui', 'lab', 'admin-api', 'daemon', 'testkit'],
+  config: ['wire', 'nat64', 'dns64', 'tun', 'datapath', 'ra', 'ha', 'probe', 'ui', 'lab', 'admin-api', 'daemon', 'testkit'],
+  nat64: ['config', 'dns64', 'tun', 'datapath', 'ra', 'ha', 'probe', 'ui', 'lab', 'admin-api', 'daemon'],
+  dns64: ['wire', 'config', 'nat64', 'tun', 'datapath', 'ra', 'ha', 'probe', 'ui', 'lab', 'admin-api', 'daemon'],
+  tun: ['config', 'nat64', 'dns64', 'datapath', 'ra', 'ha', 'probe', 'ui', 'lab', 'admin-api', 'daemon'],
+  datapath: ['config', 'dns64', 'ra', 'ha', 'probe', 'ui', 'lab', 'admin-api', 'daemon', 'testkit'],
+  ra: ['wire', 'config', 'nat64', 'dns64', 'tun', 'datapath', 'ha', 'probe', 'ui', 'lab', 'admin-api', 'daemon', 'testkit'],
+  ha: ['wire', 'config', 'dns64', 'tun', 'datapath', 'ra', 'probe', 'ui', 'lab', 'admin-api', 'daemon', 'testkit'],
+  probe: ['wire', 'config', 'nat64', 'dns64', 'tun', 'datapath', 'ra', 'ha', 'ui', 'lab', 'admin-api', 'daemon', 'testkit'],
+  ui: ['addressing', 'wire', 'config', 'nat64', 'dns64', 'tun', 'datapath', 'ra', 'ha', 'probe', 'lab', 'admin-api', 'daemon', 'testkit'],
+  lab: ['wire', 'nat64', 'dns64', 'tun', 'datapath', 'ra', 'ha', 'probe', 'ui', 'admin-api', 'daemon', 'testkit'],
+  'admin-api': ['wire', 'tun', 'datapath', 'ra', 'ha', 'probe', 'lab', 'daemon'],
+  testkit: ['config', 'nat64', 'dns64', 'tun', 'datapath', 'ra', 'ha', 'probe', 'ui', 'lab', 'admin-api', 'daemon'],
 };
-
-// Nothing but daemon imports ra (docs/architecture.md).
-for (const [room, bad] of Object.entries(forbidden)) if (room !== 'ra') bad.push('ra');
 
 const roomRules = Object.entries(forbidden).map(([room, bad]) => ({
   files: [`packages/${room}/src/**/*.ts`],

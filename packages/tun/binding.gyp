@@ -3,7 +3,11 @@
     {
       "target_name": "tun",
       "sources": ["native/tun.c"],
-      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "include_dirs": ["../../native"],
+      "cflags": [
+        "-O2", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter",
+        "-U_FORTIFY_SOURCE", "-D_FORTIFY_SOURCE=2", "-fstack-protector-strong"
+      ],
       "defines": ["NAPI_VERSION=8"]
     }
   ]

@@ -11,6 +11,7 @@ export { assertSafeListen } from './config.js';
 export { buildPcap, LINKTYPE_RAW, type PcapPacket } from './pcap.js';
 export { MAX_CONCURRENT_TRACES } from './routes/trace.js';
 export { FakeAdminPorts, zeroStats } from './fake-ports.js';
+export { TraceHub } from './trace-hub.js';
 export type {
   ApplyResult,
   Protocol,

@@ -1,71 +1,61 @@
 /**
  * Prometheus exposition of the daemon's counters. The numbers live in the
  * daemon (fixed-shape counter objects on the hot path); at scrape time the
- * API takes one `ports.stats()` snapshot and renders it through a prom-client
- * Registry owned by this app instance (never the global default registry).
+ * API takes one `ports.stats()` snapshot and hands it to prom-client through
+ * the documented `collect()` hook of real Counter and Gauge objects, which a
+ * Registry owned by this app instance renders (never the global registry).
  *
- * prom-client's Counter/Histogram classes own their values and have no way to
- * adopt a histogram counted elsewhere, so each family here is a small
- * "snapshot metric" object with the `get()` shape the Registry formats.
+ * Histograms are counted elsewhere (allocation-free bucket arrays in the
+ * packet loop and the DNS64 server) and prom-client's Histogram can only
+ * `observe()` one value at a time, with no way to adopt existing bucket
+ * counts: those families are rendered here, after the registry's output, in
+ * the same text format (cumulative `_bucket`, `_sum`, `_count`).
  * Names follow `<ns>_<room>_<what>_total` (STYLE §4).
  */
-import { Registry, type Metric } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { Histogram, Stats } from './schemas/stats.js';
 
-type MetricKind = 'counter' | 'gauge' | 'histogram';
-interface Sample {
-  value: number;
-  labels: Record<string, string | number>;
-  metricName?: string;
-}
+type Labels = Record<string, string>;
+/** Receives one sample of a family; called from a family's fill function. */
+type Emit = (labels: Labels, value: number) => void;
+type Fill = (s: Stats, emit: Emit) => void;
 
-/** One metric family whose samples are computed from the current snapshot. */
-class SnapshotMetric {
-  readonly aggregator = 'sum';
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly type: MetricKind,
-    private readonly samples: () => Sample[],
-  ) {}
+/** Samples of a record keyed by one label: `{reason: value}`. */
+const byLabel =
+  (label: string, pick: (s: Stats) => Record<string, number>): Fill =>
+  (s, emit) => {
+    for (const [k, v] of Object.entries(pick(s))) emit({ [label]: k }, v);
+  };
 
-  /** The shape prom-client's Registry renders. */
-  get(): { name: string; help: string; type: MetricKind; aggregator: 'sum'; values: Sample[] } {
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values: this.samples() };
+/** One unlabelled sample. */
+const one =
+  (pick: (s: Stats) => number): Fill =>
+  (s, emit) =>
+    emit({}, pick(s));
+
+/** "tcp/established" → {protocol: tcp, state: established}; a bare key has state "all". */
+const sessionSamples: Fill = (s, emit) => {
+  for (const [k, v] of Object.entries(s.nat64.sessions)) {
+    const slash = k.indexOf('/');
+    emit(slash < 0 ? { protocol: k, state: 'all' } : { protocol: k.slice(0, slash), state: k.slice(slash + 1) }, v);
   }
-}
+};
 
-/** Cumulative Prometheus buckets from per-bucket counts (see HistogramSchema). */
-export function histogramSamples(name: string, h: Histogram): Sample[] {
-  const out: Sample[] = [];
+/** Prometheus text of one histogram family from per-bucket counts (see HistogramSchema). */
+export function histogramText(name: string, help: string, h: Histogram): string {
+  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} histogram`];
   let cumulative = 0;
   const n = Math.min(h.le.length, h.counts.length);
   for (let i = 0; i < n; i++) {
     cumulative += h.counts[i]!;
-    out.push({ metricName: `${name}_bucket`, labels: { le: String(h.le[i]) }, value: cumulative });
+    lines.push(`${name}_bucket{le="${h.le[i]}"} ${cumulative}`);
   }
-  out.push({ metricName: `${name}_bucket`, labels: { le: '+Inf' }, value: Math.max(h.count, cumulative) });
-  out.push({ metricName: `${name}_sum`, labels: {}, value: h.sum });
-  out.push({ metricName: `${name}_count`, labels: {}, value: Math.max(h.count, cumulative) });
-  return out;
+  const count = Math.max(h.count, cumulative);
+  lines.push(`${name}_bucket{le="+Inf"} ${count}`, `${name}_sum ${h.sum}`, `${name}_count ${count}`);
+  return lines.join('\n') + '\n';
 }
 
-function byLabel(label: string, record: Record<string, number>): Sample[] {
-  return Object.entries(record).map(([k, v]) => ({ labels: { [label]: k }, value: v }));
-}
-
-/** "tcp/established" → {protocol: tcp, state: established}; a bare key has state "all". */
-function sessionSamples(record: Record<string, number>): Sample[] {
-  return Object.entries(record).map(([k, v]) => {
-    const slash = k.indexOf('/');
-    const labels = slash < 0 ? { protocol: k, state: 'all' } : { protocol: k.slice(0, slash), state: k.slice(slash + 1) };
-    return { labels, value: v };
-  });
-}
-
-const one = (value: number): Sample[] => [{ labels: {}, value }];
-
-type Dns64Counter = Exclude<keyof Stats['dns64'], 'latencyBuckets'>;
+type Dns64Counter = Exclude<keyof Stats['dns64'], 'latencyBuckets' | 'synthesisSuspended'>;
 const DNS64_COUNTERS: [Dns64Counter, string, string][] = [
   ['queries', 'queries_total', 'DNS queries received'],
   ['synthesized', 'synthesized_total', 'AAAA answers synthesized (RFC 6147)'],
@@ -78,58 +68,90 @@ const DNS64_COUNTERS: [Dns64Counter, string, string][] = [
   ['formerr', 'formerr_total', 'Malformed queries answered FORMERR or dropped'],
 ];
 
-/** Router advertisement families; no samples while RAs are off. */
-function raMetrics(cur: () => Stats): SnapshotMetric[] {
-  const ra = (f: (r: NonNullable<Stats['ra']>) => Sample[]) => (): Sample[] => (cur().ra ? f(cur().ra!) : []);
-  return [
-    new SnapshotMetric('sixgate_ra_sent_total', 'Router advertisements sent (unsolicited and answers)', 'counter', ra((r) => one(r.rasSent))),
-    new SnapshotMetric('sixgate_ra_rs_received_total', 'Valid router solicitations received', 'counter', ra((r) => one(r.rsReceived))),
-    new SnapshotMetric('sixgate_ra_rs_answered_total', 'Router solicitations answered', 'counter', ra((r) => one(r.rsAnswered))),
-    new SnapshotMetric('sixgate_ra_send_errors_total', 'Router advertisements the socket refused', 'counter', ra((r) => one(r.sendErrors))),
-    new SnapshotMetric('sixgate_ra_foreign_pref64_total', 'Advertisements from other routers with a different PREF64, by interface, router and prefix', 'counter', ra((r) => r.foreign.map((f) => ({ labels: { interface: f.interface, router: f.router, prefix: f.prefix }, value: f.count })))),
-    new SnapshotMetric('sixgate_ra_conflicts', 'Conflicting PREF64/RDNSS announcements currently seen', 'gauge', ra((r) => one(r.conflicts))),
-  ];
-}
+/** Router advertisement families; no samples while RAs are off (stats without `ra`). */
+const ra =
+  (pick: (r: NonNullable<Stats['ra']>, emit: Emit) => void): Fill =>
+  (s, emit) => {
+    if (s.ra) pick(s.ra, emit);
+  };
+const RA_FAMILIES: [string, string, 'counter' | 'gauge', string[], Fill][] = [
+  ['sixgate_ra_sent_total', 'Router advertisements sent (unsolicited and answers)', 'counter', [], ra((r, e) => e({}, r.rasSent))],
+  ['sixgate_ra_rs_received_total', 'Valid router solicitations received', 'counter', [], ra((r, e) => e({}, r.rsReceived))],
+  ['sixgate_ra_rs_answered_total', 'Router solicitations answered', 'counter', [], ra((r, e) => e({}, r.rsAnswered))],
+  ['sixgate_ra_send_errors_total', 'Router advertisements the socket refused', 'counter', [], ra((r, e) => e({}, r.sendErrors))],
+  ['sixgate_ra_foreign_pref64_total', 'Advertisements from other routers with a different PREF64, by interface, router and prefix', 'counter', ['interface', 'router', 'prefix'], ra((r, e) => r.foreign.forEach((f) => e({ interface: f.interface, router: f.router, prefix: f.prefix }, f.count)))],
+  ['sixgate_ra_conflicts', 'Conflicting PREF64/RDNSS announcements currently seen', 'gauge', [], ra((r, e) => e({}, r.conflicts))],
+];
 
-/** A registry rendering `read()`'s snapshot; call `scrape()` once per request. */
+/**
+ * A registry rendering `read()`'s snapshot; call `scrape()` once per request.
+ * Counter and gauge families: [name, help, kind, label names, fill].
+ */
 export function createMetrics(read: () => Stats): { registry: Registry; scrape(): Promise<string> } {
   const registry = new Registry();
   let s: Stats | undefined;
-  const cur = (): Stats => s!;
-  const families: SnapshotMetric[] = [
-    new SnapshotMetric('sixgate_nat64_packets_total', 'Packets translated, by direction', 'counter', () => byLabel('direction', cur().nat64.packets)),
-    new SnapshotMetric('sixgate_nat64_bytes_total', 'Bytes translated, by direction', 'counter', () => byLabel('direction', cur().nat64.bytes)),
-    new SnapshotMetric('sixgate_nat64_drops_total', 'Packets dropped, by reason', 'counter', () => byLabel('reason', cur().nat64.drops)),
-    new SnapshotMetric('sixgate_nat64_sessions', 'Sessions by protocol and state', 'gauge', () => sessionSamples(cur().nat64.sessions)),
-    new SnapshotMetric('sixgate_nat64_bindings', 'BIB entries', 'gauge', () => one(cur().nat64.bindings)),
-    new SnapshotMetric('sixgate_nat64_pool4_ports_used', 'pool4 address/port pairs in use', 'gauge', () => one(cur().nat64.pool4.used)),
-    new SnapshotMetric('sixgate_nat64_pool4_ports', 'pool4 address/port pairs available in total', 'gauge', () => one(cur().nat64.pool4.size)),
-    new SnapshotMetric('sixgate_nat64_pool4_utilization_ratio', 'pool4 use, 0 to 1', 'gauge', () => one(cur().nat64.pool4.percent / 100)),
-    new SnapshotMetric('sixgate_nat64_offload_enabled', '1 when the TUN device runs with checksum and TCP segmentation offload', 'gauge', () => one(cur().offload.enabled ? 1 : 0)),
-    new SnapshotMetric('sixgate_nat64_udp_coalescing_enabled', '1 when runs of same-flow UDP datagrams are written as one UDP GSO super-packet', 'gauge', () => one(cur().offload.udpCoalescing ? 1 : 0)),
-    new SnapshotMetric('sixgate_nat64_offload_total', 'TUN offload events, by kind (gsoPackets, gsoSegments, csumPartial, csumCompleted, softGso, badHeader, udpSuperPackets, udpSegments)', 'counter', () => {
-      const { enabled: _, udpCoalescing: _c, ...kinds } = cur().offload;
-      return byLabel('kind', kinds);
-    }),
-    new SnapshotMetric('sixgate_nat64_batch_duration_seconds', 'Time to translate one batch of packets', 'histogram', () =>
-      histogramSamples('sixgate_nat64_batch_duration_seconds', cur().translatorBatch),
-    ),
-    ...DNS64_COUNTERS.map(([key, what, help]) => new SnapshotMetric(`sixgate_dns64_${what}`, help, 'counter', () => one(cur().dns64[key]))),
-    new SnapshotMetric('sixgate_dns64_query_duration_seconds', 'Time from query to answer', 'histogram', () =>
-      histogramSamples('sixgate_dns64_query_duration_seconds', cur().dns64.latencyBuckets),
-    ),
-    new SnapshotMetric('sixgate_session_log_written_total', 'Session log lines written', 'counter', () => one(cur().sessionLog.written)),
-    new SnapshotMetric('sixgate_session_log_dropped_total', 'Session log lines dropped (writer too slow)', 'counter', () => one(cur().sessionLog.dropped)),
-    ...raMetrics(cur),
+  const families: [string, string, 'counter' | 'gauge', string[], Fill][] = [
+    ['sixgate_nat64_packets_total', 'Packets translated, by direction', 'counter', ['direction'], byLabel('direction', (x) => x.nat64.packets)],
+    ['sixgate_nat64_bytes_total', 'Bytes translated, by direction', 'counter', ['direction'], byLabel('direction', (x) => x.nat64.bytes)],
+    ['sixgate_nat64_drops_total', 'Packets dropped, by reason', 'counter', ['reason'], byLabel('reason', (x) => x.nat64.drops)],
+    ['sixgate_nat64_sessions', 'Sessions by protocol and state', 'gauge', ['protocol', 'state'], sessionSamples],
+    ['sixgate_nat64_bindings', 'BIB entries', 'gauge', [], one((x) => x.nat64.bindings)],
+    ['sixgate_nat64_pool4_ports_used', 'pool4 address/port pairs in use', 'gauge', [], one((x) => x.nat64.pool4.used)],
+    ['sixgate_nat64_pool4_ports', 'pool4 address/port pairs available in total', 'gauge', [], one((x) => x.nat64.pool4.size)],
+    ['sixgate_nat64_pool4_utilization_ratio', 'pool4 use, 0 to 1', 'gauge', [], one((x) => x.nat64.pool4.percent / 100)],
+    ['sixgate_nat64_offload_enabled', '1 when the TUN device runs with checksum and TCP segmentation offload', 'gauge', [], one((x) => (x.offload.enabled ? 1 : 0))],
+    ['sixgate_nat64_udp_coalescing_enabled', '1 when runs of same-flow UDP datagrams are written as one UDP GSO super-packet', 'gauge', [], one((x) => (x.offload.udpCoalescing ? 1 : 0))],
+    [
+      'sixgate_nat64_offload_total',
+      'TUN offload events, by kind (gsoPackets, gsoSegments, csumPartial, csumCompleted, softGso, badHeader, udpSuperPackets, udpSegments)',
+      'counter',
+      ['kind'],
+      byLabel('kind', (x) => {
+        const { enabled: _, udpCoalescing: _c, ...kinds } = x.offload;
+        return kinds;
+      }),
+    ],
+    ...DNS64_COUNTERS.map(([key, what, help]): [string, string, 'counter', string[], Fill] => [`sixgate_dns64_${what}`, help, 'counter', [], one((x) => x.dns64[key] ?? 0)]),
+    ['sixgate_nat64_up', '1 while the packet loop runs on a working TUN device', 'gauge', [], one((x) => (x.datapath?.up === false ? 0 : 1))],
+    ['sixgate_nat64_tun_failures_total', 'Times the TUN device failed (deleted, fd or poll error)', 'counter', [], one((x) => x.datapath?.failures ?? 0)],
+    ['sixgate_nat64_tun_recoveries_total', 'Times the TUN device, its routes and offloads were re-created after a failure', 'counter', [], one((x) => x.datapath?.recoveries ?? 0)],
+    ['sixgate_nat64_batch_errors_total', 'Batches dropped because handling them threw, by reason', 'counter', ['reason'], byLabel('reason', (x) => x.datapath?.batchErrors ?? {})],
+    ['sixgate_dns64_synthesis_suspended_total', 'AAAA answered NODATA instead of synthesized while the translator was down', 'counter', [], one((x) => x.dns64.synthesisSuspended ?? 0)],
+    ['sixgate_session_log_written_total', 'Session log lines written', 'counter', [], one((x) => x.sessionLog.written)],
+    ['sixgate_session_log_dropped_total', 'Session log lines dropped (writer too slow)', 'counter', [], one((x) => x.sessionLog.dropped)],
+    ...RA_FAMILIES,
   ];
-  // The Registry only calls name/get(); see the module comment for why these are not prom-client classes.
-  for (const f of families) registry.registerMetric(f as unknown as Metric);
+  for (const [name, help, kind, labelNames, fill] of families) {
+    if (kind === 'gauge') {
+      new Gauge({
+        name, help, labelNames, registers: [registry],
+        collect() {
+          this.reset();
+          if (s !== undefined) fill(s, (labels, v) => this.set(labels, v));
+        },
+      });
+    } else {
+      new Counter({
+        name, help, labelNames, registers: [registry],
+        // A counter's value is the daemon's running total: start from zero and add it.
+        collect() {
+          this.reset();
+          if (s !== undefined) fill(s, (labels, v) => this.inc(labels, v));
+        },
+      });
+    }
+  }
   return {
     registry,
     async scrape() {
       // A concurrent scrape may replace the snapshot first; it is only newer.
       s = read();
-      return registry.metrics();
+      const text = await registry.metrics();
+      return (
+        text +
+        histogramText('sixgate_nat64_batch_duration_seconds', 'Time to translate one batch of packets', s.translatorBatch) +
+        histogramText('sixgate_dns64_query_duration_seconds', 'Time from query to answer', s.dns64.latencyBuckets)
+      );
     },
   };
 }

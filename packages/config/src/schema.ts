@@ -147,9 +147,9 @@ export const Nat64Schema = Type.Object(
     // The kernel's default of 500 packets is 5 ms at 100 kpps: one late wake-up of the packet loop
     // and the TUN queue drops (measured in docs/benchmarks.md, "Data path").
     txQueueLength: int(10_000, 'Transmit queue length of the TUN device in packets (packets waiting for the translator)', 1, 1_000_000),
-    // One translation per TCP super-packet instead of per segment (packages/daemon/src/offload.ts).
+    // One translation per TCP super-packet instead of per segment (packages/datapath/src/offload.ts).
     offload: flag(true, 'Open the TUN device with checksum and TCP segmentation offload (IFF_VNET_HDR): TCP moves as 64 KiB super-packets'),
-    // One write per run of same-flow UDP datagrams instead of per datagram (packages/daemon/src/coalesce.ts, ADR 6).
+    // One write per run of same-flow UDP datagrams instead of per datagram (packages/datapath/src/coalesce.ts, ADR 6).
     coalesce: flag(true, 'With offload, write each run of same-flow UDP datagrams in a batch to the TUN device as one UDP GSO super-packet; the kernel cuts it back into the datagrams. Needs Linux 6.2 or later; off with a warning on older kernels'),
     pool4: strings(['192.168.255.0/24'], 'IPv4 prefixes the translator uses as source addresses (must not overlap)', { minItems: 1, maxItems: 64 }),
     ports: PortRangesSchema,

@@ -6,22 +6,23 @@
  * one step (see apply.ts).
  */
 import { parseIpv4, parseIpv6, parseNat64Prefix } from '@sixgate/addressing';
-import { buildAdminApi, assertSafeListen } from '@sixgate/admin-api';
+import { buildAdminApi, assertSafeListen, TraceHub } from '@sixgate/admin-api';
+import { Histogram, PacketLoop } from '@sixgate/datapath';
 import { ConfigHistory, parseListenAddress, type Config, type LoadedConfig, type Pinned } from '@sixgate/config';
 import { createDns64Server, type Dns64Server } from '@sixgate/dns64';
 import { Nat64State, Policy, parsePolicyRules, Translator, TCP, UDP, ICMP, type Clock, type Proto } from '@sixgate/nat64';
 import { LinuxTun, type TunDevice } from '@sixgate/tun';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { DNS_BUCKETS, Histogram } from './histogram.js';
 import { dns64Options, routedPrefixes, stateOptions, translatorOptions } from './options.js';
-import { PacketLoop } from './packet-loop.js';
 import { RouterAdverts } from './router-adverts.js';
 import { SessionLog } from './session-log.js';
 import { saveSnapshot, takeSnapshot } from './snapshot-store.js';
 import { enableForwarding, KernelRoutes, setTxQueueLength } from './system.js';
 import { ensureToken } from './token.js';
-import { TraceHub } from './trace-hub.js';
+
+/** Buckets for one DNS query (cache hits to upstream timeouts), in seconds. */
+export const DNS_BUCKETS = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /**
  * Monotonic milliseconds for the translator's timers, read once per batch
@@ -122,6 +123,11 @@ export class Appliance {
   api?: FastifyInstance;
   sessionLog: SessionLog;
   token = '';
+  /** The data path's health: TUN failures and recoveries (health, stats, metrics). */
+  readonly datapath = { failures: 0, recoveries: 0, recovering: false, lastError: undefined as string | undefined, attempt: 0 };
+  private recoveryTimer?: NodeJS.Timeout;
+  /** When each batch-error reason was last logged (log once per reason per minute). */
+  private readonly batchErrorLogged = new Map<string, number>();
   private ticker?: NodeJS.Timeout;
   private stopping?: Promise<void>;
 
@@ -160,7 +166,7 @@ export class Appliance {
       }
       await enableForwarding();
 
-      this.loop = new PacketLoop(this.tun, this.plane.translator, this.hub, { mtu: cfg.nat64.mtu, clock: this.clock, coalesce: cfg.nat64.coalesce });
+      this.loop = this.newLoop(this.tun);
       this.loop.start();
       this.ticker = setInterval(() => this.tick(), 1000);
 
@@ -186,6 +192,90 @@ export class Appliance {
     } catch (e) {
       await this.stop({ snapshot: false }).catch(() => undefined);
       throw e;
+    }
+  }
+
+  private newLoop(tun: TunDevice): PacketLoop {
+    const cfg = this.config;
+    return new PacketLoop(tun, this.plane.translator, this.hub, {
+      mtu: cfg.nat64.mtu,
+      clock: this.clock,
+      coalesce: cfg.nat64.coalesce,
+      onFatal: (err) => this.onDataPathFailure(err),
+      onBatchError: (reason, err) => {
+        const now = Date.now();
+        if (now - (this.batchErrorLogged.get(reason) ?? 0) < 60_000) return;
+        this.batchErrorLogged.set(reason, now);
+        this.log.error({ reason, err, dropped: this.loop.batchErrorsByReason.get(reason) }, 'a batch of packets was dropped: handling it threw (logged once a minute per reason)');
+      },
+    });
+  }
+
+  /**
+   * The TUN device failed (deleted, fd or poll error): the loop has stopped.
+   * Health turns nat64 down at once, DNS64 stops synthesizing addresses that
+   * nobody would translate, and the device, its routes and offloads are
+   * re-created with backoff; then synthesis resumes.
+   */
+  private onDataPathFailure(err: Error): void {
+    this.datapath.failures++;
+    this.datapath.lastError = err.message;
+    this.datapath.recovering = true;
+    this.datapath.attempt = 0;
+    this.log.error({ err: err.message, tun: this.config.nat64.tun }, 'TUN device failed: translator stopped, DNS64 synthesis suspended, recovering');
+    this.dns?.setSynthesisSuspended(true);
+    this.scheduleRecovery();
+  }
+
+  private scheduleRecovery(): void {
+    if (this.stopping !== undefined) return;
+    // 250 ms, doubling, at most 10 s between attempts
+    const delay = Math.min(250 * 2 ** this.datapath.attempt, 10_000);
+    this.recoveryTimer = setTimeout(() => void this.recoverDataPath(), delay);
+    this.recoveryTimer.unref();
+  }
+
+  private async recoverDataPath(): Promise<void> {
+    if (this.stopping !== undefined) return;
+    const attempt = ++this.datapath.attempt;
+    try {
+      try {
+        if (!this.tun.closed) this.tun.close();
+      } catch {
+        // the old fd may already be unusable
+      }
+      const cfg = this.config;
+      const tun = openTun(cfg, this.log);
+      try {
+        await setTxQueueLength(tun.name(), cfg.nat64.txQueueLength);
+        const routes = new KernelRoutes(tun.name());
+        let want = cfg.nat64.manageRoutes ? routedPrefixes(cfg) : [];
+        await routes.sync(want);
+        // a config change may have committed while we waited: route what is current
+        if (this.config.nat64.manageRoutes && JSON.stringify(routedPrefixes(this.config)) !== JSON.stringify(want)) {
+          want = routedPrefixes(this.config);
+          await routes.sync(want);
+        }
+        this.routes = routes;
+      } catch (e) {
+        tun.close();
+        throw e;
+      }
+      this.tun = tun;
+      if (this.loop.fits(tun)) this.loop.resume(tun);
+      else {
+        this.loop = this.newLoop(tun);
+        this.loop.start();
+      }
+      this.datapath.recovering = false;
+      this.datapath.lastError = undefined;
+      this.datapath.recoveries++;
+      this.dns?.setSynthesisSuspended(false);
+      this.log.info({ tun: tun.name(), attempt, routes: this.routes.current(), offload: tun.offload }, 'TUN device recovered: translator running, DNS64 synthesis resumed');
+    } catch (e) {
+      this.datapath.lastError = (e as Error).message;
+      this.log.warn({ err: (e as Error).message, attempt }, 'TUN device recovery failed; retrying');
+      this.scheduleRecovery();
     }
   }
 
@@ -259,6 +349,7 @@ export class Appliance {
       }
     };
     if (this.ticker) clearInterval(this.ticker);
+    if (this.recoveryTimer) clearTimeout(this.recoveryTimer);
     // First, while DNS64 and the translator still serve: RFC 4861 §6.2.5 final RAs.
     await step('router advertisements stop', () => this.ra?.stop(!restart));
     await step('DNS64 stop', () => this.dns?.stop());

@@ -6,10 +6,7 @@
 export { Appliance, buildDataPlane, buildState, parseBibEndpoints, BatchClock, type DataPlane, type ApplianceInit } from './appliance.js';
 export { applyConfig, bibKey } from './apply.js';
 export { appliancePorts, buildStats } from './ports.js';
-export { PacketLoop, type PacketLoopOptions } from './packet-loop.js';
-export { TraceHub } from './trace-hub.js';
 export { SessionLog, type SessionLogStats, type LoggedEvent } from './session-log.js';
-export { Histogram, BATCH_BUCKETS, DNS_BUCKETS } from './histogram.js';
 export { KernelRoutes, enableForwarding, forwardingEnabled, hasNetAdmin, listRoutes, ip, SystemError } from './system.js';
 export { checkEnvironment, type Finding } from './check.js';
 export { ensureToken, tokenPath } from './token.js';

@@ -2,7 +2,6 @@ import { mkdtempSync, readFileSync, statSync, existsSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Histogram } from './histogram.js';
 import { saveSnapshot, takeSnapshot } from './snapshot-store.js';
 import { ensureToken } from './token.js';
 
@@ -35,13 +34,5 @@ describe('API token', () => {
     const c = await ensureToken(join(dir, 'other'), 'configured-token-123456');
     expect(c).toEqual({ token: 'configured-token-123456', generated: false });
     expect(existsSync(join(dir, 'other', 'api-token'))).toBe(false);
-  });
-});
-
-describe('Histogram', () => {
-  it('counts each observation in its own bucket (not cumulative) and above the last bound in count only', () => {
-    const h = new Histogram([0.001, 0.01]);
-    for (const v of [0.0005, 0.002, 0.003, 0.5]) h.observe(v);
-    expect(h.snapshot()).toEqual({ le: [0.001, 0.01], counts: [1, 2], sum: 0.5055, count: 4 });
   });
 });

@@ -16,14 +16,11 @@
  * Errors are thrown as plain Error objects with numeric `errno` and string
  * `syscall`. Per-datagram problems never throw: they are counted in stats.
  */
-#ifndef NAPI_VERSION
-#define NAPI_VERSION 8
-#endif
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <node_api.h>
-#include <uv.h>
+#define SG_NATIVE_ERROR "ERR_DNS64_NATIVE"
+#include "sg_poll.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -45,15 +42,7 @@ enum {
 };
 
 typedef struct {
-  int fd;
-  napi_env env;
-  uv_poll_t poll;
-  int poll_init;
-  int poll_active;
-  int finalized;
-  napi_ref callback;
-  napi_async_context async;
-  napi_async_cleanup_hook_handle cleanup;
+  sg_poller p;       /* first member: fd, poll handle, callback (native/sg_poll.h) */
   double stats[ST_COUNT];
   struct mmsghdr msgs[MAX_BATCH];
   struct iovec iovs[MAX_BATCH];
@@ -61,84 +50,8 @@ typedef struct {
 
 _Static_assert(sizeof(struct sockaddr_in6) == ADDR_SLOT, "sockaddr_in6 is 28 bytes");
 
-#define CHECK(call)                                                          \
-  do {                                                                       \
-    if ((call) != napi_ok) {                                                 \
-      napi_throw_error(env, "ERR_DNS64_NATIVE", "N-API call failed: " #call); \
-      return NULL;                                                           \
-    }                                                                        \
-  } while (0)
-
-static napi_value throw_errno(napi_env env, int err, const char *syscall) {
-  napi_value msg, error, num, sc;
-  char text[160];
-  snprintf(text, sizeof text, "%s: %s", syscall, strerror(err));
-  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg);
-  napi_create_error(env, NULL, msg, &error);
-  napi_create_int32(env, err, &num);
-  napi_set_named_property(env, error, "errno", num);
-  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &sc);
-  napi_set_named_property(env, error, "syscall", sc);
-  napi_throw(env, error);
-  return NULL;
-}
-
-static void free_if_done(udp_sock *s) {
-  if (s->finalized && !s->poll_init) free(s);
-}
-
-static void on_poll_closed(uv_handle_t *h) {
-  udp_sock *s = (udp_sock *)h->data;
-  s->poll_init = 0;
-  if (s->cleanup != NULL) {
-    napi_remove_async_cleanup_hook(s->cleanup);
-    s->cleanup = NULL;
-  }
-  free_if_done(s);
-}
-
-static void close_poll(udp_sock *s) {
-  if (s->poll_init && !uv_is_closing((uv_handle_t *)&s->poll)) {
-    uv_poll_stop(&s->poll);
-    s->poll_active = 0;
-    uv_close((uv_handle_t *)&s->poll, on_poll_closed);
-  }
-}
-
-/* Worker or process teardown with the poll still open: close it while the loop runs. */
-static void on_env_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
-  (void)handle;
-  udp_sock *s = (udp_sock *)arg;
-  close_poll(s);
-  if (s->fd >= 0) {
-    close(s->fd);
-    s->fd = -1;
-  }
-}
-
-static void shutdown_sock(napi_env env, udp_sock *s) {
-  close_poll(s);
-  if (s->callback != NULL) {
-    napi_delete_reference(env, s->callback);
-    s->callback = NULL;
-  }
-  if (s->fd >= 0) {
-    close(s->fd);
-    s->fd = -1;
-  }
-}
-
-static void finalize_sock(napi_env env, void *data, void *hint) {
-  (void)hint;
-  udp_sock *s = (udp_sock *)data;
-  shutdown_sock(env, s);
-  if (s->async != NULL) {
-    napi_async_destroy(env, s->async);
-    s->async = NULL;
-  }
-  s->finalized = 1;
-  free_if_done(s);
-}
+#define CHECK(call) SG_CHECK(call)
+#define throw_errno sg_throw_errno
 
 static udp_sock *get_sock(napi_env env, napi_value v) {
   void *p = NULL;
@@ -147,30 +60,20 @@ static udp_sock *get_sock(napi_env env, napi_value v) {
     return NULL;
   }
   udp_sock *s = (udp_sock *)p;
-  if (s->fd < 0) {
+  if (s->p.fd < 0) {
     throw_errno(env, EBADF, "closed");
     return NULL;
   }
   return s;
 }
 
-/* A Uint8Array argument as pointer + length; -1 when it is something else. */
+/* A Uint8Array / Int32Array argument as pointer + length; -1 when it is something else. */
 static int bytes_of(napi_env env, napi_value v, uint8_t **p, size_t *n) {
-  napi_typedarray_type t;
-  void *data = NULL;
-  if (napi_get_typedarray_info(env, v, &t, n, &data, NULL, NULL) != napi_ok) return -1;
-  if (t != napi_uint8_array) return -1;
-  *p = (uint8_t *)data;
-  return 0;
+  return sg_typed_arg(env, v, napi_uint8_array, (void **)p, n);
 }
 
 static int int32s_of(napi_env env, napi_value v, int32_t **p, size_t *n) {
-  napi_typedarray_type t;
-  void *data = NULL;
-  if (napi_get_typedarray_info(env, v, &t, n, &data, NULL, NULL) != napi_ok) return -1;
-  if (t != napi_int32_array) return -1;
-  *p = (int32_t *)data;
-  return 0;
+  return sg_typed_arg(env, v, napi_int32_array, (void **)p, n);
 }
 
 /*
@@ -231,9 +134,9 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
     close(fd);
     return throw_errno(env, ENOMEM, "calloc");
   }
-  s->fd = fd;
-  s->env = env;
-  CHECK(napi_create_external(env, s, finalize_sock, NULL, &ext));
+  s->p.fd = fd;
+  s->p.env = env;
+  CHECK(napi_create_external(env, s, sg_poller_finalize, NULL, &ext));
   return ext;
 }
 
@@ -246,7 +149,7 @@ static napi_value udp_local_port(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   udp_sock *s = get_sock(env, argv[0]);
   if (s == NULL) return NULL;
-  if (getsockname(s->fd, (struct sockaddr *)&sa, &len) < 0) return throw_errno(env, errno, "getsockname");
+  if (getsockname(s->p.fd, (struct sockaddr *)&sa, &len) < 0) return throw_errno(env, errno, "getsockname");
   CHECK(napi_create_uint32(env, ntohs(sa.sin6_port), &out)); /* same offset in sockaddr_in */
   return out;
 }
@@ -287,7 +190,7 @@ static napi_value udp_recv(napi_env env, napi_callback_info info) {
     s->msgs[i].msg_hdr.msg_namelen = ADDR_SLOT;
   }
   int n;
-  do n = recvmmsg(s->fd, s->msgs, max, MSG_DONTWAIT, NULL);
+  do n = recvmmsg(s->p.fd, s->msgs, max, MSG_DONTWAIT, NULL);
   while (n < 0 && errno == EINTR);
   if (n < 0) {
     if (errno != EAGAIN && errno != EWOULDBLOCK) return throw_errno(env, errno, "recvmmsg");
@@ -357,7 +260,7 @@ static napi_value udp_send(napi_env env, napi_callback_info info) {
   }
   uint32_t done = 0;
   while (done < k) {
-    int n = sendmmsg(s->fd, s->msgs + done, k - done, MSG_DONTWAIT);
+    int n = sendmmsg(s->p.fd, s->msgs + done, k - done, MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR) continue;
       /* sendmmsg reports the first datagram's error: count it, skip it, go on. */
@@ -399,7 +302,7 @@ static napi_value udp_send_to(napi_env env, napi_callback_info info) {
     uint16_t fam;
     memcpy(&fam, name, 2);
     ssize_t r;
-    do r = sendto(s->fd, buf, (size_t)len, MSG_DONTWAIT, (struct sockaddr *)name,
+    do r = sendto(s->p.fd, buf, (size_t)len, MSG_DONTWAIT, (struct sockaddr *)name,
                   fam == AF_INET ? sizeof(struct sockaddr_in) : ADDR_SLOT);
     while (r < 0 && errno == EINTR);
     if (r < 0) {
@@ -414,62 +317,15 @@ static napi_value udp_send_to(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/* Called by libuv when the socket is readable: one JS call per wake-up. */
-static void on_readable(uv_poll_t *h, int status, int events) {
-  (void)events;
-  udp_sock *s = (udp_sock *)h->data;
-  napi_env env = s->env;
-  napi_handle_scope scope;
-  napi_value fn, recv, arg, result;
-  if (s->callback == NULL) return;
-  s->stats[ST_RX_WAKEUPS]++;
-  napi_open_handle_scope(env, &scope);
-  napi_get_reference_value(env, s->callback, &fn);
-  napi_get_global(env, &recv);
-  napi_create_int32(env, status, &arg);
-  if (napi_make_callback(env, s->async, recv, fn, 1, &arg, &result) == napi_pending_exception) {
-    napi_value exc;
-    napi_get_and_clear_last_exception(env, &exc);
-    napi_fatal_exception(env, exc);
-  }
-  napi_close_handle_scope(env, scope);
-}
-
 /* poll(h, callback | null): start (or stop, with null) readiness callbacks. */
 static napi_value udp_poll(napi_env env, napi_callback_info info) {
   size_t argc = 2;
-  napi_value argv[2], name;
-  napi_valuetype vt;
+  napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   udp_sock *s = get_sock(env, argv[0]);
   if (s == NULL) return NULL;
-  CHECK(napi_typeof(env, argv[1], &vt));
-  if (vt != napi_function) {
-    if (s->poll_active) uv_poll_stop(&s->poll);
-    s->poll_active = 0;
-    return NULL;
-  }
-  if (s->callback != NULL) napi_delete_reference(env, s->callback);
-  CHECK(napi_create_reference(env, argv[1], 1, &s->callback));
-  if (s->async == NULL) {
-    CHECK(napi_create_string_utf8(env, "sixgate.dns64.udp", NAPI_AUTO_LENGTH, &name));
-    CHECK(napi_async_init(env, NULL, name, &s->async));
-  }
-  if (!s->poll_init) {
-    uv_loop_t *loop;
-    CHECK(napi_get_uv_event_loop(env, &loop));
-    int rc = uv_poll_init(loop, &s->poll, s->fd);
-    if (rc != 0) return throw_errno(env, -rc, "uv_poll_init");
-    s->poll.data = s;
-    s->poll_init = 1;
-    if (napi_add_async_cleanup_hook(env, on_env_cleanup, s, &s->cleanup) != napi_ok) s->cleanup = NULL;
-  }
-  if (!s->poll_active) {
-    int rc = uv_poll_start(&s->poll, UV_READABLE, on_readable);
-    if (rc != 0) return throw_errno(env, -rc, "uv_poll_start");
-    s->poll_active = 1;
-  }
-  return NULL;
+  s->p.wakeups = &s->stats[ST_RX_WAKEUPS];
+  return sg_poller_poll(env, &s->p, argv[1], "sixgate.dns64.udp");
 }
 
 /* stats(h, out: Float64Array) fills ST_COUNT slots; works after close. */
@@ -493,7 +349,7 @@ static napi_value udp_close(napi_env env, napi_callback_info info) {
   void *p = NULL;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (napi_get_value_external(env, argv[0], &p) != napi_ok || p == NULL) return throw_errno(env, EINVAL, "handle");
-  shutdown_sock(env, (udp_sock *)p);
+  sg_poller_shutdown(env, &((udp_sock *)p)->p);
   return NULL;
 }
 

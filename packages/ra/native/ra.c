@@ -16,129 +16,38 @@
  * No ND parsing happens here: message building and validation are in src/.
  *
  * Errors are thrown as plain Error objects with numeric `errno` and string
- * `syscall`.
+ * `syscall`; the poll and error scaffolding is native/sg_poll.h, shared with
+ * the other addons.
  */
-#ifndef NAPI_VERSION
-#define NAPI_VERSION 8
-#endif
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <node_api.h>
-#include <uv.h>
+#define SG_NATIVE_ERROR "ERR_RA_NATIVE"
+#include "sg_poll.h"
 
-#include <errno.h>
 #include <net/if.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
-#include <unistd.h>
 
 typedef struct {
-  int fd;
+  sg_poller p; /* first member: fd, poll handle, callback (native/sg_poll.h) */
   unsigned ifindex;
-  napi_env env;
-  uv_poll_t poll;
-  int poll_init;
-  int poll_active;
-  int finalized;
-  napi_ref callback;
-  napi_async_context async;
-  napi_async_cleanup_hook_handle cleanup;
 } ra_sock;
 
-#define CHECK(call)                                                        \
-  do {                                                                     \
-    if ((call) != napi_ok) {                                               \
-      napi_throw_error(env, "ERR_RA_NATIVE", "N-API call failed: " #call); \
-      return NULL;                                                         \
-    }                                                                      \
-  } while (0)
-
-static napi_value throw_errno(napi_env env, int err, const char *syscall) {
-  napi_value msg, error, num, sc;
-  char text[160];
-  snprintf(text, sizeof text, "%s: %s", syscall, strerror(err));
-  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg);
-  napi_create_error(env, NULL, msg, &error);
-  napi_create_int32(env, err, &num);
-  napi_set_named_property(env, error, "errno", num);
-  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &sc);
-  napi_set_named_property(env, error, "syscall", sc);
-  napi_throw(env, error);
-  return NULL;
-}
-
-static void free_if_done(ra_sock *s) {
-  if (s->finalized && !s->poll_init) free(s);
-}
-
-static void on_poll_closed(uv_handle_t *h) {
-  ra_sock *s = (ra_sock *)h->data;
-  s->poll_init = 0;
-  if (s->cleanup != NULL) {
-    napi_remove_async_cleanup_hook(s->cleanup);
-    s->cleanup = NULL;
-  }
-  free_if_done(s);
-}
-
-static void close_poll(ra_sock *s) {
-  if (s->poll_init && !uv_is_closing((uv_handle_t *)&s->poll)) {
-    uv_poll_stop(&s->poll);
-    s->poll_active = 0;
-    uv_close((uv_handle_t *)&s->poll, on_poll_closed);
-  }
-}
-
-/* Worker or process teardown with the poll still open: close it while the loop runs. */
-static void on_env_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
-  (void)handle;
-  ra_sock *s = (ra_sock *)arg;
-  close_poll(s);
-  if (s->fd >= 0) {
-    close(s->fd);
-    s->fd = -1;
-  }
-}
-
-static void shutdown_sock(napi_env env, ra_sock *s) {
-  close_poll(s);
-  if (s->callback != NULL) {
-    napi_delete_reference(env, s->callback);
-    s->callback = NULL;
-  }
-  if (s->fd >= 0) {
-    close(s->fd);
-    s->fd = -1;
-  }
-}
-
-static void finalize_sock(napi_env env, void *data, void *hint) {
-  (void)hint;
-  ra_sock *s = (ra_sock *)data;
-  shutdown_sock(env, s);
-  if (s->async != NULL) {
-    napi_async_destroy(env, s->async);
-    s->async = NULL;
-  }
-  s->finalized = 1;
-  free_if_done(s);
-}
+#define CHECK(call) SG_CHECK(call)
+#define throw_errno sg_throw_errno
 
 static ra_sock *get_sock(napi_env env, napi_value v) {
-  void *p = NULL;
-  if (napi_get_value_external(env, v, &p) != napi_ok || p == NULL) {
+  void *ptr = NULL;
+  if (napi_get_value_external(env, v, &ptr) != napi_ok || ptr == NULL) {
     napi_throw_type_error(env, "ERR_RA_ARGUMENT", "not an RA socket handle");
     return NULL;
   }
-  ra_sock *s = (ra_sock *)p;
-  if (s->fd < 0) {
+  ra_sock *s = (ra_sock *)ptr;
+  if (s->p.fd < 0) {
     throw_errno(env, EBADF, "closed");
     return NULL;
   }
@@ -147,12 +56,7 @@ static ra_sock *get_sock(napi_env env, napi_value v) {
 
 /* A Uint8Array argument as pointer + length; -1 when it is something else. */
 static int bytes_of(napi_env env, napi_value v, uint8_t **p, size_t *n) {
-  napi_typedarray_type t;
-  void *data = NULL;
-  if (napi_get_typedarray_info(env, v, &t, n, &data, NULL, NULL) != napi_ok) return -1;
-  if (t != napi_uint8_array) return -1;
-  *p = (uint8_t *)data;
-  return 0;
+  return sg_typed_arg(env, v, napi_uint8_array, (void **)p, n);
 }
 
 static int set_int(int fd, int level, int name, int value) {
@@ -213,10 +117,10 @@ static napi_value ra_open(napi_env env, napi_callback_info info) {
     close(fd);
     return throw_errno(env, ENOMEM, "calloc");
   }
-  s->fd = fd;
+  s->p.fd = fd;
+  s->p.env = env;
   s->ifindex = ifindex;
-  s->env = env;
-  CHECK(napi_create_external(env, s, finalize_sock, NULL, &ext));
+  CHECK(napi_create_external(env, s, sg_poller_finalize, NULL, &ext));
   return ext;
 }
 
@@ -263,7 +167,7 @@ static napi_value ra_recv(napi_env env, napi_callback_info info) {
   msg.msg_control = control.buf;
   msg.msg_controllen = sizeof control.buf;
   ssize_t n;
-  do n = recvmsg(s->fd, &msg, MSG_DONTWAIT);
+  do n = recvmsg(s->p.fd, &msg, MSG_DONTWAIT);
   while (n < 0 && errno == EINTR);
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -353,78 +257,31 @@ static napi_value ra_send(napi_env env, napi_callback_info info) {
     memcpy(CMSG_DATA(c), &pi, sizeof pi);
   }
   ssize_t r;
-  do r = sendmsg(s->fd, &msg, MSG_DONTWAIT);
+  do r = sendmsg(s->p.fd, &msg, MSG_DONTWAIT);
   while (r < 0 && errno == EINTR);
   CHECK(napi_create_int32(env, r < 0 ? errno : 0, &out));
   return out;
 }
 
-/* Called by libuv when the socket is readable: one JS call per wake-up. */
-static void on_readable(uv_poll_t *h, int status, int events) {
-  (void)events;
-  ra_sock *s = (ra_sock *)h->data;
-  napi_env env = s->env;
-  napi_handle_scope scope;
-  napi_value fn, recv, arg, result;
-  if (s->callback == NULL) return;
-  napi_open_handle_scope(env, &scope);
-  napi_get_reference_value(env, s->callback, &fn);
-  napi_get_global(env, &recv);
-  napi_create_int32(env, status, &arg);
-  if (napi_make_callback(env, s->async, recv, fn, 1, &arg, &result) == napi_pending_exception) {
-    napi_value exc;
-    napi_get_and_clear_last_exception(env, &exc);
-    napi_fatal_exception(env, exc);
-  }
-  napi_close_handle_scope(env, scope);
-}
-
 /* poll(h, callback | null): start (or stop, with null) readiness callbacks. */
 static napi_value ra_poll(napi_env env, napi_callback_info info) {
   size_t argc = 2;
-  napi_value argv[2], name;
-  napi_valuetype vt;
+  napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 2) return throw_errno(env, EINVAL, "arguments");
   ra_sock *s = get_sock(env, argv[0]);
   if (s == NULL) return NULL;
-  CHECK(napi_typeof(env, argv[1], &vt));
-  if (vt != napi_function) {
-    if (s->poll_active) uv_poll_stop(&s->poll);
-    s->poll_active = 0;
-    return NULL;
-  }
-  if (s->callback != NULL) napi_delete_reference(env, s->callback);
-  CHECK(napi_create_reference(env, argv[1], 1, &s->callback));
-  if (s->async == NULL) {
-    CHECK(napi_create_string_utf8(env, "sixgate.ra", NAPI_AUTO_LENGTH, &name));
-    CHECK(napi_async_init(env, NULL, name, &s->async));
-  }
-  if (!s->poll_init) {
-    uv_loop_t *loop;
-    CHECK(napi_get_uv_event_loop(env, &loop));
-    int rc = uv_poll_init(loop, &s->poll, s->fd);
-    if (rc != 0) return throw_errno(env, -rc, "uv_poll_init");
-    s->poll.data = s;
-    s->poll_init = 1;
-    if (napi_add_async_cleanup_hook(env, on_env_cleanup, s, &s->cleanup) != napi_ok) s->cleanup = NULL;
-  }
-  if (!s->poll_active) {
-    int rc = uv_poll_start(&s->poll, UV_READABLE, on_readable);
-    if (rc != 0) return throw_errno(env, -rc, "uv_poll_start");
-    s->poll_active = 1;
-  }
-  return NULL;
+  return sg_poller_poll(env, &s->p, argv[1], "sixgate.ra");
 }
 
 /* close(h): stops the poll and closes the socket; idempotent. */
 static napi_value ra_close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  void *p = NULL;
+  void *ptr = NULL;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1 || napi_get_value_external(env, argv[0], &p) != napi_ok || p == NULL) return throw_errno(env, EINVAL, "handle");
-  shutdown_sock(env, (ra_sock *)p);
+  if (argc < 1 || napi_get_value_external(env, argv[0], &ptr) != napi_ok || ptr == NULL) return throw_errno(env, EINVAL, "handle");
+  sg_poller_shutdown(env, &((ra_sock *)ptr)->p);
   return NULL;
 }
 

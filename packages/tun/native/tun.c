@@ -13,11 +13,8 @@
  * `syscall` properties; the TypeScript wrapper maps them to TunError codes.
  * Per-packet errors never throw: they are counted in the device stats.
  */
-#ifndef NAPI_VERSION
-#define NAPI_VERSION 8
-#endif
-#include <node_api.h>
-#include <uv.h>
+#define SG_NATIVE_ERROR "ERR_TUN_NATIVE"
+#include "sg_poll.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,18 +43,8 @@ enum {
 };
 
 typedef struct {
-  int fd;
+  sg_poller p;       /* first member: fd, poll handle, callback (native/sg_poll.h) */
   char name[IFNAMSIZ];
-  napi_env env;
-  uv_poll_t poll;
-  int poll_init;     /* uv_poll_init done, uv_close not yet finished */
-  int poll_active;
-  int finalized;     /* the JS external is gone; free on poll close */
-  napi_ref callback;
-  napi_async_context async;
-  /* Held while the poll handle is open: lets a worker's teardown wait for
-   * uv_close to finish before the addon is unloaded. */
-  napi_async_cleanup_hook_handle cleanup;
   /* IFF_VNET_HDR: every packet read or written carries a virtio_net_hdr. */
   int vnet;
   int uso;           /* the kernel takes VIRTIO_NET_HDR_GSO_UDP_L4 on write */
@@ -73,93 +60,11 @@ typedef struct {
 /* The header written in front of packets the caller gave none for: no GSO, checksum complete. */
 static const uint8_t vnet_zero[VNET_HDR_LEN];
 
-#define CHECK(call)                                                    \
-  do {                                                                 \
-    if ((call) != napi_ok) {                                           \
-      napi_throw_error(env, "ERR_TUN_NATIVE", "N-API call failed: " #call); \
-      return NULL;                                                     \
-    }                                                                  \
-  } while (0)
-
-static napi_value throw_errno(napi_env env, int err, const char *syscall) {
-  napi_value msg, error, num, sc;
-  char text[160];
-  snprintf(text, sizeof text, "%s: %s", syscall, strerror(err));
-  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg);
-  napi_create_error(env, NULL, msg, &error);
-  napi_create_int32(env, err, &num);
-  napi_set_named_property(env, error, "errno", num);
-  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &sc);
-  napi_set_named_property(env, error, "syscall", sc);
-  napi_throw(env, error);
-  return NULL;
-}
+#define CHECK(call) SG_CHECK(call)
+#define throw_errno sg_throw_errno
 
 static napi_value closed_error(napi_env env) {
   return throw_errno(env, EBADF, "closed");
-}
-
-static void free_if_done(tun_dev *d) {
-  if (d->finalized && !d->poll_init) free(d);
-}
-
-static void on_poll_closed(uv_handle_t *h) {
-  tun_dev *d = (tun_dev *)h->data;
-  d->poll_init = 0;
-  if (d->cleanup != NULL) {
-    napi_remove_async_cleanup_hook(d->cleanup);
-    d->cleanup = NULL;
-  }
-  free_if_done(d);
-}
-
-static void close_poll(tun_dev *d) {
-  if (d->poll_init && !uv_is_closing((uv_handle_t *)&d->poll)) {
-    uv_poll_stop(&d->poll);
-    d->poll_active = 0;
-    uv_close((uv_handle_t *)&d->poll, on_poll_closed);
-  }
-}
-
-/*
- * Environment teardown (worker exit, process exit) with the poll still open:
- * close it now, while the loop still runs and this code is still mapped. The
- * hook is released in on_poll_closed.
- */
-static void on_env_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
-  (void)handle;
-  tun_dev *d = (tun_dev *)arg;
-  close_poll(d);
-  if (d->fd >= 0) {
-    close(d->fd);
-    d->fd = -1;
-  }
-}
-
-/* Stops readiness polling and closes the fd; idempotent. */
-static void shutdown_dev(napi_env env, tun_dev *d) {
-  close_poll(d);
-  if (d->callback != NULL) {
-    napi_delete_reference(env, d->callback);
-    d->callback = NULL;
-  }
-  if (d->fd >= 0) {
-    close(d->fd);
-    d->fd = -1;
-  }
-}
-
-static void finalize_dev(napi_env env, void *data, void *hint) {
-  (void)hint;
-  tun_dev *d = (tun_dev *)data;
-  shutdown_dev(env, d);
-  /* Destroyed here, not in close(): close() may run inside this context's callback. */
-  if (d->async != NULL) {
-    napi_async_destroy(env, d->async);
-    d->async = NULL;
-  }
-  d->finalized = 1;
-  free_if_done(d);
 }
 
 static tun_dev *get_dev(napi_env env, napi_value v) {
@@ -231,13 +136,13 @@ static napi_value tun_open(napi_env env, napi_callback_info info) {
     close(fd);
     return throw_errno(env, ENOMEM, "calloc");
   }
-  d->fd = fd;
-  d->env = env;
+  d->p.fd = fd;
+  d->p.env = env;
   d->vnet = offload ? 1 : 0;
   d->uso = uso;
   memcpy(d->name, ifr.ifr_name, IFNAMSIZ);
   d->name[IFNAMSIZ - 1] = '\0';
-  CHECK(napi_create_external(env, d, finalize_dev, NULL, &ext));
+  CHECK(napi_create_external(env, d, sg_poller_finalize, NULL, &ext));
   return ext;
 }
 
@@ -323,7 +228,7 @@ static ssize_t read_one(tun_dev *d, uint8_t *p, size_t room, uint8_t *hdr) {
   struct iovec *v = d->vnet ? iov : iov + 1;
   int nv = d->vnet ? 3 : 2;
   for (;;) {
-    ssize_t r = readv(d->fd, v, nv);
+    ssize_t r = readv(d->p.fd, v, nv);
     if (r >= 0) {
       if (d->vnet) r = r >= VNET_HDR_LEN ? r - VNET_HDR_LEN : 0;
       if ((size_t)r > room) {
@@ -356,7 +261,7 @@ static int write_iov(tun_dev *d, struct iovec *iov, int npieces, const uint8_t *
   iov[0].iov_len = VNET_HDR_LEN;
   struct iovec *v = d->vnet ? iov : iov + 1;
   int nv = d->vnet ? npieces + 1 : npieces;
-  do r = writev(d->fd, v, nv);
+  do r = writev(d->p.fd, v, nv);
   while (r < 0 && errno == EINTR);
   if (r >= 0) {
     if (d->vnet) r = r >= VNET_HDR_LEN ? r - VNET_HDR_LEN : 0;
@@ -376,121 +281,6 @@ static int write_one(tun_dev *d, const uint8_t *p, size_t len, const uint8_t *hd
   return write_iov(d, iov, 1, hdr);
 }
 
-/* Buffer i of a JS array of Uint8Arrays, as pointer + length. */
-static int buffer_at(napi_env env, napi_value arr, uint32_t i, uint8_t **p, size_t *n) {
-  napi_value el;
-  napi_typedarray_type t;
-  void *data = NULL;
-  if (napi_get_element(env, arr, i, &el) != napi_ok) return -1;
-  if (napi_get_typedarray_info(env, el, &t, n, &data, NULL, NULL) != napi_ok) return -1;
-  if (t != napi_uint8_array && t != napi_uint8_clamped_array) return -1;
-  *p = (uint8_t *)data;
-  return 0;
-}
-
-/*
- * readBatch(h, bufs, sizes: Int32Array, offset, max) -> count
- * Reads until EAGAIN or `max` packets. A packet longer than the space after
- * `offset` is detected through a 1-byte overflow iovec, counted and skipped.
- */
-static napi_value tun_read(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5], out;
-  int32_t *sizes = NULL;
-  size_t nsizes = 0;
-  napi_typedarray_type t;
-  void *sd = NULL;
-  uint32_t offset = 0, max = 0, count = 0;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  tun_dev *d = get_dev(env, argv[0]);
-  if (d == NULL) return NULL;
-  if (d->fd < 0) return closed_error(env);
-  CHECK(napi_get_typedarray_info(env, argv[2], &t, &nsizes, &sd, NULL, NULL));
-  if (t != napi_int32_array) return throw_errno(env, EINVAL, "sizes");
-  sizes = (int32_t *)sd;
-  CHECK(napi_get_value_uint32(env, argv[3], &offset));
-  CHECK(napi_get_value_uint32(env, argv[4], &max));
-  if (max > nsizes) max = (uint32_t)nsizes;
-  while (count < max) {
-    uint8_t *p;
-    size_t n;
-    if (buffer_at(env, argv[1], count, &p, &n) != 0 || n <= offset)
-      return throw_errno(env, EINVAL, "bufs");
-    ssize_t r = read_one(d, p + offset, n - offset, NULL);
-    if (r == RD_TRUNCATED) continue;
-    if (r == RD_EMPTY) break;
-    if (r == RD_FATAL) {
-      /* Fatal (EBADFD after detach, EIO...). Hand over what was read; the
-       * error repeats on the next call. */
-      if (count > 0) break;
-      return throw_errno(env, errno, "read");
-    }
-    sizes[count++] = (int32_t)r;
-  }
-  CHECK(napi_create_uint32(env, count, &out));
-  return out;
-}
-
-/*
- * writeBatch(h, bufs, lengths: Int32Array, offset, count[, offsets: Int32Array]) -> written
- * With `offsets`, packet i starts at offsets[i] instead of the common `offset`
- * (translated packets start at different places in their buffers).
- * Never blocks: EAGAIN (TUN queue full) is a counted drop; other per-packet
- * errors (EINVAL for a malformed packet, EMSGSIZE, EIO while down) are
- * counted and the batch goes on.
- */
-static napi_value tun_write(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6], out;
-  size_t nlen = 0, olen = 0;
-  napi_typedarray_type t;
-  void *ld = NULL, *od = NULL;
-  const int32_t *offsets = NULL;
-  uint32_t offset = 0, count = 0, written = 0;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  tun_dev *d = get_dev(env, argv[0]);
-  if (d == NULL) return NULL;
-  if (d->fd < 0) return closed_error(env);
-  CHECK(napi_get_typedarray_info(env, argv[2], &t, &nlen, &ld, NULL, NULL));
-  if (t != napi_int32_array) return throw_errno(env, EINVAL, "lengths");
-  const int32_t *lengths = (const int32_t *)ld;
-  CHECK(napi_get_value_uint32(env, argv[3], &offset));
-  CHECK(napi_get_value_uint32(env, argv[4], &count));
-  if (count > nlen) count = (uint32_t)nlen;
-  if (argc >= 6) {
-    napi_valuetype vt;
-    CHECK(napi_typeof(env, argv[5], &vt));
-    if (vt != napi_undefined) {
-      CHECK(napi_get_typedarray_info(env, argv[5], &t, &olen, &od, NULL, NULL));
-      if (t != napi_int32_array) return throw_errno(env, EINVAL, "offsets");
-      offsets = (const int32_t *)od;
-      if (count > olen) count = (uint32_t)olen;
-    }
-  }
-  for (uint32_t i = 0; i < count; i++) {
-    uint8_t *p;
-    size_t n;
-    if (buffer_at(env, argv[1], i, &p, &n) != 0) return throw_errno(env, EINVAL, "bufs");
-    int32_t len = lengths[i];
-    if (offsets != NULL) {
-      if (offsets[i] < 0) {
-        d->stats[ST_TX_ERRORS]++;
-        continue;
-      }
-      offset = (uint32_t)offsets[i];
-    }
-    if (len <= 0 || (size_t)len + offset > n) {
-      d->stats[ST_TX_ERRORS]++;
-      continue;
-    }
-    int w = write_one(d, p + offset, (size_t)len, NULL);
-    if (w < 0) return closed_error(env);
-    written += (uint32_t)w;
-  }
-  CHECK(napi_create_uint32(env, written, &out));
-  return out;
-}
-
 /* A Uint8Array argument as pointer + length; -1 when it is something else. */
 static int u8_arg(napi_env env, napi_value v, uint8_t **p, size_t *n) {
   napi_typedarray_type t;
@@ -503,12 +293,7 @@ static int u8_arg(napi_env env, napi_value v, uint8_t **p, size_t *n) {
 
 /* An Int32Array argument as pointer + element count; -1 when it is something else. */
 static int i32_arg(napi_env env, napi_value v, int32_t **p, size_t *n) {
-  napi_typedarray_type t;
-  void *data = NULL;
-  if (napi_get_typedarray_info(env, v, &t, n, &data, NULL, NULL) != napi_ok) return -1;
-  if (t != napi_int32_array) return -1;
-  *p = (int32_t *)data;
-  return 0;
+  return sg_typed_arg(env, v, napi_int32_array, (void **)p, n);
 }
 
 /*
@@ -544,7 +329,7 @@ static napi_value tun_read_flat(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   tun_dev *d = get_dev(env, argv[0]);
   if (d == NULL) return NULL;
-  if (d->fd < 0) return closed_error(env);
+  if (d->p.fd < 0) return closed_error(env);
   if (u8_arg(env, argv[1], &arena, &alen) != 0) return throw_errno(env, EINVAL, "bufs");
   CHECK(napi_get_value_uint32(env, argv[2], &slot));
   CHECK(napi_get_value_uint32(env, argv[3], &offset));
@@ -641,7 +426,7 @@ static napi_value tun_write_flat(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   tun_dev *d = get_dev(env, argv[0]);
   if (d == NULL) return NULL;
-  if (d->fd < 0) return closed_error(env);
+  if (d->p.fd < 0) return closed_error(env);
   if (u8_arg(env, argv[1], &arena, &alen) != 0) return throw_errno(env, EINVAL, "bufs");
   if (i32_arg(env, argv[2], &offsets, &noff) != 0) return throw_errno(env, EINVAL, "offsets");
   if (i32_arg(env, argv[3], &lengths, &nlen) != 0) return throw_errno(env, EINVAL, "lengths");
@@ -676,63 +461,15 @@ static napi_value tun_write_flat(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/* Called by libuv when the fd is readable: one JS call per wake-up. */
-static void on_readable(uv_poll_t *h, int status, int events) {
-  (void)events;
-  tun_dev *d = (tun_dev *)h->data;
-  napi_env env = d->env;
-  napi_handle_scope scope;
-  napi_value fn, recv, arg, result;
-  if (d->callback == NULL) return;
-  d->stats[ST_RX_WAKEUPS]++;
-  napi_open_handle_scope(env, &scope);
-  napi_get_reference_value(env, d->callback, &fn);
-  napi_get_global(env, &recv);
-  napi_create_int32(env, status, &arg);
-  if (napi_make_callback(env, d->async, recv, fn, 1, &arg, &result) == napi_pending_exception) {
-    napi_value exc;
-    napi_get_and_clear_last_exception(env, &exc);
-    napi_fatal_exception(env, exc);
-  }
-  napi_close_handle_scope(env, scope);
-}
-
 /* poll(h, callback | null): start (or stop, with null) readiness callbacks. */
 static napi_value tun_poll(napi_env env, napi_callback_info info) {
   size_t argc = 2;
-  napi_value argv[2], name;
-  napi_valuetype vt;
+  napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   tun_dev *d = get_dev(env, argv[0]);
   if (d == NULL) return NULL;
-  if (d->fd < 0) return closed_error(env);
-  CHECK(napi_typeof(env, argv[1], &vt));
-  if (vt != napi_function) {
-    if (d->poll_active) uv_poll_stop(&d->poll);
-    d->poll_active = 0;
-    return NULL;
-  }
-  if (d->callback != NULL) napi_delete_reference(env, d->callback);
-  CHECK(napi_create_reference(env, argv[1], 1, &d->callback));
-  if (d->async == NULL) {
-    CHECK(napi_create_string_utf8(env, "sixgate.tun", NAPI_AUTO_LENGTH, &name));
-    CHECK(napi_async_init(env, NULL, name, &d->async));
-  }
-  if (!d->poll_init) {
-    uv_loop_t *loop;
-    CHECK(napi_get_uv_event_loop(env, &loop));
-    int rc = uv_poll_init(loop, &d->poll, d->fd);
-    if (rc != 0) return throw_errno(env, -rc, "uv_poll_init");
-    d->poll.data = d;
-    d->poll_init = 1;
-    if (napi_add_async_cleanup_hook(env, on_env_cleanup, d, &d->cleanup) != napi_ok) d->cleanup = NULL;
-  }
-  if (!d->poll_active) {
-    int rc = uv_poll_start(&d->poll, UV_READABLE, on_readable);
-    if (rc != 0) return throw_errno(env, -rc, "uv_poll_start");
-    d->poll_active = 1;
-  }
-  return NULL;
+  d->p.wakeups = &d->stats[ST_RX_WAKEUPS];
+  return sg_poller_poll(env, &d->p, argv[1], "sixgate.tun");
 }
 
 /* stats(h, out: Float64Array) fills ST_COUNT slots; works after close. */
@@ -756,7 +493,7 @@ static napi_value tun_close(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   tun_dev *d = get_dev(env, argv[0]);
   if (d == NULL) return NULL;
-  shutdown_dev(env, d);
+  sg_poller_shutdown(env, &d->p);
   return NULL;
 }
 
@@ -766,8 +503,6 @@ static napi_value init(napi_env env, napi_value exports) {
     {"name", NULL, tun_name, NULL, NULL, NULL, napi_default, NULL},
     {"udpGso", NULL, tun_udp_gso, NULL, NULL, NULL, napi_default, NULL},
     {"ifconfig", NULL, tun_ifconfig, NULL, NULL, NULL, napi_default, NULL},
-    {"readBatch", NULL, tun_read, NULL, NULL, NULL, napi_default, NULL},
-    {"writeBatch", NULL, tun_write, NULL, NULL, NULL, napi_default, NULL},
     {"readFlat", NULL, tun_read_flat, NULL, NULL, NULL, napi_default, NULL},
     {"writeFlat", NULL, tun_write_flat, NULL, NULL, NULL, napi_default, NULL},
     {"poll", NULL, tun_poll, NULL, NULL, NULL, napi_default, NULL},

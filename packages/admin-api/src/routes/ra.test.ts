@@ -35,8 +35,10 @@ describe('GET /api/v1/ra', () => {
 
 describe('RA metrics', () => {
   const ctx = useApp();
-  it('renders RA counters and foreign PREF64 sightings with labels, none while RAs are off', async () => {
-    expect((await ctx.call('GET', '/metrics')).body).not.toMatch(/^sixgate_ra_sent_total /m);
+  it('renders RA counters and foreign PREF64 sightings with labels, zero while RAs are off', async () => {
+    const off = (await ctx.call('GET', '/metrics')).body;
+    expect(off).toMatch(/^sixgate_ra_sent_total 0$/m);
+    expect(off).not.toMatch(/^sixgate_ra_foreign_pref64_total\{/m);
     ctx.ports.statsValue = {
       ...ctx.ports.statsValue,
       ra: { rasSent: 7, rasSolicitedUnicast: 1, rsReceived: 2, rsAnswered: 2, rsRateLimited: 0, sendErrors: 0, rasReceived: 1, foreignPref64: 4, foreignRdnss: 0, conflicts: 1, foreign: [{ interface: 'lan0', router: 'fe80::99', prefix: '2001:db8:bad::/96', count: 4 }] },

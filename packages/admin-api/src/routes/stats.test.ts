@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Stats } from '../schemas/stats.js';
 import { parsePrometheus, type Family } from '../test/prometheus.js';
 import { useApp } from '../test/helper.js';
+import { Counter, Gauge } from 'prom-client';
+import { createMetrics } from '../metrics.js';
 
 function busyStats(): Stats {
   return {
@@ -122,5 +124,23 @@ describe('GET /metrics', () => {
     } finally {
       await app2.close();
     }
+  });
+});
+
+describe('createMetrics', () => {
+  it('feeds real prom-client Counters and Gauges through collect(), fresh at every scrape', async () => {
+    let stats = busyStats();
+    const metrics = createMetrics(() => stats);
+    const all = metrics.registry.getMetricsAsArray();
+    expect(all.length).toBeGreaterThan(10);
+    for (const m of all) expect(m instanceof Counter || m instanceof Gauge).toBe(true);
+    const first = parsePrometheus(await metrics.scrape());
+    expect(sample(first.get('sixgate_nat64_packets_total'), { direction: '6to4' })).toBe(1000);
+    stats = { ...stats, nat64: { ...stats.nat64, packets: { '6to4': 1500, '4to6': 900 }, drops: {} } };
+    const second = parsePrometheus(await metrics.scrape());
+    // the running total is taken as it is, not added to the last scrape's
+    expect(sample(second.get('sixgate_nat64_packets_total'), { direction: '6to4' })).toBe(1500);
+    expect(sample(second.get('sixgate_nat64_drops_total'), { reason: 'pool4-exhausted' })).toBeUndefined();
+    expect(second.get('sixgate_nat64_batch_duration_seconds')?.type).toBe('histogram');
   });
 });

@@ -141,7 +141,7 @@ export const traceRoutes: RoutePlugin = async (app) => {
           keep(r.ts, r.after);
           return packets.length < MAX_PCAP_PACKETS && bytes < MAX_PCAP_BYTES;
         },
-        // Deferred: a 'limit' end is reached inside the daemon's packet loop.
+        // Deferred: a 'limit' end is reached inside the packet loop (datapath).
         () =>
           setImmediate(() => {
             const file = buildPcap(packets);

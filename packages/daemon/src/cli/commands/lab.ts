@@ -1,14 +1,12 @@
 /**
  * `sixgate lab up|down|status`: a DNS64 + NAT64 demo in three network
- * namespaces on this machine (root). `lab serve` is internal: the lab server
+ * namespaces on this machine (root), a thin wrapper over @sixgate/lab that
+ * prints and sets the exit code. `lab serve` is internal: the lab server
  * that `up` starts inside the IPv4-only server namespace.
  */
 import type { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
-import { LabError, labDown, labUp, type LabCli } from '../../lab/lab.js';
-import { LAB, LAB_RECORDS, tryCommands } from '../../lab/plan.js';
-import { startLabServer } from '../../lab/server.js';
-import { formatStatus, labStatus } from '../../lab/status.js';
+import { LAB, LAB_RECORDS, LabError, formatStatus, labDown, labStatus, labUp, startLabServer, tryCommands, type LabCli } from '@sixgate/lab';
 
 /** This same binary: node + bin/sixgate.js (falls back to the package's bin when argv has no script). */
 function thisCli(): LabCli {

@@ -6,8 +6,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { ip } from '../system.js';
-import { cmdline, LAB_FILES, pidsIn } from './lab.js';
+import { cmdline, ip, LAB_FILES, pidsIn } from './lab.js';
 import { LAB } from './plan.js';
 
 const execFileP = promisify(execFile);

@@ -7,10 +7,10 @@
  * (SIGTERM, then SIGKILL after a bound) and deletes the namespaces and files,
  * whatever state a previous run left. Fixed names: one lab per machine.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ip } from '../system.js';
+import { promisify } from 'node:util';
 import { LAB, runArgs, setupCommands } from './plan.js';
 
 /** How to start this same `sixgate` binary: node plus bin/sixgate.js. */
@@ -33,6 +33,20 @@ const NAMESPACES = [LAB.ns.client, LAB.ns.gateway, LAB.ns.server] as const;
 
 export class LabError extends Error {
   override readonly name = 'LabError';
+}
+
+const execFileP = promisify(execFile);
+
+/** Runs `ip <args>` (iproute2); throws LabError with iproute2's own words. */
+export async function ip(args: readonly string[]): Promise<string> {
+  try {
+    const { stdout } = await execFileP('ip', args as string[], { timeout: 10_000 });
+    return stdout;
+  } catch (e) {
+    const err = e as { stderr?: string; message: string; code?: string };
+    const why = err.code === 'ENOENT' ? 'the `ip` command (iproute2) is not installed' : (err.stderr ?? err.message).trim();
+    throw new LabError(`ip ${args.join(' ')}: ${why}`);
+  }
 }
 
 const nsExists = (ns: string): boolean => existsSync(`/run/netns/${ns}`);

@@ -8,7 +8,7 @@ import { parseIpv4Cidr, parseNat64Prefix } from '@sixgate/addressing';
 import { Nat64State, Translator, defaultStateOptions, type PolicyCheck } from '@sixgate/nat64';
 import { MemoryTun } from '@sixgate/tun';
 import { PacketLoop } from './packet-loop.js';
-import { TraceHub } from './trace-hub.js';
+import { NO_TRACE } from './trace.js';
 
 export const PREFIX = parseNat64Prefix('64:ff9b:1::/96');
 export const POOL = parseIpv4Cidr('198.51.100.0/30');
@@ -33,6 +33,6 @@ export function loopHarness(opts: LoopHarnessOptions = {}): { dev: MemoryTun; lo
   const allow: PolicyCheck = { check: () => -1 };
   const tr = new Translator({ prefix: PREFIX, pool4: [POOL] }, state, allow, clock);
   const dev = new MemoryTun({ batchSize: opts.batchSize ?? 8, offload: opts.offload ?? true, udpGso: opts.udpGso });
-  const loop = new PacketLoop(dev, tr, new TraceHub(), { mtu: 1500, coalesce: opts.coalesce });
+  const loop = new PacketLoop(dev, tr, NO_TRACE, { mtu: 1500, coalesce: opts.coalesce });
   return { dev, loop };
 }

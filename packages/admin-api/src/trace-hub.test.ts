@@ -1,5 +1,5 @@
 import { parseNat64Prefix } from '@sixgate/addressing';
-import type { TraceRecord } from '@sixgate/admin-api';
+import type { TraceRecord } from './ports.js';
 import { buildIpv4Udp, buildIpv6Udp } from '@sixgate/testkit';
 import { describe, expect, it } from 'vitest';
 import { TraceHub } from './trace-hub.js';

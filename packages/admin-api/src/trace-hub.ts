@@ -1,14 +1,16 @@
 /**
- * Live trace of translator and DNS64 decisions for the admin API. While no
- * one subscribes, `active` is false and the packet loop builds nothing; with
- * subscribers, each decision becomes one record (with packet bytes only when a
- * subscriber asked for pcap).
+ * Live trace of translator and DNS64 decisions for the admin API's
+ * `GET /api/v1/trace`: the daemon hands `subscribe` to its AdminPorts.trace,
+ * the packet loop (datapath, through its `PacketTrace` interface) and the
+ * DNS64 server feed decisions in. While no one subscribes, `active` is false
+ * and the packet loop builds nothing; with subscribers, each decision becomes
+ * one record (with packet bytes only when a subscriber asked for pcap).
  */
 import {
   extractIpv4, formatIpv4, formatIpv6, ipv4InCidr, ipv6InCidr, parseIpv4Cidr, parseIpv6Cidr, readIpv4,
   type Ipv4Cidr, type Ipv6Cidr, type Nat64Prefix,
 } from '@sixgate/addressing';
-import type { TraceFilter, TraceRecord } from '@sixgate/admin-api';
+import type { TraceFilter, TraceRecord } from './ports.js';
 
 type Matcher = { v6?: Ipv6Cidr; v4?: Ipv4Cidr } | undefined;
 

@@ -33,5 +33,3 @@ export class Histogram {
 
 /** Buckets for one translator batch (tens of µs to tens of ms). */
 export const BATCH_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05];
-/** Buckets for one DNS query (cache hits to upstream timeouts). */
-export const DNS_BUCKETS = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
