@@ -4,7 +4,8 @@
  * passes how to start this same `sixgate` binary (LabCli).
  */
 export { LAB, LAB_RECORDS, runArgs, setupCommands, tryCommands } from './plan.js';
-export { LabError, LAB_FILES, labDown, labUp, type LabCli } from './lab.js';
+export { LabError, LAB_FILES, labDown, labUp, labConfig, type LabCli } from './lab.js';
 export { labStatus, formatStatus, type LabStatus, type LabNamespaceStatus } from './status.js';
 export { startLabServer, labPage, type LabServer } from './server.js';
 export { answerQuery, type LabZone } from './dns-zone.js';
+export { CLAT, CLAT_SYSCTLS, chosenPref64, clatSetupCommands, taygaConf } from './clat.js';
