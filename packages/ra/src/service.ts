@@ -186,7 +186,13 @@ export class RaService {
   }
 
   private makeLink(name: string, opts: RaServiceOptions): Link {
-    const socket = this.openSocket(name);
+    let socket: LinkSocket;
+    try {
+      socket = this.openSocket(name);
+    } catch (e) {
+      const err = e as Error & { errno?: number };
+      throw Object.assign(new Error(`router advertisements on ${name}: ${err.message}`), { errno: err.errno });
+    }
     const invalid: Record<string, number> = {};
     const linkLocal = (): Uint8Array | undefined => this.addressesOf(name).find(isLinkLocal);
     const send = (msg: Uint8Array, dst: Uint8Array): number => {
