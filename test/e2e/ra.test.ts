@@ -158,6 +158,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
+  if (stateDir) sh('chattr', ['-i', stateDir], { allowFail: true });
   await sg?.stop().catch(() => undefined);
   await topo?.net.destroy();
   cleanupDir(srv?.dir);
@@ -253,6 +254,36 @@ describe('router advertisements from sixgate run, read by tshark in the client n
     expect(view.links[0]!.pref64[0]).toEqual({ prefix: PREFIX_B, lifetime: 16 });
   }, 120_000);
 
+  it('a change that fails at a later step rolls the advertisement back with everything else', async () => {
+    // The config file cannot be written (immutable state dir, even for root): the last step fails.
+    sh('chattr', ['+i', stateDir!]);
+    let status = 0;
+    let ras: Ra[];
+    try {
+      ras = await captureRas(t().client, 'c0', async () => {
+        await sleep(300);
+        const r = api(t(), 'PUT', '/api/v1/prefix', { prefix: '2001:db8:66::/96' });
+        status = r.status;
+        expect(r.text).toContain('config file failed');
+        await sleep(1_200);
+      });
+    } finally {
+      sh('chattr', ['-i', stateDir!]);
+    }
+    expect(status).toBe(500);
+    const texts = (r: Ra) => r.pref64.map((p) => [pref64Text(p), p.lifetime]);
+    const tried = ras.findIndex((r) => texts(r).some(([p, l]) => p === '2001:db8:66::/96' && l === 16));
+    expect(tried, JSON.stringify(ras)).toBeGreaterThanOrEqual(0);
+    const back = ras.slice(tried + 1).find((r) => texts(r).some(([p, l]) => p === PREFIX_B && l === 16));
+    expect(back, JSON.stringify(ras)).toBeDefined();
+    expect(texts(back!)).toContainEqual(['2001:db8:66::/96', 0]);
+    expect((api(t(), 'GET', '/api/v1/prefix').json as { prefix: string }).prefix).toBe(PREFIX_B);
+    const view = api(t(), 'GET', '/api/v1/ra').json as { links: { pref64: { prefix: string; lifetime: number }[] }[] };
+    expect(view.links[0]!.pref64[0]).toEqual({ prefix: PREFIX_B, lifetime: 16 });
+    // The CLAT on the prefix that is still in effect keeps working.
+    expect(client('curl', ['-sS', '--max-time', '10', `http://${ADDR.server4}/`]).stdout).toContain('hello from the IPv4-only server');
+  }, 90_000);
+
   it('a second router announcing another PREF64 raises the conflict warning (health, API, metrics, log, sixgate check)', async () => {
     // Announce on the second link too, live: a new interface through the same transaction.
     const patch = api(t(), 'PATCH', '/api/v1/config', { ra: { interfaces: ['a0', 'a2'] } });
@@ -298,5 +329,20 @@ for i in range(3):
     expect(finals[0]!.rdnss).toEqual([ADDR.appliance6]);
     expect(finals[0]!.rdnssLifetimes).toEqual([0]);
   }, 60_000);
+
+  it('a restart (SIGUSR2) stops without final RAs; the new process announces again at once', async () => {
+    const env = applianceEnv(stateDir!, { SIXGATE_LOG_LEVEL: 'info' });
+    delete env['SIXGATE_PREFIX'];
+    const ras = await captureRas(t().client, 'c0', async () => {
+      sg = await startSixgate(t(), env);
+      await sleep(500);
+      expect(await sg.stop('SIGUSR2')).toBe(0);
+      await sleep(500);
+    });
+    expect(ras.length, JSON.stringify(ras)).toBeGreaterThanOrEqual(1);
+    expect(ras[0]!.pref64.map((p) => [pref64Text(p), p.lifetime])).toEqual([[PREFIX_B, 16]]);
+    // Nothing withdrawn: clients keep PREF64 and RDNSS across the restart.
+    for (const r of ras) expect(r.pref64.every((p) => p.lifetime > 0) && r.rdnssLifetimes.every((l) => l > 0), JSON.stringify(r)).toBe(true);
+  }, 90_000);
 });
 
