@@ -192,6 +192,7 @@ describe('router advertisements from sixgate run, read by tshark in the client n
     // RFC 4861 §6.2.6: answered after a random delay of at most MAX_RA_DELAY_TIME (0.5 s); 0.25 s slack.
     expect(answer!.time - sent!.time).toBeGreaterThanOrEqual(0);
     expect(answer!.time - sent!.time).toBeLessThan(0.75);
+    process.stderr.write(`[ra.test] RS answered after ${(answer!.time - sent!.time).toFixed(3)} s (in the client's capture)\n`);
     const unsolicited = ras.filter((r) => r.dst === 'ff02::1');
     expect(unsolicited.length).toBeGreaterThanOrEqual(1);
     for (const r of [answer!, ...unsolicited]) {
@@ -240,6 +241,7 @@ describe('router advertisements from sixgate run, read by tshark in the client n
     // Sent by the change itself, before the PUT answered (not by the next periodic RA);
     // curl's start in the appliance namespace is most of doneAt − putAt on a loaded machine.
     expect(next!.time).toBeLessThanOrEqual(doneAt);
+    process.stderr.write(`[ra.test] new PREF64 on the wire ${(next!.time - putAt).toFixed(3)} s after the PUT was started, ${(doneAt - next!.time).toFixed(3)} s before it answered\n`);
     expect(texts(next!)).toEqual([[PREFIX_B, 16], [ADDR.prefix, 0]]);
     // From then on nothing announces the old prefix as usable.
     for (const r of ras.filter((x) => x.time >= next!.time)) expect(texts(r)).not.toContainEqual([ADDR.prefix, 16]);
