@@ -11,7 +11,7 @@ import { Histogram, PacketLoop } from '@sixgate/datapath';
 import { ConfigHistory, parseListenAddress, type Config, type LoadedConfig, type Pinned } from '@sixgate/config';
 import { createDns64Server, type Dns64Server } from '@sixgate/dns64';
 import { Nat64State, Policy, parsePolicyRules, Translator, TCP, UDP, ICMP, type Clock, type Proto } from '@sixgate/nat64';
-import { LinuxTun, type TunDevice } from '@sixgate/tun';
+import { LinuxTun, type TunDevice, type TunOptions } from '@sixgate/tun';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { dns64Options, routedPrefixes, stateOptions, translatorOptions } from './options.js';
@@ -55,14 +55,18 @@ export function parseBibEndpoints(e: { ipv6: string; ipv4: string }): { addr6: U
   return { addr6: parseIpv6(m6[1]!), port6, addr4: parseIpv4(m4[1]!), port4 };
 }
 
-/** Builds the RFC 6146 state with the config's static BIB entries. */
+/** The TUN device's options (without offload; openTun adds it, `sixgate check` validates them). */
+export function tunOptions(cfg: Config): TunOptions {
+  return { name: cfg.nat64.tun, mtu: cfg.nat64.mtu, batchSize: 64 };
+}
+
 /**
  * Opens the TUN device; with `nat64.offload`, with checksum and TCP
  * segmentation offload, falling back to a plain device (and a warning) on a
  * kernel that refuses it.
  */
 export function openTun(cfg: Config, log: Logger): LinuxTun {
-  const opts = { name: cfg.nat64.tun, mtu: cfg.nat64.mtu, batchSize: 64 };
+  const opts = tunOptions(cfg);
   if (cfg.nat64.offload) {
     try {
       return LinuxTun.open({ ...opts, offload: true });
@@ -73,6 +77,7 @@ export function openTun(cfg: Config, log: Logger): LinuxTun {
   return LinuxTun.open(opts);
 }
 
+/** Builds the RFC 6146 state with the config's static BIB entries. */
 export function buildState(cfg: Config, clock: Clock): Nat64State {
   const state = new Nat64State(stateOptions(cfg), clock);
   for (const e of cfg.nat64.staticBib) {

@@ -151,10 +151,8 @@ export interface StateApi {
    * mutating call in between): applies it exactly as `outbound` would to that
    * existing session (timer restart, TCP state step from `tcpFlags`) without a
    * second lookup. Returns `h`, or -1 when `h` names no live session.
-   * Optional so older implementations stay valid; the translator falls back
-   * to `outbound` without it.
    */
-  refreshOutbound?(h: number, tcpFlags: number): number;
+  refreshOutbound(h: number, tcpFlags: number): number;
   /** Side-effect-free lookup by the IPv4 tuple. -1 if none. */
   findInbound(proto: Proto, src4: number, srcPort: number, dst4: number, dstPort: number): number;
   /** Side-effect-free lookup of a binding's IPv6 side by its pool4 address/port; copies the address. Returns port6 or -1. */
