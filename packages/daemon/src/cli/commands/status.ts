@@ -21,6 +21,7 @@ function summary(health: Health, prefix: { prefix: string; pinned?: string }, s:
   return [
     ['status', `${health.status} (dns64 ${health.dns64 ? 'up' : 'down'}, nat64 ${health.nat64 ? 'up' : 'down'})`],
     ...health.reasons.map((r): [string, string] => ['', r]),
+    ...(health.warnings ?? []).map((w): [string, string] => ['warning', w]),
     ['prefix', prefix.pinned === undefined ? prefix.prefix : `${prefix.prefix} (pinned by ${prefix.pinned})`],
     ['sessions', sessions === 0 ? '0' : `${sessions} (${list(byProto)})`],
     ['bindings', String(s.nat64.bindings)],
@@ -28,6 +29,7 @@ function summary(health: Health, prefix: { prefix: string; pinned?: string }, s:
     ['packets', `6to4 ${s.nat64.packets['6to4']} (${s.nat64.bytes['6to4']} B), 4to6 ${s.nat64.packets['4to6']} (${s.nat64.bytes['4to6']} B)`],
     ['drops', drops === 0 ? '0' : `${drops} (${list(s.nat64.drops)})`],
     ['dns64', `${d.queries} queries, ${d.synthesized} synthesized, cache hits ${pct(d.cacheHits, d.cacheHits + d.cacheMisses)}, ${d.upstreamErrors + d.upstreamTimeouts} upstream errors/timeouts, ${d.refused} refused`],
+    ...(s.ra ? [['router adverts', `${s.ra.rasSent} sent, ${s.ra.rsAnswered} solicitations answered, ${s.ra.conflicts} conflicts`] as [string, string]] : []),
   ];
 }
 
