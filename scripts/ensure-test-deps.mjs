@@ -27,6 +27,8 @@ export const REQUIRED = [
   ['podman', 'podman'],
   ['runc', 'runc'],
   ['debootstrap', 'debootstrap'],
+  // the dashboard end-to-end test (test/e2e/dashboard.test.ts) drives the system browser headless
+  ['chromium', 'chromium'],
 ];
 
 const PATHS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];

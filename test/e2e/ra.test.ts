@@ -233,6 +233,8 @@ describe('router advertisements from sixgate run, read by tshark in the client n
       const r = api(t(), 'PUT', '/api/v1/prefix', { prefix: PREFIX_B });
       doneAt = Date.now() / 1000;
       expect(r.status, r.text).toBe(200);
+      // The answer names the step: the advertisement is part of the one change.
+      expect((r.json as { steps?: { step: string; outcome: string }[] }).steps).toContainEqual(expect.objectContaining({ step: 'router advertisements', outcome: 'done' }));
       await sleep(1_500);
     });
     const texts = (r: Ra) => r.pref64.map((p) => [pref64Text(p), p.lifetime]);

@@ -6,7 +6,7 @@
  * one step (see apply.ts).
  */
 import { parseIpv4, parseIpv6, parseNat64Prefix } from '@sixgate/addressing';
-import { buildAdminApi, assertSafeListen, TraceHub } from '@sixgate/admin-api';
+import { buildAdminApi, assertSafeListen, StatsRing, TraceHub, type AdminPorts } from '@sixgate/admin-api';
 import { Histogram, PacketLoop } from '@sixgate/datapath';
 import { ConfigHistory, parseListenAddress, type Config, type LoadedConfig, type Pinned } from '@sixgate/config';
 import { createDns64Server, type Dns64Server } from '@sixgate/dns64';
@@ -128,12 +128,15 @@ export class Appliance {
   api?: FastifyInstance;
   sessionLog: SessionLog;
   token = '';
+  /** The last hour of the key counters at 5 s (GET /api/v1/stats/history). */
+  readonly statsRing = new StatsRing();
   /** The data path's health: TUN failures and recoveries (health, stats, metrics). */
   readonly datapath = { failures: 0, recoveries: 0, recovering: false, lastError: undefined as string | undefined, attempt: 0 };
   private recoveryTimer?: NodeJS.Timeout;
   /** When each batch-error reason was last logged (log once per reason per minute). */
   private readonly batchErrorLogged = new Map<string, number>();
   private ticker?: NodeJS.Timeout;
+  private statsTimer?: NodeJS.Timeout;
   private stopping?: Promise<void>;
 
   constructor(init: ApplianceInit) {
@@ -189,7 +192,9 @@ export class Appliance {
       this.ra.start();
 
       await this.recordInitialHistory();
-      const api = buildAdminApi({ ports: buildPorts(this), token: this.token, logger: false });
+      const ports = buildPorts(this);
+      this.startStatsHistory(ports);
+      const api = buildAdminApi({ ports, token: this.token, logger: false });
       const ep = parseListenAddress(cfg.api.listen);
       await api.listen({ host: ep.host, port: ep.port });
       this.api = api;
@@ -290,6 +295,20 @@ export class Appliance {
     return this.plane.policy.wouldTranslate(client6, v4);
   }
 
+  /** Samples the counters into `statsRing` now and every interval. */
+  private startStatsHistory(ports: AdminPorts): void {
+    const sample = (): void => {
+      try {
+        this.statsRing.sample(ports.stats(), Date.now(), performance.now());
+      } catch (e) {
+        this.log.warn({ err: (e as Error).message }, 'stats history sample failed');
+      }
+    };
+    sample();
+    this.statsTimer = setInterval(sample, this.statsRing.intervalMs);
+    this.statsTimer.unref();
+  }
+
   private attachSessionLog(): void {
     this.plane.state.onEvent = this.config.nat64.sessionLog ? (e) => this.sessionLog.push(e) : undefined;
   }
@@ -354,6 +373,7 @@ export class Appliance {
       }
     };
     if (this.ticker) clearInterval(this.ticker);
+    if (this.statsTimer) clearInterval(this.statsTimer);
     if (this.recoveryTimer) clearTimeout(this.recoveryTimer);
     // First, while DNS64 and the translator still serve: RFC 4861 §6.2.5 final RAs.
     await step('router advertisements stop', () => this.ra?.stop(!restart));

@@ -8,6 +8,7 @@
  * next mutating call (outbound, inbound, tick, flush, add/remove static).
  * Negative results are the `StateFail` codes below.
  */
+import type { Pool4Usage } from './pool4.js';
 import type { Ipv4Cidr, Ipv6Cidr } from '@sixgate/addressing';
 
 /** Protocol numbers as in IPv4; ICMPv6 echo flows use ICMP (1). */
@@ -182,6 +183,8 @@ export interface StateApi {
   flush(reason: StateEvent['reason']): number;
   /** Sessions by protocol and TCP state, bindings, pool4 ports in use vs available. */
   stats(): { sessions: Record<string, number>; bindings: number; pool4Used: number; pool4Size: number };
+  /** pool4 ports in use vs available per protocol, in total and per address (at most `limit` addresses; see Pool4.usage). */
+  pool4Usage(limit: number): Pool4Usage;
 
   /** A JSON-safe snapshot with remaining lifetimes, and its inverse. */
   snapshot(): unknown;
@@ -190,3 +193,5 @@ export interface StateApi {
   /** Called for every BIB/session create and delete when set. */
   onEvent: ((e: StateEvent) => void) | undefined;
 }
+
+export type { Pool4Usage } from './pool4.js';
