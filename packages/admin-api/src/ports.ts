@@ -13,7 +13,9 @@ import type { RaView } from './schemas/ra.js';
 import type { ConfigView, HistoryEntry, HistoryVersion, PolicyRule, PolicyRuleWithHits } from './schemas/config.js';
 import type { WriteOptions } from './etag.js';
 import type { StatsHistory } from './stats-ring.js';
+import type { ProbeMetricSample, ProbesView } from './schemas/probes.js';
 
+export type { ProbeMetricSample, ProbesView };
 export type { ApplyResult, Protocol, BibEntry, SessionEntry, Health, Stats, ConfigView, HistoryEntry, PolicyRule, PolicyRuleWithHits, WriteOptions };
 export type { RaView };
 
@@ -56,7 +58,7 @@ export interface ConfigState {
 export interface AdminPorts {
   /** The version of the configuration in effect (the latest history version); the ETag of config reads. */
   configVersion(): number;
-  /** Whether DNS64 and NAT64 are serving; 'degraded' answers 503. */
+  /** Whether DNS64 and NAT64 are serving; 'degraded' answers 503 unless both are (then only a critical probe failed: 200). */
   health(): Health;
   getConfig(): ConfigState;
   /** Validates a partial config, applies it atomically to DNS64 + NAT64 + routes and persists it. */
@@ -101,4 +103,8 @@ export interface AdminPorts {
   trace(filter: TraceFilter, onRecord: (r: TraceRecord) => void): () => void;
   /** Router advertisements: per-link announcement, counters, conflicts (GET /api/v1/ra). */
   ra(): RaView;
+  /** The continuous probes (packages/probe) with their last results; absent: none configured. */
+  probes?(): ProbesView;
+  /** sixgate_probe_success / sixgate_probe_duration_seconds samples of the last runs. */
+  probeSamples?(): ProbeMetricSample[];
 }
