@@ -28,6 +28,7 @@ import { policyRoutes } from './routes/policy.js';
 import { statsRoutes } from './routes/stats.js';
 import { traceRoutes } from './routes/trace.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { haRoutes } from './routes/ha.js';
 import { describeValidation } from './validation.js';
 
 export interface AdminDeps {
@@ -70,6 +71,7 @@ const OPENAPI = {
     { name: 'policy', description: 'Translation policy rules' },
     { name: 'stats', description: 'Counters as JSON and Prometheus text' },
     { name: 'trace', description: 'Bounded live trace: SSE or pcap' },
+    { name: 'ha', description: 'High-availability pair: role, peer and session sync (ADR 8)' },
   ],
 };
 
@@ -103,7 +105,7 @@ export function buildAdminApi(deps: AdminDeps): FastifyInstance {
   void app.register(healthRoutes, { prefix: '/api/v1' });
   void app.register(async (secured) => {
     await secured.register(authPlugin, { token: deps.token });
-    for (const routes of [configRoutes, historyRoutes, prefixRoutes, sessionRoutes, bibRoutes, policyRoutes, statsRoutes, traceRoutes]) {
+    for (const routes of [configRoutes, historyRoutes, prefixRoutes, sessionRoutes, bibRoutes, policyRoutes, statsRoutes, traceRoutes, haRoutes]) {
       await secured.register(routes, { prefix: '/api/v1' });
     }
     await secured.register(metricsRoutes);

@@ -8,6 +8,7 @@
  */
 import { applyPatch, defaultConfig, redact, type Config } from '@sixgate/config';
 import { ApplyError, pinnedError } from './errors.js';
+import type { HaStatusView } from './schemas/ha.js';
 import type { AdminPorts, ConfigState, TraceFilter, TraceRecord } from './ports.js';
 import type { ApplyResult, Protocol } from './schemas/common.js';
 import type { BibEntry, SessionEntry } from './schemas/nat64.js';
@@ -182,6 +183,19 @@ export class FakeAdminPorts implements AdminPorts {
 
   stats(): Stats {
     return this.statsValue;
+  }
+
+  /** The HA view to answer GET /api/v1/ha with (undefined: ha not enabled). */
+  haValue: HaStatusView | undefined = undefined;
+  readonly haNotified: string[] = [];
+
+  ha(): HaStatusView | undefined {
+    return this.haValue;
+  }
+
+  haNotify(state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'): { role: 'active' | 'standby' | 'fault'; catchingUp: boolean } {
+    this.haNotified.push(state);
+    return { role: state === 'MASTER' ? 'active' : state === 'BACKUP' ? 'standby' : 'fault', catchingUp: false };
   }
 
   trace(filter: TraceFilter, onRecord: (r: TraceRecord) => void): () => void {

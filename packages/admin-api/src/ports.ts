@@ -10,7 +10,9 @@ import type { BibEntry, SessionEntry } from './schemas/nat64.js';
 import type { Health, Stats } from './schemas/stats.js';
 import type { TraceEvent } from './schemas/trace.js';
 import type { ConfigView, HistoryEntry, PolicyRule, PolicyRuleWithHits } from './schemas/config.js';
+import type { HaStatusView } from './schemas/ha.js';
 
+export type { HaStatusView };
 export type { ApplyResult, Protocol, BibEntry, SessionEntry, Health, Stats, ConfigView, HistoryEntry, PolicyRule, PolicyRuleWithHits };
 
 /**
@@ -81,4 +83,8 @@ export interface AdminPorts {
    * reached), and calls it exactly once.
    */
   trace(filter: TraceFilter, onRecord: (r: TraceRecord) => void): () => void;
+  /** The HA pair's state (ADR 8); absent or undefined when ha is not enabled (404). */
+  ha?(): HaStatusView | undefined;
+  /** keepalived's VRRP state for this node; returns the role it now has. */
+  haNotify?(state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'): { role: 'active' | 'standby' | 'fault'; catchingUp: boolean };
 }

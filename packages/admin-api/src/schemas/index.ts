@@ -7,3 +7,4 @@ export * from './nat64.js';
 export * from './stats.js';
 export * from './trace.js';
 export * from './config.js';
+export * from './ha.js';
