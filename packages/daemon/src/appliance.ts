@@ -13,6 +13,7 @@ import { createDns64Server, type Dns64Server } from '@sixgate/dns64';
 import { Nat64State, Policy, parsePolicyRules, Translator, TCP, UDP, ICMP, type Clock, type Proto } from '@sixgate/nat64';
 import { LinuxTun, type TunDevice } from '@sixgate/tun';
 import type { FastifyInstance } from 'fastify';
+import type { HaNode } from '@sixgate/ha';
 import type { Logger } from 'pino';
 import { dns64Options, routedPrefixes, stateOptions, translatorOptions } from './options.js';
 import { SessionLog } from './session-log.js';
@@ -119,6 +120,8 @@ export class Appliance {
   routes!: KernelRoutes;
   dns!: Dns64Server;
   api?: FastifyInstance;
+  /** The HA pair's node when ha.enabled (started by the daemon's run command through startHa). */
+  ha?: HaNode;
   sessionLog: SessionLog;
   token = '';
   private ticker?: NodeJS.Timeout;
@@ -173,6 +176,7 @@ export class Appliance {
       this.log.info({ listen: this.dns.addresses() }, 'DNS64 listening');
 
       await this.recordInitialHistory();
+      if (cfg.ha.enabled) await this.startHa();
       const api = buildAdminApi({ ports: buildPorts(this), token: this.token, logger: false });
       const ep = parseListenAddress(cfg.api.listen);
       await api.listen({ host: ep.host, port: ep.port });
@@ -182,6 +186,26 @@ export class Appliance {
       await this.stop({ snapshot: false }).catch(() => undefined);
       throw e;
     }
+  }
+
+  /** Starts the HA node (ADR 8): the peer's config changes run through the same apply transaction, serialized with the API's. */
+  private async startHa(): Promise<void> {
+    const { buildHa } = await import('./ha.js');
+    const { applyConfig } = await import('./apply.js');
+    this.ha = await buildHa(this, async (next, change) => {
+      await this.serial(() => applyConfig(this, next, change.summary, { version: change.version, fromPeer: true }));
+    });
+    this.ha.attach(this.plane.state);
+    await this.ha.start();
+    this.log.info({ nodeId: this.ha.opts.nodeId, listen: this.config.ha.listen, peer: this.config.ha.peer, role: this.ha.status().role, dials: this.ha.dials }, 'HA node started');
+  }
+
+  private changes: Promise<unknown> = Promise.resolve();
+  /** Runs config changes one at a time (the admin API's ports and the HA peer share this queue). */
+  serial<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.changes.then(f, f);
+    this.changes = run.catch(() => undefined);
+    return run;
   }
 
   /** Would the translator's policy let `client6` reach `v4` (DNS64 asks this before synthesizing)? */
@@ -250,6 +274,7 @@ export class Appliance {
       }
     };
     if (this.ticker) clearInterval(this.ticker);
+    await step('HA link close', () => this.ha?.stop());
     await step('DNS64 stop', () => this.dns?.stop());
     await step('admin API close', () => this.api?.close());
     this.loop?.stop();

@@ -9,6 +9,7 @@ import { ApplyError, type AdminPorts, type ApplyResult, type PolicyRule, type St
 import { applyPatch, ConfigError, keepPinned, redact, type Config } from '@sixgate/config';
 import { applyConfig, bibKey } from './apply.js';
 import { PROTO, type Appliance } from './appliance.js';
+import { haStats, haWarnings } from './ha.js';
 
 
 function fromConfigError(e: unknown): never {
@@ -21,12 +22,7 @@ function fromConfigError(e: unknown): never {
 
 /** Builds the ports; `queue` serializes every change. */
 export function appliancePorts(app: Appliance): AdminPorts {
-  let queue: Promise<unknown> = Promise.resolve();
-  const serial = <T>(f: () => Promise<T>): Promise<T> => {
-    const run = queue.then(f, f);
-    queue = run.catch(() => undefined);
-    return run;
-  };
+  const serial = <T>(f: () => Promise<T>): Promise<T> => app.serial(f);
   const patch = (p: unknown, summary?: string): Promise<ApplyResult> =>
     serial(async () => {
       let next: Config;
@@ -49,7 +45,8 @@ export function appliancePorts(app: Appliance): AdminPorts {
       const dns64 = app.dns !== undefined && app.dns.addresses().length > 0;
       const nat64 = app.loop !== undefined && app.loop.isRunning && !app.tun.closed;
       const reasons = [...(dns64 ? [] : ['DNS64 is not listening']), ...(nat64 ? [] : ['the translator loop is not running'])];
-      return { status: reasons.length === 0 ? 'ok' : 'degraded', dns64, nat64, reasons };
+      const warnings = app.ha ? haWarnings(app.ha.status()) : [];
+      return { status: reasons.length === 0 ? 'ok' : 'degraded', dns64, nat64, reasons, ...(warnings.length > 0 ? { warnings } : {}) };
     },
     getConfig() {
       return { config: redact(app.config), pinned: { ...app.pinned } };
@@ -134,6 +131,14 @@ export function appliancePorts(app: Appliance): AdminPorts {
     trace(filter, onRecord) {
       return app.hub.subscribe(filter, onRecord);
     },
+    ha() {
+      return app.ha?.status();
+    },
+    haNotify(state) {
+      if (app.ha === undefined) throw new ApplyError(404, 'high availability is not enabled (ha.enabled)');
+      if (app.config.ha.roleFrom === 'static') throw new ApplyError(409, `ha.roleFrom is "static": the role stays ${app.config.ha.role}`);
+      return app.ha.notify(state);
+    },
   };
 }
 
@@ -174,5 +179,6 @@ export function buildStats(app: Appliance): Stats {
     },
     translatorBatch: app.loop.batchTime.snapshot(),
     sessionLog: { ...app.sessionLog.counters },
+    ...(app.ha ? { ha: haStats(app.ha.status()) } : {}),
   };
 }

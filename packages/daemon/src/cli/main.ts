@@ -16,9 +16,10 @@ import * as config from './commands/config.js';
 import * as rollback from './commands/rollback.js';
 import * as trace from './commands/trace.js';
 import * as lab from './commands/lab.js';
+import * as ha from './commands/ha.js';
 
 /** Every command module exports `register(program)`; this is the order `--help` lists them. */
-const COMMANDS = [run, check, status, sessions, bib, prefix, policy, config, rollback, trace, lab];
+const COMMANDS = [run, check, status, sessions, bib, prefix, policy, config, rollback, trace, lab, ha];
 
 function version(): string {
   try {
