@@ -24,6 +24,8 @@ export const REQUIRED = [
   ['podman', 'podman'],
   ['runc', 'runc'],
   ['debootstrap', 'debootstrap'],
+  // the HA end-to-end test (test/e2e/ha.test.ts) runs VRRP between the two appliances
+  ['keepalived', 'keepalived'],
 ];
 
 const PATHS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
