@@ -127,3 +127,12 @@ describe('native addons', () => {
     }
   });
 });
+
+describe('container image', () => {
+  it('the Dockerfile copies every room\'s manifest before `npm ci` (else the workspace install fails)', () => {
+    const dockerfile = readFileSync(join(ROOT, 'docker', 'Dockerfile'), 'utf8');
+    for (const room of rooms) {
+      expect(dockerfile, `docker/Dockerfile: COPY packages/${room}/package.json`).toMatch(new RegExp(`^COPY packages/${room}/package\\.json\\s+packages/${room}/$`, 'm'));
+    }
+  });
+});

@@ -31,6 +31,7 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { cleanEnv, removeNamespaceEtc, writeNamespaceEtc } from '../e2e/lib/hermetic.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
@@ -59,7 +60,7 @@ function need(tool) {
 }
 
 function inNs(cmd, args, opts = {}) {
-  const c = spawn('ip', ['netns', 'exec', NS, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  const c = spawn('ip', ['netns', 'exec', NS, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...opts, env: cleanEnv() });
   children.push(c);
   return c;
 }
@@ -210,6 +211,8 @@ async function main() {
   for (const t of ['ip', 'dnsperf', 'nsd', 'unbound', 'dig']) need(t);
   if (process.getuid?.() !== 0) throw new Error('run as root (network namespace)');
   spawnSync('npx', ['tsc', '-b', 'packages/dns64'], { cwd: ROOT, stdio: 'inherit' });
+  // Hermetic: the namespace's own resolv.conf/hosts (never the host's resolver), made and removed with it.
+  writeNamespaceEtc(NS);
   execFileSync('ip', ['netns', 'add', NS]);
   execFileSync('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
   for (const a of [NSD, SIXGATE, UNBOUND, BASELINE]) execFileSync('ip', ['-n', NS, 'addr', 'add', `${a}/32`, 'dev', 'lo']);
@@ -304,6 +307,7 @@ try {
   const pids = spawnSync('ip', ['netns', 'pids', NS], { encoding: 'utf8' }).stdout?.split(/\s+/).filter(Boolean) ?? [];
   for (const p of pids) spawnSync('kill', ['-9', p]);
   spawnSync('ip', ['netns', 'delete', NS]);
+  removeNamespaceEtc(NS);
   rmSync(dir, { recursive: true, force: true });
 }
 process.exit(code);

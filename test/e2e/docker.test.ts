@@ -23,6 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { buildSixgateImage, ensureBaseImage, preparePodman, REPO_ROOT, runCmd, type Podman } from './lib/image.js';
 import { ADDR, buildTopology, requireRoot, waitFor, type Topology } from './lib/netns.js';
+import { UDP_TOOL } from './lib/appliance.js';
 
 /** Every variable of SPEC §3's table (+ SIXGATE_LOG_LEVEL, docs/configuration.md): the only configuration the image takes. */
 const SPEC_VARIABLES = [
@@ -162,7 +163,6 @@ describe('sixgate image (podman)', () => {
   afterAll(async () => {
     // -v: also the anonymous volume the image's VOLUME made for /var/lib/sixgate.
     if (podman) await podman.run(['rm', '-f', '-v', '-t', '0', ctr], 30_000);
-    if (topo) rmSync(`/etc/netns/${topo.client}`, { recursive: true, force: true });
     await topo?.net.destroy();
     if (serverDir) rmSync(serverDir, { recursive: true, force: true });
     log(`timings: ${JSON.stringify(timings)}`);
@@ -212,7 +212,7 @@ describe('sixgate image (podman)', () => {
     const token = `sixgate-docker-e2e-${process.pid}`;
     mkdirSync(join(serverDir, 'www'));
     writeFileSync(join(serverDir, 'www/index.html'), `<p>${token}</p>\n`);
-    const web = net.spawn(server, 'python3', ['-m', 'http.server', '80', '--bind', ADDR.server4, '--directory', join(serverDir, 'www')]);
+    const web = net.spawn(server, process.execPath, [UDP_TOOL, 'http', ADDR.server4, '80', join(serverDir, 'www')]);
     let webLog = '';
     web.stderr?.on('data', (d: Buffer) => (webLog += d.toString()));
 
@@ -225,8 +225,7 @@ describe('sixgate image (podman)', () => {
     // /proc/sys is read-only inside a container: forwarding is the host's job (docs/operations.md).
     net.exec(appliance, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
     // The client resolves through sixgate, as a real client with RDNSS would.
-    mkdirSync(`/etc/netns/${client}`, { recursive: true });
-    writeFileSync(`/etc/netns/${client}/resolv.conf`, `nameserver ${ADDR.appliance6}\n`);
+    net.setResolver(client, [ADDR.appliance6]);
 
     let t = Date.now();
     await podman.must([

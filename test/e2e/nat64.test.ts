@@ -1,7 +1,7 @@
 // The data path end to end: the real `sixgate run` in the appliance namespace,
 // real clients in an IPv6-only namespace, real servers in an IPv4-only one
 // (issue: TUN data path and `sixgate run`).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,6 @@ let topo: Topology | undefined;
 let srv: ServerSide | undefined;
 let sg: Sixgate | undefined;
 let stateDir: string | undefined;
-let resolvDir: string | undefined;
 
 const t = (): Topology => topo!;
 /** Polls `probe` for up to 5 s (synchronous tests). */
@@ -35,9 +34,7 @@ beforeAll(async () => {
   ensureBuilt();
   topo = buildTopology('n');
   // `ip netns exec` bind-mounts /etc/netns/<ns>/resolv.conf: the client resolves through sixgate.
-  resolvDir = join('/etc/netns', topo.client);
-  mkdirSync(resolvDir, { recursive: true });
-  writeFileSync(join(resolvDir, 'resolv.conf'), `nameserver ${ADDR.appliance6}\n`);
+  topo.net.setResolver(topo.client, [ADDR.appliance6]);
   srv = await startServers(topo);
   stateDir = mkdtempSync(join(tmpdir(), 'sg-e2e-state-'));
   sg = await startSixgate(topo, applianceEnv(stateDir, { SIXGATE_LOG_LEVEL: 'info' }));
@@ -46,7 +43,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sg?.stop().catch(() => undefined);
   await topo?.net.destroy();
-  if (resolvDir) rmSync(resolvDir, { recursive: true, force: true });
   cleanupDir(srv?.dir);
   cleanupDir(stateDir);
 });

@@ -33,7 +33,7 @@ let peerCreated = false;
 
 /** The child program: scenario name in argv[2], one JSON result line on stdout. */
 const CHILD = String.raw`
-import { LinuxTun, allocBatch, drain } from ${JSON.stringify(pathToFileURL(join(PKG, 'dist/index.js')).href)};
+import { LinuxTun } from ${JSON.stringify(pathToFileURL(join(PKG, 'dist/index.js')).href)};
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import dgram from 'node:dgram';
@@ -114,6 +114,27 @@ function snmpUdp() {
 /** 2001:db8:0:<subnet>::<host> as 16 bytes. */
 const V6 = (subnet, host) => Uint8Array.of(0x20, 1, 0x0d, 0xb8, 0, 0, 0, subnet, 0, 0, 0, 0, 0, 0, 0, host);
 
+/** One batch of \`count\` slots of offset+mtu bytes in one arena, with a view per slot. */
+function allocBatch(count, mtu, offset = 0) {
+  const slot = offset + mtu;
+  const arena = new Uint8Array(count * slot);
+  const bufs = Array.from({ length: count }, (_, i) => arena.subarray(i * slot, (i + 1) * slot));
+  return { arena, slot, offset, bufs, sizes: new Int32Array(count) };
+}
+/** readFlat into the batch: packet i in bufs[i] at the batch's offset. */
+const readB = (dev, b) => dev.readFlat(b.arena, b.slot, b.offset, b.sizes);
+/** writeFlat of bufs[i][offset .. offset+lengths[i]) for i < count. */
+const writeB = (dev, b, lengths, count) => dev.writeFlat(b.arena, Int32Array.from({ length: count }, (_, i) => i * b.slot + b.offset), lengths, count);
+/** Reads batches until a short one, at most 16 (what the packet loop does per wake-up). */
+function drain(dev, b, onBatch) {
+  for (let i = 0; i < 16; i++) {
+    const n = readB(dev, b);
+    if (n === 0) break;
+    onBatch(n);
+    if (n < b.sizes.length) break;
+  }
+}
+
 const scenarios = {
   // Kernel → TUN through the readiness callback, both families, sizes exact.
   async read() {
@@ -149,12 +170,12 @@ const scenarios = {
     const counts = [];
     let ours = 0;
     for (let i = 0; i < 20; i++) {
-      const n = dev.read(batch.bufs, batch.sizes, 0);
+      const n = readB(dev, batch);
       counts.push(n);
       for (let j = 0; j < n; j++) if (udpDstPort(batch.bufs[j], 0, batch.sizes[j]) === 40002) ours++;
       if (n === 0) break;
     }
-    const again = dev.read(batch.bufs, batch.sizes, 0);
+    const again = readB(dev, batch);
     dev.close();
     out({ counts, ours, again, N });
   },
@@ -177,7 +198,7 @@ const scenarios = {
     batch.bufs[1].fill(0, 28, 60); lengths[1] = 32;
     lengths[2] = 5000;
     lengths[3] = udp4(batch.bufs[3], 28, Uint8Array.of(198, 51, 100, 7), Uint8Array.of(192, 0, 2, 1), 5354, 40003, Buffer.from('hello four'));
-    const written = dev.write(batch.bufs, lengths, 28, 4);
+    const written = writeB(dev, batch, lengths, 4);
     await Promise.race([done, deadline(2000)]);
     r6.close(); r4.close();
     const stats = dev.stats();
@@ -193,7 +214,7 @@ const scenarios = {
     const small = allocBatch(8, 300);
     const lens = [];
     for (let i = 0; i < 10; i++) {
-      const n = dev.read(small.bufs, small.sizes, 0);
+      const n = readB(dev, small);
       if (n === 0) break;
       for (let j = 0; j < n; j++) if (udpDstPort(small.bufs[j], 0, small.sizes[j]) === 40004) lens.push(small.sizes[j]);
     }
@@ -230,7 +251,7 @@ const scenarios = {
     dev.down();
     const downed = show();
     const b = allocBatch(1, 100);
-    const wrote = dev.write(b.bufs, Int32Array.of(udp6(b.bufs[0], 0, V6(2, 5), V6(1, 1), 1, 2, Buffer.from('x'))), 0, 1);
+    const wrote = writeB(dev, b, Int32Array.of(udp6(b.bufs[0], 0, V6(2, 5), V6(1, 1), 1, 2, Buffer.from('x'))), 1);
     const stats = dev.stats();
     // Renamed behind our back: the ioctls address a name that is gone.
     sh('link', 'set', DEV, 'name', 'sgtunrn');
@@ -246,8 +267,8 @@ const scenarios = {
     const b = allocBatch(1, 100);
     dev.close();
     dev.close();
-    const read = errOf(() => dev.read(b.bufs, b.sizes, 0));
-    const write = errOf(() => dev.write(b.bufs, b.sizes, 0, 1));
+    const read = errOf(() => readB(dev, b));
+    const write = errOf(() => writeB(dev, b, Int32Array.of(20), 1));
     let linkGone = false;
     try { sh('link', 'show', DEV); } catch { linkGone = true; }
     out({ read, write, linkGone, closed: dev.closed });
@@ -291,14 +312,14 @@ const scenarios = {
     const dev = LinuxTun.open({ name: DEV });
     const b = allocBatch(2, 100);
     const res = {
-      offsetPastEnd: errOf(() => dev.read(b.bufs, b.sizes, 100)),
-      notTyped: errOf(() => dev.read([{}, {}], b.sizes, 0)),
-      sizesWrongType: errOf(() => dev.read(b.bufs, new Uint32Array(2), 0)),
-      writeNotTyped: errOf(() => dev.write(['x'], Int32Array.of(1), 0, 1)),
-      writeNegativeOffset: errOf(() => dev.write(b.bufs, Int32Array.of(20, 20), -1, 2)),
-      readFractionalOffset: errOf(() => dev.read(b.bufs, b.sizes, 0.5)),
+      offsetPastEnd: errOf(() => dev.readFlat(b.arena, b.slot, 100, b.sizes)),
+      notTyped: errOf(() => dev.readFlat([{}, {}], b.slot, 0, b.sizes)),
+      sizesWrongType: errOf(() => dev.readFlat(b.arena, b.slot, 0, new Uint32Array(2))),
+      writeNotTyped: errOf(() => dev.writeFlat(['x'], Int32Array.of(0), Int32Array.of(1), 1)),
+      writeOffsetsWrongType: errOf(() => dev.writeFlat(b.arena, [0, 100], Int32Array.of(20, 20), 2)),
+      readFractionalOffset: errOf(() => dev.readFlat(b.arena, b.slot, 0.5, b.sizes)),
     };
-    res.negativeCountWrote = { n: dev.write(b.bufs, Int32Array.of(20, 20), 0, -1), tx: dev.stats() };
+    res.negativeCountWrote = { n: dev.writeFlat(b.arena, Int32Array.of(0, 100), Int32Array.of(20, 20), -1), tx: dev.stats() };
     dev.close();
     out(res);
   },

@@ -55,7 +55,7 @@ export function histogramText(name: string, help: string, h: Histogram): string 
   return lines.join('\n') + '\n';
 }
 
-type Dns64Counter = Exclude<keyof Stats['dns64'], 'latencyBuckets'>;
+type Dns64Counter = Exclude<keyof Stats['dns64'], 'latencyBuckets' | 'synthesisSuspended'>;
 const DNS64_COUNTERS: [Dns64Counter, string, string][] = [
   ['queries', 'queries_total', 'DNS queries received'],
   ['synthesized', 'synthesized_total', 'AAAA answers synthesized (RFC 6147)'],
@@ -121,7 +121,12 @@ export function createMetrics(read: () => Stats): { registry: Registry; scrape()
         return kinds;
       }),
     ],
-    ...DNS64_COUNTERS.map(([key, what, help]): [string, string, 'counter', string[], Fill] => [`sixgate_dns64_${what}`, help, 'counter', [], one((x) => x.dns64[key])]),
+    ...DNS64_COUNTERS.map(([key, what, help]): [string, string, 'counter', string[], Fill] => [`sixgate_dns64_${what}`, help, 'counter', [], one((x) => x.dns64[key] ?? 0)]),
+    ['sixgate_nat64_up', '1 while the packet loop runs on a working TUN device', 'gauge', [], one((x) => (x.datapath?.up === false ? 0 : 1))],
+    ['sixgate_nat64_tun_failures_total', 'Times the TUN device failed (deleted, fd or poll error)', 'counter', [], one((x) => x.datapath?.failures ?? 0)],
+    ['sixgate_nat64_tun_recoveries_total', 'Times the TUN device, its routes and offloads were re-created after a failure', 'counter', [], one((x) => x.datapath?.recoveries ?? 0)],
+    ['sixgate_nat64_batch_errors_total', 'Batches dropped because handling them threw, by reason', 'counter', ['reason'], byLabel('reason', (x) => x.datapath?.batchErrors ?? {})],
+    ['sixgate_dns64_synthesis_suspended_total', 'AAAA answered NODATA instead of synthesized while the translator was down', 'counter', [], one((x) => x.dns64.synthesisSuspended ?? 0)],
     ['sixgate_session_log_written_total', 'Session log lines written', 'counter', [], one((x) => x.sessionLog.written)],
     ['sixgate_session_log_dropped_total', 'Session log lines dropped (writer too slow)', 'counter', [], one((x) => x.sessionLog.dropped)],
     ...HA_FAMILIES,

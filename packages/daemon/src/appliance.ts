@@ -124,6 +124,11 @@ export class Appliance {
   ha?: HaNode;
   sessionLog: SessionLog;
   token = '';
+  /** The data path's health: TUN failures and recoveries (health, stats, metrics). */
+  readonly datapath = { failures: 0, recoveries: 0, recovering: false, lastError: undefined as string | undefined, attempt: 0 };
+  private recoveryTimer?: NodeJS.Timeout;
+  /** When each batch-error reason was last logged (log once per reason per minute). */
+  private readonly batchErrorLogged = new Map<string, number>();
   private ticker?: NodeJS.Timeout;
   private stopping?: Promise<void>;
 
@@ -162,7 +167,7 @@ export class Appliance {
       }
       await enableForwarding();
 
-      this.loop = new PacketLoop(this.tun, this.plane.translator, this.hub, { mtu: cfg.nat64.mtu, clock: this.clock, coalesce: cfg.nat64.coalesce });
+      this.loop = this.newLoop(this.tun);
       this.loop.start();
       this.ticker = setInterval(() => this.tick(), 1000);
 
@@ -206,6 +211,90 @@ export class Appliance {
     const run = this.changes.then(f, f);
     this.changes = run.catch(() => undefined);
     return run;
+  }
+
+  private newLoop(tun: TunDevice): PacketLoop {
+    const cfg = this.config;
+    return new PacketLoop(tun, this.plane.translator, this.hub, {
+      mtu: cfg.nat64.mtu,
+      clock: this.clock,
+      coalesce: cfg.nat64.coalesce,
+      onFatal: (err) => this.onDataPathFailure(err),
+      onBatchError: (reason, err) => {
+        const now = Date.now();
+        if (now - (this.batchErrorLogged.get(reason) ?? 0) < 60_000) return;
+        this.batchErrorLogged.set(reason, now);
+        this.log.error({ reason, err, dropped: this.loop.batchErrorsByReason.get(reason) }, 'a batch of packets was dropped: handling it threw (logged once a minute per reason)');
+      },
+    });
+  }
+
+  /**
+   * The TUN device failed (deleted, fd or poll error): the loop has stopped.
+   * Health turns nat64 down at once, DNS64 stops synthesizing addresses that
+   * nobody would translate, and the device, its routes and offloads are
+   * re-created with backoff; then synthesis resumes.
+   */
+  private onDataPathFailure(err: Error): void {
+    this.datapath.failures++;
+    this.datapath.lastError = err.message;
+    this.datapath.recovering = true;
+    this.datapath.attempt = 0;
+    this.log.error({ err: err.message, tun: this.config.nat64.tun }, 'TUN device failed: translator stopped, DNS64 synthesis suspended, recovering');
+    this.dns?.setSynthesisSuspended(true);
+    this.scheduleRecovery();
+  }
+
+  private scheduleRecovery(): void {
+    if (this.stopping !== undefined) return;
+    // 250 ms, doubling, at most 10 s between attempts
+    const delay = Math.min(250 * 2 ** this.datapath.attempt, 10_000);
+    this.recoveryTimer = setTimeout(() => void this.recoverDataPath(), delay);
+    this.recoveryTimer.unref();
+  }
+
+  private async recoverDataPath(): Promise<void> {
+    if (this.stopping !== undefined) return;
+    const attempt = ++this.datapath.attempt;
+    try {
+      try {
+        if (!this.tun.closed) this.tun.close();
+      } catch {
+        // the old fd may already be unusable
+      }
+      const cfg = this.config;
+      const tun = openTun(cfg, this.log);
+      try {
+        await setTxQueueLength(tun.name(), cfg.nat64.txQueueLength);
+        const routes = new KernelRoutes(tun.name());
+        let want = cfg.nat64.manageRoutes ? routedPrefixes(cfg) : [];
+        await routes.sync(want);
+        // a config change may have committed while we waited: route what is current
+        if (this.config.nat64.manageRoutes && JSON.stringify(routedPrefixes(this.config)) !== JSON.stringify(want)) {
+          want = routedPrefixes(this.config);
+          await routes.sync(want);
+        }
+        this.routes = routes;
+      } catch (e) {
+        tun.close();
+        throw e;
+      }
+      this.tun = tun;
+      if (this.loop.fits(tun)) this.loop.resume(tun);
+      else {
+        this.loop = this.newLoop(tun);
+        this.loop.start();
+      }
+      this.datapath.recovering = false;
+      this.datapath.lastError = undefined;
+      this.datapath.recoveries++;
+      this.dns?.setSynthesisSuspended(false);
+      this.log.info({ tun: tun.name(), attempt, routes: this.routes.current(), offload: tun.offload }, 'TUN device recovered: translator running, DNS64 synthesis resumed');
+    } catch (e) {
+      this.datapath.lastError = (e as Error).message;
+      this.log.warn({ err: (e as Error).message, attempt }, 'TUN device recovery failed; retrying');
+      this.scheduleRecovery();
+    }
   }
 
   /** Would the translator's policy let `client6` reach `v4` (DNS64 asks this before synthesizing)? */
@@ -275,6 +364,7 @@ export class Appliance {
     };
     if (this.ticker) clearInterval(this.ticker);
     await step('HA link close', () => this.ha?.stop());
+    if (this.recoveryTimer) clearTimeout(this.recoveryTimer);
     await step('DNS64 stop', () => this.dns?.stop());
     await step('admin API close', () => this.api?.close());
     this.loop?.stop();

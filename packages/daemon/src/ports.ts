@@ -44,7 +44,10 @@ export function appliancePorts(app: Appliance): AdminPorts {
     health() {
       const dns64 = app.dns !== undefined && app.dns.addresses().length > 0;
       const nat64 = app.loop !== undefined && app.loop.isRunning && !app.tun.closed;
-      const reasons = [...(dns64 ? [] : ['DNS64 is not listening']), ...(nat64 ? [] : ['the translator loop is not running'])];
+      const down = app.datapath.recovering
+        ? `the TUN device failed (${app.datapath.lastError ?? 'unknown error'}); recovering, attempt ${app.datapath.attempt}; DNS64 synthesis suspended`
+        : 'the translator loop is not running';
+      const reasons = [...(dns64 ? [] : ['DNS64 is not listening']), ...(nat64 ? [] : [down])];
       const warnings = app.ha ? haWarnings(app.ha.status()) : [];
       return { status: reasons.length === 0 ? 'ok' : 'degraded', dns64, nat64, reasons, ...(warnings.length > 0 ? { warnings } : {}) };
     },
@@ -169,6 +172,7 @@ export function buildStats(app: Appliance): Stats {
       refused: d.refused,
       rateLimited: d.rateLimited,
       formerr: d.formerr,
+      synthesisSuspended: d.synthesisSuspended,
       latencyBuckets: app.dnsLatency.snapshot(),
     },
     offload: {
@@ -179,6 +183,13 @@ export function buildStats(app: Appliance): Stats {
     },
     translatorBatch: app.loop.batchTime.snapshot(),
     sessionLog: { ...app.sessionLog.counters },
+    datapath: {
+      up: app.loop.isRunning && !app.tun.closed,
+      failures: app.datapath.failures,
+      recoveries: app.datapath.recoveries,
+      ...(app.datapath.lastError !== undefined ? { lastError: app.datapath.lastError } : {}),
+      batchErrors: Object.fromEntries(app.loop.batchErrorsByReason),
+    },
     ...(app.ha ? { ha: haStats(app.ha.status()) } : {}),
   };
 }

@@ -3,7 +3,7 @@
  * translate (nat64), offload and coalesce, batch out. Nothing but the daemon
  * imports it; the daemon passes the device, the translator and a trace.
  */
-export { PacketLoop, type PacketLoopOptions } from './packet-loop.js';
+export { PacketLoop, batchErrorReason, type PacketLoopOptions } from './packet-loop.js';
 export type { Offload, OffloadCounters } from './offload.js';
 export type { Coalescer, CoalesceCounters } from './coalesce.js';
 export { Histogram, BATCH_BUCKETS } from './histogram.js';

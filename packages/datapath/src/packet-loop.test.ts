@@ -140,3 +140,94 @@ describe('PacketLoop over one arena', () => {
     expect(loop.writeExtra([])).toBe(0);
   });
 });
+
+describe('PacketLoop never stops in silence', () => {
+  const tick = () => new Promise((r) => setImmediate(r));
+
+  it('a failed poll (device deleted under the fd) stops the loop and tells the owner once', async () => {
+    const { dev, hub, loop: _ } = setup();
+    const fatal: Error[] = [];
+    const loop = new PacketLoop(dev, _.translator, hub, { mtu: 1500, onFatal: (e) => fatal.push(e) });
+    loop.start();
+    dev.inject(udp6(45000, 4));
+    await tick();
+    expect(dev.takeWritten()).toHaveLength(1);
+    dev.failPoll();
+    await tick();
+    await tick();
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0]!.message).toMatch(/ERR_TUN_IO/);
+    expect(loop.isRunning).toBe(false);
+    expect(loop.failure).toBe(fatal[0]);
+    expect(loop.counters.fatal).toBe(1);
+  });
+
+  it('a fatal read stops the loop instead of throwing out of the wake-up', async () => {
+    const { dev, hub, loop: _ } = setup();
+    const fatal: Error[] = [];
+    const loop = new PacketLoop(dev, _.translator, hub, { mtu: 1500, onFatal: (e) => fatal.push(e) });
+    loop.start();
+    dev.failNextRead('gone');
+    await tick();
+    await tick();
+    expect(fatal.map((e) => e.message)).toEqual([expect.stringMatching(/gone/)]);
+    expect(loop.isRunning).toBe(false);
+    // writeExtra on a failed loop writes nothing and does not throw
+    expect(loop.writeExtra([udp6(45001, 1)])).toBe(0);
+  });
+
+  it('a batch whose handling throws is dropped and counted by reason; the next batch goes through', () => {
+    const { dev, hub, loop: base } = setup();
+    const real = base.translator;
+    const errors: string[] = [];
+    let explode = true;
+    const flaky = new Proxy(real, {
+      get(target, prop, recv) {
+        if (prop === 'translate') {
+          return (...args: Parameters<typeof real.translate>) => {
+            if (explode) throw new RangeError('offset out of bounds');
+            return target.translate(...args);
+          };
+        }
+        return Reflect.get(target, prop, recv) as unknown;
+      },
+    });
+    const loop = new PacketLoop(dev, flaky, hub, { mtu: 1500, onBatchError: (r) => errors.push(r) });
+    for (let i = 0; i < 4; i++) dev.inject(udp6(46000 + i, 4));
+    dev.inject(udp6(46100, 4));
+    // batch size 4: the first batch of 4 throws, the loop goes on to read the fifth
+    expect(loop.pump()).toBe(5);
+    expect(errors).toEqual(['RangeError', 'RangeError']);
+    expect(loop.counters).toMatchObject({ batchErrors: 2, batchErrorPackets: 5, fatal: 0 });
+    expect(loop.batchErrorsByReason.get('RangeError')).toBe(2);
+    explode = false;
+    dev.inject(udp6(46200, 4));
+    expect(loop.pump()).toBe(1);
+    expect(dev.takeWritten()).toHaveLength(1);
+  });
+
+  it('counts at most 16 distinct reasons apart, the rest as "other"', () => {
+    const { dev, hub, loop: base } = setup({ batchSize: 1 });
+    let n = 0;
+    const bad = new Proxy(base.translator, {
+      get(target, prop, recv) {
+        if (prop === 'translate') return () => { throw Object.assign(new Error('x'), { code: `E_${n++}` }); };
+        return Reflect.get(target, prop, recv) as unknown;
+      },
+    });
+    const loop = new PacketLoop(dev, bad, hub, { mtu: 1500 });
+    for (let i = 0; i < 20; i++) dev.inject(udp6(47000 + i, 1));
+    while (loop.pump() > 0);
+    expect(loop.batchErrorsByReason.size).toBe(17);
+    expect(loop.batchErrorsByReason.get('other')).toBe(4);
+    expect(loop.counters.batchErrors).toBe(20);
+  });
+
+  it('writeExtra skips a packet longer than an out area and writes the rest in batches', () => {
+    const { dev, loop } = setup();
+    const big = new Uint8Array(70_000);
+    const many = Array.from({ length: 9 }, (_, i) => udp6(48000 + i, 2));
+    expect(loop.writeExtra([big, ...many])).toBe(9);
+    expect(dev.takeWritten()).toEqual(many);
+  });
+});

@@ -18,7 +18,7 @@
  * (coalesce.ts).
  */
 import { HEADROOM, MAX_FRAGMENTS, OUT_BUFFER_SIZE, ipPacketLength, type Translator } from '@sixgate/nat64';
-import { VNET_HDR_LEN, clearVnet, type TunDevice } from '@sixgate/tun';
+import { TunError, VNET_HDR_LEN, clearVnet, type TunDevice } from '@sixgate/tun';
 import { BATCH_BUCKETS, Histogram } from './histogram.js';
 import { Coalescer } from './coalesce.js';
 import { Offload, OffloadMode } from './offload.js';
@@ -33,6 +33,30 @@ export interface PacketLoopOptions {
   readonly clock?: { refresh(t?: number): void };
   /** On an offload device that takes UDP GSO, write runs of same-flow UDP datagrams as one super-packet (default true). */
   readonly coalesce?: boolean;
+  /**
+   * The device failed for good (poll error, fatal read or write: deleted
+   * interface, fd error). The loop has stopped; the caller recovers.
+   */
+  readonly onFatal?: (err: Error) => void;
+  /** A batch threw and was dropped; `reason` is a short stable label (see batchErrorReason). */
+  readonly onBatchError?: (reason: string, err: unknown) => void;
+}
+
+/** How many distinct batch-error reasons are counted apart; the rest count as "other". */
+const MAX_ERROR_REASONS = 16;
+
+/** A short label for an exception thrown while a batch was handled: its code, else its class name. */
+export function batchErrorReason(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return typeof code === 'string' && code.length <= 40 ? code : err.name.slice(0, 40) || 'Error';
+  }
+  return typeof err;
+}
+
+/** A device error that no later read can get past. */
+function isFatal(err: unknown): boolean {
+  return err instanceof TunError && (err.code === 'ERR_TUN_IO' || err.code === 'ERR_TUN_CLOSED');
 }
 
 export class PacketLoop {
@@ -58,11 +82,23 @@ export class PacketLoop {
   /** Per-batch processing time. */
   readonly batchTime = new Histogram(BATCH_BUCKETS);
   /** Loop-level counters (translator and TUN keep their own). */
-  readonly counters = { batches: 0, packets: 0, written: 0, writeShort: 0, errors: 0 };
+  readonly counters = {
+    batches: 0, packets: 0, written: 0, writeShort: 0,
+    /** Fatal device errors (the loop stopped). */
+    fatal: 0,
+    /** Batches dropped because handling them threw, and the packets in them. */
+    batchErrors: 0, batchErrorPackets: 0,
+  };
+  /** Dropped batches by reason (at most MAX_ERROR_REASONS + "other"). */
+  readonly batchErrorsByReason = new Map<string, number>();
+  /** The error that stopped the loop, if one did. */
+  failure: Error | undefined;
+  private readonly onFatal: ((err: Error) => void) | undefined;
+  private readonly onBatchError: ((reason: string, err: unknown) => void) | undefined;
   private running = false;
 
   constructor(
-    private readonly dev: TunDevice,
+    private dev: TunDevice,
     /** Swapped atomically by the daemon when translator options change. */
     public translator: Translator,
     private readonly trace: PacketTrace,
@@ -84,18 +120,35 @@ export class PacketLoop {
     this.parts = new Int32Array(this.coalescer !== undefined ? maxOut : 0);
     this.maxBatches = opts.maxBatches ?? 16;
     this.clock = opts.clock;
+    this.onFatal = opts.onFatal;
+    this.onBatchError = opts.onBatchError;
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.failure = undefined;
     this.dev.onReadable((err) => {
-      if (err) {
-        this.counters.errors++;
-        return;
-      }
-      this.pump();
+      if (err) this.fail(err);
+      else this.pump();
     });
+  }
+
+  /** True when `dev` has the shape this loop's arena was laid out for. */
+  fits(dev: TunDevice): boolean {
+    return dev.batchSize === this.dev.batchSize && dev.offload === this.dev.offload && dev.udpGso === this.dev.udpGso;
+  }
+
+  /**
+   * After a failure: carries on with a new device of the same shape (see
+   * fits()); counters and histograms carry on too. Throws when the shape differs.
+   */
+  resume(dev: TunDevice): void {
+    if (!this.fits(dev)) throw new Error('the new TUN device has another batch size or offload mode: build a new PacketLoop');
+    this.stop();
+    this.dev = dev;
+    this.failure = undefined;
+    this.start();
   }
 
   stop(): void {
@@ -116,14 +169,51 @@ export class PacketLoop {
   pump(): number {
     const full = Math.min(this.dev.batchSize, this.sizes.length);
     let total = 0;
-    for (let b = 0; b < this.maxBatches; b++) {
-      const n = this.dev.readFlat(this.arena, this.slot, HEADROOM, this.sizes, this.vin);
+    for (let b = 0; b < this.maxBatches && this.failure === undefined; b++) {
+      let n: number;
+      try {
+        n = this.dev.readFlat(this.arena, this.slot, HEADROOM, this.sizes, this.vin);
+      } catch (e) {
+        this.fail(e);
+        break;
+      }
       if (n === 0) break;
       total += n;
-      this.handle(n);
+      try {
+        this.handle(n);
+      } catch (e) {
+        // A bug or a packet nobody foresaw must cost one batch, never the process.
+        if (isFatal(e)) this.fail(e);
+        else this.dropBatch(e, n);
+      }
       if (n < full) break; // a short batch means the queue was empty (EAGAIN)
     }
     return total;
+  }
+
+  /** The device is gone or broken: stop polling it and tell the owner (once). */
+  private fail(err: unknown): void {
+    if (this.failure !== undefined) return;
+    const e = err instanceof Error ? err : new Error(String(err));
+    this.counters.fatal++;
+    this.failure = e;
+    this.running = false;
+    try {
+      if (!this.dev.closed) this.dev.onReadable(null);
+    } catch {
+      // the poll is already gone with the device
+    }
+    this.onFatal?.(e);
+  }
+
+  private dropBatch(err: unknown, count: number): void {
+    this.counters.batchErrors++;
+    this.counters.batchErrorPackets += count;
+    let reason = batchErrorReason(err);
+    const m = this.batchErrorsByReason;
+    if (!m.has(reason) && m.size >= MAX_ERROR_REASONS) reason = 'other';
+    m.set(reason, (m.get(reason) ?? 0) + 1);
+    this.onBatchError?.(reason, err);
   }
 
   /** Translates `count` packets of the arena and writes the results. */
@@ -230,12 +320,40 @@ export class PacketLoop {
     return 0;
   }
 
-  /** Writes extra packets (e.g. timer-driven ICMP replies) to the device. */
+  /**
+   * Writes extra packets (e.g. timer-driven ICMP replies) to the device
+   * through the out areas of the arena, a batch at a time; returns how many
+   * were written. Call it between wake-ups (the daemon's timer does), never
+   * from inside a batch. A packet longer than an out area is not written.
+   */
   writeExtra(packets: readonly Uint8Array[]): number {
-    if (packets.length === 0 || this.dev.closed) return 0;
-    const offs = new Int32Array(packets.length);
-    const lens = Int32Array.from(packets, (p) => ipPacketLength(p, 0) > 0 ? Math.min(ipPacketLength(p, 0), p.length) : p.length);
-    return this.dev.writeAt(packets, offs, lens, packets.length);
+    if (packets.length === 0 || this.dev.closed || this.failure !== undefined) return 0;
+    const { arena, wOff, wLen, vout } = this;
+    const per = Math.min(this.dev.batchSize, wOff.length);
+    let written = 0;
+    for (let i = 0; i < packets.length; ) {
+      let k = 0;
+      for (; k < per && i < packets.length; i++) {
+        const p = packets[i]!;
+        const ipLen = ipPacketLength(p, 0);
+        const len = ipLen > 0 ? Math.min(ipLen, p.length) : p.length;
+        if (len === 0 || len > OUT_BUFFER_SIZE) continue;
+        const at = this.outStart + k * OUT_BUFFER_SIZE;
+        arena.set(p.subarray(0, len), at);
+        if (vout !== undefined) clearVnet(vout, k);
+        wOff[k] = at;
+        wLen[k++] = len;
+      }
+      if (k > 0) {
+        try {
+          written += this.dev.writeFlat(arena, wOff, wLen, k, vout);
+        } catch (e) {
+          if (isFatal(e)) this.fail(e);
+          return written;
+        }
+      }
+    }
+    return written;
   }
 
   private traceOne(before: Uint8Array, kind: string, reason: string | undefined, from: number, to: number): void {

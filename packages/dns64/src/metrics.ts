@@ -46,6 +46,8 @@ export interface Dns64Counters {
   policyDenied: number;
   /** Answers given from local ipv4only.arpa data. */
   ipv4only: number;
+  /** AAAA answers that would have been synthesized while synthesis was suspended (translator down): NODATA instead. */
+  synthesisSuspended: number;
   /** TCP connections refused by the connection cap. */
   tcpRejected: number;
 }
@@ -55,7 +57,7 @@ export function createCounters(): Dns64Counters {
   return {
     queries: 0, tcpQueries: 0, synthesized: 0, cacheHits: 0, cacheMisses: 0, upstreamQueries: 0, upstreamErrors: 0,
     upstreamTimeouts: 0, upstreamTcpRetries: 0, upstreamOverload: 0, refused: 0, rateLimited: 0, formerr: 0, dropped: 0,
-    servfail: 0, truncated: 0, excluded: 0, notEmbeddable: 0, policyDenied: 0, ipv4only: 0, tcpRejected: 0,
+    servfail: 0, truncated: 0, excluded: 0, notEmbeddable: 0, policyDenied: 0, ipv4only: 0, synthesisSuspended: 0, tcpRejected: 0,
   };
 }
 

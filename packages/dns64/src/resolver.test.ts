@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { validateDns64Options, type Dns64Input } from './config.js';
 import { FakeUpstream } from './fake-upstream.js';
 import { createCounters } from './metrics.js';
-import { Dns64Resolver } from './resolver.js';
+import { SUSPENDED_NEGATIVE_TTL, Dns64Resolver } from './resolver.js';
 import { parseQuery, type ParsedQuery } from './wire.js';
 
 const NSP = '64:ff9b:1::/96'; // RFC 8215 local use: documentation IPv4 may be embedded
@@ -455,5 +455,37 @@ describe('coalescing', () => {
     expect(rr(y.p)).toEqual(['SAME.example.org 300 AAAA 64:ff9b:1::c000:206']);
     expect([x.p.id, y.p.id]).toEqual([1, 2]);
     expect(t.counters.synthesized).toBe(2);
+  });
+});
+
+describe('synthesis suspended while the translator cannot carry traffic', () => {
+  it('answers NODATA with the negative TTL capped, keeps real AAAA, caches neither, and resumes', async () => {
+    const t = setup();
+    t.up.on('v4only.example.org', 'AAAA', { authorities: [soa('example.org', 3600, 900)] });
+    t.up.on('v4only.example.org', 'A', { answers: [a('v4only.example.org', '192.0.2.10', 300)] });
+    t.up.on('dual.example.org', 'AAAA', { answers: [aaaa('dual.example.org', '2001:db8::1', 120)] });
+    // a synthesized answer in the cache before the translator fails
+    expect(rr((await t.ask('v4only.example.org')).p)).toEqual(['v4only.example.org 300 AAAA 64:ff9b:1::c000:20a']);
+    t.resolver.setSuspended(true);
+    const s = await t.ask('v4only.example.org');
+    expect(rcode(s.p)).toBe('NOERROR');
+    expect(rr(s.p)).toEqual([]);
+    expect(ede(s.p)).toEqual([]);
+    const auth = (s.p.authorities ?? []).filter((r) => r.type === 'SOA');
+    expect(auth).toHaveLength(1);
+    expect(auth[0]!.ttl).toBe(SUSPENDED_NEGATIVE_TTL);
+    expect((auth[0]!.data as { minimum: number }).minimum).toBe(SUSPENDED_NEGATIVE_TTL);
+    expect(t.counters.synthesisSuspended).toBe(1);
+    // not from the cache (flushed), not into it: the next query asks upstream again
+    const calls = t.up.calls.length;
+    expect(rr((await t.ask('v4only.example.org')).p)).toEqual([]);
+    expect(t.up.calls.length).toBeGreaterThan(calls);
+    expect(rr((await t.ask('dual.example.org')).p)).toEqual(['dual.example.org 120 AAAA 2001:db8::1']);
+    // RFC 7050 discovery finds no prefix either
+    const wka = await t.ask('ipv4only.arpa');
+    expect(rr(wka.p)).toEqual([]);
+    t.resolver.setSuspended(false);
+    expect(rr((await t.ask('v4only.example.org')).p)).toEqual(['v4only.example.org 300 AAAA 64:ff9b:1::c000:20a']);
+    expect(rr((await t.ask('ipv4only.arpa')).p)).toHaveLength(2);
   });
 });

@@ -34,11 +34,22 @@ interface Built {
   synthesized: boolean;
   embedded: readonly number[];
   prefixDependent: boolean;
+  /** Answered in place of a synthesis while suspended: never cached. */
+  suspended?: boolean;
 }
 
 /** Resolves queries: cache, local data, upstream, synthesis, per-client policy. */
+/**
+ * Negative TTL of the NODATA answers given while synthesis is suspended: short,
+ * so clients ask again soon after the translator is back (RFC 2308 §5: the
+ * SOA's TTL and MINIMUM both capped).
+ */
+export const SUSPENDED_NEGATIVE_TTL = 5;
+
 export class Dns64Resolver {
   readonly cache: ResponseCache;
+  /** True while the translator cannot carry traffic: answer as if no prefix existed. */
+  #suspended = false;
   /** Misses being resolved, by cache key: identical questions share one upstream lookup. */
   readonly #inflight = new Map<string, Promise<Built>>();
 
@@ -60,6 +71,23 @@ export class Dns64Resolver {
     this.cache.setLimits(opts.cache);
     if (synthesisChanged) this.cache.flush();
     else if (prefixChanged) this.cache.flush((e) => e.prefixDependent);
+  }
+
+  /**
+   * Suspends (or resumes) synthesis while the translator cannot carry traffic:
+   * a name with only A records gets NODATA with a short negative TTL, real AAAA
+   * records are kept, nothing is cached meanwhile. Suspending flushes the cached
+   * answers that depend on the prefix, so no synthesized answer is served from
+   * the cache either. Never SERVFAIL: clients fall back to what they have.
+   */
+  setSuspended(on: boolean): void {
+    if (on === this.#suspended) return;
+    this.#suspended = on;
+    if (on) this.cache.flush((e) => e.prefixDependent);
+  }
+
+  get suspended(): boolean {
+    return this.#suspended;
   }
 
   /** Replaces the upstream (after an upstream list change). */
@@ -134,7 +162,7 @@ export class Dns64Resolver {
     this.#inflight.set(key, p);
     try {
       const built = await p;
-      this.cache.put(built.wire, q.questionEnd, cacheVariant(q.edns !== undefined, q.edns?.dnssecOk === true, q.cd), { prefixDependent: built.prefixDependent, embedded: built.embedded });
+      if (!this.#suspended && !built.suspended) this.cache.put(built.wire, q.questionEnd, cacheVariant(q.edns !== undefined, q.edns?.dnssecOk === true, q.cd), { prefixDependent: built.prefixDependent, embedded: built.embedded });
       return built;
     } finally {
       this.#inflight.delete(key);
@@ -152,6 +180,11 @@ export class Dns64Resolver {
       case 'local': {
         this.counters.ipv4only++;
         const { draft, synthesized } = ipv4onlyAnswer(q, this.opts.prefix);
+        if (synthesized && this.#suspended) {
+          // RFC 7050 discovery finds no prefix while the translator is down.
+          this.counters.synthesisSuspended++;
+          return this.#encode({ ...draft, answers: [] }, raw, q, undefined, true);
+        }
         return this.#encode(draft, raw, q, synthesized ? [0xc00000aa, 0xc00000ab] : undefined, true);
       }
       case 'pass':
@@ -194,6 +227,7 @@ export class Dns64Resolver {
       if (d.kind === 'return') return this.#encode(d.draft, raw, q, undefined, false);
       negative = d.negative;
     }
+    if (this.#suspended) return this.#suspendedNodata(raw, q, negative);
     const a = await this.#ask(q.qname, TYPE.A, q);
     // §5.1.6: a failed A query is the basis of the reply; no answer at all is SERVFAIL.
     if (a === undefined) throw new Dns64Error('ERR_UPSTREAM_FAILED', 'A lookup failed');
@@ -201,6 +235,20 @@ export class Dns64Resolver {
     this.counters.notEmbeddable += s.notEmbeddable;
     const embedded = s.embedded.length > 0 ? s.embedded : undefined;
     return this.#encode(s.draft, raw, q, embedded, true);
+  }
+
+  /** NODATA as the upstream gave it (its SOA, negative TTL capped), in place of a synthesized answer. */
+  #suspendedNodata(raw: Uint8Array, q: ParsedQuery, negative: DecodedPacket | undefined): Built {
+    this.counters.synthesisSuspended++;
+    const cap = SUSPENDED_NEGATIVE_TTL;
+    const authorities = withoutOpt(negative?.authorities).map((r) => {
+      if (r.type !== 'SOA') return r;
+      const soa = r.data as { minimum: number };
+      return { ...r, ttl: Math.min(r.ttl ?? cap, cap), data: { ...soa, minimum: Math.min(soa.minimum, cap) } } as typeof r;
+    });
+    const answers = withoutOpt(negative?.answers).filter((r) => r.type === 'CNAME' || r.type === 'DNAME');
+    const built = this.#encode({ flags: responseFlags(q, RCODE.noError, false), answers, authorities, additionals: [] }, raw, q, undefined, true);
+    return { ...built, suspended: true };
   }
 
   async #reverse(raw: Uint8Array, q: ParsedQuery): Promise<Built> {

@@ -281,121 +281,6 @@ static int write_one(tun_dev *d, const uint8_t *p, size_t len, const uint8_t *hd
   return write_iov(d, iov, 1, hdr);
 }
 
-/* Buffer i of a JS array of Uint8Arrays, as pointer + length. */
-static int buffer_at(napi_env env, napi_value arr, uint32_t i, uint8_t **p, size_t *n) {
-  napi_value el;
-  napi_typedarray_type t;
-  void *data = NULL;
-  if (napi_get_element(env, arr, i, &el) != napi_ok) return -1;
-  if (napi_get_typedarray_info(env, el, &t, n, &data, NULL, NULL) != napi_ok) return -1;
-  if (t != napi_uint8_array && t != napi_uint8_clamped_array) return -1;
-  *p = (uint8_t *)data;
-  return 0;
-}
-
-/*
- * readBatch(h, bufs, sizes: Int32Array, offset, max) -> count
- * Reads until EAGAIN or `max` packets. A packet longer than the space after
- * `offset` is detected through a 1-byte overflow iovec, counted and skipped.
- */
-static napi_value tun_read(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5], out;
-  int32_t *sizes = NULL;
-  size_t nsizes = 0;
-  napi_typedarray_type t;
-  void *sd = NULL;
-  uint32_t offset = 0, max = 0, count = 0;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  tun_dev *d = get_dev(env, argv[0]);
-  if (d == NULL) return NULL;
-  if (d->p.fd < 0) return closed_error(env);
-  CHECK(napi_get_typedarray_info(env, argv[2], &t, &nsizes, &sd, NULL, NULL));
-  if (t != napi_int32_array) return throw_errno(env, EINVAL, "sizes");
-  sizes = (int32_t *)sd;
-  CHECK(napi_get_value_uint32(env, argv[3], &offset));
-  CHECK(napi_get_value_uint32(env, argv[4], &max));
-  if (max > nsizes) max = (uint32_t)nsizes;
-  while (count < max) {
-    uint8_t *p;
-    size_t n;
-    if (buffer_at(env, argv[1], count, &p, &n) != 0 || n <= offset)
-      return throw_errno(env, EINVAL, "bufs");
-    ssize_t r = read_one(d, p + offset, n - offset, NULL);
-    if (r == RD_TRUNCATED) continue;
-    if (r == RD_EMPTY) break;
-    if (r == RD_FATAL) {
-      /* Fatal (EBADFD after detach, EIO...). Hand over what was read; the
-       * error repeats on the next call. */
-      if (count > 0) break;
-      return throw_errno(env, errno, "read");
-    }
-    sizes[count++] = (int32_t)r;
-  }
-  CHECK(napi_create_uint32(env, count, &out));
-  return out;
-}
-
-/*
- * writeBatch(h, bufs, lengths: Int32Array, offset, count[, offsets: Int32Array]) -> written
- * With `offsets`, packet i starts at offsets[i] instead of the common `offset`
- * (translated packets start at different places in their buffers).
- * Never blocks: EAGAIN (TUN queue full) is a counted drop; other per-packet
- * errors (EINVAL for a malformed packet, EMSGSIZE, EIO while down) are
- * counted and the batch goes on.
- */
-static napi_value tun_write(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6], out;
-  size_t nlen = 0, olen = 0;
-  napi_typedarray_type t;
-  void *ld = NULL, *od = NULL;
-  const int32_t *offsets = NULL;
-  uint32_t offset = 0, count = 0, written = 0;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  tun_dev *d = get_dev(env, argv[0]);
-  if (d == NULL) return NULL;
-  if (d->p.fd < 0) return closed_error(env);
-  CHECK(napi_get_typedarray_info(env, argv[2], &t, &nlen, &ld, NULL, NULL));
-  if (t != napi_int32_array) return throw_errno(env, EINVAL, "lengths");
-  const int32_t *lengths = (const int32_t *)ld;
-  CHECK(napi_get_value_uint32(env, argv[3], &offset));
-  CHECK(napi_get_value_uint32(env, argv[4], &count));
-  if (count > nlen) count = (uint32_t)nlen;
-  if (argc >= 6) {
-    napi_valuetype vt;
-    CHECK(napi_typeof(env, argv[5], &vt));
-    if (vt != napi_undefined) {
-      CHECK(napi_get_typedarray_info(env, argv[5], &t, &olen, &od, NULL, NULL));
-      if (t != napi_int32_array) return throw_errno(env, EINVAL, "offsets");
-      offsets = (const int32_t *)od;
-      if (count > olen) count = (uint32_t)olen;
-    }
-  }
-  for (uint32_t i = 0; i < count; i++) {
-    uint8_t *p;
-    size_t n;
-    if (buffer_at(env, argv[1], i, &p, &n) != 0) return throw_errno(env, EINVAL, "bufs");
-    int32_t len = lengths[i];
-    if (offsets != NULL) {
-      if (offsets[i] < 0) {
-        d->stats[ST_TX_ERRORS]++;
-        continue;
-      }
-      offset = (uint32_t)offsets[i];
-    }
-    if (len <= 0 || (size_t)len + offset > n) {
-      d->stats[ST_TX_ERRORS]++;
-      continue;
-    }
-    int w = write_one(d, p + offset, (size_t)len, NULL);
-    if (w < 0) return closed_error(env);
-    written += (uint32_t)w;
-  }
-  CHECK(napi_create_uint32(env, written, &out));
-  return out;
-}
-
 /* A Uint8Array argument as pointer + length; -1 when it is something else. */
 static int u8_arg(napi_env env, napi_value v, uint8_t **p, size_t *n) {
   napi_typedarray_type t;
@@ -618,8 +503,6 @@ static napi_value init(napi_env env, napi_value exports) {
     {"name", NULL, tun_name, NULL, NULL, NULL, napi_default, NULL},
     {"udpGso", NULL, tun_udp_gso, NULL, NULL, NULL, napi_default, NULL},
     {"ifconfig", NULL, tun_ifconfig, NULL, NULL, NULL, napi_default, NULL},
-    {"readBatch", NULL, tun_read, NULL, NULL, NULL, napi_default, NULL},
-    {"writeBatch", NULL, tun_write, NULL, NULL, NULL, napi_default, NULL},
     {"readFlat", NULL, tun_read_flat, NULL, NULL, NULL, napi_default, NULL},
     {"writeFlat", NULL, tun_write_flat, NULL, NULL, NULL, napi_default, NULL},
     {"poll", NULL, tun_poll, NULL, NULL, NULL, napi_default, NULL},

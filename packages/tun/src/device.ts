@@ -4,7 +4,7 @@
  * and reused; packets are read at `bufs[i][offset..]` so the translator has
  * headroom in front of each packet (STYLE §3) and never copies the payload.
  *
- * read() and write() are synchronous and never block: the fd is non-blocking,
+ * readFlat() and writeFlat() are synchronous and never block: the fd is non-blocking,
  * readiness comes from onReadable(), and a full kernel queue is a counted drop.
  * See README "Why synchronous" for the measurements behind that choice.
  */
@@ -35,29 +35,12 @@ export interface TunDevice {
   /** Current MTU. */
   mtu(): number;
   /**
-   * Reads up to min(batchSize, bufs.length, sizes.length) packets that are ready
-   * now into bufs[i] at `offset`, storing each length in sizes[i]. Returns the
-   * count, 0 when nothing is pending. A packet longer than the space after
-   * `offset` is dropped and counted (rxTruncated). Throws TunClosedError after
-   * close(), TunError ERR_TUN_IO when the device is unusable.
-   */
-  read(bufs: readonly Uint8Array[], sizes: Int32Array, offset: number): number;
-  /**
-   * Writes packets bufs[i][offset .. offset+lengths[i]) for i < count. Returns
-   * how many the kernel took; the rest are counted (txDropsQueueFull, txErrors).
-   */
-  write(bufs: readonly Uint8Array[], lengths: Int32Array, offset: number, count: number): number;
-  /**
-   * Like write(), but packet i is bufs[i][offsets[i] .. offsets[i]+lengths[i]):
-   * translated packets start at different places in their buffers, and the
-   * same buffer may appear several times (fragments written back to back).
-   */
-  writeAt(bufs: readonly Uint8Array[], offsets: Int32Array, lengths: Int32Array, count: number): number;
-  /**
    * Flat-arena read: packet i goes to arena[i*slot+offset .. (i+1)*slot) and
    * its length to sizes[i], for at most min(batchSize, sizes.length,
-   * floor(arena.length/slot)) packets. Same truncation counting and errors as
-   * read(); one buffer for the whole batch, so the addon resolves it once.
+   * floor(arena.length/slot)) packets. A packet longer than the slot after `offset`
+   * is dropped and counted (rxTruncated). Throws TunClosedError after close(),
+   * TunError ERR_TUN_IO when the device is unusable. One buffer for the whole
+   * batch, so the addon resolves it once.
    * On an offload device packet i's virtio_net_hdr goes to
    * vnet[i*VNET_HDR_LEN ..] (the batch is capped to the headers that fit);
    * without `vnet` the headers are read and discarded.
@@ -69,7 +52,7 @@ export interface TunDevice {
    * as txDropsQueueFull. Returns how many the kernel took; never blocks.
    * On an offload device packet i goes out behind vnet[i*VNET_HDR_LEN ..], or
    * behind an all-zero header (no offload, checksum complete) when `vnet` is
-   * absent or shorter. The other write calls always use the all-zero header.
+   * absent or shorter.
    *
    * Gather: with `parts`, `count` is the number of packets and packet p is
    * the concatenation of parts[p] consecutive pieces (offsets[j], lengths[j]),
@@ -112,42 +95,4 @@ export function checkFlatRead(name: string, arena: Uint8Array, slot: number, off
   if (!Number.isInteger(slot) || slot < 1 || slot > 0x7fffffff || !Number.isInteger(offset) || offset < 0 || offset >= slot) {
     throw new TunError('ERR_TUN_ARGUMENT', `${name}: readFlat needs an integer slot ≥ 1 and 0 ≤ offset < slot, got slot ${String(slot)}, offset ${String(offset)}`);
   }
-}
-
-/** Preallocated buffers for one batch: `count` buffers of `offset + mtu` bytes. */
-export interface PacketBatch {
-  readonly bufs: Uint8Array[];
-  readonly sizes: Int32Array;
-  readonly offset: number;
-}
-
-/** Allocates a batch once, to be reused for every read. */
-export function allocBatch(count: number, mtu: number, offset = 0): PacketBatch {
-  const bufs: Uint8Array[] = [];
-  for (let i = 0; i < count; i++) bufs.push(new Uint8Array(offset + mtu));
-  return { bufs, sizes: new Int32Array(count), offset };
-}
-
-/**
- * Reads batches until the device has nothing pending or `maxBatches` batches
- * were handled, calling onBatch(count) after each. Bounding the batches keeps
- * the event loop fair: the poll is level-triggered, so what is left wakes us
- * again on the next loop turn. Returns the number of packets handled.
- */
-export function drain(
-  dev: TunDevice,
-  batch: PacketBatch,
-  onBatch: (count: number) => void,
-  maxBatches = 16,
-): number {
-  const full = Math.min(dev.batchSize, batch.bufs.length, batch.sizes.length);
-  let total = 0;
-  for (let b = 0; b < maxBatches; b++) {
-    const n = dev.read(batch.bufs, batch.sizes, batch.offset);
-    if (n === 0) break;
-    total += n;
-    onBatch(n);
-    if (n < full) break; // a short batch means the queue was empty (EAGAIN)
-  }
-  return total;
 }

@@ -3,8 +3,7 @@
  * non-blocking TunDevice interface; LinuxTun over a small N-API addon
  * (native/tun.c); MemoryTun for tests. See README.md.
  */
-export type { TunDevice, ReadableCallback, PacketBatch } from './device.js';
-export { allocBatch, drain } from './device.js';
+export type { TunDevice, ReadableCallback } from './device.js';
 export { LinuxTun } from './linux-tun.js';
 export { MemoryTun, type MemoryTunOptions } from './memory-tun.js';
 export { TunError, TunClosedError, TUN_ERROR_CODES, fromNative, errnoName, type TunErrorCode } from './errors.js';

@@ -24,7 +24,7 @@ describe('native addon', () => {
     const native = loadNative(); // throws ERR_TUN_ADDON with the build command if missing
     expect(native.STATS_COUNT).toBe(NATIVE_STAT_SLOTS.length);
     expect(new Set(NATIVE_STAT_SLOTS)).toEqual(new Set(Object.keys(emptyStats())));
-    for (const fn of ['open', 'name', 'ifconfig', 'readBatch', 'writeBatch', 'poll', 'stats', 'close'] as const) {
+    for (const fn of ['open', 'name', 'ifconfig', 'readFlat', 'writeFlat', 'poll', 'stats', 'close'] as const) {
       expect(typeof native[fn]).toBe('function');
     }
   });
@@ -33,6 +33,6 @@ describe('native addon', () => {
     const native = loadNative();
     const fake = {} as Parameters<typeof native.close>[0];
     expect(() => native.close(fake)).toThrow(TypeError);
-    expect(() => native.readBatch(fake, [], new Int32Array(1), 0, 1)).toThrow(/not a TUN handle/);
+    expect(() => native.readFlat(fake, new Uint8Array(64), 64, 0, new Int32Array(1), 1)).toThrow(/not a TUN handle/);
   });
 });

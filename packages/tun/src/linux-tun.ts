@@ -1,6 +1,6 @@
 /**
  * LinuxTun: a TunDevice over the N-API addon. All validation happens here, once;
- * read()/write() pass straight to C with no per-packet allocation.
+ * readFlat()/writeFlat() pass straight to C with no per-packet allocation.
  */
 import { fromNative, TunClosedError, TunError } from './errors.js';
 import { checkMtu, resolveOptions, type ResolvedTunOptions, type TunOptions } from './config.js';
@@ -64,40 +64,6 @@ export class LinuxTun implements TunDevice {
 
   mtu(): number {
     return this.#mtu;
-  }
-
-  read(bufs: readonly Uint8Array[], sizes: Int32Array, offset: number): number {
-    if (this.#closed) throw new TunClosedError(this.#name);
-    if (offset >>> 0 !== offset) throw this.#badOffset(offset);
-    const max = Math.min(this.batchSize, bufs.length);
-    try {
-      return this.#native.readBatch(this.#handle, bufs, sizes, offset, max);
-    } catch (err) {
-      throw this.#ioError(err);
-    }
-  }
-
-  write(bufs: readonly Uint8Array[], lengths: Int32Array, offset: number, count: number): number {
-    if (this.#closed) throw new TunClosedError(this.#name);
-    if (offset >>> 0 !== offset) throw this.#badOffset(offset);
-    const n = Math.min(count, bufs.length);
-    if (!(n > 0)) return 0; // also NaN; a negative count must not wrap to uint32 in C
-    try {
-      return this.#native.writeBatch(this.#handle, bufs, lengths, offset, n);
-    } catch (err) {
-      throw this.#ioError(err);
-    }
-  }
-
-  writeAt(bufs: readonly Uint8Array[], offsets: Int32Array, lengths: Int32Array, count: number): number {
-    if (this.#closed) throw new TunClosedError(this.#name);
-    const n = Math.min(count, bufs.length, offsets.length, lengths.length);
-    if (!(n > 0)) return 0;
-    try {
-      return this.#native.writeBatch(this.#handle, bufs, lengths, 0, n, offsets);
-    } catch (err) {
-      throw this.#ioError(err);
-    }
   }
 
   readFlat(arena: Uint8Array, slot: number, offset: number, sizes: Int32Array, vnet?: Uint8Array): number {
@@ -173,10 +139,6 @@ export class LinuxTun implements TunDevice {
     } catch (err) {
       throw fromNative(err, 'config', this.#name);
     }
-  }
-
-  #badOffset(offset: number): TunError {
-    return new TunError('ERR_TUN_ARGUMENT', `${this.#name}: offset must be an integer ≥ 0, got ${String(offset)}`);
   }
 
   #ioError(err: unknown): TunError {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { MemoryTun } from './memory-tun.js';
-import { allocBatch, drain } from './device.js';
 import { TunClosedError, TunError } from './errors.js';
 
 /** A packet of `len` bytes whose bytes encode `tag` so reads can be told apart. */
@@ -14,91 +13,21 @@ function pkt(len: number, tag: number): Uint8Array {
 
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 
-describe('MemoryTun read', () => {
-  it('reads injected packets at the offset with their sizes, in order', () => {
-    const dev = new MemoryTun({ batchSize: 4 });
-    const batch = allocBatch(4, 1500, 28);
-    batch.bufs.forEach((b) => b.fill(0xa5));
-    dev.inject(pkt(40, 1));
-    dev.inject(pkt(1500, 2));
-    expect(dev.read(batch.bufs, batch.sizes, 28)).toBe(2);
-    expect([...batch.sizes.subarray(0, 2)]).toEqual([40, 1500]);
-    // headroom untouched, packet bytes at offset
-    expect(batch.bufs[0]![27]).toBe(0xa5);
-    expect(batch.bufs[0]![28]).toBe(0x60);
-    expect(batch.bufs[0]![28 + 39]).toBe(1);
-    expect(batch.bufs[1]![28 + 1499]).toBe(2);
-    expect(dev.read(batch.bufs, batch.sizes, 28)).toBe(0);
-    expect(dev.stats()).toMatchObject({ rxPackets: 2, rxBytes: 1540, rxTruncated: 0 });
-  });
-
-  it('never returns more than batchSize, bufs.length or sizes.length', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 16 }),
-        fc.integer({ min: 1, max: 16 }),
-        fc.integer({ min: 1, max: 16 }),
-        fc.integer({ min: 0, max: 40 }),
-        (batchSize, nbufs, nsizes, injected) => {
-          const dev = new MemoryTun({ batchSize });
-          for (let i = 0; i < injected; i++) dev.inject(pkt(20 + i, i));
-          const bufs = allocBatch(nbufs, 100).bufs;
-          const sizes = new Int32Array(nsizes);
-          let total = 0;
-          for (let guard = 0; guard < 100; guard++) {
-            const n = dev.read(bufs, sizes, 0);
-            expect(n).toBeLessThanOrEqual(Math.min(batchSize, nbufs, nsizes));
-            expect(n).toBeGreaterThanOrEqual(0);
-            if (n === 0) break;
-            total += n;
-          }
-          expect(total).toBe(injected);
-        },
-      ),
-    );
-  });
-
-  it('drops and counts a packet that does not fit after the offset, and goes on', () => {
-    const dev = new MemoryTun();
-    const batch = allocBatch(8, 100, 28);
-    dev.inject(pkt(101, 1)); // one byte too long
-    dev.inject(pkt(100, 2)); // exactly fits
-    expect(dev.read(batch.bufs, batch.sizes, 28)).toBe(1);
-    expect(batch.sizes[0]).toBe(100);
-    expect(dev.stats().rxTruncated).toBe(1);
-  });
-
-  it.each([
-    { name: 'negative offset', offset: -1, sizes: new Int32Array(4) },
-    { name: 'fractional offset', offset: 1.5, sizes: new Int32Array(4) },
-    { name: 'sizes not Int32Array', offset: 0, sizes: new Uint32Array(4) as unknown as Int32Array },
-  ])('rejects bad batch arguments: $name', ({ offset, sizes }) => {
-    const dev = new MemoryTun();
-    dev.inject(pkt(20, 1));
-    expect(() => dev.read(allocBatch(4, 100).bufs, sizes, offset)).toThrowError(
-      expect.objectContaining({ code: 'ERR_TUN_ARGUMENT' }) as Error,
-    );
-  });
-
-  it('failNextRead surfaces ERR_TUN_IO once, then reads resume', () => {
-    const dev = new MemoryTun();
-    const batch = allocBatch(2, 100);
-    dev.inject(pkt(20, 1));
-    dev.failNextRead();
-    expect(() => dev.read(batch.bufs, batch.sizes, 0)).toThrow(TunError);
-    expect(dev.read(batch.bufs, batch.sizes, 0)).toBe(1);
-  });
-});
+/** Reads one batch with readFlat into a fresh arena; returns the packets read. */
+function readOne(dev: MemoryTun, slot = 128): Uint8Array[] {
+  const arena = new Uint8Array(dev.batchSize * slot);
+  const sizes = new Int32Array(dev.batchSize);
+  const n = dev.readFlat(arena, slot, 0, sizes);
+  return Array.from({ length: n }, (_, i) => arena.slice(i * slot, i * slot + sizes[i]!));
+}
 
 describe('MemoryTun onReadable', () => {
   it('wakes on a later turn, once per wake-up, and again while packets remain (level-triggered)', async () => {
     const dev = new MemoryTun({ batchSize: 2 });
-    const batch = allocBatch(2, 100);
     const seen: number[] = [];
     dev.onReadable(() => {
       // read only one batch per wake-up: the rest must wake us again
-      const n = dev.read(batch.bufs, batch.sizes, 0);
-      seen.push(n);
+      seen.push(readOne(dev).length);
     });
     for (let i = 0; i < 5; i++) dev.inject(pkt(20, i));
     expect(seen).toEqual([]); // not synchronous
@@ -107,22 +36,23 @@ describe('MemoryTun onReadable', () => {
     expect(dev.stats().rxWakeups).toBe(3);
   });
 
-  it('drain stops at maxBatches and leaves the rest for the next wake-up', () => {
-    const dev = new MemoryTun({ batchSize: 4 });
-    for (let i = 0; i < 20; i++) dev.inject(pkt(20, i));
-    const counts: number[] = [];
-    const total = drain(dev, allocBatch(4, 100), (n) => counts.push(n), 3);
-    expect(total).toBe(12);
-    expect(counts).toEqual([4, 4, 4]);
-    expect(dev.pending).toBe(8);
+  it('failNextRead surfaces ERR_TUN_IO once, then reads resume', () => {
+    const dev = new MemoryTun();
+    dev.inject(pkt(20, 1));
+    dev.failNextRead();
+    expect(() => readOne(dev)).toThrow(TunError);
+    expect(readOne(dev)).toHaveLength(1);
   });
 
-  it('drain keeps going when the batch has fewer buffers than batchSize', () => {
-    const dev = new MemoryTun({ batchSize: 64 });
-    for (let i = 0; i < 10; i++) dev.inject(pkt(20, i));
-    const counts: number[] = [];
-    drain(dev, allocBatch(4, 100), (n) => counts.push(n));
-    expect(counts).toEqual([4, 4, 2]);
+  it('failPoll hands the callback ERR_TUN_IO once and wakes it no more', async () => {
+    const dev = new MemoryTun();
+    const calls: (TunError | undefined)[] = [];
+    dev.onReadable((err) => calls.push(err));
+    dev.failPoll();
+    dev.inject(pkt(20, 1));
+    for (let i = 0; i < 4; i++) await nextTurn();
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.code).toBe('ERR_TUN_IO');
   });
 
   it('stops waking after close and after onReadable(null)', async () => {
@@ -141,74 +71,24 @@ describe('MemoryTun onReadable', () => {
   });
 });
 
-describe('MemoryTun write', () => {
-  it('collects copies of written packets from the offset', () => {
-    const dev = new MemoryTun();
-    const batch = allocBatch(3, 100, 8);
-    batch.bufs[0]!.set(pkt(30, 7), 8);
-    batch.bufs[1]!.set(pkt(60, 9), 8);
-    expect(dev.write(batch.bufs, Int32Array.of(30, 60), 8, 2)).toBe(2);
-    const out = dev.takeWritten();
-    expect(out.map((p) => p.length)).toEqual([30, 60]);
-    expect(out[1]![59]).toBe(9);
-    batch.bufs[0]!.fill(0); // copies, not views
-    expect(out[0]![1]).toBe(7);
-    expect(dev.written).toEqual([]);
-  });
-
-  it.each([
-    { name: 'zero length', len: 0 },
-    { name: 'negative length', len: -5 },
-    { name: 'longer than the buffer', len: 200 },
-  ])('counts a bad packet ($name) as txErrors and writes the others', ({ len }) => {
-    const dev = new MemoryTun();
-    const batch = allocBatch(3, 100);
-    expect(dev.write(batch.bufs, Int32Array.of(20, len, 40), 0, 3)).toBe(2);
-    expect(dev.stats()).toMatchObject({ txPackets: 2, txBytes: 60, txErrors: 1 });
-  });
-
-  it('a full queue is a counted drop, never a throw', () => {
-    const dev = new MemoryTun({ txQueueLimit: 2 });
-    const batch = allocBatch(4, 100);
-    expect(dev.write(batch.bufs, Int32Array.of(20, 20, 20, 20), 0, 4)).toBe(2);
-    expect(dev.stats().txDropsQueueFull).toBe(2);
-  });
-
-  it('writes while down are refused like the kernel (EIO) and counted', () => {
-    const dev = new MemoryTun({ up: false });
-    const batch = allocBatch(1, 100);
-    expect(dev.write(batch.bufs, Int32Array.of(20), 0, 1)).toBe(0);
-    dev.up();
-    expect(dev.write(batch.bufs, Int32Array.of(20), 0, 1)).toBe(1);
-    expect(dev.stats()).toMatchObject({ txErrors: 1, txPackets: 1 });
-  });
-
-  it('count beyond the arrays is clamped; a negative or NaN count writes nothing', () => {
-    const dev = new MemoryTun();
-    expect(dev.write(allocBatch(2, 100).bufs, Int32Array.of(20, 20, 20), 0, 10)).toBe(2);
-    expect(dev.write(allocBatch(2, 100).bufs, Int32Array.of(20, 20), 0, -1)).toBe(0);
-    expect(dev.write(allocBatch(2, 100).bufs, Int32Array.of(20, 20), 0, Number.NaN)).toBe(0);
-    expect(dev.stats().txPackets).toBe(2);
-  });
-});
-
 describe('MemoryTun lifecycle and options', () => {
   it('every operation after close throws TunClosedError; close is idempotent', () => {
     const dev = new MemoryTun();
     dev.close();
     dev.close();
     expect(dev.closed).toBe(true);
-    const batch = allocBatch(1, 100);
+    const arena = new Uint8Array(256);
+    const sizes = new Int32Array(1);
     for (const op of [
-      () => dev.read(batch.bufs, batch.sizes, 0),
-      () => dev.write(batch.bufs, batch.sizes, 0, 1),
+      () => dev.readFlat(arena, 128, 0, sizes),
+      () => dev.writeFlat(arena, Int32Array.of(0), Int32Array.of(20), 1),
       () => dev.inject(pkt(20, 1)),
       () => dev.setMtu(1400),
       () => dev.onReadable(() => {}),
     ]) {
       expect(op).toThrow(TunClosedError);
     }
-    expect(() => dev.read(batch.bufs, batch.sizes, 0)).toThrowError(expect.objectContaining({ code: 'ERR_TUN_CLOSED' }) as Error);
+    expect(() => dev.readFlat(arena, 128, 0, sizes)).toThrowError(expect.objectContaining({ code: 'ERR_TUN_CLOSED' }) as Error);
   });
 
   it.each([
@@ -233,18 +113,6 @@ describe('MemoryTun lifecycle and options', () => {
     expect(() => dev.setMtu(10)).toThrow(TunError);
     expect(dev.mtu()).toBe(1280);
     expect(dev.name()).toBe('sixgate0');
-  });
-});
-
-describe('MemoryTun.writeAt', () => {
-  it('writes each packet from its own offset and counts bad ones', () => {
-    const dev = new MemoryTun({ name: 'mem0' });
-    const a = new Uint8Array([9, 9, 1, 2, 3]);
-    const b = new Uint8Array([4, 5, 6, 7]);
-    const n = dev.writeAt([a, b, a], Int32Array.from([2, 0, 4]), Int32Array.from([3, 2, 5]), 3);
-    expect(n).toBe(2);
-    expect(dev.takeWritten().map((p) => [...p])).toEqual([[1, 2, 3], [4, 5]]);
-    expect(dev.stats().txErrors).toBe(1);
   });
 });
 

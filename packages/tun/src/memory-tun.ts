@@ -88,6 +88,18 @@ export class MemoryTun implements TunDevice {
     this.#schedule();
   }
 
+  /**
+   * Fails the readiness poll as the kernel does when the interface is deleted
+   * under an open fd (libuv reports EBADF and stops the poll): the callback
+   * gets a TunError ERR_TUN_IO once, and no further wake-ups come.
+   */
+  failPoll(message = 'readiness poll failed (status -9)'): void {
+    const cb = this.#cb;
+    this.#cb = null;
+    if (cb === null || this.#closed) return;
+    setImmediate(() => cb(new TunError('ERR_TUN_IO', `${this.#name}: ${message}`)));
+  }
+
   /** Returns and clears the written packets. */
   takeWritten(): Uint8Array[] {
     this.writtenVnet.length = 0;
@@ -100,50 +112,6 @@ export class MemoryTun implements TunDevice {
 
   mtu(): number {
     return this.#mtu;
-  }
-
-  read(bufs: readonly Uint8Array[], sizes: Int32Array, offset: number): number {
-    this.#checkOpen();
-    if (this.#failure !== null) {
-      const f = this.#failure;
-      this.#failure = null;
-      throw f;
-    }
-    checkBatchArgs(bufs, sizes, offset);
-    const max = Math.min(this.batchSize, bufs.length, sizes.length);
-    let count = 0;
-    while (count < max && this.#rx.length > 0) {
-      const pkt = this.#rx.shift()!;
-      this.#rxVnet.shift();
-      const buf = bufs[count]!;
-      if (buf.length <= offset) throw new TunError('ERR_TUN_ARGUMENT', `${this.#name}: buffer ${count} has no room after offset`);
-      if (pkt.length > buf.length - offset) {
-        this.#stats.rxTruncated++;
-        continue;
-      }
-      buf.set(pkt, offset);
-      sizes[count++] = pkt.length;
-      this.#stats.rxPackets++;
-      this.#stats.rxBytes += pkt.length;
-    }
-    return count;
-  }
-
-  write(bufs: readonly Uint8Array[], lengths: Int32Array, offset: number, count: number): number {
-    this.#checkOpen();
-    checkBatchArgs(bufs, lengths, offset);
-    const n = Math.min(count, bufs.length, lengths.length);
-    let written = 0;
-    for (let i = 0; i < n; i++) if (this.#writeOne(bufs[i]!, offset, lengths[i]!)) written++;
-    return written;
-  }
-
-  writeAt(bufs: readonly Uint8Array[], offsets: Int32Array, lengths: Int32Array, count: number): number {
-    this.#checkOpen();
-    const n = Math.min(count, bufs.length, offsets.length, lengths.length);
-    let written = 0;
-    for (let i = 0; i < n; i++) if (this.#writeOne(bufs[i]!, offsets[i]!, lengths[i]!)) written++;
-    return written;
   }
 
   readFlat(arena: Uint8Array, slot: number, offset: number, sizes: Int32Array, vnet?: Uint8Array): number {
@@ -331,11 +299,5 @@ export class MemoryTun implements TunDevice {
       cb();
       this.#schedule();
     });
-  }
-}
-
-function checkBatchArgs(bufs: readonly Uint8Array[], sizes: Int32Array, offset: number): void {
-  if (!Array.isArray(bufs) || !(sizes instanceof Int32Array) || !Number.isInteger(offset) || offset < 0) {
-    throw new TunError('ERR_TUN_ARGUMENT', 'bad batch arguments (bufs: Uint8Array[], sizes: Int32Array, offset ≥ 0)');
   }
 }

@@ -19,8 +19,6 @@ export interface NativeTun {
   udpGso(h: NativeHandle): boolean;
   /** mtu <= 0 keeps it; up: -1 keeps, 0 down, 1 up. Returns the MTU now set. */
   ifconfig(name: string, mtu: number, up: number): number;
-  readBatch(h: NativeHandle, bufs: readonly Uint8Array[], sizes: Int32Array, offset: number, max: number): number;
-  writeBatch(h: NativeHandle, bufs: readonly Uint8Array[], lengths: Int32Array, offset: number, count: number, offsets?: Int32Array): number;
   readFlat(h: NativeHandle, arena: Uint8Array, slot: number, offset: number, sizes: Int32Array, max: number, vnet?: Uint8Array): number;
   /** With `parts`, count is packets and the result is pieces written (TunDevice.writeFlat). */
   writeFlat(h: NativeHandle, arena: Uint8Array, offsets: Int32Array, lengths: Int32Array, count: number, vnet?: Uint8Array, parts?: Int32Array): number;

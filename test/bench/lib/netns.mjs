@@ -6,8 +6,14 @@
 //   client (IPv6 only)        appliance                    server (IPv4 only)
 //   c0 2001:db8:1::2/64 ── a0 2001:db8:1::1/64
 //                             a1 198.51.100.1/24 ── s0 198.51.100.2/24
+//
+// Hermetic like the e2e topology (test/e2e/lib/hermetic.mjs): each namespace
+// has its own resolv.conf, hosts and nsswitch.conf (/etc/netns/<ns>/, made and
+// removed with it), starts with forwarding off, and every child runs without
+// the proxy and resolver variables of this process's environment.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { cleanEnv, NAMESPACE_SYSCTLS, removeNamespaceEtc, writeNamespaceEtc } from '../../e2e/lib/hermetic.mjs';
 
 /** Addresses of the topology (documentation space only). */
 export const ADDR = Object.freeze({
@@ -24,7 +30,7 @@ export const ADDR = Object.freeze({
 
 /** Runs a command synchronously (bounded); throws with its stderr on failure unless `allowFail`. */
 export function sh(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: opts.timeoutMs ?? 20_000 });
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: opts.timeoutMs ?? 20_000, env: cleanEnv() });
   const res = { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? r.error?.message ?? '' };
   if (!opts.allowFail && r.status !== 0) {
     throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal ?? r.error?.message}): ${res.stderr.trim() || res.stdout.trim()}`);
@@ -47,12 +53,19 @@ export class Netns {
     this.children = new Set();
   }
 
-  /** Creates namespace `<id>-<name>` with loopback up; returns its name. */
-  add(name) {
+  /** Creates namespace `<id>-<name>` with loopback up, forwarding off and its own /etc files; returns its name. */
+  add(name, etc = {}) {
     const ns = `${this.id}-${name}`;
-    sh('ip', ['netns', 'add', ns]);
+    writeNamespaceEtc(ns, etc);
+    try {
+      sh('ip', ['netns', 'add', ns]);
+    } catch (e) {
+      removeNamespaceEtc(ns);
+      throw e;
+    }
     this.namespaces.push(ns);
     sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    this.exec(ns, 'sysctl', ['-qw', ...NAMESPACE_SYSCTLS]);
     return ns;
   }
 
@@ -84,7 +97,7 @@ export class Netns {
   spawn(ns, cmd, args) {
     const pre = this.niceness === undefined ? [] : ['nice', '-n', String(this.niceness)];
     const argv = [...pre, 'ip', 'netns', 'exec', ns, cmd, ...args];
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv() });
     this.children.add(child);
     child.on('exit', () => this.children.delete(child));
     return child;
@@ -104,6 +117,7 @@ export class Netns {
       const pids = sh('ip', ['netns', 'pids', ns], { allowFail: true }).stdout.split(/\s+/).filter(Boolean);
       for (const pid of pids) spawnSync('kill', ['-9', pid]);
       sh('ip', ['netns', 'delete', ns], { allowFail: true });
+      removeNamespaceEtc(ns);
     }
   }
 }
@@ -116,9 +130,10 @@ export class Netns {
 export function buildTopology(tag, niceness) {
   const net = new Netns(tag, niceness);
   try {
-    const client = net.add('c');
-    const appliance = net.add('a');
-    const server = net.add('s');
+    const hosts = [[ADDR.client6, 'client'], [ADDR.appliance6, 'appliance'], [ADDR.appliance4, 'appliance'], [ADDR.server4, 'server']];
+    const client = net.add('c', { hosts });
+    const appliance = net.add('a', { hosts });
+    const server = net.add('s', { hosts });
     sh('ip', ['-n', appliance, 'link', 'add', 'a0', 'type', 'veth', 'peer', 'name', 'c0', 'netns', client]);
     sh('ip', ['-n', appliance, 'link', 'add', 'a1', 'type', 'veth', 'peer', 'name', 's0', 'netns', server]);
     for (const ns of [client, appliance]) {

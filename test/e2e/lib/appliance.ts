@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { nsdConf } from './dns-zone.js';
-import { ADDR, waitFor, type Topology } from './netns.js';
+import { ADDR, cleanEnv, waitFor, type Topology } from './netns.js';
 
 export const REPO = resolve(import.meta.dirname, '../../..');
 export const SIXGATE = join(REPO, 'packages/daemon/bin/sixgate.js');
@@ -17,9 +17,12 @@ export const UDP_TOOL = join(import.meta.dirname, 'udp-tool.mjs');
 export const TOKEN = 'e2e-token-0123456789abcdef';
 export const API = 'http://127.0.0.1:8064';
 
-/** Builds the workspace (turbo-cached) so bin/sixgate.js runs current code. */
+/** Builds the workspace (turbo-cached) so bin/sixgate.js runs current code: the installed turbo, never the registry or telemetry. */
 export function ensureBuilt(): void {
-  const r = spawnSync('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], { cwd: REPO, encoding: 'utf8', timeout: 300_000 });
+  const turbo = join(REPO, 'node_modules/.bin/turbo');
+  if (!existsSync(turbo)) throw new Error(`${turbo} missing: run npm install first`);
+  const env = { ...cleanEnv(), TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' };
+  const r = spawnSync(turbo, ['run', 'build', '--output-logs=errors-only'], { cwd: REPO, encoding: 'utf8', timeout: 300_000, env });
   if (r.status !== 0) throw new Error(`build failed: ${r.stdout}${r.stderr}`);
   if (!existsSync(join(REPO, 'packages/daemon/dist/cli/main.js'))) throw new Error('packages/daemon/dist missing after build');
 }
@@ -55,7 +58,8 @@ export async function startServers(topo: Topology, opts: { bigMiB?: number } = {
   writeFileSync(join(dir, 'nsd.conf'), nsdConf(dir, ADDR.server4, [{ name: 'example.net', file: 'example.net.zone' }]));
   const net = topo.net;
   net.spawn(topo.server, 'nsd', ['-d', '-c', join(dir, 'nsd.conf')]);
-  net.spawn(topo.server, 'python3', ['-m', 'http.server', '80', '--bind', ADDR.server4, '--directory', www]);
+  // Not `python3 -m http.server`: it reverse-resolves its bind address at start (hermetic.mjs).
+  net.spawn(topo.server, process.execPath, [UDP_TOOL, 'http', ADDR.server4, '80', www]);
   net.spawn(topo.server, process.execPath, [UDP_TOOL, 'echo', '7']);
   net.spawn(topo.server, 'iperf3', ['-s', '-B', ADDR.server4]);
   await waitFor(() => net.exec(topo.server, 'ss', ['-lntu'], { allowFail: true }).stdout.includes(':80 ') && net.exec(topo.server, 'ss', ['-lnu'], { allowFail: true }).stdout.includes(':7 ') && net.exec(topo.server, 'ss', ['-lnu'], { allowFail: true }).stdout.includes(`${ADDR.server4}:53`), 10_000, 'servers in the server namespace');

@@ -10,9 +10,19 @@
  *   c0 2001:db8:1::2/64 ── a0 2001:db8:1::1/64
  *                             a1 198.51.100.1/24 ── s0 198.51.100.2/24
  *   default via 2001:db8:1::1                              default via 198.51.100.1
+ *
+ * Hermetic (see hermetic.mjs): every namespace gets its own resolv.conf,
+ * hosts and nsswitch.conf under /etc/netns/<ns>/ (created with the namespace,
+ * removed with it), starts with forwarding off whatever the host's sysctls
+ * say, and every child runs without the proxy and resolver variables of the
+ * test's environment. Nothing here depends on the host's resolver, hosts
+ * file, ip_forward or the registry.
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { cleanEnv, NAMESPACE_SYSCTLS, removeNamespaceEtc, writeNamespaceEtc, writeNamespaceResolver } from './hermetic.mjs';
+
+export { cleanEnv } from './hermetic.mjs';
 
 export interface ExecResult {
   readonly code: number | null;
@@ -31,7 +41,7 @@ export function requireRoot(): void {
 
 /** Runs a command synchronously; throws with its stderr on a non-zero exit unless `allowFail`. */
 export function sh(cmd: string, args: string[], opts: { allowFail?: boolean; timeoutMs?: number; input?: string } = {}): ExecResult {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: opts.timeoutMs ?? 30_000, input: opts.input });
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: opts.timeoutMs ?? 30_000, input: opts.input, env: cleanEnv() });
   const res = { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? (r.error?.message ?? '') };
   if (!opts.allowFail && r.status !== 0) {
     throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${res.stderr.trim() || res.stdout.trim()}`);
@@ -42,7 +52,7 @@ export function sh(cmd: string, args: string[], opts: { allowFail?: boolean; tim
 /** Runs a command asynchronously with a time bound and collects its output. */
 export function run(cmd: string, args: string[], opts: { timeoutMs?: number } = {}): Promise<ExecResult> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv() });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -55,38 +65,81 @@ export function run(cmd: string, args: string[], opts: { timeoutMs?: number } = 
   });
 }
 
+/**
+ * Runs `argv` in a private mount namespace whose /etc/<file> is each file of
+ * `dir` bind-mounted: a host with that resolver, hosts file and nsswitch.conf.
+ * `ip netns exec` inside it then mounts the namespace's own files on top, as
+ * it would on such a host. Only the guard test uses it (hermetic.test.ts).
+ */
+export function inHostView(dir: string, argv: readonly string[]): string[] {
+  const script = 'd=$1; shift; for f in "$d"/*; do mount --bind "$f" "/etc/${f##*/}" || exit 125; done; exec "$@"';
+  return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', dir, ...argv];
+}
+
+export interface NetnsOptions {
+  /** Simulate a host whose /etc is this directory's files (see inHostView); for the guard test. */
+  readonly hostView?: string;
+}
+
 /** A set of namespaces and the processes started in them. */
 export class Netns {
   readonly id: string;
   private readonly namespaces: string[] = [];
   private readonly children = new Set<ChildProcess>();
+  private readonly hostView: string | undefined;
 
-  constructor(tag: string) {
+  constructor(tag: string, opts: NetnsOptions = {}) {
     this.id = `sg${tag}${process.pid.toString(36)}${randomBytes(2).toString('hex')}`;
+    this.hostView = opts.hostView;
   }
 
-  /** Creates namespace `<id>-<name>` with loopback up and returns its full name. */
-  add(name: string): string {
+  /**
+   * Creates namespace `<id>-<name>` with loopback up, forwarding off and its
+   * own /etc files (resolver on its own loopback; `hosts` lines of
+   * [address, ...names]); returns its full name.
+   */
+  add(name: string, etc: { hosts?: readonly (readonly string[])[]; nameservers?: readonly string[] } = {}): string {
     const ns = `${this.id}-${name}`;
-    sh('ip', ['netns', 'add', ns]);
+    writeNamespaceEtc(ns, etc);
+    try {
+      sh('ip', ['netns', 'add', ns]);
+    } catch (e) {
+      removeNamespaceEtc(ns);
+      throw e;
+    }
     this.namespaces.push(ns);
     sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    this.exec(ns, 'sysctl', ['-qw', ...NAMESPACE_SYSCTLS]);
     return ns;
+  }
+
+  /** Points the namespace's resolv.conf at `nameservers` (e.g. a client that resolves through sixgate). */
+  setResolver(ns: string, nameservers: readonly string[]): void {
+    writeNamespaceResolver(ns, nameservers);
+  }
+
+  /** The argv that runs `cmd` inside `ns` (through the simulated host view if any). */
+  argv(ns: string, cmd: string, args: readonly string[]): string[] {
+    const argv = ['ip', 'netns', 'exec', ns, cmd, ...args];
+    return this.hostView === undefined ? argv : inHostView(this.hostView, argv);
   }
 
   /** Runs `cmd` inside `ns` synchronously. */
   exec(ns: string, cmd: string, args: string[], opts: { allowFail?: boolean; timeoutMs?: number; input?: string } = {}): ExecResult {
-    return sh('ip', ['netns', 'exec', ns, cmd, ...args], opts);
+    const [bin, ...rest] = this.argv(ns, cmd, args);
+    return sh(bin!, rest, opts);
   }
 
   /** Runs `cmd` inside `ns` asynchronously (bounded by `timeoutMs`). */
   execAsync(ns: string, cmd: string, args: string[], opts: { timeoutMs?: number } = {}): Promise<ExecResult> {
-    return run('ip', ['netns', 'exec', ns, cmd, ...args], opts);
+    const [bin, ...rest] = this.argv(ns, cmd, args);
+    return run(bin!, rest, opts);
   }
 
-  /** Starts a long-running process in `ns`; it is killed by `destroy()`. */
+  /** Starts a long-running process in `ns`; it is killed by `destroy()`. Its environment is cleaned (cleanEnv). */
   spawn(ns: string, cmd: string, args: string[], opts: SpawnOptions = {}): ChildProcess {
-    const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+    const [bin, ...rest] = this.argv(ns, cmd, args);
+    const child = spawn(bin!, rest, { stdio: ['ignore', 'pipe', 'pipe'], ...opts, env: cleanEnv(opts.env ?? process.env) });
     this.children.add(child);
     child.on('exit', () => this.children.delete(child));
     return child;
@@ -112,6 +165,7 @@ export class Netns {
       const pids = sh('ip', ['netns', 'pids', ns], { allowFail: true }).stdout.split(/\s+/).filter(Boolean);
       for (const pid of pids) spawnSync('kill', ['-9', pid]);
       sh('ip', ['netns', 'delete', ns], { allowFail: true });
+      removeNamespaceEtc(ns);
     }
   }
 }
@@ -127,6 +181,14 @@ export const ADDR = {
   pool4: '203.0.113.0/28',
 } as const;
 
+/** The hosts file lines of the standard topology: every address has a name, so reverse lookups are answered locally. */
+export const TOPOLOGY_HOSTS: readonly (readonly string[])[] = [
+  [ADDR.client6, 'client'],
+  [ADDR.appliance6, 'appliance'],
+  [ADDR.appliance4, 'appliance'],
+  [ADDR.server4, 'server'],
+];
+
 /** The three namespaces of the standard topology. */
 export interface Topology {
   readonly net: Netns;
@@ -140,12 +202,12 @@ export interface Topology {
  * routes everything (incl. pool4) back via the appliance; the client's default
  * route points at the appliance. `clientMtu` sets the client link's MTU.
  */
-export function buildTopology(tag: string, opts: { clientMtu?: number } = {}): Topology {
-  const net = new Netns(tag);
+export function buildTopology(tag: string, opts: { clientMtu?: number } & NetnsOptions = {}): Topology {
+  const net = new Netns(tag, opts);
   try {
-    const client = net.add('c');
-    const appliance = net.add('a');
-    const server = net.add('s');
+    const client = net.add('c', { hosts: TOPOLOGY_HOSTS });
+    const appliance = net.add('a', { hosts: TOPOLOGY_HOSTS });
+    const server = net.add('s', { hosts: TOPOLOGY_HOSTS });
     sh('ip', ['-n', appliance, 'link', 'add', 'a0', 'type', 'veth', 'peer', 'name', 'c0', 'netns', client]);
     sh('ip', ['-n', appliance, 'link', 'add', 'a1', 'type', 'veth', 'peer', 'name', 's0', 'netns', server]);
     const mtu = String(opts.clientMtu ?? 1500);

@@ -18,8 +18,15 @@
 //                                             without an answer
 //   tcp-session <addr> <port>                 one TCP connection; each stdin line is sent, each echo
 //                                             printed as "echo <line>"; errors as "error <code>"
+//   http <addr> <port> <dir>                  static HTTP server for the files of <dir> (GET/HEAD);
+//                                             one common-log line per request on stderr. Unlike
+//                                             `python3 -m http.server` it never resolves a name
+//                                             (python reverse-resolves its bind address at start)
 import dgram from 'node:dgram';
+import { createReadStream, statSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
+import { join, normalize } from 'node:path';
 import readline from 'node:readline';
 
 const [mode, ...args] = process.argv.slice(2);
@@ -187,7 +194,33 @@ if (mode === 'echo') {
     }
     s.send(String(sent++), Number(port), addr);
   }, 1000 / Number(pps));
+} else if (mode === 'http') {
+  const [addr, port, dir] = args;
+  const srv = http.createServer((req, res) => {
+    const log = (status) => process.stderr.write(`${req.socket.remoteAddress} - - [${new Date().toISOString()}] "${req.method} ${req.url} HTTP/${req.httpVersion}" ${status} -\n`);
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const rel = normalize(path.endsWith('/') ? `${path}index.html` : path);
+    let size = -1;
+    try {
+      if (!rel.startsWith('/') || rel.includes('..')) throw new Error('outside');
+      const st = statSync(join(dir, rel));
+      if (st.isFile()) size = st.size;
+    } catch {
+      size = -1;
+    }
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || size < 0) {
+      const status = size < 0 ? 404 : 405;
+      log(status);
+      res.writeHead(status, { 'content-type': 'text/plain' }).end(`${status}\n`);
+      return;
+    }
+    log(200);
+    res.writeHead(200, { 'content-length': size, 'content-type': rel.endsWith('.html') ? 'text/html' : 'application/octet-stream' });
+    if (req.method === 'HEAD') res.end();
+    else createReadStream(join(dir, rel)).pipe(res);
+  });
+  srv.listen(Number(port), addr, () => console.log('listening'));
 } else {
-  console.error('usage: udp-tool.mjs echo|ask|flows|burst|tcp-echo|tcp-echo-watch|tcp-session|src-echo|probe ...');
+  console.error('usage: udp-tool.mjs echo|ask|flows|burst|tcp-echo|tcp-echo-watch|tcp-session|src-echo|probe|http ...');
   process.exit(2);
 }

@@ -60,8 +60,20 @@ export const Dns64StatsSchema = Type.Object({
   refused: Count,
   rateLimited: Count,
   formerr: Count,
+  synthesisSuspended: Type.Optional(Type.Integer({ minimum: 0, description: 'AAAA answered NODATA instead of synthesized while the translator was down' })),
   latencyBuckets: HistogramSchema,
 });
+
+export const DatapathStatsSchema = Type.Object(
+  {
+    up: Type.Boolean({ description: 'The packet loop runs on a working TUN device' }),
+    failures: Type.Integer({ minimum: 0, description: 'Times the TUN device failed (deleted, fd or poll error)' }),
+    recoveries: Type.Integer({ minimum: 0, description: 'Times the device, its routes and offloads were re-created after a failure' }),
+    lastError: Type.Optional(Type.String({ description: 'The last failure, while recovering' })),
+    batchErrors: Type.Record(Type.String(), Type.Integer({ minimum: 0 }), { description: 'Batches dropped because handling them threw, by reason' }),
+  },
+  { description: 'The data path: TUN device health and dropped batches' },
+);
 
 export const OffloadStatsSchema = Type.Object(
   {
@@ -85,6 +97,7 @@ export const StatsSchema = Type.Object({
   offload: OffloadStatsSchema,
   translatorBatch: HistogramSchema,
   sessionLog: Type.Object({ written: Count, dropped: Count }),
+  datapath: Type.Optional(DatapathStatsSchema),
   ha: Type.Optional(
     Type.Object(
       {

@@ -182,6 +182,18 @@ export class Dns64Server {
     this.#apply({ ...this.#input, prefix: p });
   }
 
+  /**
+   * Suspends synthesis while the translator cannot carry traffic (and
+   * resumes it): see Dns64Resolver.setSuspended.
+   */
+  setSynthesisSuspended(on: boolean): void {
+    this.#resolver.setSuspended(on);
+  }
+
+  get synthesisSuspended(): boolean {
+    return this.#resolver.suspended;
+  }
+
   /** Applies a partial change at runtime; listener changes rebind. Throws ERR_DNS64_CONFIG and changes nothing when invalid. */
   async updateOptions(partial: Dns64Input): Promise<void> {
     const before = JSON.stringify(this.#opts.listen);
