@@ -54,7 +54,7 @@ let tcpClient: ChildProcess;
 let tcpOut = '';
 
 /** Calls a node's admin API with curl inside its namespace. */
-function api(n: Node, method: string, path: string, body?: unknown): { status: number; json: any } {
+function api(n: Node, method: string, path: string, body?: unknown): { status: number; json: unknown } {
   const args = ['-s', '-o', '-', '-w', '\n%{http_code}', '-X', method, '-H', `Authorization: Bearer ${TOKEN}`, '--max-time', '5'];
   if (body !== undefined) args.push('-H', 'Content-Type: application/json', '--data', JSON.stringify(body));
   const r = net.exec(n.ns, 'curl', [...args, `http://127.0.0.1:8064${path}`], { allowFail: true, timeoutMs: 10_000 });
@@ -67,7 +67,14 @@ function api(n: Node, method: string, path: string, body?: unknown): { status: n
   }
   return { status: Number(r.stdout.slice(nl + 1)), json };
 }
-const ha = (n: Node): any => api(n, 'GET', '/api/v1/ha').json;
+/** The fields of GET /api/v1/ha the test reads. */
+interface HaJson {
+  role: string;
+  peer: { state: string };
+  sync: { bulkTransfersReceived: number };
+  link: { authFailures: number; lastError: string | null };
+}
+const ha = (n: Node): HaJson => (api(n, 'GET', '/api/v1/ha').json ?? { role: 'unreachable', peer: { state: '' }, sync: { bulkTransfersReceived: 0 }, link: { authFailures: 0, lastError: null } }) as HaJson;
 
 function startSixgate(n: Node, spec: (typeof NODES)[number]): Promise<void> {
   writeFileSync(join(n.dir, 'sixgate.yaml'), `# ${n.name}
@@ -225,11 +232,11 @@ describe('HA pair: keepalived + sixgate in two namespaces', () => {
   });
 
   it('a sync link with a wrong key is refused and reported', async () => {
-    const before = ha(nodes[1]!).link.authFailures as number;
+    const before = ha(nodes[1]!).link.authFailures;
     const script = `const tls=require('tls');const c=tls.connect({host:'192.0.2.12',port:6464,minVersion:'TLSv1.3',pskCallback:()=>({psk:Buffer.alloc(32,7),identity:'sixgate-ha-1'}),checkServerIdentity:()=>undefined});c.on('secureConnect',()=>{console.log('connected');process.exit(0)});c.on('error',e=>{console.log('refused '+e.code);process.exit(0)});setTimeout(()=>{console.log('timeout');process.exit(0)},5000);`;
     const r = net.exec(router, process.execPath, ['-e', script], { timeoutMs: 10_000 });
     expect(r.stdout.trim()).toMatch(/^refused ERR_SSL/);
-    await waitFor(() => (ha(nodes[1]!).link.authFailures as number) > before, 5000, 'r2 counts the refused handshake');
+    await waitFor(() => ha(nodes[1]!).link.authFailures > before, 5000, 'r2 counts the refused handshake');
     expect(ha(nodes[1]!).link.lastError).toMatch(/TLS-PSK handshake failed/);
     // The real link is unaffected.
     expect(ha(nodes[1]!).peer.state).toBe('connected');
