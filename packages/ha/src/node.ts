@@ -688,7 +688,7 @@ export class HaNode {
         const ok = this.send(encodeRecords('bulkChunk', seq, words, n, (i) => i * SYNC_WORDS));
         this.track(seq, n);
         total += n;
-        if (!ok) await new Promise<void>((r) => s.once('drain', () => r()).once('close', () => r()));
+        if (!ok) await drained(s);
       }
       if (row >= st.sessionRows()) break;
       await new Promise<void>((r) => setImmediate(r));
@@ -708,6 +708,19 @@ export class HaNode {
     this.flush();
     if (this.bulkAgain) void this.bulk();
   }
+}
+
+/** Resolves on the socket's next 'drain' or 'close', leaving no listener behind. */
+function drained(s: tls.TLSSocket): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      s.off('drain', done);
+      s.off('close', done);
+      resolve();
+    };
+    s.on('drain', done);
+    s.on('close', done);
+  });
 }
 
 function endpoint(e: { host: string; port: number }): string {

@@ -124,3 +124,38 @@ describe('state sync records (exportSession / importSession / dropSession)', () 
     expect(n).toBe(20);
   });
 });
+
+describe('imported timers', () => {
+  it('a burst imported in one millisecond stays O(1) per record and the lists stay ordered', () => {
+    const clock = new FakeClock();
+    const a = make(clock, [{ cidr: parseIpv4Cidr('198.51.100.0/24') }]);
+    const b = make(clock, [{ cidr: parseIpv4Cidr('198.51.100.0/24') }]);
+    const rec = new Int32Array(SYNC_WORDS);
+    const c6 = parseIpv6('2001:db8::5');
+    for (let i = 0; i < 5000; i++) {
+      const h = a.outbound(UDP, c6, 0, 1000 + i, SRV, 53, 0);
+      a.exportSession(h, SYNC_OP_CREATE, rec, 0);
+      rec[SW_REMAINING] = 300_000 - (i % 2); // the active's floor() alternates
+      expect(b.importSession(rec, 0)).toBeGreaterThanOrEqual(0);
+    }
+    // A session about to expire is placed from the head, one in the middle from the tail.
+    const h = a.outbound(UDP, c6, 0, 9, SRV, 53, 0);
+    a.exportSession(h, SYNC_OP_CREATE, rec, 0);
+    rec[SW_REMAINING] = 5;
+    b.importSession(rec, 0);
+    const h2 = a.outbound(UDP, c6, 0, 10, SRV, 53, 0);
+    a.exportSession(h2, SYNC_OP_CREATE, rec, 0);
+    rec[SW_REMAINING] = 200_000;
+    b.importSession(rec, 0);
+    expect(b.verify()).toEqual([]);
+    clock.t += 6;
+    b.tick();
+    expect(b.stats().sessions['total']).toBe(5001);
+    clock.t += 200_000;
+    b.tick();
+    expect(b.stats().sessions['total']).toBe(5000);
+    clock.t += 101_001; // the slack: at most IMPORT_SLACK_MS longer
+    b.tick();
+    expect(b.stats().sessions['total']).toBe(0);
+  });
+});

@@ -23,6 +23,8 @@ import { SW_A6, SW_ADDR4, SW_HEAD, SW_PORTS, SW_REMAINING, SW_REMOTE4, SW_RPORT 
 
 /** Timer class of UDP and ICMP sessions by protocol class (TCP depends on state). */
 const UNTIMED_CLASS_TIMER = [-1, T_UDP, T_ICMP];
+/** How much longer an imported session may live to be appended at its timer list's tail (ms). */
+const IMPORT_SLACK_MS = 1000;
 const PROTO_BY_NAME: Readonly<Record<string, Proto>> = { tcp: TCP, udp: UDP, icmp: ICMP };
 
 export class Nat64State extends StateCore implements StateApi {
@@ -240,8 +242,24 @@ export class Nat64State extends StateCore implements StateApi {
       this.s.setState(s, state);
     }
     this.s.timerUnlink(s);
-    this.s.timerInsertSorted(s, timer, this.clock.now() + Math.min(remaining, this.life[timer]!));
+    this.placeImported(s, timer, this.clock.now() + Math.min(remaining, this.life[timer]!));
     return s;
+  }
+
+  /**
+   * Puts an imported session into its timer list without a long walk: the
+   * active's creates, state changes and refreshes carry nearly the full
+   * lifetime, so they go to the tail (kept up to IMPORT_SLACK_MS longer
+   * rather than walking back over a burst imported in the same millisecond);
+   * a session expiring soon is placed from the head.
+   */
+  private placeImported(s: number, t: number, at: number): void {
+    const ss = this.s;
+    const tail = ss.ttail[t]!;
+    const head = ss.thead[t]!;
+    if (tail < 0 || ss.expires(tail) - at <= IMPORT_SLACK_MS) ss.timerAppend(s, t, Math.max(at, tail < 0 ? at : ss.expires(tail)));
+    else if (at - ss.expires(head) < ss.expires(tail) - at) ss.timerInsertFromHead(s, t, at);
+    else ss.timerInsertSorted(s, t, at);
   }
 
   /** Deletes the session a sync record names (a dynamic binding goes with its last session); false if there is none. */
