@@ -126,6 +126,33 @@ describe('state sync records (exportSession / importSession / dropSession)', () 
 });
 
 describe('imported timers', () => {
+  it('a bulk in expiry order behind a live stream at the tail is placed after the previous import (the lists stay ordered)', () => {
+    const clock = new FakeClock();
+    const a = make(clock, [{ cidr: parseIpv4Cidr('198.51.100.0/24') }]);
+    const b = make(clock, [{ cidr: parseIpv4Cidr('198.51.100.0/24') }]);
+    const rec = new Int32Array(SYNC_WORDS);
+    const c6 = parseIpv6('2001:db8::6');
+    // Live records at the full lifetime reach the standby first...
+    for (let i = 0; i < 100; i++) {
+      a.exportSession(a.outbound(UDP, c6, 0, 5000 + i, SRV, 53, 0), SYNC_OP_CREATE, rec, 0);
+      b.importSession(rec, 0);
+    }
+    // ...then a bulk of older sessions, increasing remaining lifetimes, interleaved with more live records.
+    for (let i = 0; i < 2000; i++) {
+      a.exportSession(a.outbound(UDP, c6, 0, 10_000 + i, SRV, 53, 0), SYNC_OP_CREATE, rec, 0);
+      rec[SW_REMAINING] = 200_000 + i * 10;
+      expect(b.importSession(rec, 0)).toBeGreaterThanOrEqual(0);
+      if (i % 100 === 0) {
+        a.exportSession(a.outbound(UDP, c6, 0, 30_000 + i, SRV, 53, 0), SYNC_OP_CREATE, rec, 0);
+        b.importSession(rec, 0);
+      }
+    }
+    expect(b.verify()).toEqual([]);
+    clock.t += 200_000 + 1000 * 10 + 1;
+    b.tick();
+    expect(b.stats().sessions['total']).toBe(100 + 20 + 1000 - 1);
+  });
+
   it('a burst imported in one millisecond stays O(1) per record and the lists stay ordered', () => {
     const clock = new FakeClock();
     const a = make(clock, [{ cidr: parseIpv4Cidr('198.51.100.0/24') }]);
@@ -138,6 +165,14 @@ describe('imported timers', () => {
       rec[SW_REMAINING] = 300_000 - (i % 2); // the active's floor() alternates
       expect(b.importSession(rec, 0)).toBeGreaterThanOrEqual(0);
     }
+    // The coarse refresh of idle sessions repeats their expiry: nothing moves, the lists stay ordered.
+    clock.t += 10_000;
+    for (let s = 0; s < a.sessionRows(); s++) {
+      if (!a.exportSession(s, 4, rec, 0)) continue;
+      expect(b.importSession(rec, 0)).toBeGreaterThanOrEqual(0);
+    }
+    expect(b.verify()).toEqual([]);
+    clock.t -= 10_000;
     // A session about to expire is placed from the head, one in the middle from the tail.
     const h = a.outbound(UDP, c6, 0, 9, SRV, 53, 0);
     a.exportSession(h, SYNC_OP_CREATE, rec, 0);

@@ -267,6 +267,20 @@ export class Sessions {
     else this.thead[t] = r;
   }
 
+  /** Inserts `r` into class `t` right after `after` (a member of that list), with expiry `at`; the caller keeps the order. */
+  timerInsertAfter(r: number, t: number, at: number, after: number): void {
+    const rec = this.rec;
+    const o = r * S_STRIDE;
+    rec[o + S_PST] = (rec[o + S_PST]! & 0xffffff) | (t << 24);
+    this.exp[r * (S_STRIDE / 2) + S_EXP64] = at;
+    const next = this.tnext(after);
+    rec[o + S_TPREV] = after;
+    rec[o + S_TNEXT] = next;
+    rec[after * S_STRIDE + S_TNEXT] = r;
+    if (next >= 0) rec[next * S_STRIDE + S_TPREV] = r;
+    else this.ttail[t] = r;
+  }
+
   /** Inserts `r` into class `t` at its place by expiry, searching from the head (sync import of a session expiring soon). */
   timerInsertFromHead(r: number, t: number, at: number): void {
     let before = this.thead[t]!;
