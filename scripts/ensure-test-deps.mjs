@@ -26,6 +26,8 @@ export const REQUIRED = [
   ['debootstrap', 'debootstrap'],
   // the HA end-to-end test (test/e2e/ha.test.ts) runs VRRP between the two appliances
   ['keepalived', 'keepalived'],
+  // the dashboard end-to-end test (test/e2e/dashboard.test.ts) drives the system browser headless
+  ['chromium', 'chromium'],
 ];
 
 const PATHS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];

@@ -193,4 +193,33 @@ describe('admin API on the running appliance', () => {
     expect(bad.code).not.toBe(0);
     expect(bad.stderr + bad.stdout).toMatch(/32, 40, 48, 56, 64, 96/);
   });
+
+  it('50 concurrent rule additions all land; a stale If-Match is 412 and changes nothing', async () => {
+    const before = api(t(), 'GET', '/api/v1/policy').json as { items: { id: string }[] };
+    const curl = (i: number) =>
+      t().net.execAsync(t().appliance, 'curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-X', 'POST', '-H', `Authorization: Bearer ${TOKEN}`, '-H', 'Content-Type: application/json',
+        '--data', JSON.stringify({ id: `burst-${i}`, action: 'deny', destination4: `203.0.113.${i}/32` }), 'http://127.0.0.1:8064/api/v1/policy'], { timeoutMs: 60_000 });
+    const codes = (await Promise.all(Array.from({ length: 50 }, (_v, i) => curl(i)))).map((r) => r.stdout.trim());
+    expect(codes).toEqual(codes.map(() => '201'));
+    const after = api(t(), 'GET', '/api/v1/policy').json as { items: { id: string }[] };
+    expect(after.items.length).toBe(before.items.length + 50);
+    for (let i = 0; i < 50; i++) expect(after.items.some((r) => r.id === `burst-${i}`)).toBe(true);
+    expect(readFileSync(configFile, 'utf8')).toContain('burst-49');
+    // ETag / If-Match: the version read is current until someone writes.
+    const head = t().net.exec(t().appliance, 'curl', ['-s', '-D', '-', '-o', '/dev/null', '-H', `Authorization: Bearer ${TOKEN}`, 'http://127.0.0.1:8064/api/v1/policy']).stdout;
+    const etag = /^etag: (".*")\r?$/im.exec(head)?.[1];
+    expect(etag).toMatch(/^"\d+"$/);
+    const ifMatch = (e: string, method: string, path: string, body?: unknown) => {
+      const args = ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-X', method, '-H', `Authorization: Bearer ${TOKEN}`, '-H', `If-Match: ${e}`];
+      if (body !== undefined) args.push('-H', 'Content-Type: application/json', '--data', JSON.stringify(body));
+      return t().net.exec(t().appliance, 'curl', [...args, `http://127.0.0.1:8064${path}`], { allowFail: true }).stdout.trim();
+    };
+    expect(ifMatch(etag!, 'DELETE', '/api/v1/policy/burst-0')).toBe('200');
+    expect(ifMatch(etag!, 'DELETE', '/api/v1/policy/burst-1')).toBe('412'); // the version moved on
+    expect((api(t(), 'GET', '/api/v1/policy').json as { items: { id: string }[] }).items.some((r) => r.id === 'burst-1')).toBe(true);
+    const rest = (api(t(), 'GET', '/api/v1/policy').json as { items: { id: string }[] }).items.filter((r) => r.id.startsWith('burst-'));
+    const dels = await Promise.all(rest.map((r) => t().net.execAsync(t().appliance, 'curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-X', 'DELETE', '-H', `Authorization: Bearer ${TOKEN}`, `http://127.0.0.1:8064/api/v1/policy/${r.id}`], { timeoutMs: 60_000 })));
+    expect(dels.map((r) => r.stdout.trim())).toEqual(rest.map(() => '200'));
+    expect((api(t(), 'GET', '/api/v1/policy').json as { items: unknown[] }).items.length).toBe(before.items.length);
+  }, 120_000);
 });

@@ -49,6 +49,14 @@ describe('sixgate lab', () => {
     expect(up.stdout).toContain('ip netns exec sixgate-lab-client curl -s http://www.example.net/');
     expect(NS.every((n) => existsSync(`/run/netns/${n}`))).toBe(true);
 
+    // Hermetic: each namespace has its own resolv.conf, hosts and nsswitch.conf; none names the host's resolver.
+    for (const ns of NS) {
+      expect(existsSync(`/etc/netns/${ns}/resolv.conf`) && existsSync(`/etc/netns/${ns}/hosts`) && existsSync(`/etc/netns/${ns}/nsswitch.conf`), ns).toBe(true);
+      const resolv = sh('ip', ['netns', 'exec', ns, 'cat', '/etc/resolv.conf']).stdout;
+      expect(resolv).toMatch(ns === 'sixgate-lab-client' ? /^nameserver 2001:db8:64::1$/m : /^nameserver 127\.0\.0\.1$/m);
+    }
+    expect(sh('ip', ['netns', 'exec', 'sixgate-lab-server', 'getent', 'hosts', SERVER4], { timeoutMs: 3000 }).stdout).toContain('lab-server');
+
     // The client has no IPv4 at all.
     expect(sh('ip', ['-n', 'sixgate-lab-client', '-4', 'addr', 'show', 'scope', 'global']).stdout.trim()).toBe('');
 
@@ -92,7 +100,7 @@ describe('sixgate lab', () => {
     expect(labNamespaces()).toEqual([]);
     expect(labProcesses()).toEqual([]);
     expect(existsSync('/run/sixgate-lab')).toBe(false);
-    expect(existsSync('/etc/netns/sixgate-lab-client')).toBe(false);
+    for (const ns of NS) expect(existsSync(`/etc/netns/${ns}`), ns).toBe(false);
 
     const status = await lab('status');
     expect(status.code).toBe(3);
@@ -111,7 +119,7 @@ describe('sixgate lab', () => {
     expect(labNamespaces()).toEqual([]);
     expect(labProcesses()).toEqual([]);
     expect(existsSync('/run/sixgate-lab')).toBe(false);
-    expect(existsSync('/etc/netns/sixgate-lab-client')).toBe(false);
+    for (const ns of NS) expect(existsSync(`/etc/netns/${ns}`), ns).toBe(false);
   });
 
   it('status reports a half-built lab as degraded, and down cleans it up', async () => {

@@ -18,6 +18,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { cleanEnv, removeNamespaceEtc, writeNamespaceEtc } from './lib/hermetic.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PKG = join(ROOT, 'packages/tun');
@@ -584,6 +585,7 @@ function runChild(scenario: string, timeoutMs = 15_000, args: string[] = []): Ru
     encoding: 'utf8',
     timeout: timeoutMs,
     killSignal: 'SIGKILL',
+    env: cleanEnv(),
   });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0 };
 }
@@ -613,6 +615,9 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'sg-tun-'));
   script = join(dir, 'child.mjs');
   writeFileSync(script, CHILD);
+  // Hermetic: both namespaces get their own resolv.conf/hosts/nsswitch.conf (removed in afterAll).
+  writeNamespaceEtc(NS);
+  writeNamespaceEtc(PEER);
   execFileSync('ip', ['netns', 'add', NS]);
   nsCreated = true;
   execFileSync('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
@@ -624,6 +629,8 @@ beforeAll(() => {
 afterAll(() => {
   if (nsCreated) spawnSync('ip', ['netns', 'del', NS]);
   if (peerCreated) spawnSync('ip', ['netns', 'del', PEER]);
+  removeNamespaceEtc(NS);
+  removeNamespaceEtc(PEER);
   if (dir !== '') rmSync(dir, { recursive: true, force: true });
 });
 

@@ -4,6 +4,7 @@
  *
  *   root            error/404 handlers, OpenAPI (/docs, open), ports
  *   ├─ health       GET /api/v1/health (open: container health checks)
+ *   ├─ ui           GET / and /assets/* — the dashboard (open, strict CSP)
  *   └─ secured      bearer token on every request
  *      ├─ config, history, prefix, sessions, bib, policy, stats, trace
  *      └─ metrics   GET /metrics
@@ -28,7 +29,12 @@ import { policyRoutes } from './routes/policy.js';
 import { statsRoutes } from './routes/stats.js';
 import { traceRoutes } from './routes/trace.js';
 import { metricsRoutes } from './routes/metrics.js';
+<<<<<<< HEAD
 import { haRoutes } from './routes/ha.js';
+=======
+import { uiRoutes } from './routes/ui.js';
+import type { UiAsset } from '@sixgate/ui';
+>>>>>>> main
 import { describeValidation } from './validation.js';
 
 export interface AdminDeps {
@@ -38,6 +44,8 @@ export interface AdminDeps {
   readonly token: string;
   /** A pino(-compatible) logger for request logs; false or absent: no logs. */
   readonly logger?: FastifyBaseLogger | false;
+  /** The dashboard's assets (default: the built @sixgate/ui); an Error makes `/` answer 503 with it. */
+  readonly ui?: UiAsset[] | Error;
 }
 
 /**
@@ -103,9 +111,19 @@ export function buildAdminApi(deps: AdminDeps): FastifyInstance {
   void app.register(swaggerUi, { routePrefix: '/docs' });
   void app.register(portsPlugin, { ports: deps.ports });
   void app.register(healthRoutes, { prefix: '/api/v1' });
+  void app.register(uiRoutes, deps.ui === undefined ? {} : { assets: deps.ui });
   void app.register(async (secured) => {
     await secured.register(authPlugin, { token: deps.token });
+<<<<<<< HEAD
     for (const routes of [configRoutes, historyRoutes, prefixRoutes, sessionRoutes, bibRoutes, policyRoutes, statsRoutes, traceRoutes, haRoutes]) {
+=======
+    // Answers behind the token are never stored by a browser or a proxy (the dashboard reads them).
+    secured.addHook('onSend', async (_request, reply, payload) => {
+      if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+      return payload;
+    });
+    for (const routes of [configRoutes, historyRoutes, prefixRoutes, sessionRoutes, bibRoutes, policyRoutes, statsRoutes, traceRoutes]) {
+>>>>>>> main
       await secured.register(routes, { prefix: '/api/v1' });
     }
     await secured.register(metricsRoutes);

@@ -9,7 +9,7 @@
 import { STATUS_CODES } from 'node:http';
 
 /** Status codes a port may ask for. */
-export type ApplyStatus = 400 | 404 | 409 | 429 | 500 | 503;
+export type ApplyStatus = 400 | 404 | 409 | 412 | 429 | 500 | 503;
 
 /** A refused or failed change, reported to the API client as is. */
 export class ApplyError extends Error {

@@ -8,11 +8,16 @@
  */
 import { applyPatch, defaultConfig, redact, type Config } from '@sixgate/config';
 import { ApplyError, pinnedError } from './errors.js';
+<<<<<<< HEAD
 import type { HaStatusView } from './schemas/ha.js';
+=======
+import { checkVersion, type WriteOptions } from './etag.js';
+import { StatsRing, type StatsHistory } from './stats-ring.js';
+>>>>>>> main
 import type { AdminPorts, ConfigState, TraceFilter, TraceRecord } from './ports.js';
 import type { ApplyResult, Protocol } from './schemas/common.js';
-import type { BibEntry, SessionEntry } from './schemas/nat64.js';
-import type { HistoryEntry, PolicyRule, PolicyRuleWithHits } from './schemas/config.js';
+import type { BibEntry, Pool4Usage, SessionEntry } from './schemas/nat64.js';
+import type { HistoryEntry, HistoryVersion, PolicyRule, PolicyRuleWithHits } from './schemas/config.js';
 import type { Health, Histogram, Stats } from './schemas/stats.js';
 
 const emptyHistogram = (): Histogram => ({ le: [0.001, 0.01, 0.1, 1], counts: [0, 0, 0, 0], sum: 0, count: 0 });
@@ -56,6 +61,8 @@ export class FakeAdminPorts implements AdminPorts {
   sessions: SessionEntry[] = [];
   bib: BibEntry[] = [];
   statsValue: Stats = zeroStats();
+  /** The history statsHistory() serves; tests sample into it. */
+  readonly ring = new StatsRing({ capacity: 12 });
   readonly hits = new Map<string, number>();
   readonly subscribers = new Set<{ filter: TraceFilter; onRecord: (r: TraceRecord) => void }>();
   #config: Config;
@@ -81,6 +88,10 @@ export class FakeAdminPorts implements AdminPorts {
     return { version, changed, summary };
   }
 
+  configVersion(): number {
+    return this.#versions[0]?.version ?? 0;
+  }
+
   health(): Health {
     return this.healthValue;
   }
@@ -89,7 +100,8 @@ export class FakeAdminPorts implements AdminPorts {
     return { config: redact(this.#config), pinned: { ...this.pinned } };
   }
 
-  async patchConfig(patch: unknown): Promise<ApplyResult> {
+  async patchConfig(patch: unknown, opts?: WriteOptions): Promise<ApplyResult> {
+    checkVersion(opts, this.configVersion());
     const next = applyPatch(this.#config, patch as Record<string, unknown>, this.pinned);
     const keys = diffKeys(this.#config, next);
     return this.#record(next, keys.length === 0 ? 'no change' : `changed ${keys.join(', ')}`);
@@ -100,7 +112,8 @@ export class FakeAdminPorts implements AdminPorts {
     return pinned === undefined ? { prefix: this.#config.prefix } : { prefix: this.#config.prefix, pinned };
   }
 
-  async setPrefix(prefix: string): Promise<ApplyResult> {
+  async setPrefix(prefix: string, opts?: WriteOptions): Promise<ApplyResult> {
+    checkVersion(opts, this.configVersion());
     const pinned = this.pinned['prefix'];
     if (pinned !== undefined) throw pinnedError('prefix', pinned);
     return this.patchConfig({ prefix });
@@ -122,7 +135,14 @@ export class FakeAdminPorts implements AdminPorts {
     return this.bib.filter((b) => q.protocol === undefined || b.protocol === q.protocol);
   }
 
-  async addStaticBib(e: { protocol: Protocol; ipv6: string; ipv4: string }): Promise<BibEntry> {
+  pool4UsageValue: Pool4Usage = { addressCount: 0, tcp: { used: 0, size: 0 }, udp: { used: 0, size: 0 }, icmp: { used: 0, size: 0 }, addresses: [], truncated: false };
+
+  pool4Usage(): Pool4Usage {
+    return this.pool4UsageValue;
+  }
+
+  async addStaticBib(e: { protocol: Protocol; ipv6: string; ipv4: string }, opts?: WriteOptions): Promise<BibEntry> {
+    checkVersion(opts, this.configVersion());
     if (this.bib.some((b) => b.protocol === e.protocol && b.ipv4 === e.ipv4)) {
       throw new ApplyError(409, `${e.protocol} ${e.ipv4} is already bound`);
     }
@@ -131,7 +151,8 @@ export class FakeAdminPorts implements AdminPorts {
     return entry;
   }
 
-  async removeStaticBib(id: string): Promise<boolean> {
+  async removeStaticBib(id: string, opts?: WriteOptions): Promise<boolean> {
+    checkVersion(opts, this.configVersion());
     const before = this.bib.length;
     this.bib = this.bib.filter((b) => !(b.static && b.id === id));
     return this.bib.length < before;
@@ -151,14 +172,16 @@ export class FakeAdminPorts implements AdminPorts {
     return i;
   }
 
-  async addPolicy(rule: PolicyRule, position?: number): Promise<ApplyResult> {
+  async addPolicy(rule: PolicyRule, position?: number, opts?: WriteOptions): Promise<ApplyResult> {
+    checkVersion(opts, this.configVersion());
     const rules = [...this.#config.nat64.policy];
     if (rules.some((r) => r.id === rule.id)) throw new ApplyError(409, `a policy rule "${rule.id}" already exists`);
     rules.splice(position ?? rules.length, 0, rule);
     return this.#setPolicy(rules, `policy: added ${rule.id}`);
   }
 
-  async replacePolicy(id: string, rule: PolicyRule, position?: number): Promise<ApplyResult> {
+  async replacePolicy(id: string, rule: PolicyRule, position?: number, opts?: WriteOptions): Promise<ApplyResult> {
+    checkVersion(opts, this.configVersion());
     const rules = [...this.#config.nat64.policy];
     const i = this.#indexOf(id);
     rules.splice(i, 1);
@@ -166,7 +189,8 @@ export class FakeAdminPorts implements AdminPorts {
     return this.#setPolicy(rules, `policy: replaced ${id}`);
   }
 
-  async removePolicy(id: string): Promise<ApplyResult> {
+  async removePolicy(id: string, opts?: WriteOptions): Promise<ApplyResult> {
+    checkVersion(opts, this.configVersion());
     const i = this.#indexOf(id);
     return this.#setPolicy(this.#config.nat64.policy.filter((_r, j) => j !== i), `policy: removed ${id}`);
   }
@@ -175,7 +199,14 @@ export class FakeAdminPorts implements AdminPorts {
     return this.#versions.map(({ version, appliedAt, summary }) => ({ version, appliedAt, summary }));
   }
 
-  async rollback(version: number): Promise<ApplyResult> {
+  async historyVersion(version: number): Promise<HistoryVersion> {
+    const v = this.#versions.find((x) => x.version === version);
+    if (v === undefined) throw new ApplyError(404, `version ${version} is not in the history (see GET /api/v1/config/history)`);
+    return { version: v.version, appliedAt: v.appliedAt, summary: v.summary, config: v.config };
+  }
+
+  async rollback(version: number, opts?: WriteOptions): Promise<ApplyResult> {
+    checkVersion(opts, this.configVersion());
     const v = this.#versions.find((x) => x.version === version);
     if (v === undefined) throw new ApplyError(404, `version ${version} is not in the history (see GET /api/v1/config/history)`);
     return this.#record(v.config, `rollback to version ${version}`);
@@ -185,6 +216,7 @@ export class FakeAdminPorts implements AdminPorts {
     return this.statsValue;
   }
 
+<<<<<<< HEAD
   /** The HA view to answer GET /api/v1/ha with (undefined: ha not enabled). */
   haValue: HaStatusView | undefined = undefined;
   readonly haNotified: string[] = [];
@@ -196,6 +228,10 @@ export class FakeAdminPorts implements AdminPorts {
   haNotify(state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'): { role: 'active' | 'standby' | 'fault'; catchingUp: boolean } {
     this.haNotified.push(state);
     return { role: state === 'MASTER' ? 'active' : state === 'BACKUP' ? 'standby' : 'fault', catchingUp: false };
+=======
+  statsHistory(seconds?: number): StatsHistory {
+    return this.ring.read(seconds);
+>>>>>>> main
   }
 
   trace(filter: TraceFilter, onRecord: (r: TraceRecord) => void): () => void {

@@ -6,14 +6,22 @@
  * into `{statusCode, error, message}`); any other exception is a 500.
  */
 import type { ApplyResult, Protocol } from './schemas/common.js';
-import type { BibEntry, SessionEntry } from './schemas/nat64.js';
+import type { BibEntry, Pool4Usage, SessionEntry } from './schemas/nat64.js';
 import type { Health, Stats } from './schemas/stats.js';
 import type { TraceEvent } from './schemas/trace.js';
+<<<<<<< HEAD
 import type { ConfigView, HistoryEntry, PolicyRule, PolicyRuleWithHits } from './schemas/config.js';
 import type { HaStatusView } from './schemas/ha.js';
 
 export type { HaStatusView };
 export type { ApplyResult, Protocol, BibEntry, SessionEntry, Health, Stats, ConfigView, HistoryEntry, PolicyRule, PolicyRuleWithHits };
+=======
+import type { ConfigView, HistoryEntry, HistoryVersion, PolicyRule, PolicyRuleWithHits } from './schemas/config.js';
+import type { WriteOptions } from './etag.js';
+import type { StatsHistory } from './stats-ring.js';
+
+export type { ApplyResult, Protocol, BibEntry, SessionEntry, Health, Stats, ConfigView, HistoryEntry, PolicyRule, PolicyRuleWithHits, WriteOptions };
+>>>>>>> main
 
 /**
  * One traced decision. The JSON fields go to SSE clients as they are; the
@@ -45,35 +53,49 @@ export interface ConfigState {
   readonly pinned: Record<string, string>;
 }
 
+/**
+ * Every mutation below takes `opts` last. The port builds the change from the
+ * configuration in effect *inside* its serialised apply (never from a copy
+ * read before queueing) and, first, passes `opts` and the version in effect
+ * to `checkVersion` (etag.ts): a stale If-Match is a 412 and changes nothing.
+ */
 export interface AdminPorts {
+  /** The version of the configuration in effect (the latest history version); the ETag of config reads. */
+  configVersion(): number;
   /** Whether DNS64 and NAT64 are serving; 'degraded' answers 503. */
   health(): Health;
   getConfig(): ConfigState;
   /** Validates a partial config, applies it atomically to DNS64 + NAT64 + routes and persists it. */
-  patchConfig(patch: unknown): Promise<ApplyResult>;
+  patchConfig(patch: unknown, opts?: WriteOptions): Promise<ApplyResult>;
   getPrefix(): { prefix: string; pinned?: string };
   /** Changes the prefix for both halves at once (RFC 6052 §2.2 lengths; checked by the API first). */
-  setPrefix(prefix: string): Promise<ApplyResult>;
+  setPrefix(prefix: string, opts?: WriteOptions): Promise<ApplyResult>;
   listSessions(q: { protocol?: Protocol; limit: number; offset: number }): { total: number; items: SessionEntry[] };
   /** Removes dynamic sessions (static BIB entries stay). */
   flushSessions(): { removed: number };
   listBib(q: { protocol?: Protocol }): BibEntry[];
+  /** pool4 ports in use vs available per protocol, in total and per address (at most 256 addresses listed). */
+  pool4Usage(): Pool4Usage;
   /** Adds a static BIB entry; throws ApplyError 409 when the pool4 address/port is taken. */
-  addStaticBib(e: { protocol: Protocol; ipv6: string; ipv4: string }): Promise<BibEntry>;
+  addStaticBib(e: { protocol: Protocol; ipv6: string; ipv4: string }, opts?: WriteOptions): Promise<BibEntry>;
   /** False when no static entry has this id. */
-  removeStaticBib(id: string): Promise<boolean>;
+  removeStaticBib(id: string, opts?: WriteOptions): Promise<boolean>;
   listPolicy(): PolicyRuleWithHits[];
   /** Inserts a rule at `position` (0 = first; default: last). */
-  addPolicy(rule: PolicyRule, position?: number): Promise<ApplyResult>;
+  addPolicy(rule: PolicyRule, position?: number, opts?: WriteOptions): Promise<ApplyResult>;
   /** Replaces rule `id`, moving it to `position` when given; ApplyError 404 if absent. */
-  replacePolicy(id: string, rule: PolicyRule, position?: number): Promise<ApplyResult>;
+  replacePolicy(id: string, rule: PolicyRule, position?: number, opts?: WriteOptions): Promise<ApplyResult>;
   /** ApplyError 404 if absent. */
-  removePolicy(id: string): Promise<ApplyResult>;
+  removePolicy(id: string, opts?: WriteOptions): Promise<ApplyResult>;
   /** The last applied configurations, newest first (at most 20). */
   history(): HistoryEntry[];
+  /** One version with its configuration; ApplyError 404 (or ConfigError HISTORY) if it is not kept. */
+  historyVersion(version: number): Promise<HistoryVersion>;
   /** Restores version `version` atomically; ApplyError 404 if it is not in the history. */
-  rollback(version: number): Promise<ApplyResult>;
+  rollback(version: number, opts?: WriteOptions): Promise<ApplyResult>;
   stats(): Stats;
+  /** The metric history of the last `seconds` (all kept when absent), from a {@link StatsRing} the daemon samples. */
+  statsHistory(seconds?: number): StatsHistory;
   /**
    * Subscribes to decisions matching `filter`; returns the unsubscribe
    * function. While nobody is subscribed the daemon must not build records.

@@ -30,7 +30,7 @@ export { CONFIG_SOURCES, type ConfigSource, type ConfigFlags } from './sources.j
 export { DEFAULT_CONFIG_FILE, loadConfig, readConfigFile, type LoadConfigOptions, type LoadedConfig } from './loader.js';
 export { detectFormat, renderYaml, MAX_CONFIG_BYTES, type FileFormat } from './file-format.js';
 export { saveConfig, type SaveConfigOptions } from './persist.js';
-export { writeFileAtomic, removeStaleTempFiles, type AtomicWriteOptions } from './atomic.js';
+export { writeFileAtomic, removeStaleTempFiles, resolveWriteTarget, type AtomicWriteOptions } from './atomic.js';
 export { applyPatch, keepPinned, pinnedConflicts } from './patch.js';
 export { ConfigHistory, HISTORY_KEEP, summarizeChanges, type HistoryEntry, type HistoryInfo } from './history.js';
 export { redact, REDACTED } from './redact.js';

@@ -22,7 +22,7 @@ async function loadError(p: Promise<unknown>): Promise<ConfigError> {
 describe('file creation', () => {
   it('creates an absent file (and its directory) with commented defaults', async () => {
     const file = join(dir, 'a', 'b', 'sixgate.yaml');
-    const loaded = await loadConfig({ file, env: {} });
+    const loaded = await loadConfig({ file, env: {}, create: true });
     expect(loaded.created).toBe(true);
     expect(loaded.config).toEqual(defaultConfig());
     const text = await readFile(file, 'utf8');
@@ -35,20 +35,21 @@ describe('file creation', () => {
     expect(keyLines).toHaveLength(countKeys(defaultConfig()));
     for (const [line, i] of keyLines) expect(lines[i - 1], `comment above ${line}`).toMatch(/^\s*#\s\S/);
     expect(text).toContain('# NAT64 prefix used by DNS64 synthesis');
-    const again = await loadConfig({ file, env: {} });
+    const again = await loadConfig({ file, env: {}, create: true });
     expect(again.created).toBe(false);
+    expect(again.existed).toBe(true);
   });
 
   it('creates a .json file as JSON', async () => {
     const file = join(dir, 'sixgate.json');
-    const loaded = await loadConfig({ file, env: {} });
+    const loaded = await loadConfig({ file, env: {}, create: true });
     expect(loaded.format).toBe('json');
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(defaultConfig());
   });
 
   it('never writes pinned values into a created file', async () => {
     const file = join(dir, 'sixgate.yaml');
-    const loaded = await loadConfig({ file, env: { SIXGATE_API_TOKEN: 'a-secret-token-0123' }, flags: { prefix: '64:ff9b:1::/96' } });
+    const loaded = await loadConfig({ file, env: { SIXGATE_API_TOKEN: 'a-secret-token-0123' }, flags: { prefix: '64:ff9b:1::/96' }, create: true });
     expect(loaded.config.api.token).toBe('a-secret-token-0123');
     const text = await readFile(file, 'utf8');
     expect(text).not.toContain('a-secret-token-0123');
@@ -57,15 +58,26 @@ describe('file creation', () => {
 
   it('uses SIXGATE_CONFIG when no file is given', async () => {
     const file = join(dir, 'from-env.yaml');
-    const loaded = await loadConfig({ env: { SIXGATE_CONFIG: file } });
+    const loaded = await loadConfig({ env: { SIXGATE_CONFIG: file }, create: true });
     expect(loaded.file).toBe(file);
     expect(loaded.created).toBe(true);
   });
 
   it('reports a directory it cannot create as ERR_CONFIG_IO', async () => {
     await writeFile(join(dir, 'blocker'), 'x');
-    const err = await loadError(loadConfig({ file: join(dir, 'blocker', 'sixgate.yaml'), env: {} }));
+    const err = await loadError(loadConfig({ file: join(dir, 'blocker', 'sixgate.yaml'), env: {}, create: true }));
     expect(err.code).toBe('ERR_CONFIG_IO');
+  });
+
+  it('without create (check, every reader) writes nothing: an absent file reads as the defaults', async () => {
+    const file = join(dir, 'typo', 'sixgate.yaml');
+    const loaded = await loadConfig({ file, env: {}, flags: { prefix: '64:ff9b:1::/96' } });
+    expect(loaded).toMatchObject({ created: false, existed: false, file });
+    expect(loaded.config).toEqual({ ...defaultConfig(), prefix: '64:ff9b:1::/96' });
+    expect(await readdir(dir)).toEqual([]);
+    // An invalid absent-file load writes nothing either.
+    await loadError(loadConfig({ file, env: { SIXGATE_PREFIX: 'nope' } }));
+    expect(await readdir(dir)).toEqual([]);
   });
 });
 
@@ -291,7 +303,10 @@ describe('leftover temp files', () => {
     // What a writer killed between write and rename leaves: a dead pid in the name.
     const stale = join(dir, '.sixgate.yaml.tmp-999999999-abcdef');
     await writeFile(stale, 'nat64:\n  mtu: 9000\n');
-    const { config } = await loadConfig({ file, env: {} });
+    // A reader leaves it alone (it writes nothing); the owner (run) cleans it up.
+    expect((await loadConfig({ file, env: {} })).config.nat64.mtu).toBe(1400);
+    expect((await readdir(dir)).sort()).toEqual(['.sixgate.yaml.tmp-999999999-abcdef', 'sixgate.yaml']);
+    const { config } = await loadConfig({ file, env: {}, create: true });
     expect(config.nat64.mtu).toBe(1400);
     expect(await readdir(dir)).toEqual(['sixgate.yaml']);
   });
@@ -300,7 +315,7 @@ describe('leftover temp files', () => {
 // Reads back the comment above a key of the created file (sanity for the generator).
 it('comments sit on the key nodes of the document', async () => {
   const file = join(dir, 'sixgate.yaml');
-  await loadConfig({ file, env: {} });
+  await loadConfig({ file, env: {}, create: true });
   const doc = parseDocument(await readFile(file, 'utf8'));
   const nat64 = doc.get('nat64', true);
   expect(isMap(nat64)).toBe(true);

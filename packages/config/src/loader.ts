@@ -1,8 +1,10 @@
 /**
  * The layered loader: defaults ← config file ← environment ← flags. Keys set
- * by the last two are pinned. An absent file is created with the defaults as
- * commented YAML (or JSON for a `.json` name), so operators have something to
- * edit; pinned values are never written into it.
+ * by the last two are pinned. Loading only reads, unless the caller owns the
+ * file (`create`, as `sixgate run` does): then an absent file is created with
+ * the defaults as commented YAML (or JSON for a `.json` name), so operators
+ * have something to edit, pinned values never written into it; and temp
+ * files a crashed writer left are removed.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { removeStaleTempFiles, writeFileAtomic } from './atomic.js';
@@ -24,6 +26,13 @@ export interface LoadConfigOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** CLI options; `undefined` values mean "not given". */
   readonly flags?: ConfigFlags | Readonly<Record<string, unknown>>;
+  /**
+   * The caller owns the file (`sixgate run`): create it with the defaults when
+   * absent and remove a crashed writer's temp files. Default false: nothing is
+   * written, an absent file reads as the defaults (`sixgate check` and every
+   * other reader).
+   */
+  readonly create?: boolean;
 }
 
 /** The effective configuration and where it came from. */
@@ -35,6 +44,8 @@ export interface LoadedConfig {
   readonly format: FileFormat;
   /** True when the file did not exist and was created with the defaults. */
   readonly created: boolean;
+  /** Whether the file existed when it was read. */
+  readonly existed: boolean;
 }
 
 function ioError(file: string, err: unknown): ConfigError {
@@ -63,16 +74,19 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   const fromFlags = flagLayer((options.flags ?? {}) as Record<string, unknown>);
   const pinned: Pinned = { ...fromEnv.pinned, ...fromFlags.pinned };
   const defaults = defaultConfig();
-  await removeStaleTempFiles(file);
+  if (options.create === true) await removeStaleTempFiles(file);
   let parsed = await readConfigFile(file);
+  const existed = parsed !== undefined;
   let created = false;
   if (parsed === undefined) {
     const format = detectFormat(file);
-    await writeFileAtomic(file, renderConfigFile(defaults, format));
+    if (options.create === true) {
+      await writeFileAtomic(file, renderConfigFile(defaults, format));
+      created = true;
+    }
     parsed = { format, data: {} };
-    created = true;
   }
   const merged = [parsed.data, fromEnv.values, fromFlags.values].reduce<unknown>((acc, layer) => deepMerge(acc, layer), defaults);
   const config = validateConfig(merged, pinned);
-  return { config, pinned, file, format: parsed.format, created };
+  return { config, pinned, file, format: parsed.format, created, existed };
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile, chmod, mkdir } from 'node:fs/promises';
+import { chown, lstat, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile, chmod, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
@@ -145,6 +145,24 @@ describe('saveConfig (YAML)', () => {
     await saveConfig(file, applyPatch(config, { nat64: { mtu: 1400 } }));
     expect((await stat(file)).mode & 0o777).toBe(0o640);
   });
+
+  it('writes through a symlinked config: the link, the target\'s owner, group and mode stay', async () => {
+    await mkdir(join(dir, 'etc'));
+    const target = join(dir, 'etc', 'branch.yaml');
+    await writeFile(target, HAND_WRITTEN);
+    await chmod(target, 0o640);
+    const root = process.getuid?.() === 0;
+    if (root) await chown(target, 4242, 4343);
+    const file = join(dir, 'sixgate.yaml');
+    await symlink(target, file);
+    const { config } = await loadConfig({ file, env: {} });
+    expect(await saveConfig(file, applyPatch(config, { nat64: { mtu: 1400 } }))).toBe(1);
+    expect((await lstat(file)).isSymbolicLink()).toBe(true);
+    const s = await stat(target);
+    expect([s.mode & 0o777, s.uid, s.gid]).toEqual([0o640, root ? 4242 : process.getuid!(), root ? 4343 : process.getgid!()]);
+    expect(await readFile(target, 'utf8')).toContain('mtu: 1400');
+    expect((await loadConfig({ file, env: {} })).config.nat64.mtu).toBe(1400);
+  });
 });
 
 describe('saveConfig (JSON)', () => {
@@ -206,7 +224,7 @@ describe('atomic write', () => {
     expect(left).toHaveLength(1);
     expect(await readFile(join(dir, left[0]!), 'utf8')).toBe('prefix: 2001:db8::/32\n');
     expect(await readFile(file, 'utf8')).toBe(HAND_WRITTEN);
-    const { config } = await loadConfig({ file, env: {} });
+    const { config } = await loadConfig({ file, env: {}, create: true });
     expect(config.prefix).toBe('64:ff9b:1::/96');
     expect((await readdir(dir)).filter((n) => n.startsWith('.sixgate.yaml.tmp-'))).toEqual([]);
   });

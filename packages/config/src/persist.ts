@@ -3,7 +3,6 @@
  * the file already yields are touched, pinned keys never, and the YAML
  * document is edited in place so comments, key order and styles survive.
  */
-import { stat } from 'node:fs/promises';
 import { isCollection, isScalar, type Document, type Node } from 'yaml';
 import { writeFileAtomic, type AtomicWriteOptions } from './atomic.js';
 import { ConfigError } from './errors.js';
@@ -102,7 +101,7 @@ export async function saveConfig(file: string, next: Config, pinned: Pinned = {}
   if (fileEdits(check.data, next, pinned).length !== 0) {
     throw new ConfigError('ERR_CONFIG_IO', [`${file}: the rewritten file would not read back as the new config (not written)`]);
   }
-  const mode = await stat(file).then((s) => s.mode & 0o7777, () => (next.api.token === undefined ? 0o644 : 0o600));
-  await writeFileAtomic(file, text, { mode, ...options });
+  // A new file holding a token is private; an existing one keeps its mode, owner and symlink (writeFileAtomic).
+  await writeFileAtomic(file, text, { mode: next.api.token === undefined ? 0o644 : 0o600, ...options });
   return changed;
 }

@@ -39,11 +39,12 @@ export const CacheSchema = Type.Object(
   {
     maxEntries: int(100_000, 'Most answers kept in the DNS64 cache (0 disables the cache)', 0, 100_000_000),
     maxBytes: int(67_108_864, 'Most bytes of answers kept in the DNS64 cache', 0, 2 ** 40),
-    minTtl: int(0, 'Shortest TTL the cache keeps an answer for (seconds)', 0, 2_147_483_647),
-    // RFC 2181 §8: a TTL is a 31-bit unsigned value.
-    maxTtl: int(86_400, 'Longest TTL the cache keeps an answer for (seconds)', 0, 2_147_483_647),
+    // The bounds are the DNS64 resolver's own (packages/dns64 validateDns64Options): a day, a week, a day.
+    minTtl: int(0, 'Shortest TTL the cache keeps an answer for (seconds)', 0, 86_400),
+    // RFC 2181 §8: a TTL is a 31-bit unsigned value; the cache keeps an answer a week at most.
+    maxTtl: int(86_400, 'Longest TTL the cache keeps an answer for (seconds)', 0, 604_800),
     // RFC 2308 §5: negative answers are cached for the SOA minimum, capped here.
-    maxNegativeTtl: int(3_600, 'Longest time a negative answer (NXDOMAIN/NODATA) is cached (seconds)', 0, 2_147_483_647),
+    maxNegativeTtl: int(3_600, 'Longest time a negative answer (NXDOMAIN/NODATA) is cached (seconds)', 0, 86_400),
   },
   { ...strict, default: {}, description: 'DNS64 answer cache' },
 );
@@ -105,7 +106,8 @@ export const TimeoutsSchema = Type.Object(
     // RFC 6146 §3.5.1: at least UDP_Min = 2 minutes is recommended; 5 minutes is the default.
     udp: seconds(300, 'UDP session lifetime in seconds (RFC 6146 §3.5.1 recommends at least 120)'),
     // RFC 6146 §3.5.2.2: TCP_EST is at least 2 hours 4 minutes.
-    tcpEstablished: seconds(7_440, 'Established TCP session lifetime in seconds (RFC 6146 §3.5.2.2 TCP_EST)', 1, 86_400 * 30),
+    // At most 2^31 - 1 ms (24.8 days): the translator's timers are 31-bit milliseconds.
+    tcpEstablished: seconds(7_440, 'Established TCP session lifetime in seconds (RFC 6146 §3.5.2.2 TCP_EST)', 1, 2_147_483),
     tcpTransitory: seconds(240, 'Transitory TCP session lifetime in seconds (RFC 6146 §3.5.2.2 TCP_TRANS)'),
     icmp: seconds(60, 'ICMP query session lifetime in seconds (RFC 6146 §3.5.3 ICMP_DEFAULT)'),
     // RFC 6146 §3.5.2.2: an unsolicited IPv4 SYN is held at least 6 seconds.
@@ -156,7 +158,8 @@ export const Nat64Schema = Type.Object(
     manageRoutes: flag(true, 'Route the NAT64 prefix and pool4 into the TUN device and remove the routes on exit'),
     // RFC 7915 §6: IPv6 path MTU never below 1280.
     lowestIpv6Mtu: int(1_280, 'Smallest MTU on IPv6 paths, used to size translated IPv4 packets without DF (RFC 7915 §4)', 1_280, 65_535),
-    ipv4Mtu: int(1_500, 'MTU of the IPv4 side, used in ICMPv6 Packet Too Big (RFC 7915 §5)', 68, 65_535),
+    // The translator's floor: 576, what every IPv4 host must accept (RFC 791, RFC 1122 §3.3.3).
+    ipv4Mtu: int(1_500, 'MTU of the IPv4 side, used in ICMPv6 Packet Too Big (RFC 7915 §5)', 576, 65_535),
     timeouts: TimeoutsSchema,
     maxSessions: int(1_000_000, 'Most sessions in the table; new flows beyond it are dropped', 1, 100_000_000),
     maxSessionsPerClient: int(10_000, 'Most sessions one IPv6 client may hold', 1, 100_000_000),
@@ -165,8 +168,8 @@ export const Nat64Schema = Type.Object(
     dropExternallyInitiatedTcp: flag(false, 'Drop unsolicited inbound IPv4 TCP SYNs instead of holding them (RFC 6146 §3.5.2.2)'),
     wkpStrict: flag(true, 'With the well-known prefix 64:ff9b::/96, refuse to translate non-global IPv4 addresses (RFC 6052 §3.1)'),
     mssClamp: flag(true, 'Lower the TCP MSS option on SYNs so segments fit both MTUs'),
-    rfc6791Pool: strings([], 'IPv4 prefixes used as source of translated ICMP errors from non-translatable IPv6 addresses (RFC 6791; empty = pool4)'),
-    sourceIcmpErrorsBetter: flag(true, 'Send ICMP errors for packets that cannot be translated (RFC 7915 §4.1/§5.1 "SHOULD")'),
+    rfc6791Pool: strings([], 'IPv4 prefixes or addresses that source the ICMPv4 errors translated from ICMPv6 errors whose IPv6 source cannot be mapped to IPv4 (RFC 6791 §3): one address per IPv6 source, chosen by a hash of it, network and broadcast addresses of prefixes up to /30 left out (empty = the translator\'s own address, the first usable address of the first pool4 prefix)'),
+    sourceIcmpErrorsBetter: flag(true, 'Source an ICMPv6 error translated from an ICMPv4 error at the reporting IPv4 router (prefix + router address), so traceroute shows the IPv4 hops; off: prefix + the inner destination, as RFC 6146 §3.5.3 has it'),
     zeroizeTrafficClass: flag(false, 'Set the IPv6 Traffic Class / IPv4 TOS to zero instead of copying it (RFC 7915 §4.1)'),
     staticBib: Type.Array(StaticBibSchema, { default: [], maxItems: 65_536, description: 'Static BIB entries (port forwards from IPv4 to IPv6 servers)' }),
     policy: Type.Array(PolicyRuleSchema, { default: [], maxItems: 4_096, description: 'Translation policy rules, first match wins; no match means allow' }),

@@ -84,6 +84,10 @@ function checkPool4(c: Config['nat64'], add: Add): Ipv4Cidr[] {
     if (other !== undefined) add(`nat64.pool4[${i}]`, `"${text}" overlaps nat64.pool4[${other.index}] "${c.pool4[other.index]}"`);
     pool.push({ cidr, index: i });
   });
+  // The translator's limit (nat64 state, MAX_POOL4_ADDRESSES): a bigger pool is a typo, refused here
+  // rather than at start.
+  const addresses = pool.reduce((n, p) => n + 2 ** (32 - p.cidr.length), 0);
+  if (addresses > 65_536) add('nat64.pool4', `holds ${addresses} addresses; at most 65536 (a /16) in total`);
   return pool.map((p) => p.cidr);
 }
 

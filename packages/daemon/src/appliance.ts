@@ -6,12 +6,12 @@
  * one step (see apply.ts).
  */
 import { parseIpv4, parseIpv6, parseNat64Prefix } from '@sixgate/addressing';
-import { buildAdminApi, assertSafeListen, TraceHub } from '@sixgate/admin-api';
+import { buildAdminApi, assertSafeListen, StatsRing, TraceHub, type AdminPorts } from '@sixgate/admin-api';
 import { Histogram, PacketLoop } from '@sixgate/datapath';
 import { ConfigHistory, parseListenAddress, type Config, type LoadedConfig, type Pinned } from '@sixgate/config';
 import { createDns64Server, type Dns64Server } from '@sixgate/dns64';
 import { Nat64State, Policy, parsePolicyRules, Translator, TCP, UDP, ICMP, type Clock, type Proto } from '@sixgate/nat64';
-import { LinuxTun, type TunDevice } from '@sixgate/tun';
+import { LinuxTun, type TunDevice, type TunOptions } from '@sixgate/tun';
 import type { FastifyInstance } from 'fastify';
 import type { HaNode } from '@sixgate/ha';
 import type { Logger } from 'pino';
@@ -55,14 +55,18 @@ export function parseBibEndpoints(e: { ipv6: string; ipv4: string }): { addr6: U
   return { addr6: parseIpv6(m6[1]!), port6, addr4: parseIpv4(m4[1]!), port4 };
 }
 
-/** Builds the RFC 6146 state with the config's static BIB entries. */
+/** The TUN device's options (without offload; openTun adds it, `sixgate check` validates them). */
+export function tunOptions(cfg: Config): TunOptions {
+  return { name: cfg.nat64.tun, mtu: cfg.nat64.mtu, batchSize: 64 };
+}
+
 /**
  * Opens the TUN device; with `nat64.offload`, with checksum and TCP
  * segmentation offload, falling back to a plain device (and a warning) on a
  * kernel that refuses it.
  */
 export function openTun(cfg: Config, log: Logger): LinuxTun {
-  const opts = { name: cfg.nat64.tun, mtu: cfg.nat64.mtu, batchSize: 64 };
+  const opts = tunOptions(cfg);
   if (cfg.nat64.offload) {
     try {
       return LinuxTun.open({ ...opts, offload: true });
@@ -73,6 +77,7 @@ export function openTun(cfg: Config, log: Logger): LinuxTun {
   return LinuxTun.open(opts);
 }
 
+/** Builds the RFC 6146 state with the config's static BIB entries. */
 export function buildState(cfg: Config, clock: Clock): Nat64State {
   const state = new Nat64State(stateOptions(cfg), clock);
   for (const e of cfg.nat64.staticBib) {
@@ -124,12 +129,15 @@ export class Appliance {
   ha?: HaNode;
   sessionLog: SessionLog;
   token = '';
+  /** The last hour of the key counters at 5 s (GET /api/v1/stats/history). */
+  readonly statsRing = new StatsRing();
   /** The data path's health: TUN failures and recoveries (health, stats, metrics). */
   readonly datapath = { failures: 0, recoveries: 0, recovering: false, lastError: undefined as string | undefined, attempt: 0 };
   private recoveryTimer?: NodeJS.Timeout;
   /** When each batch-error reason was last logged (log once per reason per minute). */
   private readonly batchErrorLogged = new Map<string, number>();
   private ticker?: NodeJS.Timeout;
+  private statsTimer?: NodeJS.Timeout;
   private stopping?: Promise<void>;
 
   constructor(init: ApplianceInit) {
@@ -181,8 +189,14 @@ export class Appliance {
       this.log.info({ listen: this.dns.addresses() }, 'DNS64 listening');
 
       await this.recordInitialHistory();
+<<<<<<< HEAD
       if (cfg.ha.enabled) await this.startHa();
       const api = buildAdminApi({ ports: buildPorts(this), token: this.token, logger: false });
+=======
+      const ports = buildPorts(this);
+      this.startStatsHistory(ports);
+      const api = buildAdminApi({ ports, token: this.token, logger: false });
+>>>>>>> main
       const ep = parseListenAddress(cfg.api.listen);
       await api.listen({ host: ep.host, port: ep.port });
       this.api = api;
@@ -303,6 +317,20 @@ export class Appliance {
     return this.plane.policy.wouldTranslate(client6, v4);
   }
 
+  /** Samples the counters into `statsRing` now and every interval. */
+  private startStatsHistory(ports: AdminPorts): void {
+    const sample = (): void => {
+      try {
+        this.statsRing.sample(ports.stats(), Date.now(), performance.now());
+      } catch (e) {
+        this.log.warn({ err: (e as Error).message }, 'stats history sample failed');
+      }
+    };
+    sample();
+    this.statsTimer = setInterval(sample, this.statsRing.intervalMs);
+    this.statsTimer.unref();
+  }
+
   private attachSessionLog(): void {
     this.plane.state.onEvent = this.config.nat64.sessionLog ? (e) => this.sessionLog.push(e) : undefined;
   }
@@ -363,7 +391,11 @@ export class Appliance {
       }
     };
     if (this.ticker) clearInterval(this.ticker);
+<<<<<<< HEAD
     await step('HA link close', () => this.ha?.stop());
+=======
+    if (this.statsTimer) clearInterval(this.statsTimer);
+>>>>>>> main
     if (this.recoveryTimer) clearTimeout(this.recoveryTimer);
     await step('DNS64 stop', () => this.dns?.stop());
     await step('admin API close', () => this.api?.close());

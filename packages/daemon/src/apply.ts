@@ -11,7 +11,7 @@
  *    loop uses; a new prefix flushes the old prefix's sessions.
  */
 import { formatIpv4, formatIpv6, parseNat64Prefix } from '@sixgate/addressing';
-import { ApplyError, type ApplyResult } from '@sixgate/admin-api';
+import { ApplyError, type ApplyResult, type ApplyStep } from '@sixgate/admin-api';
 import { saveConfig, summarizeChanges, type Config } from '@sixgate/config';
 import { validateDns64Options } from '@sixgate/dns64';
 import { Nat64State } from '@sixgate/nat64';
@@ -113,6 +113,9 @@ export async function applyConfig(app: Appliance, next: Config, summary?: string
   const { plane, newState } = prebuild(app, next, changed);
   const prefixChanged = changed.includes('prefix');
   const undos: Undo[] = [];
+  // What each step did, for the API's answer (the dashboard's result page).
+  const steps: ApplyStep[] = [];
+  const did = (outcome: ApplyStep['outcome'], detail?: string): void => void steps.push({ step, outcome, ...(detail === undefined ? {} : { detail }) });
   let step = '';
   try {
     step = 'kernel routes';
@@ -121,13 +124,15 @@ export async function applyConfig(app: Appliance, next: Config, summary?: string
       if (JSON.stringify(want) !== JSON.stringify(routedPrefixes(prev))) {
         const before = await app.routes.sync(want);
         undos.push(() => app.routes.sync(before));
-      }
-    }
+        did('done', `routes into ${next.nat64.tun}: ${want.join(', ')}`);
+      } else did('unchanged');
+    } else did('skipped', 'nat64.manageRoutes is off');
     step = 'static BIB entries';
     if (newState || changed.some((k) => under(k, ['nat64.staticBib']))) {
       const undo = syncStaticBib(plane.state, next.nat64.staticBib);
       if (!newState) undos.push(undo);
-    }
+      did('done', `${next.nat64.staticBib.length} static entries`);
+    } else did('unchanged');
     step = 'DNS64';
     if (changed.some((k) => under(k, ['dns64', 'prefix', 'nat64.wkpStrict']))) {
       await app.dns.updateOptions(dns64Options(next, (c6, v4) => app.wouldTranslate(c6, v4)));
@@ -136,10 +141,12 @@ export async function applyConfig(app: Appliance, next: Config, summary?: string
         await app.dns.updateOptions(dns64Options(prev, (c6, v4) => app.wouldTranslate(c6, v4)));
         if (prefixChanged) app.dns.setPrefix(parseNat64Prefix(prev.prefix));
       });
-    }
+      did('done', prefixChanged ? `synthesizing under ${next.prefix}; synthesized cache entries flushed` : 'options updated');
+    } else did('unchanged');
     step = 'config file';
     await saveConfig(app.file, next, app.pinned);
     undos.push(() => saveConfig(app.file, prev, app.pinned));
+    did('done', app.file);
   } catch (e) {
     for (const u of undos.reverse()) await Promise.resolve().then(u).catch(() => undefined);
     app.log.error({ step, err: (e as Error).message }, 'config change rolled back');
@@ -148,7 +155,9 @@ export async function applyConfig(app: Appliance, next: Config, summary?: string
 
   // Commit: nothing below can fail.
   const oldState = app.plane.state;
-  if (prefixChanged) plane.state.flush('prefix-change');
+  const flushed = prefixChanged ? plane.state.flush('prefix-change') : 0;
+  step = 'translator';
+  did('done', prefixChanged ? `translating ${next.prefix}; ${flushed} sessions of ${prev.prefix} flushed` : newState ? 'new state tables, sessions carried over' : 'new policy and options');
   if (newState) oldState.onEvent = undefined;
   app.plane = plane;
   app.loop.translator = plane.translator;
@@ -159,13 +168,16 @@ export async function applyConfig(app: Appliance, next: Config, summary?: string
 
   const text = summary ?? summarizeChanges(prev, next);
   let version = latest;
+  step = 'history';
   try {
     version = (await app.history.record(next, text, opts.version === undefined ? {} : { version: opts.version })).version;
     await app.refreshHistory();
+    did('done', `version ${version}`);
   } catch (e) {
     app.log.warn({ err: (e as Error).message }, 'config history not recorded');
+    did('failed', `not recorded: ${(e as Error).message}`);
   }
   if (!opts.fromPeer) app.ha?.publishConfig({ version, config: sharedConfig(next), summary: text });
   app.log.info({ changed, version, summary: text }, 'configuration applied');
-  return { version, changed, summary: text };
+  return { version, changed, summary: text, steps };
 }

@@ -2,12 +2,22 @@
  * `sixgate check`: is this host ready for `sixgate run` with this config?
  * Each finding is one line naming what was checked and, on failure, why and
  * what to do. Pure of side effects except short test binds of the ports.
+ *
+ * `checkBuild` builds, from the config, everything `run` builds before its
+ * first I/O — with the very functions `run` calls (translator, state with the
+ * static BIB, policy, DNS64 options, TUN options, admin API listen) — so a
+ * config that passes `check` never fails at start for a config reason.
  */
 import { constants, promises as fsp } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { ipv4CidrsOverlap, ipv6CidrsOverlap, parseIpv4Cidr, parseIpv6Cidr, parseNat64Prefix } from '@sixgate/addressing';
+import { assertSafeListen } from '@sixgate/admin-api';
 import { parseListenAddress, type Config } from '@sixgate/config';
+import { validateDns64Options } from '@sixgate/dns64';
+import { resolveOptions as resolveTunOptions } from '@sixgate/tun';
+import { BatchClock, buildDataPlane, tunOptions } from './appliance.js';
+import { dns64Options, routedPrefixes } from './options.js';
 import { hasNetAdmin, listRoutes } from './system.js';
 
 export interface Finding {
@@ -106,6 +116,41 @@ async function routeOverlaps(cfg: Config): Promise<Finding> {
   return clashes.length === 0
     ? { ok: true, what, detail: 'no overlap' }
     : { ok: false, what, detail: `${clashes.join('; ')}: pick another prefix/pool4 or remove the route` };
+}
+
+function built(what: string, build: () => string): Finding {
+  try {
+    return { ok: true, what, detail: build() };
+  } catch (e) {
+    return { ok: false, what, detail: `${(e as Error).message}: \`sixgate run\` would fail to start with this config` };
+  }
+}
+
+/** Builds what `run` builds from `cfg`, without any I/O; one finding per part. */
+export function checkBuild(cfg: Config): Finding[] {
+  return [
+    built('translator, session state, static BIB and policy', () => {
+      const plane = buildDataPlane(cfg, new BatchClock());
+      const t = plane.translator.config;
+      const pool = t.rfc6791Size === 0 ? 'own address' : `${t.rfc6791Size} addresses`;
+      return `built (${cfg.nat64.staticBib.length} static BIB entries, ${cfg.nat64.policy.length} policy rules, RFC 6791 source: ${pool}, routes ${routedPrefixes(cfg).join(' ')})`;
+    }),
+    built('DNS64 options', () => {
+      const o = validateDns64Options(dns64Options(cfg, () => true));
+      const up = o.upstreams.length === 0 ? 'upstreams from /etc/resolv.conf at start' : `${o.upstreams.length} upstreams`;
+      return `valid (${o.listen.length} listen addresses, ${up})`;
+    }),
+    built('TUN device options', () => {
+      const o = resolveTunOptions(tunOptions(cfg));
+      return `valid (${o.name}, MTU ${o.mtu})`;
+    }),
+    built('admin API listen', () => {
+      // run always has a token (configured, or generated into the state dir) when it checks this.
+      assertSafeListen(cfg.api.listen, cfg.api.token ?? 'generated-at-start');
+      const ep = parseListenAddress(cfg.api.listen);
+      return `valid (${ep.host} port ${ep.port})`;
+    }),
+  ];
 }
 
 /** Runs every environment check for `cfg`. */

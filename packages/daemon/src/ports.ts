@@ -4,8 +4,8 @@
  * static BIB entry or a policy rule added over the API is validated,
  * persisted and kept in the history like any other change.
  */
-import { parseNat64Prefix } from '@sixgate/addressing';
-import { ApplyError, type AdminPorts, type ApplyResult, type PolicyRule, type Stats } from '@sixgate/admin-api';
+import { formatIpv4, parseNat64Prefix } from '@sixgate/addressing';
+import { ApplyError, checkVersion, type AdminPorts, type ApplyResult, type PolicyRule, type Stats, type WriteOptions } from '@sixgate/admin-api';
 import { applyPatch, ConfigError, keepPinned, redact, type Config } from '@sixgate/config';
 import { applyConfig, bibKey } from './apply.js';
 import { PROTO, type Appliance } from './appliance.js';
@@ -20,8 +20,14 @@ function fromConfigError(e: unknown): never {
   throw e;
 }
 
-/** Builds the ports; `queue` serializes every change. */
+/**
+ * Builds the ports. `queue` serializes every change, and every change reads
+ * the configuration it modifies inside its turn of the queue: two concurrent
+ * additions both land, and an If-Match naming an older version is refused
+ * (412) before anything is read or changed.
+ */
 export function appliancePorts(app: Appliance): AdminPorts {
+<<<<<<< HEAD
   const serial = <T>(f: () => Promise<T>): Promise<T> => app.serial(f);
   const patch = (p: unknown, summary?: string): Promise<ApplyResult> =>
     serial(async () => {
@@ -36,11 +42,47 @@ export function appliancePorts(app: Appliance): AdminPorts {
   const policyList = (): PolicyRule[] => app.config.nat64.policy.map((r) => ({ ...r }));
   const indexOf = (id: string): number => {
     const i = app.config.nat64.policy.findIndex((r) => r.id === id);
+=======
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(f: () => Promise<T>): Promise<T> => {
+    const run = queue.then(f, f);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+  const version = (): number => app.historyCache[0]?.version ?? 0;
+  /**
+   * One read-modify-write: `build` sees the configuration in effect at its
+   * turn and returns the patch (or throws ApplyError); the version check comes
+   * first, so a stale writer changes nothing.
+   */
+  const modify = async (opts: WriteOptions | undefined, build: (cfg: Config) => { patch: unknown; summary?: string }): Promise<ApplyResult> => {
+    checkVersion(opts, version());
+    const { patch: p, summary } = build(app.config);
+    let next: Config;
+    try {
+      next = applyPatch(app.config, p as Record<string, unknown>, app.pinned);
+    } catch (e) {
+      fromConfigError(e);
+    }
+    return applyConfig(app, next, summary);
+  };
+  /** `modify` in its turn of the queue. */
+  const change = (opts: WriteOptions | undefined, build: (cfg: Config) => { patch: unknown; summary?: string }): Promise<ApplyResult> =>
+    serial(() => modify(opts, build));
+  const indexOf = (cfg: Config, id: string): number => {
+    const i = cfg.nat64.policy.findIndex((r) => r.id === id);
+>>>>>>> main
     if (i < 0) throw new ApplyError(404, `no policy rule "${id}" (see GET /api/v1/policy)`);
     return i;
   };
+  const policyList = (cfg: Config): PolicyRule[] => cfg.nat64.policy.map((r) => ({ ...r }));
+  const staticBibError = (err: unknown): never => {
+    if (err instanceof ApplyError && err.statusCode === 400 && /already|in use|conflict|taken/i.test(err.message)) throw new ApplyError(409, err.message);
+    throw err;
+  };
 
   return {
+    configVersion: version,
     health() {
       const dns64 = app.dns !== undefined && app.dns.addresses().length > 0;
       const nat64 = app.loop !== undefined && app.loop.isRunning && !app.tun.closed;
@@ -54,15 +96,15 @@ export function appliancePorts(app: Appliance): AdminPorts {
     getConfig() {
       return { config: redact(app.config), pinned: { ...app.pinned } };
     },
-    patchConfig(p) {
-      return patch(p);
+    patchConfig(p, opts) {
+      return change(opts, () => ({ patch: p }));
     },
     getPrefix() {
       const pinned = app.pinned['prefix'];
       return { prefix: parseNat64Prefix(app.config.prefix).text, ...(pinned ? { pinned } : {}) };
     },
-    setPrefix(prefix) {
-      return patch({ prefix }, `prefix ${app.config.prefix} → ${prefix}`);
+    setPrefix(prefix, opts) {
+      return change(opts, (cfg) => ({ patch: { prefix }, summary: `prefix ${cfg.prefix} → ${prefix}` }));
     },
     listSessions(q) {
       return app.plane.state.listSessions({ ...(q.protocol ? { protocol: PROTO[q.protocol] } : {}), limit: q.limit, offset: q.offset }, parseNat64Prefix(app.config.prefix));
@@ -73,63 +115,89 @@ export function appliancePorts(app: Appliance): AdminPorts {
     listBib(q) {
       return app.plane.state.listBib(q.protocol ? { protocol: PROTO[q.protocol] } : undefined);
     },
-    async addStaticBib(e) {
-      const existing = app.config.nat64.staticBib;
-      await patch({ nat64: { staticBib: [...existing, { protocol: e.protocol, ipv6: e.ipv6, ipv4: e.ipv4 }] } }, `static BIB + ${e.protocol} ${e.ipv6} ↔ ${e.ipv4}`).catch((err: unknown) => {
-        if (err instanceof ApplyError && err.statusCode === 400 && /already|in use|conflict|taken/i.test(err.message)) throw new ApplyError(409, err.message);
-        throw err;
-      });
-      const key = bibKey(e);
-      const found = app.plane.state.listBib().find((b) => b.static && bibKey(b) === key);
-      if (!found) throw new ApplyError(500, 'the static BIB entry was saved but is not in the table');
-      return found;
+    pool4Usage() {
+      const u = app.plane.state.pool4Usage(256);
+      return { ...u, addresses: u.addresses.map((a) => ({ ...a, address: formatIpv4(a.address) })) };
     },
-    async removeStaticBib(id) {
-      const entry = app.plane.state.listBib().find((b) => b.id === id && b.static);
-      if (!entry) return false;
-      const key = bibKey(entry);
-      const keep = app.config.nat64.staticBib.filter((s) => bibKey(s) !== key);
-      await patch({ nat64: { staticBib: keep } }, `static BIB − ${entry.protocol} ${entry.ipv6} ↔ ${entry.ipv4}`);
-      return true;
+    addStaticBib(e, opts) {
+      const key = bibKey(e);
+      return serial(async () => {
+        await modify(opts, (cfg) => ({
+          patch: { nat64: { staticBib: [...cfg.nat64.staticBib, { protocol: e.protocol, ipv6: e.ipv6, ipv4: e.ipv4 }] } },
+          summary: `static BIB + ${e.protocol} ${e.ipv6} ↔ ${e.ipv4}`,
+        })).catch(staticBibError);
+        const found = app.plane.state.listBib().find((b) => b.static && bibKey(b) === key);
+        if (!found) throw new ApplyError(500, 'the static BIB entry was saved but is not in the table');
+        return found;
+      });
+    },
+    removeStaticBib(id, opts) {
+      let removed = false;
+      return change(opts, (cfg) => {
+        const entry = app.plane.state.listBib().find((b) => b.id === id && b.static);
+        if (!entry) return { patch: {} };
+        removed = true;
+        const key = bibKey(entry);
+        return { patch: { nat64: { staticBib: cfg.nat64.staticBib.filter((s) => bibKey(s) !== key) } }, summary: `static BIB − ${entry.protocol} ${entry.ipv6} ↔ ${entry.ipv4}` };
+      }).then(() => removed);
     },
     listPolicy() {
       const hits = app.plane.policy.hits();
       return app.config.nat64.policy.map((r, i) => ({ ...r, hits: hits[i]?.hits ?? 0 }));
     },
-    addPolicy(rule, position) {
-      const list = policyList();
-      list.splice(position ?? list.length, 0, rule);
-      return patch({ nat64: { policy: list } }, `policy + ${rule.id}`);
+    addPolicy(rule, position, opts) {
+      return change(opts, (cfg) => {
+        if (cfg.nat64.policy.some((r) => r.id === rule.id)) throw new ApplyError(409, `a policy rule "${rule.id}" already exists`);
+        const list = policyList(cfg);
+        list.splice(position ?? list.length, 0, rule);
+        return { patch: { nat64: { policy: list } }, summary: `policy + ${rule.id}` };
+      });
     },
-    replacePolicy(id, rule, position) {
-      const list = policyList();
-      const i = indexOf(id);
-      list.splice(i, 1);
-      list.splice(position ?? i, 0, rule);
-      return patch({ nat64: { policy: list } }, `policy ~ ${id}`);
+    replacePolicy(id, rule, position, opts) {
+      return change(opts, (cfg) => {
+        const list = policyList(cfg);
+        const i = indexOf(cfg, id);
+        list.splice(i, 1);
+        list.splice(position ?? i, 0, rule);
+        return { patch: { nat64: { policy: list } }, summary: `policy ~ ${id}` };
+      });
     },
-    removePolicy(id) {
-      const list = policyList();
-      list.splice(indexOf(id), 1);
-      return patch({ nat64: { policy: list } }, `policy − ${id}`);
+    removePolicy(id, opts) {
+      return change(opts, (cfg) => {
+        const list = policyList(cfg);
+        list.splice(indexOf(cfg, id), 1);
+        return { patch: { nat64: { policy: list } }, summary: `policy − ${id}` };
+      });
     },
     history() {
       return app.historyCache.map((h) => ({ ...h }));
     },
-    rollback(version) {
+    async historyVersion(v) {
+      try {
+        const e = await app.history.get(v);
+        return { version: e.version, appliedAt: e.timestamp, summary: e.summary, config: redact(e.config) };
+      } catch (e) {
+        fromConfigError(e);
+      }
+    },
+    rollback(target, opts) {
       return serial(async () => {
+        checkVersion(opts, version());
         let next: Config;
         try {
-          const entry = await app.history.get(version);
+          const entry = await app.history.get(target);
           next = keepPinned(entry.config, app.config, app.pinned);
         } catch (e) {
           fromConfigError(e);
         }
-        return applyConfig(app, next, `rollback to version ${version}`);
+        return applyConfig(app, next, `rollback to version ${target}`);
       });
     },
     stats() {
       return buildStats(app);
+    },
+    statsHistory(seconds) {
+      return app.statsRing.read(seconds);
     },
     trace(filter, onRecord) {
       return app.hub.subscribe(filter, onRecord);

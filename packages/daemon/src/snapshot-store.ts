@@ -4,8 +4,9 @@
  * next start restores them when the prefix and pool4 are the same, so an
  * upgraded container keeps its clients' TCP connections.
  */
-import { readFile, rename, unlink, writeFile, mkdir } from 'node:fs/promises';
+import { readFile, unlink, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { removeStaleTempFiles, resolveWriteTarget, writeFileAtomic } from '@sixgate/config';
 
 const FILE = 'sessions.json';
 
@@ -17,14 +18,12 @@ interface SnapshotFile {
   readonly state: unknown;
 }
 
-/** Writes the snapshot atomically. */
+/** Writes the snapshot through the one atomic writer (temp + fsync + rename + directory fsync). */
 export async function saveSnapshot(stateDir: string, prefix: string, pool4: readonly string[], state: unknown): Promise<string> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const path = join(stateDir, FILE);
   const body: SnapshotFile = { format: 'sixgate-sessions', savedAt: new Date().toISOString(), prefix, pool4, state };
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(body), { mode: 0o600 });
-  await rename(tmp, path);
+  await writeFileAtomic(path, JSON.stringify(body), { mode: 0o600 });
   return path;
 }
 
@@ -34,13 +33,15 @@ export async function saveSnapshot(stateDir: string, prefix: string, pool4: read
  */
 export async function takeSnapshot(stateDir: string, prefix: string, pool4: readonly string[]): Promise<{ state?: unknown; skipped?: string }> {
   const path = join(stateDir, FILE);
+  await removeStaleTempFiles(path); // a writer killed mid-snapshot left its temp file
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch {
     return { skipped: 'no snapshot' };
   }
-  await unlink(path).catch(() => undefined);
+  // Taken once: remove the file itself (a symlinked sessions.json keeps its link for the next save).
+  await unlink(await resolveWriteTarget(path).catch(() => path)).catch(() => undefined);
   let snap: SnapshotFile;
   try {
     snap = JSON.parse(text) as SnapshotFile;

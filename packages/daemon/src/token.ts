@@ -3,8 +3,9 @@
  * in `<stateDir>/api-token` (mode 0600) so the CLI on the same host finds it.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile, rename, chmod } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { removeStaleTempFiles, writeFileAtomic } from '@sixgate/config';
 
 /** Where the generated token lives. */
 export function tokenPath(stateDir: string): string {
@@ -15,13 +16,12 @@ export function tokenPath(stateDir: string): string {
 export async function ensureToken(stateDir: string, configured: string | undefined): Promise<{ token: string; path?: string; generated: boolean }> {
   if (configured) return { token: configured, generated: false };
   const path = tokenPath(stateDir);
+  await removeStaleTempFiles(path);
   const existing = (await readFile(path, 'utf8').catch(() => '')).trim();
   if (existing.length >= 16) return { token: existing, path, generated: false };
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const token = randomBytes(24).toString('base64url');
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, `${token}\n`, { mode: 0o600 });
-  await chmod(tmp, 0o600);
-  await rename(tmp, path);
+  // The one writer (temp + fsync + rename + directory fsync): a crash never leaves a torn token.
+  await writeFileAtomic(path, `${token}\n`, { mode: 0o600 });
   return { token, path, generated: true };
 }

@@ -14,7 +14,7 @@ import {
   nicSegment,
 } from '@sixgate/testkit';
 import { VNET_F_DATA_VALID, VNET_F_NEEDS_CSUM, VNET_GSO_NONE, VNET_GSO_TCPV4, VNET_GSO_TCPV6 } from '@sixgate/tun';
-import { TCP_FLAG } from '@sixgate/wire';
+import { TCP_FLAG } from '@sixgate/testkit';
 import { CLIENT, SERVER4, SERVER6, loopHarness } from './loop-harness.js';
 
 // The checks here never use offload.ts's own helpers: checksums are computed

@@ -2,7 +2,8 @@ import dnsPacket, { type Answer } from 'dns-packet';
 import { describe, expect, it } from 'vitest';
 import { DNS64_DEFAULTS } from './config.js';
 import { ResponseCache, cacheTtl, questionHash } from './cache.js';
-import { cacheVariant, parseQuery, skipName, type ParsedQuery } from './wire.js';
+import { walkName } from './name-walk.js';
+import { cacheVariant, parseQuery, type ParsedQuery } from './wire.js';
 
 const limits = { ...DNS64_DEFAULTS.cache };
 const soa = (ttl: number, minimum: number): Answer =>
@@ -43,7 +44,7 @@ const query = (name: string, o: { type?: string; id?: number; rd?: boolean; cd?:
 /** An answer to `name` with one AAAA of `ttl`. */
 const answer = (name: string, ttl = 300, type = 'AAAA'): Buffer =>
   dnsPacket.encode({ type: 'response', id: 1, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: type as 'A' }], answers: [{ name, type: 'AAAA', ttl, data: '2001:db8::1' }] });
-const qend = (w: Buffer): number => skipName(w, 12) + 4;
+const qend = (w: Buffer): number => walkName(w, 12, w.length, 0) + 4;
 const lookup = (c: ResponseCache, raw: Buffer) => c.get(raw, parseQuery(raw) as ParsedQuery);
 
 describe('ResponseCache limits', () => {

@@ -67,6 +67,16 @@ describe('walkRecords and headerOnlyResponse', () => {
     expect(walkRecords(m.subarray(0, m.length - 1))).toBeUndefined();
   });
 
+  it('refuses owners whose pointer loops or points forward (one walker: name-walk.ts)', () => {
+    const m = Buffer.from(dnsPacket.encode({ type: 'response', id: 1, questions: [{ name: 'a.example.org', type: 'A' }], answers: [{ name: 'a.example.org', type: 'A', ttl: 77, data: '192.0.2.1' }] }));
+    const owner = 12 + 15 + 4; // after the question
+    expect(walkRecords(m)).toHaveLength(1);
+    const self = Buffer.concat([m.subarray(0, owner), Buffer.from([0xc0, owner]), m.subarray(owner + 15)]);
+    expect(walkRecords(self)).toBeUndefined();
+    const back = Buffer.concat([m.subarray(0, owner), Buffer.from([0xc0, 12]), m.subarray(owner + 15)]);
+    expect(walkRecords(back)).toHaveLength(1);
+  });
+
   it('builds an error answer with the question, RD/CD copied and OPT echoed', () => {
     const raw = q('a.example.org', { size: 4096, do: true });
     const r = dnsPacket.decode(headerOnlyResponse(raw, parseQuery(raw) as ParsedQuery, 5));
@@ -95,6 +105,18 @@ describe('compressOwners', () => {
     expect(b.answers!.map((r) => [r.name.toLowerCase(), r.type, r.data])).toEqual(a.answers!.map((r) => [r.name.toLowerCase(), r.type, r.data]));
     expect(b.authorities).toEqual(a.authorities);
     expect(walkRecords(c)).toHaveLength(4);
+  });
+
+  it('an owner with a dot inside a label is not the question name (no false pointer)', async () => {
+    const { compressOwners } = await import('./wire.js');
+    const m = dnsPacket.encode({
+      type: 'response', id: 1, questions: [{ name: 'a.b.example', type: 'AAAA' }],
+      answers: [{ name: 'axb.example', type: 'A', ttl: 1, data: '192.0.2.1' }],
+    });
+    const owner = 12 + 13 + 4;
+    expect(m[owner]).toBe(3);
+    m[owner + 2] = 0x2e; // one label "a.b", then "example"
+    expect(compressOwners(m)).toEqual(m);
   });
 });
 

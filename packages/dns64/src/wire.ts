@@ -51,55 +51,17 @@ export type QueryProblem =
   | { readonly kind: 'drop'; readonly reason: 'short' | 'response' }
   | { readonly kind: 'error'; readonly id: number; readonly flags: number; readonly rcode: number; readonly reason: string };
 
+import { NO_POINTERS, nameText, walkName } from './name-walk.js';
+
 const u16 = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!;
 const u32 = (b: Uint8Array, o: number): number => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
-
-/**
- * Skips a possibly compressed name starting at `off`; returns the offset
- * after it, or -1 when it runs past the end or uses a reserved label type.
- * Pointers are not followed (the name's length in place is all we need).
- */
-export function skipName(buf: Uint8Array, off: number): number {
-  let o = off;
-  for (let n = 0; n < 128; n++) {
-    if (o >= buf.length) return -1;
-    const len = buf[o]!;
-    if (len === 0) return o + 1;
-    if ((len & 0xc0) === 0xc0) return o + 2 <= buf.length ? o + 2 : -1;
-    if ((len & 0xc0) !== 0) return -1;
-    o += len + 1;
-  }
-  return -1;
-}
-
-/** Reads an uncompressed question name, lower-cased; undefined if invalid (RFC 1035 §2.3.4 limits). */
-function readQname(buf: Uint8Array, off: number): { name: string; end: number } | undefined {
-  let o = off;
-  let name = '';
-  while (o < buf.length) {
-    const len = buf[o]!;
-    if (len === 0) return o + 1 - off > 255 ? undefined : { name, end: o + 1 };
-    // A question is the first name in a message: nothing before it to point to.
-    if (len > 63 || o + 1 + len > buf.length) return undefined;
-    let label = '';
-    for (let i = o + 1; i <= o + len; i++) {
-      let c = buf[i]!;
-      if (c >= 0x41 && c <= 0x5a) c += 0x20;
-      // Keep unusual bytes distinct from the separator so keys never collide.
-      label += c === 0x2e || c === 0x5c || c < 0x21 || c > 0x7e ? `\\${c.toString().padStart(3, '0')}` : String.fromCharCode(c);
-    }
-    name += name === '' ? label : `.${label}`;
-    o += len + 1;
-  }
-  return undefined;
-}
 
 /** Finds the OPT record among the records after the question; undefined if none, null if malformed. */
 function findOpt(buf: Uint8Array, start: number, count: number): EdnsInfo | undefined | null {
   let o = start;
   let found: EdnsInfo | undefined;
   for (let i = 0; i < count; i++) {
-    const nameEnd = skipName(buf, o);
+    const nameEnd = walkName(buf, o, buf.length, 0);
     if (nameEnd < 0 || nameEnd + 10 > buf.length) return null;
     const type = u16(buf, nameEnd);
     const rdlen = u16(buf, nameEnd + 8);
@@ -125,15 +87,16 @@ export function parseQuery(buf: Uint8Array): ParsedQuery | QueryProblem {
   const bad = (rcode: number, reason: string): QueryProblem => ({ kind: 'error', id, flags, rcode, reason });
   if (opcode !== 0) return bad(RCODE.notImp, 'opcode');
   if (u16(buf, 4) !== 1) return bad(RCODE.formErr, 'qdcount');
-  const q = readQname(buf, 12);
-  if (q === undefined || q.end + 4 > buf.length) return bad(RCODE.formErr, 'question');
-  const qtype = u16(buf, q.end);
-  const qclass = u16(buf, q.end + 2);
+  // A question is the first name in a message: nothing before it to point to.
+  const qEnd = walkName(buf, 12, buf.length, NO_POINTERS);
+  if (qEnd < 0 || qEnd + 4 > buf.length) return bad(RCODE.formErr, 'question');
+  const qtype = u16(buf, qEnd);
+  const qclass = u16(buf, qEnd + 2);
   const rest = u16(buf, 6) + u16(buf, 8) + u16(buf, 10);
-  const edns = findOpt(buf, q.end + 4, rest);
+  const edns = findOpt(buf, qEnd + 4, rest);
   if (edns === null) return bad(RCODE.formErr, 'records');
   return {
-    id, flags, opcode, qname: q.name, qtype, qclass, questionEnd: q.end + 4, edns,
+    id, flags, opcode, qname: nameText(buf, 12, qEnd), qtype, qclass, questionEnd: qEnd + 4, edns,
     rd: (flags & FLAG.rd) !== 0, cd: (flags & FLAG.cd) !== 0,
   };
 }
@@ -178,17 +141,9 @@ export function probeQuery(buf: Uint8Array, off: number, len: number, p: QueryPr
   if (buf[off + 4] !== 0 || buf[off + 5] !== 1 || buf[off + 6] !== 0 || buf[off + 7] !== 0
     || buf[off + 8] !== 0 || buf[off + 9] !== 0 || buf[off + 10] !== 0 || buf[off + 11]! > 1) return false;
   const qStart = off + 12;
-  let o = qStart;
-  for (;;) {
-    if (o >= end) return false;
-    const l = buf[o]!;
-    if (l === 0) break;
-    // 64–255: compression pointers and reserved label types; nothing precedes the question to point to.
-    if (l > 63) return false;
-    o += l + 1;
-  }
-  o++;
-  if (o - qStart > 255) return false;
+  // Nothing precedes the question to point to: no compression pointers.
+  const o = walkName(buf, qStart, end, NO_POINTERS);
+  if (o < 0) return false;
   const qEnd = o + 4;
   if (qEnd > end) return false;
   const cd = (buf[off + 3]! & (FLAG.cd & 0xff)) !== 0;
@@ -221,7 +176,7 @@ export function walkRecords(buf: Uint8Array): RecordSpan[] | undefined {
   if (buf.length < 12) return undefined;
   let o = 12;
   for (let i = u16(buf, 4); i > 0; i--) {
-    o = skipName(buf, o);
+    o = walkName(buf, o, buf.length, 0);
     if (o < 0 || o + 4 > buf.length) return undefined;
     o += 4;
   }
@@ -229,7 +184,7 @@ export function walkRecords(buf: Uint8Array): RecordSpan[] | undefined {
   const counts = [u16(buf, 6), u16(buf, 8), u16(buf, 10)];
   for (let s = 0; s < 3; s++) {
     for (let i = counts[s]!; i > 0; i--) {
-      const nameEnd = skipName(buf, o);
+      const nameEnd = walkName(buf, o, buf.length, 0);
       if (nameEnd < 0 || nameEnd + 10 > buf.length) return undefined;
       const end = nameEnd + 10 + u16(buf, nameEnd + 8);
       if (end > buf.length) return undefined;
@@ -358,22 +313,10 @@ export function encodeNameInto(name: string, out: Uint8Array, off: number): numb
   return o;
 }
 
-/** Lower-cased label text of the uncompressed name at `off` (undefined when compressed/invalid). */
+/** Key (presentation text) and end of the uncompressed name at `off`; undefined when compressed or invalid. */
 function plainName(buf: Uint8Array, off: number): { key: string; end: number } | undefined {
-  let o = off;
-  let key = '';
-  while (o < buf.length) {
-    const len = buf[o]!;
-    if (len === 0) return { key, end: o + 1 };
-    if (len > 63 || o + 1 + len > buf.length) return undefined;
-    for (let i = o + 1; i <= o + len; i++) {
-      const c = buf[i]!;
-      key += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c + 0x20 : c);
-    }
-    key += '.';
-    o += len + 1;
-  }
-  return undefined;
+  const end = walkName(buf, off, buf.length, NO_POINTERS);
+  return end < 0 ? undefined : { key: nameText(buf, off, end), end };
 }
 
 /**

@@ -3,8 +3,8 @@
  * namespaces on this machine. The daemon's CLI command is a thin wrapper that
  * passes how to start this same `sixgate` binary (LabCli).
  */
-export { LAB, LAB_RECORDS, runArgs, setupCommands, tryCommands } from './plan.js';
-export { LabError, LAB_FILES, labDown, labUp, type LabCli } from './lab.js';
+export { LAB, LAB_RECORDS, namespaceEtc, runArgs, setupCommands, tryCommands } from './plan.js';
+export { LabError, LAB_FILES, labDown, labEnv, labUp, type LabCli } from './lab.js';
 export { labStatus, formatStatus, type LabStatus, type LabNamespaceStatus } from './status.js';
 export { startLabServer, labPage, type LabServer } from './server.js';
 export { answerQuery, type LabZone } from './dns-zone.js';

@@ -11,7 +11,7 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { LAB, runArgs, setupCommands } from './plan.js';
+import { LAB, namespaceEtc, runArgs, setupCommands } from './plan.js';
 
 /** How to start this same `sixgate` binary: node plus bin/sixgate.js. */
 export interface LabCli {
@@ -25,11 +25,25 @@ export const LAB_FILES = {
   sixgateLog: join(LAB.runDir, 'sixgate.log'),
   serverLog: join(LAB.runDir, 'server.log'),
   info: join(LAB.runDir, 'lab.json'),
-  /** `ip netns exec` bind-mounts this over /etc/resolv.conf in the client namespace. */
-  clientResolvDir: `/etc/netns/${LAB.ns.client}`,
+  /** Each namespace's own resolv.conf, hosts and nsswitch.conf (`ip netns exec` bind-mounts them over /etc). */
+  etcDirs: [LAB.ns.client, LAB.ns.gateway, LAB.ns.server].map((ns) => `/etc/netns/${ns}`),
 } as const;
 
 const NAMESPACES = [LAB.ns.client, LAB.ns.gateway, LAB.ns.server] as const;
+
+/**
+ * The environment of the lab's processes: this one's without proxy variables
+ * and the glibc resolver's overrides (RES_OPTIONS, LOCALDOMAIN, HOSTALIASES),
+ * which would send them to the host's proxy or resolver; SIXGATE_* and the
+ * rest pass through.
+ */
+export function labEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v !== undefined && !/(^|_)(no)?proxy$|^(res_options|localdomain|hostaliases)$/i.test(k)) out[k] = v;
+  }
+  return out;
+}
 
 export class LabError extends Error {
   override readonly name = 'LabError';
@@ -87,7 +101,7 @@ function tail(file: string, lines = 15): string {
 /** Starts `args` inside `ns`, detached, stdout+stderr appended to `log`. */
 function spawnDetached(ns: string, args: readonly string[], log: string): { pid: number; exited: () => boolean } {
   const fd = openSync(log, 'a');
-  const child = spawn('ip', ['netns', 'exec', ns, ...args], { detached: true, stdio: ['ignore', fd, fd] });
+  const child = spawn('ip', ['netns', 'exec', ns, ...args], { detached: true, stdio: ['ignore', fd, fd], env: labEnv() });
   closeSync(fd);
   let done = false;
   child.on('exit', () => (done = true));
@@ -122,8 +136,11 @@ export async function labUp(cli: LabCli, opts: { readyTimeoutMs?: number } = {})
     rmSync(LAB.runDir, { recursive: true, force: true });
     mkdirSync(LAB_FILES.stateDir, { recursive: true, mode: 0o700 });
     for (const args of setupCommands()) await ip(args);
-    mkdirSync(LAB_FILES.clientResolvDir, { recursive: true });
-    writeFileSync(join(LAB_FILES.clientResolvDir, 'resolv.conf'), `# sixgate lab: the client resolves through sixgate's DNS64\nnameserver ${LAB.gateway6}\n`);
+    for (const ns of NAMESPACES) {
+      const dir = `/etc/netns/${ns}`;
+      mkdirSync(dir, { recursive: true });
+      for (const [file, text] of Object.entries(namespaceEtc(ns))) writeFileSync(join(dir, file), text);
+    }
     const server = spawnDetached(LAB.ns.server, [cli.node, cli.script, 'lab', 'serve'], LAB_FILES.serverLog);
     await waitForLog(LAB_FILES.serverLog, /lab server listening/, server, 10_000, 'the lab server');
     const sixgate = spawnDetached(LAB.ns.gateway, [cli.node, cli.script, ...runArgs(LAB_FILES.stateDir)], LAB_FILES.sixgateLog);
@@ -172,7 +189,7 @@ export async function labDown(): Promise<string[]> {
     await ip(['netns', 'delete', ns]);
     removed.push(`namespace ${ns}`);
   }
-  for (const path of [LAB_FILES.clientResolvDir, LAB.runDir]) {
+  for (const path of [...LAB_FILES.etcDirs, LAB.runDir]) {
     if (!existsSync(path)) continue;
     rmSync(path, { recursive: true, force: true });
     removed.push(path);

@@ -1,6 +1,6 @@
 import { embedIpv4, formatIpv6, ipv4InCidr, ipv6InCidr, parseIpv4, parseIpv4Cidr, parseIpv6, parseIpv6Cidr, parseNat64Prefix } from '@sixgate/addressing';
 import { describe, expect, it } from 'vitest';
-import { LAB, LAB_RECORDS, runArgs, setupCommands, tryCommands } from './plan.js';
+import { LAB, LAB_RECORDS, namespaceEtc, runArgs, setupCommands, tryCommands } from './plan.js';
 
 const DOC4 = ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24'].map((c) => parseIpv4Cidr(c));
 const DOC6 = parseIpv6Cidr('2001:db8::/32');
@@ -57,5 +57,24 @@ describe('lab plan', () => {
     expect(flag('--state-dir')).toEqual(['/run/x/state']);
     expect(flag('--dns-listen')).toContain(`[${LAB.gateway6}]:53`);
     expect(flag('--dns-clients')).toContain(LAB.clientNet6);
+  });
+});
+
+describe('each namespace\'s own /etc files (hermetic: never the host\'s resolver)', () => {
+  it('the client resolves through sixgate, the gateway and server only on their own loopback', () => {
+    expect(namespaceEtc(LAB.ns.client)['resolv.conf']).toMatch(new RegExp(`^nameserver ${LAB.gateway6}$`, 'm'));
+    for (const ns of [LAB.ns.gateway, LAB.ns.server]) {
+      const resolv = namespaceEtc(ns)['resolv.conf'];
+      expect(resolv.match(/^nameserver .*$/gm)).toEqual(['nameserver 127.0.0.1']);
+    }
+  });
+
+  it('hosts names the lab\'s own nodes, never the demo names DNS64 must answer; nsswitch is files then DNS only', () => {
+    for (const ns of Object.values(LAB.ns)) {
+      const etc = namespaceEtc(ns);
+      expect(etc.hosts).toMatch(new RegExp(`^${LAB.server4.replace(/\./g, '\\.')} lab-server$`, 'm'));
+      expect(etc.hosts).not.toContain(LAB.zone);
+      expect(etc['nsswitch.conf']).toMatch(/^hosts: files dns$/m);
+    }
   });
 });

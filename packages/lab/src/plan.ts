@@ -40,6 +40,33 @@ export const LAB_RECORDS: Readonly<Record<string, string>> = {
   [`ipv4.${LAB.zone}`]: LAB.server4,
 };
 
+/**
+ * The files each lab namespace sees as /etc/resolv.conf, /etc/hosts and
+ * /etc/nsswitch.conf (`ip netns exec` bind-mounts /etc/netns/<ns>/<file>
+ * over /etc/<file>): the lab never asks the host's resolver, hosts file or
+ * nsswitch modules (systemd-resolved's socket is not namespaced). The client
+ * resolves through sixgate's DNS64; the gateway and the server only on their
+ * own loopback, where nothing answers unless sixgate does, so a lookup there
+ * fails at once instead of waiting on a host resolver the lab cannot reach.
+ */
+export function namespaceEtc(ns: string): Readonly<Record<'resolv.conf' | 'hosts' | 'nsswitch.conf', string>> {
+  const nameserver = ns === LAB.ns.client ? LAB.gateway6 : '127.0.0.1';
+  return {
+    'resolv.conf': `# sixgate lab: ${ns === LAB.ns.client ? "the client resolves through sixgate's DNS64" : 'this namespace never asks the host\'s resolver'}\nnameserver ${nameserver}\noptions timeout:2 attempts:2\n`,
+    hosts: [
+      '# sixgate lab: the lab\'s own nodes only',
+      '127.0.0.1 localhost',
+      '::1 localhost ip6-localhost ip6-loopback',
+      `${LAB.client6} lab-client`,
+      `${LAB.gateway6} lab-gateway`,
+      `${LAB.gateway4} lab-gateway`,
+      `${LAB.server4} lab-server`,
+      '',
+    ].join('\n'),
+    'nsswitch.conf': '# sixgate lab: files, then the resolv.conf above\nhosts: files dns\nnetworks: files\n',
+  };
+}
+
 /** One `ip` invocation (arguments only). */
 export type IpCommand = readonly string[];
 

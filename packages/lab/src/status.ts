@@ -59,7 +59,7 @@ export async function labStatus(node: string): Promise<LabStatus> {
     }
     code = await health(node);
   }
-  const anything = namespaces.some((n) => n.exists) || existsSync(LAB.runDir) || existsSync(LAB_FILES.clientResolvDir);
+  const anything = namespaces.some((n) => n.exists) || existsSync(LAB.runDir) || LAB_FILES.etcDirs.some((d) => existsSync(d));
   const up = namespaces.every((n) => n.exists) && tun && code === 200 && namespaces[2]!.processes.length > 0;
   return { namespaces, tun, routes, health: code, state: up ? 'up' : anything ? 'degraded' : 'down' };
 }

@@ -9,6 +9,7 @@ import {
   type Ipv4Cidr,
   type Nat64Prefix,
   parseIpv4,
+  parseIpv4Cidr,
   tryParseIpv4,
 } from '@sixgate/addressing';
 
@@ -42,7 +43,11 @@ export interface TranslatorOptions {
   readonly ipv6Mtu?: number;
   /** Clamp the TCP MSS option of SYNs so translated segments never fragment. Default true. */
   readonly mssClamp?: boolean;
-  /** RFC 6791 sources for ICMPv6 errors whose source cannot be mapped (dotted quads). Default []. */
+  /**
+   * RFC 6791 sources for ICMPv6 errors whose source cannot be mapped: IPv4
+   * prefixes ("203.0.113.0/28") or addresses ("203.0.113.8" = /32). Default []:
+   * the translator's own address.
+   */
   readonly rfc6791Pool?: readonly string[];
   /** Source translated ICMPv6 errors from prefix + the IPv4 router (traceroute works). Default true. */
   readonly sourceIcmpErrorsBetter?: boolean;
@@ -70,8 +75,10 @@ export interface TranslatorConfig {
   readonly ipv4Mtu: number;
   readonly ipv6Mtu: number;
   readonly mssClamp: boolean;
-  /** RFC 6791 pool as uint32 addresses. */
-  readonly rfc6791Pool: readonly number[];
+  /** RFC 6791 pool: the usable addresses of each prefix, as runs of uint32 addresses. */
+  readonly rfc6791Pool: readonly Rfc6791Range[];
+  /** Addresses in the RFC 6791 pool (sum of the runs' counts); 0 = use `ipv4Address`. */
+  readonly rfc6791Size: number;
   readonly sourceIcmpErrorsBetter: boolean;
   readonly zeroizeTrafficClass: boolean;
   /** -1 when the TOS is copied. */
@@ -82,6 +89,12 @@ export interface TranslatorConfig {
   readonly fragmentTimeoutMs: number;
   readonly fragmentEntries: number;
   readonly heldFragments: number;
+}
+
+/** A run of RFC 6791 source addresses: `first` … `first + count - 1`. */
+export interface Rfc6791Range {
+  readonly first: number;
+  readonly count: number;
 }
 
 /** Defaults of every optional key. */
@@ -116,6 +129,25 @@ function addr(key: string, text: string): number {
   return v;
 }
 
+/**
+ * The usable addresses of RFC 6791 pool entries. A prefix up to /30 leaves
+ * out its network and broadcast addresses (an ICMP error sourced from a
+ * broadcast address is dropped by most IPv4 hosts, RFC 1812 §4.2.2.11 /
+ * §5.3.7); /31 and /32 use every address (RFC 3021).
+ */
+function rfc6791Ranges(texts: readonly string[]): Rfc6791Range[] {
+  return texts.map((t) => {
+    let c: Ipv4Cidr;
+    try {
+      c = parseIpv4Cidr(t);
+    } catch (e) {
+      throw new Nat64ConfigError('ERR_NAT64_ADDRESS', `nat64.rfc6791Pool = "${t}": not an IPv4 address or prefix (${(e as Error).message})`);
+    }
+    const size = 2 ** (32 - c.length);
+    return Object.freeze(c.length <= 30 ? { first: (c.address + 1) >>> 0, count: size - 2 } : { first: c.address, count: size });
+  });
+}
+
 /** First usable address of the first pool4 range (skips the network address of ranges up to /30). */
 function firstPoolAddress(pool4: readonly Ipv4Cidr[] | undefined): number {
   const c = pool4?.[0];
@@ -130,6 +162,7 @@ export function resolveTranslatorOptions(o: TranslatorOptions): TranslatorConfig
   const ipv6Mtu = int('ipv6Mtu', o.ipv6Mtu ?? d.ipv6Mtu, 1280, 65535);
   const ipv4Mtu = int('ipv4Mtu', o.ipv4Mtu ?? d.ipv4Mtu, 576, 65535);
   const tos = o.overrideTos;
+  const rfc6791 = rfc6791Ranges(o.rfc6791Pool ?? d.rfc6791Pool);
   return Object.freeze({
     prefix: o.prefix,
     wkpStrict: o.wkpStrict ?? d.wkpStrict,
@@ -137,7 +170,8 @@ export function resolveTranslatorOptions(o: TranslatorOptions): TranslatorConfig
     ipv4Mtu,
     ipv6Mtu,
     mssClamp: o.mssClamp ?? d.mssClamp,
-    rfc6791Pool: Object.freeze((o.rfc6791Pool ?? d.rfc6791Pool).map((t) => addr('rfc6791Pool', t))),
+    rfc6791Pool: Object.freeze(rfc6791),
+    rfc6791Size: rfc6791.reduce((n, r) => n + r.count, 0),
     sourceIcmpErrorsBetter: o.sourceIcmpErrorsBetter ?? d.sourceIcmpErrorsBetter,
     zeroizeTrafficClass: o.zeroizeTrafficClass ?? d.zeroizeTrafficClass,
     overrideTos: tos === undefined ? -1 : int('overrideTos', tos, 0, 255),

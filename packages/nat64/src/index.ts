@@ -10,12 +10,12 @@ export {
   TRANSLATOR_DEFAULTS,
   type TranslatorConfig,
   type TranslatorOptions,
+  type Rfc6791Range,
   resolveTranslatorOptions,
   ownIpv6Address,
 } from './config.js';
 export {
   DROP_REASONS,
-  DROP_REASON_INDEX,
   type DropReason,
   type DropCounters,
   TranslatorCounters,
@@ -28,8 +28,6 @@ export {
   type ReplyOutcome,
   type DropOutcome,
   DROP,
-  BatchResults,
-  OutcomeKind,
   MAX_FRAGMENTS,
   ipPacketLength,
 } from './translate/outcome.js';

@@ -91,11 +91,6 @@ export const DROP_REASONS = [
 /** One of `DROP_REASONS`. */
 export type DropReason = (typeof DROP_REASONS)[number];
 
-/** Index of each reason (for numeric batch results). */
-export const DROP_REASON_INDEX: { readonly [K in DropReason]: number } = Object.freeze(
-  Object.fromEntries(DROP_REASONS.map((r, i) => [r, i])) as { [K in DropReason]: number },
-);
-
 /** Drop counters: one field per reason. */
 export type DropCounters = { [K in DropReason]: number };
 

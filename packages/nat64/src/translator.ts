@@ -12,7 +12,7 @@
 import type { Nat64Prefix } from '@sixgate/addressing';
 import type { Clock } from './clock.js';
 import { resolveTranslatorOptions, type TranslatorConfig, type TranslatorOptions } from './config.js';
-import { DROP_REASON_INDEX, snapshotCounters, type TranslatorSnapshot } from './metrics.js';
+import { snapshotCounters, type TranslatorSnapshot } from './metrics.js';
 import type { StateApi } from './state/api.js';
 import { type PolicyCheck, policyActive, TranslateContext } from './translate/context.js';
 import { replyExpiredSyn } from './translate/expired-syn.js';
@@ -20,7 +20,7 @@ import { hairpin } from './translate/hairpin.js';
 import { translate4to6 } from './translate/ipv4-to-ipv6.js';
 import { translate6to4 } from './translate/ipv6-to-ipv4.js';
 import { releaseHeld } from './translate/release.js';
-import { type BatchResults, OutcomeKind, type Outcome } from './translate/outcome.js';
+import type { Outcome } from './translate/outcome.js';
 
 /** Bytes callers keep free in front of every packet: 20 (IPv6 − IPv4 header) + 8 (Fragment header). */
 export const HEADROOM = 28;
@@ -69,53 +69,6 @@ export class Translator {
       return translate4to6(c, buf, off, len, out, outOff);
     }
     return c.drop('bad-version');
-  }
-
-  /**
-   * Translates `count` packets as a TUN reader delivers them: packet i is
-   * `bufs[i][offset..offset+sizes[i])` (with HEADROOM before `offset`), its
-   * ICMP errors/fragments go to `outs[i]` from 0. Results land in `results`
-   * (see BatchResults). Returns how many packets produced something to send.
-   * 6 parameters: the batch shape of the TUN interface.
-   */
-  translateBatch(
-    bufs: readonly Uint8Array[], sizes: ArrayLike<number>, offset: number, count: number, outs: readonly Uint8Array[], results: BatchResults,
-  ): number {
-    const n = Math.min(count, bufs.length, outs.length, results.size, sizes.length);
-    let sendable = 0;
-    for (let i = 0; i < n; i++) {
-      const r = this.translate(bufs[i]!, offset, sizes[i]!, outs[i]!, 0);
-      switch (r.kind) {
-        case 'forward':
-          results.kind[i] = OutcomeKind.forward;
-          results.offset[i] = r.offset;
-          results.length[i] = r.length;
-          results.count[i] = 1;
-          sendable++;
-          break;
-        case 'forward-many': {
-          results.kind[i] = OutcomeKind.forwardMany;
-          results.offset[i] = r.offsets[0]!;
-          results.length[i] = r.offsets[r.count - 1]! + r.lengths[r.count - 1]! - r.offsets[0]!;
-          results.count[i] = r.count;
-          sendable++;
-          break;
-        }
-        case 'reply':
-          results.kind[i] = OutcomeKind.reply;
-          results.offset[i] = r.offset;
-          results.length[i] = r.length;
-          results.count[i] = 1;
-          results.reason[i] = DROP_REASON_INDEX[r.reason];
-          sendable++;
-          break;
-        default:
-          results.kind[i] = OutcomeKind.drop;
-          results.count[i] = 0;
-          results.reason[i] = DROP_REASON_INDEX[r.reason];
-      }
-    }
-    return sendable;
   }
 
   /** Replaces the translation policy (rules changed); existing sessions are kept. */

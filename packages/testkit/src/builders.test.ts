@@ -12,7 +12,7 @@ import {
   UdpHeader,
   WireError,
   walkIpv6,
-} from '@sixgate/wire';
+} from './oracle/index.js';
 import { buildIpv4, buildIpv4Icmp, buildIpv4Tcp, buildIpv4Udp } from './ipv4.js';
 import { buildIpv6, buildIpv6Icmp, buildIpv6Tcp, buildIpv6Udp } from './ipv6.js';
 import { fragmentIpv4, fragmentIpv6 } from './fragment.js';

@@ -3,7 +3,7 @@
  * fragments (RFC 8200 §4.5) whose reassembly is the original packet, with the
  * original, whole-datagram transport checksum.
  */
-import { IP_PROTOCOL, Ipv4Header, Ipv6Header, isWireError, setU16, setU32, setU8, u8 } from '@sixgate/wire';
+import { IP_PROTOCOL, Ipv4Header, Ipv6Header, isWireError, setU16, setU32, setU8, u8 } from './oracle/index.js';
 import { type Packet, type Room, allocPacket, packetAt } from './packet.js';
 
 /**

@@ -1,7 +1,9 @@
 /**
  * @sixgate/testkit — private test helpers: `hex` fixtures, packet builders
  * with mutator callbacks (valid lengths and checksums, optional headroom),
- * fragmenters, and a fake clock. Used only as a devDependency.
+ * fragmenters, a fake clock, and the oracle parser (header views written
+ * independently of production code, docs/adr/0007). Used only as a
+ * devDependency.
  */
 export { hex, toHex } from './hex.js';
 export { FakeClock } from './clock.js';
@@ -43,3 +45,4 @@ export {
   nicComplete,
   nicSegment,
 } from './nic.js';
+export * from './oracle/index.js';

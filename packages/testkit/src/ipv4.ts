@@ -5,7 +5,7 @@
  * is still a valid packet unless it sets `keepChecksums`.
  */
 import { parseIpv4 } from '@sixgate/addressing';
-import { IP_PROTOCOL, Icmpv4Header, Ipv4Header, TcpHeader, UdpHeader, emitIpv4Header, ipv4HeaderLength } from '@sixgate/wire';
+import { IP_PROTOCOL, Icmpv4Header, Ipv4Header, TcpHeader, UdpHeader, emitIpv4Header, ipv4HeaderLength } from './oracle/index.js';
 import { type Packet, type Room, allocPacket, packetAt } from './packet.js';
 import {
   type IcmpSpec,

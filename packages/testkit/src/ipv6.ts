@@ -16,7 +16,7 @@ import {
   setU16,
   setU32,
   setU8,
-} from '@sixgate/wire';
+} from './oracle/index.js';
 import { type Packet, type Room, allocPacket, packetAt } from './packet.js';
 import {
   type IcmpSpec,

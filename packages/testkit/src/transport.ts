@@ -18,7 +18,7 @@ import {
   setU32,
   setU8,
   tcpHeaderLength,
-} from '@sixgate/wire';
+} from './oracle/index.js';
 
 const NONE = new Uint8Array(0);
 

@@ -1,7 +1,10 @@
 /**
- * @sixgate/wire — zero-copy packet header views (IPv4, IPv6 and its extension
- * headers, ICMPv4, ICMPv6, UDP, TCP), parse/emit reprs, and the Internet
- * checksum. Pure: no I/O; imports only @sixgate/addressing.
+ * @sixgate/wire — what production code reads packets with: byte access on
+ * (buffer, offset), the Internet checksum (full and RFC 1624 incremental), and
+ * the allocation-free header accessors the translator runs (IPv4 header check
+ * and options walk, IPv6 extension-header chain walk, TCP MSS option). Plain
+ * functions on (buffer, offset); no header objects (docs/adr/0007). Pure: no
+ * I/O.
  */
 export { u8, setU8, u16, setU16, u32, setU32, copyBytes, bytesEqual } from './bytes.js';
 export {
@@ -23,73 +26,24 @@ export {
   pseudoSwap4to6,
   normalizeUdp,
 } from './checksum.js';
-export { type WireErrorCode, WireError, WIRE_ERROR, isWireError, type ChecksumPolicy } from './errors.js';
-export { IP_PROTOCOL, protocolName } from './ip-protocol.js';
-export { HeaderView } from './view.js';
 export {
-  IPV4_HEADER_LEN,
-  IPV4_MAX_HEADER_LEN,
-  IPV4_OPTION,
+  IPV4_TRUNCATED,
+  IPV4_BAD_VERSION,
+  IPV4_BAD_HEADER,
   IPV4_NO_SOURCE_ROUTE,
   IPV4_OPTIONS_MALFORMED,
-  Ipv4Header,
-  type Ipv4Repr,
-  parseIpv4Header,
-  ipv4HeaderLength,
-  emitIpv4Header,
-  formatIpv4Header,
+  ipv4HeaderCheck,
+  ipv4EmbeddedHeaderLength,
+  ipv4SourceRoute,
 } from './ipv4.js';
-export { IPV6_HEADER_LEN, Ipv6Header, type Ipv6Repr, parseIpv6Header, emitIpv6Header, formatIpv6Header } from './ipv6.js';
 export {
-  IPV6_FRAGMENT_HEADER_LEN,
-  Ipv6FragmentHeader,
-  type Ipv6FragmentRepr,
-  parseIpv6FragmentHeader,
-  emitIpv6FragmentHeader,
-  formatIpv6FragmentHeader,
-} from './fragment.js';
-export { Ipv6Extensions, isIpv6Extension, walkIpv6Extensions, walkIpv6 } from './ipv6-ext.js';
-export { UDP_HEADER_LEN, UdpHeader, type UdpRepr, parseUdpHeader, emitUdpHeader, formatUdpHeader } from './udp.js';
-export {
-  TCP_HEADER_LEN,
-  TCP_FLAG,
-  TCP_OPTION,
-  TCP_NO_MSS,
-  TCP_OPTIONS_MALFORMED,
-  TcpHeader,
-  type TcpRepr,
-  parseTcpHeader,
-  tcpHeaderLength,
-  emitTcpHeader,
-  formatTcpHeader,
-} from './tcp.js';
-export {
-  ICMPV4_HEADER_LEN,
-  ICMPV4_TYPE,
-  ICMPV4_UNREACHABLE_CODE,
-  ICMPV4_TIME_EXCEEDED_CODE,
-  ICMPV4_PARAMETER_PROBLEM_CODE,
-  isIcmpv4Error,
-  Icmpv4Header,
-  type Icmpv4Repr,
-  icmpEchoRest,
-  icmpv4MtuRest,
-  icmpv4PointerRest,
-  parseIcmpv4Header,
-  emitIcmpv4Header,
-  formatIcmpv4Header,
-} from './icmpv4.js';
-export {
-  ICMPV6_HEADER_LEN,
-  ICMPV6_TYPE,
-  ICMPV6_UNREACHABLE_CODE,
-  ICMPV6_TIME_EXCEEDED_CODE,
-  ICMPV6_PARAMETER_PROBLEM_CODE,
-  isIcmpv6Error,
-  Icmpv6Header,
-  type Icmpv6Repr,
-  icmpv6LengthRest,
-  parseIcmpv6Header,
-  emitIcmpv6Header,
-  formatIcmpv6Header,
-} from './icmpv6.js';
+  IPV6_MAX_EXTENSIONS,
+  IPV6_CHAIN_OK,
+  IPV6_CHAIN_TRUNCATED,
+  IPV6_CHAIN_BAD,
+  IPV6_CHAIN_AFTER_FRAGMENT,
+  IPV6_CHAIN_SEGMENTS_LEFT,
+  Ipv6Chain,
+  walkIpv6Chain,
+} from './ipv6.js';
+export { TCP_NO_MSS, TCP_OPTIONS_MALFORMED, tcpMssOffset } from './tcp.js';

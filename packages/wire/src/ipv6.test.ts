@@ -1,166 +1,130 @@
+// IPv6 accessor: the extension-header chain walk on hand-made chains — every
+// status in chain order, fragments first and later, the limit — and no read
+// outside [off, end).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseIpv6 } from '@sixgate/addressing';
-import { IPV6_HEADER_LEN, Ipv6Header, type Ipv6Repr, emitIpv6Header, formatIpv6Header, parseIpv6Header } from './ipv6.js';
-import { WireError } from './errors.js';
-import { sum } from './checksum.js';
-import { dirty, hex, placed } from './test-helpers.js';
+import {
+  IPV6_CHAIN_AFTER_FRAGMENT,
+  IPV6_CHAIN_BAD,
+  IPV6_CHAIN_OK,
+  IPV6_CHAIN_SEGMENTS_LEFT,
+  IPV6_CHAIN_TRUNCATED,
+  IPV6_MAX_EXTENSIONS,
+  Ipv6Chain,
+  walkIpv6Chain,
+} from './ipv6.js';
+import { guard } from './test-helpers.js';
 
-const PACKET = hex(`
-  6b a1 23 45                                       # version 6, traffic class 0xba, flow label 0x12345
-  00 0c 11 40                                       # payload length 12, next header UDP, hop limit 64
-  20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 01   # source 2001:db8::1
-  00 64 ff 9b 00 00 00 00 00 00 00 00 c6 33 64 02   # destination 64:ff9b::c633:6402
-  30 39 00 35 00 0c 00 00 de ad be ef               # payload (12 bytes)
-`);
+type Ext = { nh: 0 | 43 | 60; len?: number; segLeft?: number } | { nh: 44; offset?: number; more?: boolean };
 
-const REPR: Ipv6Repr = {
-  srcAddr: parseIpv6('2001:db8::1'),
-  dstAddr: parseIpv6('64:ff9b::c633:6402'),
-  nextHeader: 17,
-  hopLimit: 64,
-  trafficClass: 0xba,
-  flowLabel: 0x12345,
-  payloadLength: 12,
-};
-
-function checked(buf: Uint8Array, off = 0, len?: number): Ipv6Header {
-  const v = Ipv6Header.check(buf, off, len);
-  if (v instanceof WireError) throw new Error(v.toString());
-  return v;
+/** IPv6 header + `exts` + `upper` bytes of upper layer (next header `last`) at offset 7. */
+function chain(exts: Ext[], last = 17, upper = 8): { buf: Uint8Array; off: number; end: number } {
+  const parts: number[] = [];
+  exts.forEach((e, k) => {
+    const next = exts[k + 1]?.nh ?? last;
+    if (e.nh === 44) {
+      const fo = ((e.offset ?? 0) << 3) | (e.more ? 1 : 0);
+      parts.push(next, 0, fo >> 8, fo & 0xff, 1, 2, 3, 4);
+    } else {
+      const n = e.len ?? 8;
+      const h = new Array<number>(n).fill(0);
+      h[0] = next;
+      h[1] = n / 8 - 1;
+      if (e.nh === 43) h[3] = e.segLeft ?? 0;
+      parts.push(...h);
+    }
+  });
+  const payload = parts.length + upper;
+  const buf = new Uint8Array(7 + 40 + payload + 5).fill(0xa5);
+  buf.fill(0, 7, 47);
+  buf[7] = 0x60;
+  buf[7 + 4] = payload >> 8;
+  buf[7 + 5] = payload & 0xff;
+  buf[7 + 6] = exts[0]?.nh ?? last;
+  buf.set(parts, 47);
+  return { buf, off: 7, end: 47 + payload };
 }
 
-describe('Ipv6Header', () => {
-  it('deconstruct', () => {
-    const v = checked(placed(PACKET, 5, 3), 5, PACKET.length + 3);
-    expect(v.version).toBe(6);
-    expect(v.trafficClass).toBe(0xba);
-    expect(v.flowLabel).toBe(0x12345);
-    expect(v.payloadLength).toBe(12);
-    expect(v.len).toBe(52);
-    expect(v.nextHeader).toBe(17);
-    expect(v.hopLimit).toBe(64);
-    expect(v.srcAddr()).toEqual(REPR.srcAddr);
-    expect(v.dstAddr()).toEqual(REPR.dstAddr);
-    expect(v.srcAddrOffset).toBe(13);
-    expect(v.dstAddrOffset).toBe(29);
-    expect(v.payloadOffset).toBe(45);
-    expect(v.payload()).toEqual(PACKET.subarray(40));
+function walk(c: { buf: Uint8Array; off: number; end: number }, end = c.end): { s: number; x: Ipv6Chain } {
+  const x = new Ipv6Chain();
+  return { s: walkIpv6Chain(guard(c.buf, c.off, end), c.off, end, x), x };
+}
+
+describe('walkIpv6Chain', () => {
+  it('no extension headers: the upper layer right after the fixed header', () => {
+    const c = chain([]);
+    const { s, x } = walk(c);
+    expect(s).toBe(IPV6_CHAIN_OK);
+    expect([x.nh, x.upper - c.off, x.frag, x.fragOffset, x.exts]).toEqual([17, 40, -1, 0, 0]);
   });
 
-  it('construct', () => {
-    const buf = dirty(PACKET.length);
-    const v = new Ipv6Header(buf);
-    v.version = 6;
-    buf[0] = 0x6f; buf[1] = 0xff; // dirty the neighbouring bits, then set each field
-    v.trafficClass = 0xba;
-    v.flowLabel = 0x12345;
-    v.payloadLength = 12;
-    v.nextHeader = 17;
-    v.hopLimit = 64;
-    v.setSrcAddr(REPR.srcAddr);
-    v.setDstAddr(Uint8Array.of(0, ...REPR.dstAddr), 1);
-    buf.set(PACKET.subarray(40), 40);
-    expect(buf).toEqual(PACKET);
+  it('steps over Hop-by-Hop, Destination Options and a Routing header with Segments Left 0', () => {
+    const c = chain([{ nh: 0 }, { nh: 60, len: 16 }, { nh: 43, segLeft: 0 }], 6, 20);
+    const { s, x } = walk(c);
+    expect(s).toBe(IPV6_CHAIN_OK);
+    expect([x.nh, x.upper - c.off, x.exts]).toEqual([6, 40 + 8 + 16 + 8, 3]);
   });
 
-  it('parse', () => {
-    expect(parseIpv6Header(checked(PACKET))).toEqual(REPR);
+  it('a first fragment: Fragment header noted, the walk goes on to the upper layer', () => {
+    const c = chain([{ nh: 0 }, { nh: 44, more: true }], 58);
+    const { s, x } = walk(c);
+    expect(s).toBe(IPV6_CHAIN_OK);
+    expect([x.nh, x.upper - c.off, x.frag - c.off, x.fragOffset, x.exts]).toEqual([58, 56, 48, 0, 1]);
   });
 
-  it('emit writes all 40 bytes into a dirty buffer', () => {
-    const buf = dirty(2 + PACKET.length);
-    expect(emitIpv6Header(REPR, buf, 2)).toBe(IPV6_HEADER_LEN);
-    expect(buf.subarray(2, 42)).toEqual(PACKET.subarray(0, 40));
-    expect(buf.subarray(42)).toEqual(dirty(12));
+  it('a later fragment: the walk stops after the Fragment header (the rest is data)', () => {
+    const c = chain([{ nh: 44, offset: 185 }], 0, 16); // next header says HbH, but it is data
+    const { s, x } = walk(c);
+    expect(s).toBe(IPV6_CHAIN_OK);
+    expect([x.nh, x.upper - c.off, x.fragOffset]).toEqual([0, 48, 185 * 8]);
   });
 
-  it('pseudo-header sum', () => {
-    const v = checked(PACKET);
-    expect(v.pseudoHeaderSum(17, 12)).toBe(sum(hex('20010db8000000000000000000000001 0064ff9b0000000000000000c6336402 0000000c 00000011'), 0, 40));
+  it('Routing header with Segments Left ≠ 0: the status points at Segments Left', () => {
+    const c = chain([{ nh: 0 }, { nh: 43, segLeft: 2, len: 24 }]);
+    const { s, x } = walk(c);
+    expect(s).toBe(IPV6_CHAIN_SEGMENTS_LEFT);
+    expect(x.at - c.off).toBe(48 + 3);
   });
 
-  it('formats for logs', () => {
-    expect(formatIpv6Header(checked(PACKET))).toBe('IPv6 2001:db8::1 > 64:ff9b::c633:6402 udp hlim=64 plen=12 tc=0xba flow=0x12345');
+  it('an extension header after the Fragment header', () => {
+    const c = chain([{ nh: 44, more: true }, { nh: 60 }]);
+    const { s, x } = walk(c);
+    expect(s).toBe(IPV6_CHAIN_AFTER_FRAGMENT);
+    expect(x.at - c.off).toBe(48);
   });
 
-  it('reset re-points one view', () => {
-    const v = new Ipv6Header();
-    expect(Ipv6Header.check(PACKET, 0, PACKET.length, v)).toBe(v);
-    expect(v.len).toBe(52);
-  });
-});
-
-describe('Ipv6Header.check rejects', () => {
-  const mutate = (f: (b: Uint8Array) => void): Uint8Array => {
-    const b = PACKET.slice();
-    f(b);
-    return b;
-  };
-  it.each([
-    { name: 'empty', buf: new Uint8Array(0), len: 0, code: 'truncated' },
-    { name: 'truncated header', buf: PACKET, len: 39, code: 'truncated' },
-    { name: 'len past buffer', buf: PACKET, len: 53, code: 'truncated' },
-    { name: 'bad version', buf: mutate((b) => (b[0] = 0x4b)), len: 52, code: 'bad-version' },
-    { name: 'payload length overflow', buf: mutate((b) => (b[5] = 13)), len: 52, code: 'bad-length' },
-    { name: 'payload length past a short len', buf: PACKET, len: 51, code: 'bad-length' },
-  ])('$name', ({ buf, len, code }) => {
-    const r = Ipv6Header.check(buf, 0, len);
-    expect(r).toBeInstanceOf(WireError);
-    expect((r as WireError).code).toBe(code);
+  it('a second Fragment header, and more than the limit of extension headers', () => {
+    expect(walk(chain([{ nh: 44, more: true }, { nh: 44 }])).s).toBe(IPV6_CHAIN_BAD);
+    const many: Ext[] = new Array(IPV6_MAX_EXTENSIONS).fill({ nh: 60 });
+    expect(walk(chain(many)).s).toBe(IPV6_CHAIN_OK);
+    expect(walk(chain([...many, { nh: 60 }])).s).toBe(IPV6_CHAIN_BAD);
   });
 
-  it('never throws on arbitrary bytes and offsets', () => {
+  it('truncated: a header or its length runs past the end', () => {
+    const c = chain([{ nh: 0 }, { nh: 60, len: 16 }], 17, 0);
+    expect(walk(c, c.end - 1).s).toBe(IPV6_CHAIN_TRUNCATED);
+    expect(walk(c, c.off + 40 + 8 + 4).s).toBe(IPV6_CHAIN_TRUNCATED);
+    const f = chain([{ nh: 44 }], 17, 0);
+    expect(walk(f, f.end - 1).s).toBe(IPV6_CHAIN_TRUNCATED);
+  });
+
+  it('never reads outside [off, end) and never points outside it, on any chain bytes', () => {
+    const x = new Ipv6Chain();
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 100 }), fc.integer({ min: -4, max: 110 }), fc.integer({ min: -4, max: 110 }), (b, off, len) => {
-        const r = Ipv6Header.check(b, off, len);
-        if (r instanceof Ipv6Header) return r.off + r.len <= b.length && r.payload().length === r.payloadLength;
-        return r instanceof WireError;
+      fc.property(fc.constantFrom(0, 43, 44, 60, 6, 17, 58, 51), fc.uint8Array({ maxLength: 120 }), fc.array(fc.constantFrom(0, 43, 44, 60, 6, 17, 58), { maxLength: 12 }), (first, body, nhs) => {
+        const buf = new Uint8Array(40 + body.length);
+        buf.set(body, 40);
+        buf[6] = first;
+        // Sprinkle plausible next-header values where headers would start.
+        for (let i = 40, k = 0; i < buf.length && k < nhs.length; i += 8, k++) buf[i] = nhs[k]!;
+        const s = walkIpv6Chain(guard(buf, 0, buf.length), 0, buf.length, x);
+        if (s === IPV6_CHAIN_OK) {
+          expect(x.upper).toBeLessThanOrEqual(buf.length);
+          expect(x.frag + 8).toBeLessThanOrEqual(buf.length);
+        } else if (s === IPV6_CHAIN_SEGMENTS_LEFT) expect(x.at).toBeLessThan(buf.length);
+        else expect(x.at).toBeLessThanOrEqual(buf.length); // a header that would start at the end
       }),
-    );
-  });
-
-  it('parse(emit(x)) == x', () => {
-    const reprArb = fc.record({
-      srcAddr: fc.uint8Array({ minLength: 16, maxLength: 16 }),
-      dstAddr: fc.uint8Array({ minLength: 16, maxLength: 16 }),
-      nextHeader: fc.integer({ min: 0, max: 255 }),
-      hopLimit: fc.integer({ min: 0, max: 255 }),
-      trafficClass: fc.integer({ min: 0, max: 255 }),
-      flowLabel: fc.integer({ min: 0, max: 0xfffff }),
-      payloadLength: fc.integer({ min: 0, max: 64 }),
-    });
-    fc.assert(
-      fc.property(reprArb, (repr) => {
-        const buf = dirty(40 + repr.payloadLength);
-        emitIpv6Header(repr, buf, 0);
-        expect(parseIpv6Header(checked(buf))).toEqual(repr);
-      }),
-    );
-  });
-});
-
-describe('Ipv6Header.checkEmbedded (ICMPv6 error quotes)', () => {
-  it('accepts a truncated packet', () => {
-    const v = Ipv6Header.checkEmbedded(PACKET, 0, 44) as Ipv6Header;
-    expect(v).toBeInstanceOf(Ipv6Header);
-    expect(v.len).toBe(44);
-    expect(v.payloadLength).toBe(12);
-    expect(v.payload()).toEqual(PACKET.subarray(40, 44));
-  });
-  it('trims to 40 + Payload Length', () => {
-    expect((Ipv6Header.checkEmbedded(placed(PACKET, 0, 8), 0, 60) as Ipv6Header).len).toBe(52);
-  });
-  it('rejects truncated and bad version', () => {
-    expect((Ipv6Header.checkEmbedded(PACKET, 0, 39) as WireError).code).toBe('truncated');
-    expect((Ipv6Header.checkEmbedded(Uint8Array.of(0x45, ...PACKET.subarray(1)), 0, 52) as WireError).code).toBe('bad-version');
-  });
-  it('never throws', () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 100 }), fc.integer({ min: -4, max: 110 }), fc.integer({ min: -4, max: 110 }), (b, off, len) => {
-        const r = Ipv6Header.checkEmbedded(b, off, len);
-        return r instanceof WireError || r.off + r.len <= b.length;
-      }),
+      { numRuns: 2000 },
     );
   });
 });

@@ -1,234 +1,98 @@
 /**
- * IPv6 fixed header (RFC 8200 §3) view and repr. Extension headers are walked
- * by `walkIpv6Extensions` (ipv6-ext.ts); the fragment header has its own view
- * (fragment.ts). Addresses are 16-byte ranges of the packet buffer: the view
- * exposes their offsets for the hot path and subarrays for convenience.
+ * IPv6 accessors (RFC 8200) on (buffer, offset): the walk of the extension-
+ * header chain that RFC 7915 §5.1 needs, for the packets the translator
+ * receives and for the IPv6 packet quoted in an ICMPv6 error. One reusable
+ * result object per caller; nothing allocates per packet.
  *
  * ```
- *  0                   1                   2                   3
- *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
- * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- * |Version| Traffic Class |           Flow Label                  |
- * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- * |         Payload Length        |  Next Header  |   Hop Limit   |
- * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- * |                                                               |
- * +                                                               +
- * |                                                               |
- * +                         Source Address                        +
- * |                                                               |
- * +                                                               +
- * |                                                               |
- * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- * |                                                               |
- * +                                                               +
- * |                                                               |
- * +                      Destination Address                      +
- * |                                                               |
- * +                                                               +
- * |                                                               |
- * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * Fixed header: version/class/flow (0), Payload Length (4), Next Header (6),
+ *               Hop Limit (7), Source (8), Destination (24); 40 bytes.
+ * Hop-by-Hop (0), Routing (43), Destination Options (60):
+ *   | Next Header | Hdr Ext Len | type-specific …   (Hdr Ext Len + 1) × 8 bytes
+ *   Routing: byte 2 Routing Type, byte 3 Segments Left.
+ * Fragment (44), 8 bytes:
+ *   | Next Header | Reserved | Fragment Offset (13 bits) |Res|M| Identification (32) |
  * ```
+ *
+ * The walk steps over Hop-by-Hop, Routing and Destination Options (RFC 7915
+ * §5.1 translates past them) and one Fragment header; anything else (TCP,
+ * UDP, ICMPv6, AH, ESP, No Next Header, unknown) is the upper layer. After
+ * the Fragment header of a non-first fragment the rest is data, not headers.
  */
-import { formatIpv6 } from '@sixgate/addressing';
-import { copyBytes, setU16, setU32, setU8, u16, u32, u8 } from './bytes.js';
-import { pseudoHeaderSum6 } from './checksum.js';
-import { WIRE_ERROR, type WireError } from './errors.js';
-import { protocolName } from './ip-protocol.js';
-import { HeaderView } from './view.js';
+import { u16 } from './bytes.js';
 
-const F = {
-  VER_TC_FLOW: 0,
-  LENGTH: 4,
-  NXT_HDR: 6,
-  HOP_LIMIT: 7,
-  SRC_ADDR: 8,
-  DST_ADDR: 24,
-} as const;
+/** Most extension headers walked before giving up (RFC 8200 §4.1 allows few). */
+export const IPV6_MAX_EXTENSIONS = 8;
 
-/** Length of the IPv6 fixed header (40). */
-export const IPV6_HEADER_LEN = F.DST_ADDR + 16;
+/** `walkIpv6Chain` status: walked; the result is in the `Ipv6Chain`. */
+export const IPV6_CHAIN_OK = 0;
+/** A header runs past the end. `at`: the header. */
+export const IPV6_CHAIN_TRUNCATED = 1;
+/** More than IPV6_MAX_EXTENSIONS extension headers, or a second Fragment header. `at`: the header. */
+export const IPV6_CHAIN_BAD = 2;
+/** An extension header follows the Fragment header. `at`: that header. */
+export const IPV6_CHAIN_AFTER_FRAGMENT = 3;
+/** A Routing header with Segments Left ≠ 0 (RFC 7915 §5.1: not translated). `at`: the Segments Left byte. */
+export const IPV6_CHAIN_SEGMENTS_LEFT = 4;
+
+/** Where a walk ended. One per caller, overwritten by every walk. */
+export class Ipv6Chain {
+  /** Upper-layer protocol: the Next Header after the last header walked. */
+  nh = 0;
+  /** Offset of the upper-layer header (of the fragment data for a non-first fragment). */
+  upper = 0;
+  /** Offset of the Fragment header, -1 when none. */
+  frag = -1;
+  /** Fragment Offset in bytes (0 without a Fragment header). */
+  fragOffset = 0;
+  /** Hop-by-Hop, Routing and Destination Options headers walked (the Fragment header not counted). */
+  exts = 0;
+  /** With a status other than OK: the offset it points at (see the status constants). */
+  at = -1;
+}
 
 /**
- * A view over an IPv6 fixed header at `off` of `buf`; `len` is the packet
- * length (after `check()`: 40 + Payload Length).
+ * Walks the chain of the IPv6 packet whose fixed header is at `off`, not
+ * reading at or past `end`. Returns IPV6_CHAIN_OK with the result in `x`, or
+ * the first problem found in chain order (TRUNCATED, BAD, AFTER_FRAGMENT,
+ * SEGMENTS_LEFT) with `x.at` set. The caller guarantees `off + 40 <= end`
+ * and `end <= buf.length`.
  */
-export class Ipv6Header extends HeaderView {
-  /**
-   * Validates untrusted bytes `buf[off, off+len)`, cheapest test first: buffer
-   * length ≥ 40, version 6, 40 + Payload Length ≤ len. Returns `into`
-   * (re-pointed, `len` = 40 + Payload Length) or a new view, or a `WireError`.
-   * Never throws. Jumbograms (RFC 2675) are not supported: Payload Length 0
-   * means an empty payload. Setter that invalidates a check: `payloadLength`.
-   */
-  static check(buf: Uint8Array, off = 0, len = buf.length - off, into?: Ipv6Header): Ipv6Header | WireError {
-    if (!(off >= 0 && len >= IPV6_HEADER_LEN && off + len <= buf.length)) return WIRE_ERROR.truncated;
-    if (buf[off]! >>> 4 !== 6) return WIRE_ERROR['bad-version'];
-    const total = IPV6_HEADER_LEN + u16(buf, off + F.LENGTH);
-    if (total > len) return WIRE_ERROR['bad-length'];
-    return into === undefined ? new Ipv6Header(buf, off, total) : into.reset(buf, off, total);
+export function walkIpv6Chain(buf: Uint8Array, off: number, end: number, x: Ipv6Chain): number {
+  let nh = buf[off + 6]!;
+  let p = off + 40;
+  x.frag = -1;
+  x.fragOffset = 0;
+  x.exts = 0;
+  x.at = -1;
+  for (let n = 0; ; n++) {
+    if (nh === 44) {
+      x.at = p;
+      if (n >= IPV6_MAX_EXTENSIONS || x.frag >= 0) return IPV6_CHAIN_BAD;
+      if (p + 8 > end) return IPV6_CHAIN_TRUNCATED;
+      x.frag = p;
+      x.fragOffset = u16(buf, p + 2) & 0xfff8;
+      nh = buf[p]!;
+      p += 8;
+      if (x.fragOffset !== 0) break; // the rest is data, not headers
+    } else if (nh === 0 || nh === 43 || nh === 60) {
+      x.at = p;
+      if (n >= IPV6_MAX_EXTENSIONS) return IPV6_CHAIN_BAD;
+      if (x.frag >= 0) return IPV6_CHAIN_AFTER_FRAGMENT;
+      if (p + 8 > end) return IPV6_CHAIN_TRUNCATED;
+      if (nh === 43 && buf[p + 3] !== 0) {
+        x.at = p + 3;
+        return IPV6_CHAIN_SEGMENTS_LEFT;
+      }
+      const next = p + ((buf[p + 1]! + 1) << 3);
+      if (next > end) return IPV6_CHAIN_TRUNCATED;
+      x.exts++;
+      nh = buf[p]!;
+      p = next;
+    } else break;
   }
-
-  /**
-   * Validates the IPv6 header embedded in an ICMPv6 error (RFC 4443 §3): like
-   * `check()` but the packet may be truncated (Payload Length may exceed the
-   * bytes present). `len` of the result is min(40 + Payload Length, `len`).
-   * Never throws.
-   */
-  static checkEmbedded(buf: Uint8Array, off: number, len: number, into?: Ipv6Header): Ipv6Header | WireError {
-    if (!(off >= 0 && len >= IPV6_HEADER_LEN && off + len <= buf.length)) return WIRE_ERROR.truncated;
-    if (buf[off]! >>> 4 !== 6) return WIRE_ERROR['bad-version'];
-    const total = IPV6_HEADER_LEN + u16(buf, off + F.LENGTH);
-    const n = total < len ? total : len;
-    return into === undefined ? new Ipv6Header(buf, off, n) : into.reset(buf, off, n);
-  }
-
-  /** Version nibble (6 for a valid header). */
-  get version(): number {
-    return u8(this.buf, this.off) >>> 4;
-  }
-  /** Sets the version nibble. */
-  set version(v: number) {
-    setU8(this.buf, this.off, ((v & 0xf) << 4) | (u8(this.buf, this.off) & 0x0f));
-  }
-
-  /** Traffic Class octet (DSCP << 2 | ECN). */
-  get trafficClass(): number {
-    return (u16(this.buf, this.off) >>> 4) & 0xff;
-  }
-  /** Sets Traffic Class. */
-  set trafficClass(v: number) {
-    const w = u16(this.buf, this.off);
-    setU16(this.buf, this.off, (w & 0xf00f) | ((v & 0xff) << 4));
-  }
-
-  /** Flow Label (20 bits). */
-  get flowLabel(): number {
-    return u32(this.buf, this.off) & 0xfffff;
-  }
-  /** Sets Flow Label. */
-  set flowLabel(v: number) {
-    const w = u32(this.buf, this.off);
-    setU32(this.buf, this.off, ((w & 0xfff00000) | (v & 0xfffff)) >>> 0);
-  }
-
-  /** Payload Length: bytes after the fixed header (extension headers included). */
-  get payloadLength(): number {
-    return u16(this.buf, this.off + F.LENGTH);
-  }
-  /** Sets Payload Length; invalidates `check()`. */
-  set payloadLength(v: number) {
-    setU16(this.buf, this.off + F.LENGTH, v);
-  }
-
-  /** Next Header (see `IP_PROTOCOL`). */
-  get nextHeader(): number {
-    return u8(this.buf, this.off + F.NXT_HDR);
-  }
-  /** Sets Next Header. */
-  set nextHeader(v: number) {
-    setU8(this.buf, this.off + F.NXT_HDR, v);
-  }
-
-  /** Hop Limit. */
-  get hopLimit(): number {
-    return u8(this.buf, this.off + F.HOP_LIMIT);
-  }
-  /** Sets Hop Limit. */
-  set hopLimit(v: number) {
-    setU8(this.buf, this.off + F.HOP_LIMIT, v);
-  }
-
-  /** Absolute offset in `buf` of the Source Address (16 bytes). */
-  get srcAddrOffset(): number {
-    return this.off + F.SRC_ADDR;
-  }
-  /** Absolute offset in `buf` of the Destination Address (16 bytes). */
-  get dstAddrOffset(): number {
-    return this.off + F.DST_ADDR;
-  }
-
-  /** Source Address (16-byte subarray, no copy). */
-  srcAddr(): Uint8Array {
-    return this.buf.subarray(this.off + F.SRC_ADDR, this.off + F.SRC_ADDR + 16);
-  }
-  /** Copies 16 bytes from `addr[from..]` into Source Address. */
-  setSrcAddr(addr: Uint8Array, from = 0): void {
-    copyBytes(this.buf, this.off + F.SRC_ADDR, addr, from, 16);
-  }
-
-  /** Destination Address (16-byte subarray, no copy). */
-  dstAddr(): Uint8Array {
-    return this.buf.subarray(this.off + F.DST_ADDR, this.off + F.DST_ADDR + 16);
-  }
-  /** Copies 16 bytes from `addr[from..]` into Destination Address. */
-  setDstAddr(addr: Uint8Array, from = 0): void {
-    copyBytes(this.buf, this.off + F.DST_ADDR, addr, from, 16);
-  }
-
-  /** Absolute offset in `buf` of the first byte after the fixed header. */
-  get payloadOffset(): number {
-    return this.off + IPV6_HEADER_LEN;
-  }
-
-  /** Bytes after the fixed header up to min(40 + Payload Length, len) (subarray, no copy). */
-  payload(): Uint8Array {
-    const total = IPV6_HEADER_LEN + this.payloadLength;
-    return this.buf.subarray(this.off + IPV6_HEADER_LEN, this.off + (total < this.len ? total : this.len));
-  }
-
-  /** Partial sum of the pseudo-header for this header's addresses, upper-layer `proto` and `length`. */
-  pseudoHeaderSum(proto: number, length: number): number {
-    return pseudoHeaderSum6(this.buf, this.off + F.SRC_ADDR, this.off + F.DST_ADDR, proto, length);
-  }
-}
-
-/** An IPv6 fixed header as a plain readonly object (tests, ICMP errors, logs). */
-export interface Ipv6Repr {
-  /** Source Address (16 bytes). */
-  readonly srcAddr: Uint8Array;
-  /** Destination Address (16 bytes). */
-  readonly dstAddr: Uint8Array;
-  /** Next Header. */
-  readonly nextHeader: number;
-  /** Hop Limit. */
-  readonly hopLimit: number;
-  /** Traffic Class octet. */
-  readonly trafficClass: number;
-  /** Flow Label (20 bits). */
-  readonly flowLabel: number;
-  /** Payload Length (bytes after the fixed header). */
-  readonly payloadLength: number;
-}
-
-/** Reads a (checked) view into a repr; addresses are copied. */
-export function parseIpv6Header(v: Ipv6Header): Ipv6Repr {
-  return {
-    srcAddr: v.srcAddr().slice(),
-    dstAddr: v.dstAddr().slice(),
-    nextHeader: v.nextHeader,
-    hopLimit: v.hopLimit,
-    trafficClass: v.trafficClass,
-    flowLabel: v.flowLabel,
-    payloadLength: v.payloadLength,
-  };
-}
-
-/** Writes all 40 bytes of the fixed header for `repr` at `off` of `buf`; returns 40. */
-export function emitIpv6Header(repr: Ipv6Repr, buf: Uint8Array, off = 0): number {
-  setU32(buf, off + F.VER_TC_FLOW, ((6 << 28) | ((repr.trafficClass & 0xff) << 20) | (repr.flowLabel & 0xfffff)) >>> 0);
-  setU16(buf, off + F.LENGTH, repr.payloadLength);
-  setU8(buf, off + F.NXT_HDR, repr.nextHeader);
-  setU8(buf, off + F.HOP_LIMIT, repr.hopLimit);
-  copyBytes(buf, off + F.SRC_ADDR, repr.srcAddr, 0, 16);
-  copyBytes(buf, off + F.DST_ADDR, repr.dstAddr, 0, 16);
-  return IPV6_HEADER_LEN;
-}
-
-/** One-line summary for logs: `IPv6 2001:db8::1 > 64:ff9b::c633:6402 udp hlim=64 plen=12`. */
-export function formatIpv6Header(v: Ipv6Header): string {
-  let s = `IPv6 ${formatIpv6(v.buf, v.srcAddrOffset)} > ${formatIpv6(v.buf, v.dstAddrOffset)} ${protocolName(v.nextHeader)} hlim=${v.hopLimit} plen=${v.payloadLength}`;
-  if (v.trafficClass !== 0) s += ` tc=0x${v.trafficClass.toString(16).padStart(2, '0')}`;
-  if (v.flowLabel !== 0) s += ` flow=0x${v.flowLabel.toString(16)}`;
-  return s;
+  x.nh = nh;
+  x.upper = p;
+  x.at = -1;
+  return IPV6_CHAIN_OK;
 }

@@ -1,23 +1,15 @@
-// Test-only helpers for wire's own tests (excluded from the build). wire cannot
-// use @sixgate/testkit, which depends on wire.
+// Test-only: a typed array whose reads outside [lo, hi) throw, so a test
+// proves an accessor stays inside the bytes it was given.
 
-/** Hex text to bytes; ignores whitespace and `#` / `//` comments to the end of the line. */
-export function hex(text: string): Uint8Array {
-  const digits = text.replace(/(#|\/\/)[^\n]*/g, '').replace(/\s+/g, '');
-  if (digits.length % 2 !== 0 || /[^0-9a-f]/i.test(digits)) throw new Error(`bad hex: ${digits}`);
-  const out = new Uint8Array(digits.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(digits.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-/** A buffer of `n` bytes pre-filled with 0xa5 (STYLE §9: construct/emit into dirty memory). */
-export function dirty(n: number): Uint8Array {
-  return new Uint8Array(n).fill(0xa5);
-}
-
-/** `bytes` copied at `off` into a 0xa5-filled buffer with `tail` spare bytes after. */
-export function placed(bytes: Uint8Array, off: number, tail = 0): Uint8Array {
-  const b = dirty(off + bytes.length + tail);
-  b.set(bytes, off);
-  return b;
+/** `buf` behind a Proxy that throws on any index read outside [lo, hi). */
+export function guard(buf: Uint8Array, lo: number, hi: number): Uint8Array {
+  return new Proxy(buf, {
+    get(t, k) {
+      if (typeof k === 'string' && /^-?\d+$/.test(k) && (Number(k) < lo || Number(k) >= hi)) {
+        throw new RangeError(`read at ${k} outside [${lo}, ${hi})`);
+      }
+      const v = Reflect.get(t, k) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+    },
+  });
 }

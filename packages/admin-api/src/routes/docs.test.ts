@@ -14,6 +14,9 @@ const ROUTES: Record<string, string[]> = {
   '/api/v1/policy': ['get', 'post'],
   '/api/v1/policy/{id}': ['put', 'delete'],
   '/api/v1/stats': ['get'],
+  '/api/v1/stats/history': ['get'],
+  '/api/v1/pool4': ['get'],
+  '/api/v1/config/history/{version}': ['get'],
   '/api/v1/trace': ['get'],
   '/api/v1/ha': ['get'],
   '/api/v1/ha/notify': ['post'],
@@ -73,7 +76,7 @@ describe('OpenAPI at /docs', () => {
     expect(sessions.parameters!.map((p) => `${p.in}:${p.name}`).sort()).toEqual(['query:limit', 'query:offset', 'query:protocol']);
     const bib = doc.paths['/api/v1/bib']!['post']!;
     expect(Object.keys(bib.requestBody!.content['application/json']!.schema.properties!).sort()).toEqual(['ipv4', 'ipv6', 'protocol']);
-    expect(Object.keys(bib.responses).sort()).toEqual(['201', '400', '401', '409', '500']);
+    expect(Object.keys(bib.responses).sort()).toEqual(['201', '400', '401', '409', '412', '500']);
     const patch = doc.paths['/api/v1/config']!['patch']!;
     expect(Object.keys(patch.requestBody!.content['application/json']!.schema.properties!).sort()).toEqual(['api', 'dns64', 'ha', 'log', 'nat64', 'prefix', 'stateDir']);
     const trace = doc.paths['/api/v1/trace']!['get']!;

@@ -1,7 +1,9 @@
-/** GET /api/v1/config/history, POST /api/v1/config/rollback — applied configurations. */
+/** GET /api/v1/config/history[/:version], POST /api/v1/config/rollback — applied configurations. */
 import type { RoutePlugin } from '../type-provider.js';
 import { ApplyResultSchema, secured } from '../schemas/common.js';
-import { HistorySchema, RollbackBodySchema } from '../schemas/config.js';
+import { redact } from '@sixgate/config';
+import { HistorySchema, HistoryVersionSchema, RollbackBodySchema, VersionParamsSchema } from '../schemas/config.js';
+import { setEtag, writeOptions } from '../etag.js';
 
 export const historyRoutes: RoutePlugin = async (app) => {
   app.get(
@@ -13,7 +15,10 @@ export const historyRoutes: RoutePlugin = async (app) => {
         response: secured({ 200: HistorySchema }),
       },
     },
-    async () => ({ items: app.ports.history() }),
+    async (_request, reply) => {
+      setEtag(reply, app.ports.configVersion());
+      return { items: app.ports.history() };
+    },
   );
 
   app.post(
@@ -23,9 +28,30 @@ export const historyRoutes: RoutePlugin = async (app) => {
         tags: ['config'],
         summary: 'Restore one configuration from the history atomically',
         body: RollbackBodySchema,
-        response: secured({ 200: ApplyResultSchema }, 400, 404, 409),
+        response: secured({ 200: ApplyResultSchema }, 400, 404, 409, 412),
       },
     },
-    async (request) => app.ports.rollback(request.body.version),
+    async (request, reply) => {
+      const result = await app.ports.rollback(request.body.version, writeOptions(request));
+      setEtag(reply, result.version);
+      return result;
+    },
+  );
+
+  app.get(
+    '/config/history/:version',
+    {
+      schema: {
+        tags: ['config'],
+        summary: 'One configuration of the history (token redacted), e.g. to show what a version changed',
+        params: VersionParamsSchema,
+        response: secured({ 200: HistoryVersionSchema }, 400, 404),
+      },
+    },
+    // Redacted here too, so a port that forgets cannot leak the token.
+    async (request) => {
+      const v = await app.ports.historyVersion(request.params.version);
+      return { ...v, config: redact(v.config) };
+    },
   );
 };

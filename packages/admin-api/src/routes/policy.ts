@@ -4,6 +4,7 @@ import { ApplyResultSchema, secured } from '../schemas/common.js';
 import { PolicyListSchema, PolicyRuleSchema, PositionQuerySchema } from '../schemas/config.js';
 import { IdParamsSchema } from '../schemas/nat64.js';
 import { ApplyError } from '../errors.js';
+import { setEtag, writeOptions } from '../etag.js';
 
 export const policyRoutes: RoutePlugin = async (app) => {
   app.get(
@@ -15,7 +16,10 @@ export const policyRoutes: RoutePlugin = async (app) => {
         response: secured({ 200: PolicyListSchema }),
       },
     },
-    async () => ({ items: app.ports.listPolicy() }),
+    async (_request, reply) => {
+      setEtag(reply, app.ports.configVersion());
+      return { items: app.ports.listPolicy() };
+    },
   );
 
   app.post(
@@ -26,11 +30,12 @@ export const policyRoutes: RoutePlugin = async (app) => {
         summary: 'Add a rule at ?position (0 = first; default last)',
         querystring: PositionQuerySchema,
         body: PolicyRuleSchema,
-        response: secured({ 201: ApplyResultSchema }, 400, 409),
+        response: secured({ 201: ApplyResultSchema }, 400, 409, 412),
       },
     },
     async (request, reply) => {
-      const result = await app.ports.addPolicy(request.body, request.query.position);
+      const result = await app.ports.addPolicy(request.body, request.query.position, writeOptions(request));
+      setEtag(reply, result.version);
       return reply.code(201).send(result);
     },
   );
@@ -44,15 +49,17 @@ export const policyRoutes: RoutePlugin = async (app) => {
         params: IdParamsSchema,
         querystring: PositionQuerySchema,
         body: PolicyRuleSchema,
-        response: secured({ 200: ApplyResultSchema }, 400, 404, 409),
+        response: secured({ 200: ApplyResultSchema }, 400, 404, 409, 412),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { id } = request.params;
       if (request.body.id !== id) {
         throw new ApplyError(400, `body.id "${request.body.id}" differs from the rule id "${id}" in the URL; remove and add the rule to rename it`);
       }
-      return app.ports.replacePolicy(id, request.body, request.query.position);
+      const result = await app.ports.replacePolicy(id, request.body, request.query.position, writeOptions(request));
+      setEtag(reply, result.version);
+      return result;
     },
   );
 
@@ -63,9 +70,13 @@ export const policyRoutes: RoutePlugin = async (app) => {
         tags: ['policy'],
         summary: 'Remove a rule',
         params: IdParamsSchema,
-        response: secured({ 200: ApplyResultSchema }, 404, 409),
+        response: secured({ 200: ApplyResultSchema }, 404, 409, 412),
       },
     },
-    async (request) => app.ports.removePolicy(request.params.id),
+    async (request, reply) => {
+      const result = await app.ports.removePolicy(request.params.id, writeOptions(request));
+      setEtag(reply, result.version);
+      return result;
+    },
   );
 };

@@ -3,6 +3,7 @@ import type { RoutePlugin } from '../type-provider.js';
 import { ApplyResultSchema, secured } from '../schemas/common.js';
 import { PrefixBodySchema, PrefixSchema } from '../schemas/config.js';
 import { checkNat64Prefix } from '../config.js';
+import { setEtag, writeOptions } from '../etag.js';
 
 export const prefixRoutes: RoutePlugin = async (app) => {
   app.get(
@@ -14,7 +15,10 @@ export const prefixRoutes: RoutePlugin = async (app) => {
         response: secured({ 200: PrefixSchema }),
       },
     },
-    async () => app.ports.getPrefix(),
+    async (_request, reply) => {
+      setEtag(reply, app.ports.configVersion());
+      return app.ports.getPrefix();
+    },
   );
 
   app.put(
@@ -24,10 +28,14 @@ export const prefixRoutes: RoutePlugin = async (app) => {
         tags: ['prefix'],
         summary: "Change the prefix for DNS64 and NAT64 at once; the old prefix's sessions and synthesized cache entries are dropped and routes moved",
         body: PrefixBodySchema,
-        response: secured({ 200: ApplyResultSchema }, 400, 409),
+        response: secured({ 200: ApplyResultSchema }, 400, 409, 412),
       },
     },
     // RFC 6052 §2.2 lengths and the u octet are checked here, so a bad prefix never reaches the daemon.
-    async (request) => app.ports.setPrefix(checkNat64Prefix(request.body.prefix)),
+    async (request, reply) => {
+      const result = await app.ports.setPrefix(checkNat64Prefix(request.body.prefix), writeOptions(request));
+      setEtag(reply, result.version);
+      return result;
+    },
   );
 };

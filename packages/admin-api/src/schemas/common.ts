@@ -38,16 +38,28 @@ export const ApplyResultSchema = Type.Object(
     version: Type.Integer({ minimum: 0, description: 'History version of the configuration now in effect' }),
     changed: Type.Array(Type.String(), { description: 'Dotted keys whose value changed (empty: nothing to do)' }),
     summary: Type.String({ description: 'One line describing the change, as kept in the history' }),
+    steps: Type.Optional(
+      Type.Array(
+        Type.Object({
+          step: Type.String({ description: 'kernel routes, static BIB entries, DNS64, config file, translator, history' }),
+          outcome: Type.Union([Type.Literal('done'), Type.Literal('unchanged'), Type.Literal('skipped'), Type.Literal('failed')]),
+          detail: Type.Optional(Type.String()),
+        }),
+        { description: 'What each step of the apply transaction did, in order (absent when nothing changed)' },
+      ),
+    ),
   },
   { description: 'The configuration change took effect' },
 );
 export type ApplyResult = Static<typeof ApplyResultSchema>;
+export type ApplyStep = NonNullable<ApplyResult['steps']>[number];
 
 const ERROR_REASONS: Record<number, string> = {
   400: 'Invalid request: the message names the field and the rule',
   401: 'Missing or wrong bearer token',
   404: 'No such object',
   409: 'Conflict, e.g. a key pinned by a flag or environment variable',
+  412: 'If-Match names a configuration version that is no longer current; nothing changed',
   429: 'Too many concurrent traces',
   500: 'Internal error',
   503: 'Unavailable',

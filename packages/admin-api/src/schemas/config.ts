@@ -89,6 +89,17 @@ export type HistoryEntry = Static<typeof HistoryEntrySchema>;
 
 export const HistorySchema = Type.Object({ items: Type.Array(HistoryEntrySchema) });
 
+/** GET /api/v1/config/history/:version: one version with its configuration (token redacted). */
+export const HistoryVersionSchema = Type.Object({
+  version: Type.Integer({ minimum: 0 }),
+  appliedAt: Type.String({ description: 'ISO 8601 time the configuration was applied' }),
+  summary: Type.String(),
+  config: ConfigViewSchema,
+});
+export type HistoryVersion = Static<typeof HistoryVersionSchema>;
+
+export const VersionParamsSchema = Type.Object({ version: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
+
 export const RollbackBodySchema = Type.Object(
   { version: Type.Integer({ minimum: 0, description: 'A version from GET /api/v1/config/history' }) },
   { additionalProperties: false },

@@ -70,3 +70,18 @@ export type StaticBibRequest = Static<typeof StaticBibSchema>;
 
 /** Fastify answers 414 for path parameters over 100 characters before validation. */
 export const IdParamsSchema = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+
+const PortUse = Type.Object({ used: Type.Integer({ minimum: 0 }), size: Type.Integer({ minimum: 0 }) }, { description: 'Ports (ICMP identifiers for icmp) in use and available' });
+
+/** GET /api/v1/pool4: how full each pool4 address is, per protocol. */
+export const Pool4UsageSchema = Type.Object({
+  addressCount: Type.Integer({ minimum: 0, description: 'Addresses in pool4' }),
+  tcp: PortUse,
+  udp: PortUse,
+  icmp: PortUse,
+  addresses: Type.Array(Type.Object({ address: Type.String(), tcp: PortUse, udp: PortUse, icmp: PortUse }), {
+    description: 'Every address of a pool of up to 256; of a bigger pool, the addresses with ports in use (at most 256)',
+  }),
+  truncated: Type.Boolean({ description: 'More addresses have ports in use than are listed' }),
+});
+export type Pool4Usage = Static<typeof Pool4UsageSchema>;

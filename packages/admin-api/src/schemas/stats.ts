@@ -120,3 +120,41 @@ export const StatsSchema = Type.Object({
   ),
 });
 export type Stats = Static<typeof StatsSchema>;
+
+const Column = Type.Array(Type.Union([Type.Number(), Type.Null()]));
+
+/** GET /api/v1/stats/history (the daemon's bounded in-memory ring; see stats-ring.ts). */
+export const StatsHistorySchema = Type.Object(
+  {
+    intervalSeconds: Type.Number({ description: 'Seconds between samples' }),
+    capacity: Type.Integer({ description: 'Samples the ring keeps (capacity × interval = how far back it reaches)' }),
+    t: Type.Array(Type.Number(), { description: 'Sample times in Unix milliseconds, oldest first' }),
+    series: Type.Object(
+      {
+        sessions: Column,
+        sessionsTcp: Column,
+        sessionsUdp: Column,
+        sessionsIcmp: Column,
+        bindings: Column,
+        pool4Used: Column,
+        packets6to4: Column,
+        packets4to6: Column,
+        bytes6to4: Column,
+        bytes4to6: Column,
+        drops: Column,
+        dnsQueries: Column,
+        dnsSynthesized: Column,
+        dnsCacheHits: Column,
+        dnsCacheMisses: Column,
+        dnsUpstreamErrors: Column,
+      },
+      { description: 'One column per series, as long as t. sessions*, bindings and pool4Used are values at the sample; the rest are per-second rates over the interval before it (null for the first sample)' },
+    ),
+    drops: Type.Record(Type.String(), Column, { description: 'Dropped packets per second by reason ("other": reasons beyond the bound)' }),
+  },
+  { description: 'Metric history: the last hour of the key counters at 5 s resolution, kept in memory' },
+);
+
+export const StatsHistoryQuerySchema = Type.Object({
+  seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400, description: 'Only the samples of the last N seconds (default: all kept)' })),
+});

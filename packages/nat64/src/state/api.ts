@@ -8,6 +8,7 @@
  * next mutating call (outbound, inbound, tick, flush, add/remove static).
  * Negative results are the `StateFail` codes below.
  */
+import type { Pool4Usage } from './pool4.js';
 import type { Ipv4Cidr, Ipv6Cidr } from '@sixgate/addressing';
 
 /** Protocol numbers as in IPv4; ICMPv6 echo flows use ICMP (1). */
@@ -151,10 +152,8 @@ export interface StateApi {
    * mutating call in between): applies it exactly as `outbound` would to that
    * existing session (timer restart, TCP state step from `tcpFlags`) without a
    * second lookup. Returns `h`, or -1 when `h` names no live session.
-   * Optional so older implementations stay valid; the translator falls back
-   * to `outbound` without it.
    */
-  refreshOutbound?(h: number, tcpFlags: number): number;
+  refreshOutbound(h: number, tcpFlags: number): number;
   /** Side-effect-free lookup by the IPv4 tuple. -1 if none. */
   findInbound(proto: Proto, src4: number, srcPort: number, dst4: number, dstPort: number): number;
   /** Side-effect-free lookup of a binding's IPv6 side by its pool4 address/port; copies the address. Returns port6 or -1. */
@@ -184,6 +183,8 @@ export interface StateApi {
   flush(reason: StateEvent['reason']): number;
   /** Sessions by protocol and TCP state, bindings, pool4 ports in use vs available. */
   stats(): { sessions: Record<string, number>; bindings: number; pool4Used: number; pool4Size: number };
+  /** pool4 ports in use vs available per protocol, in total and per address (at most `limit` addresses; see Pool4.usage). */
+  pool4Usage(limit: number): Pool4Usage;
 
   /** A JSON-safe snapshot with remaining lifetimes, and its inverse. */
   snapshot(): unknown;
@@ -192,3 +193,5 @@ export interface StateApi {
   /** Called for every BIB/session create and delete when set. */
   onEvent: ((e: StateEvent) => void) | undefined;
 }
+
+export type { Pool4Usage } from './pool4.js';

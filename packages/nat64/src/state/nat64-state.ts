@@ -11,7 +11,7 @@
  */
 import { formatIpv4, parseIpv4, parseIpv6, parseNat64Prefix, embedIpv4, formatIpv6, formatIpv6Cidr, type Ipv6Cidr, type Nat64Prefix } from '@sixgate/addressing';
 import type { Clock } from '../clock.js';
-import { ICMP, TCP, UDP, type BibEntry, type ExpiredSyn, type Proto, type SessionEntry, type StateApi, type StateEvent, type StateOptions } from './api.js';
+import { ICMP, TCP, UDP, type BibEntry, type ExpiredSyn, type Proto, type SessionEntry, type StateApi, type StateEvent, type StateOptions, type Pool4Usage } from './api.js';
 import { StateCore } from './core.js';
 import { classOf, PROTO_NAMES } from './tables.js';
 import { StateError } from './errors.js';
@@ -123,6 +123,10 @@ export class Nat64State extends StateCore implements StateApi {
     for (let r = 0; r < this.b.top; r++) if (this.b.live(r) && this.b.kind(r) === 0) this.removeBinding(r, reason);
     this.syns.clear();
     return n;
+  }
+
+  pool4Usage(limit: number): Pool4Usage {
+    return this.pool.usage(limit);
   }
 
   stats(): { sessions: Record<string, number>; bindings: number; pool4Used: number; pool4Size: number } {

@@ -15,6 +15,26 @@ describe('Pool4', () => {
     expect(p.size).toBe(2 * (64512 * 2 + 40) + 3 * 64512);
   });
 
+  it('reports use per protocol, in total and per address; a big pool lists only addresses in use, bounded', () => {
+    const p = pool();
+    p.take(CLASS_UDP, 0, 100);
+    p.take(CLASS_UDP, 0, 101);
+    p.take(CLASS_TCP, 2, 5000);
+    const u = p.usage(256);
+    expect(u.addressCount).toBe(3);
+    expect(u.udp).toEqual({ used: 2, size: 40 * 2 + 64512 });
+    expect(u.tcp).toEqual({ used: 1, size: 3 * 64512 });
+    expect(u.addresses.map((a) => a.address)).toEqual([parseIpv4('198.51.100.0'), parseIpv4('198.51.100.1'), parseIpv4('203.0.113.7')]);
+    expect(u.addresses[0]!.udp).toEqual({ used: 2, size: 40 });
+    expect(u.addresses[2]!.tcp).toEqual({ used: 1, size: 64512 });
+    expect(u.truncated).toBe(false);
+    const small = p.usage(2); // more addresses than the limit: only those in use
+    expect(small.addresses.map((a) => a.address)).toEqual([parseIpv4('198.51.100.0'), parseIpv4('203.0.113.7')]);
+    expect(small.truncated).toBe(false);
+    expect(p.usage(1).addresses).toHaveLength(1);
+    expect(p.usage(1).truncated).toBe(true);
+  });
+
   it('takes the hashed port, else the next free one, wrapping across words', () => {
     const p = pool();
     for (let port = 130; port <= 139; port++) p.take(CLASS_UDP, 0, port);

@@ -38,6 +38,18 @@ function checkRange(r: readonly [number, number] | undefined, what: string): rea
   return r;
 }
 
+/** Pool4 use per protocol (ports or ICMP identifiers). */
+export interface Pool4Usage {
+  readonly addressCount: number;
+  readonly tcp: { used: number; size: number };
+  readonly udp: { used: number; size: number };
+  readonly icmp: { used: number; size: number };
+  /** Addresses as uint32. */
+  readonly addresses: { address: number; tcp: { used: number; size: number }; udp: { used: number; size: number }; icmp: { used: number; size: number } }[];
+  /** More addresses have ports in use than were listed. */
+  readonly truncated: boolean;
+}
+
 export class Pool4 {
   /** Number of addresses. */
   readonly count: number;
@@ -97,6 +109,26 @@ export class Pool4 {
       }
     }
     this.size = total;
+  }
+
+  /**
+   * Ports in use and available per protocol, in total and per address (for
+   * the admin API; not on the packet path). With more than `limit` addresses
+   * only those with ports in use are listed, at most `limit` of them.
+   */
+  usage(limit: number): Pool4Usage {
+    const n = this.count;
+    const cls = (k: number): { used: number; size: number } => ({ used: this.usedPerClass[k]!, size: this.sizePerClass[k]! });
+    const addresses: Pool4Usage['addresses'] = [];
+    let wanted = 0;
+    for (let a = 0; a < n; a++) {
+      const inUse = this.usedBy[a]! + this.usedBy[n + a]! + this.usedBy[2 * n + a]! > 0;
+      if (n > limit && !inUse) continue;
+      if (wanted++ >= limit) continue;
+      const per = (k: number): { used: number; size: number } => ({ used: this.usedBy[k * n + a]!, size: this.span[k * n + a]! });
+      addresses.push({ address: this.addrs[a]!, tcp: per(0), udp: per(1), icmp: per(2) });
+    }
+    return { addressCount: n, tcp: cls(0), udp: cls(1), icmp: cls(2), addresses, truncated: wanted > limit };
   }
 
   /** The pool4 index of `addr`, or -1. O(number of prefixes). */

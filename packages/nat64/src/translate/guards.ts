@@ -2,7 +2,7 @@
  * Address and TCP-option helpers shared by both directions.
  */
 import { mayEmbed, type Nat64Prefix } from '@sixgate/addressing';
-import { setU16, u16, update16 } from '@sixgate/wire';
+import { setU16, tcpMssOffset, u16, update16 } from '@sixgate/wire';
 
 /**
  * IPv4 addresses never translated to or from (A3; Jool denylist4): 0/8,
@@ -31,34 +31,25 @@ export function forbiddenIpv6Source(buf: Uint8Array, off: number): boolean {
 }
 
 /**
- * Lowers the MSS option of the TCP segment at `buf[p]` (header length from its
- * data offset, bounded by `l4Len`) to `limit`; returns the checksum `cs`
+ * Lowers the MSS option of the TCP segment at `buf[p]` (found by wire's
+ * options walk, bounded by `l4Len`) to `limit`; returns the checksum `cs`
  * updated incrementally (RFC 1624), or `cs` unchanged. Writes the option but
- * not the checksum. -1 from `clamped` means nothing changed.
+ * not the checksum. Options need no alignment (RFC 9293 §3.2), so the value
+ * may sit at an odd offset, straddling two checksum words: its bytes then
+ * count swapped (RFC 1071 §2(B), byte-order independence).
  */
 export function clampMss(buf: Uint8Array, p: number, l4Len: number, cs: number, limit: number): number {
-  const hdr = Math.min((buf[p + 12]! >> 4) << 2, l4Len);
-  let i = p + 20;
-  const end = p + hdr;
-  while (i < end) {
-    const kind = buf[i]!;
-    if (kind === 0) break;
-    if (kind === 1) {
-      i++;
-      continue;
-    }
-    if (i + 1 >= end) break;
-    const olen = buf[i + 1]!;
-    if (olen < 2 || i + olen > end) break;
-    if (kind === 2 && olen === 4) {
-      const mss = u16(buf, i + 2);
-      if (mss <= limit) return cs;
-      setU16(buf, i + 2, limit);
-      return update16(cs, mss, limit);
-    }
-    i += olen;
-  }
-  return cs;
+  const at = tcpMssOffset(buf, p, l4Len);
+  if (at < 0) return cs;
+  const mss = u16(buf, at);
+  if (mss <= limit) return cs;
+  setU16(buf, at, limit);
+  return ((at - p) & 1) === 0 ? update16(cs, mss, limit) : update16(cs, swap16(mss), swap16(limit));
+}
+
+/** The two bytes of a 16-bit value exchanged. */
+function swap16(v: number): number {
+  return ((v & 0xff) << 8) | (v >>> 8);
 }
 
 /**

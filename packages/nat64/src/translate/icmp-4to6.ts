@@ -21,6 +21,7 @@ import {
   copyBytes,
   finish,
   fold,
+  ipv4EmbeddedHeaderLength,
   pseudoHeaderSum6,
   setU16,
   setU32,
@@ -87,8 +88,8 @@ function parse(c: TranslateContext, buf: Uint8Array, p: number, end: number): Ou
   const mapped = mapIcmp4Error(buf[p]!, buf[p + 1]!);
   if (mapped < 0) return c.drop('icmp-untranslatable');
   const i = p + 8;
-  const iihl = (buf[i]! & 0x0f) << 2;
-  if (end - i < 20 || buf[i]! >> 4 !== 4 || iihl < 20 || i + iihl > end) return c.drop('icmp-error-inner');
+  const iihl = ipv4EmbeddedHeaderLength(buf, i, end - i);
+  if (iihl < 0) return c.drop('icmp-error-inner');
   const param = param6(c, buf, p, mapped, i);
   if (param < 0) return c.drop('icmp-untranslatable');
   e.extStart = datagramEnd(i, end, buf[p + 5]!, 4); // types 3, 11, 12 all carry the RFC 4884 length

@@ -15,12 +15,15 @@ import {
   copyBytes,
   finish,
   fold,
+  IPV6_CHAIN_OK,
+  Ipv6Chain,
   pseudoHeaderSum6,
   setU16,
   setU32,
   sum,
   u16,
   u32,
+  walkIpv6Chain,
 } from '@sixgate/wire';
 import { ICMP, type Proto } from '../state/api.js';
 import type { TranslateContext } from './context.js';
@@ -74,6 +77,9 @@ class Parsed {
 
 const e = new Parsed();
 
+/** The quoted packet's chain. */
+const inner = new Ipv6Chain();
+
 /** Parses the error at `buf[p..end)` and finds its session into `e`; returns a drop or null. */
 function parse(c: TranslateContext, buf: Uint8Array, p: number, end: number): Outcome | null {
   const mapped = mapIcmp6Error(buf[p]!, buf[p + 1]!);
@@ -87,20 +93,20 @@ function parse(c: TranslateContext, buf: Uint8Array, p: number, end: number): Ou
   e.dEnd = Math.min(e.extStart, i + 40 + u16(buf, i + 4));
   const rem4 = extractIpv4(c.prefix, buf, i + 8);
   if (rem4 < 0) return c.drop('icmp-error-inner');
-  let ip = i + 40;
-  let nh = buf[i + 6]!;
+  // The quoted chain through wire's walk; only a Fragment header may precede
+  // the transport (other extension headers: untranslatable, F5).
+  if (e.dEnd < i + 40 || walkIpv6Chain(buf, i, e.dEnd, inner) !== IPV6_CHAIN_OK || inner.exts !== 0) return c.drop('icmp-error-inner');
+  const ip = inner.upper;
+  const nh = inner.nh;
   e.id4 = 0;
   e.fragWord = 0;
   e.later = false;
-  if (nh === 44) {
+  if (inner.frag >= 0) {
     // §5.3: the inner Fragment header becomes the inner IPv4 fragment fields (§5.1.1).
-    if (e.dEnd - ip < 8) return c.drop('icmp-error-inner');
-    const fo = u16(buf, ip + 2) & 0xfff8;
-    e.id4 = u16(buf, ip + 6);
-    e.fragWord = (fo >> 3) | ((buf[ip + 3]! & 1) << 13);
-    nh = buf[ip]!;
-    ip += 8;
-    if (fo !== 0) return laterFragment(c, buf, i, ip, nh, mapped, rest, rem4);
+    const f = inner.frag;
+    e.id4 = u16(buf, f + 6);
+    e.fragWord = (inner.fragOffset >> 3) | ((buf[f + 3]! & 1) << 13);
+    if (inner.fragOffset !== 0) return laterFragment(c, buf, i, ip, nh, mapped, rest, rem4);
   }
   const proto = innerProto(nh, buf, ip, e.dEnd);
   if (proto < 0) return c.drop('icmp-error-inner');
@@ -223,11 +229,34 @@ function writeOuter(c: TranslateContext, buf: Uint8Array, off: number, out: Uint
   setU16(out, o + 10, finish(sum(out, o, o + 20)));
 }
 
-/** RFC 6791: a pool address chosen by a hash of the IPv6 source, or the translator's own address. */
+/**
+ * RFC 6791 §3: an IPv4 source from the pool for an ICMPv6 error whose IPv6
+ * source cannot be mapped, "chosen randomly or by a hash". A hash of the whole
+ * IPv6 source (FNV-1a over its four words, then a finalizer so that sources
+ * differing in one bit spread over the pool) keeps one router on one address,
+ * so a traceroute hop looks the same on every probe; different routers mostly
+ * get different addresses, as §3 asks for traceroute. An empty pool gives the
+ * translator's own address. No allocation: integer math and a walk over the
+ * pool's few runs.
+ */
 function rfc6791Source(c: TranslateContext, buf: Uint8Array, off: number): number {
+  const size = c.cfg.rfc6791Size;
+  if (size === 0) return c.cfg.ipv4Address;
+  let h = 0x811c9dc5;
+  h = Math.imul(h ^ u32(buf, off + 8), 0x01000193);
+  h = Math.imul(h ^ u32(buf, off + 12), 0x01000193);
+  h = Math.imul(h ^ u32(buf, off + 16), 0x01000193);
+  h = Math.imul(h ^ u32(buf, off + 20), 0x01000193);
+  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
+  h ^= h >>> 16;
+  let k = (h >>> 0) % size;
   const pool = c.cfg.rfc6791Pool;
-  if (pool.length === 0) return c.cfg.ipv4Address;
-  return pool[((u32(buf, off + 20) ^ u32(buf, off + 12)) >>> 0) % pool.length]!;
+  for (let i = 0; i < pool.length; i++) {
+    const r = pool[i]!;
+    if (k < r.count) return (r.first + k) >>> 0;
+    k -= r.count;
+  }
+  return c.cfg.ipv4Address; // unreachable: k < size = Σ count
 }
 
 /**

@@ -17,6 +17,10 @@ import {
   copyBytes,
   finish,
   fold,
+  IPV4_BAD_VERSION,
+  IPV4_TRUNCATED,
+  ipv4HeaderCheck,
+  ipv4SourceRoute,
   normalizeUdp,
   pseudoHeaderSum6,
   setU16,
@@ -59,34 +63,11 @@ class V4 {
 
 const v4 = new V4();
 
-/** Whether the options at `buf[i..end)` hold an unexpired LSRR/SSRR (§4.1). */
-function unexpiredSourceRoute(buf: Uint8Array, i: number, end: number): boolean {
-  while (i < end) {
-    const kind = buf[i]!;
-    if (kind === 0) return false;
-    if (kind === 1) {
-      i++;
-      continue;
-    }
-    const olen = buf[i + 1]!;
-    if (olen < 2 || i + olen > end) return false;
-    // RFC 791: the route is exhausted when the pointer exceeds the length.
-    if ((kind === 131 || kind === 137) && buf[i + 2]! <= olen) return true;
-    i += olen;
-  }
-  return false;
-}
-
 /** Reads and checks the IPv4 header into `v4`; returns a drop or null. */
 function readHeader(c: TranslateContext, buf: Uint8Array, off: number, len: number): Outcome | null {
-  if (len < 20) return c.drop('truncated');
-  if (buf[off]! >> 4 !== 4) return c.drop('bad-version');
-  const ihl = (buf[off]! & 0x0f) << 2;
-  if (ihl < 20) return c.drop('bad-header');
-  if (ihl > len) return c.drop('truncated');
+  const ihl = ipv4HeaderCheck(buf, off, len);
+  if (ihl < 0) return c.drop(ihl === IPV4_TRUNCATED ? 'truncated' : ihl === IPV4_BAD_VERSION ? 'bad-version' : 'bad-header');
   const total = u16(buf, off + 2);
-  if (total < ihl) return c.drop('bad-header');
-  if (total > len) return c.drop('truncated');
   if ((ihl === 20 ? sum20(buf, off) : sum(buf, off, off + ihl)) !== 0xffff) return c.drop('bad-ipv4-checksum');
   const fo = u16(buf, off + 6);
   v4.off = off;
@@ -122,7 +103,7 @@ export function translate4to6(c: TranslateContext, buf: Uint8Array, off: number,
     // pool4 sources are hairpinned packets (RFC 6146 §3.8), exempt like in 6→4.
     if (!mayEmbed4(c, src4) && !c.state.isPool4(src4)) return c.drop('non-global-ipv4');
   }
-  if (p > off + 20 && unexpiredSourceRoute(buf, off + 20, p)) {
+  if (p > off + 20 && ipv4SourceRoute(buf, off, p - off) >= 0) {
     return replyIcmp4(c, buf, off, end - off, 3, 5, 0, out, outOff, 'source-route');
   }
   if (v4.ttl <= 1) {

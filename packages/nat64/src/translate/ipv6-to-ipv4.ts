@@ -16,12 +16,18 @@ import {
   adjust,
   copyBytes,
   fold,
+  IPV6_CHAIN_AFTER_FRAGMENT,
+  IPV6_CHAIN_OK,
+  IPV6_CHAIN_SEGMENTS_LEFT,
+  IPV6_CHAIN_TRUNCATED,
+  Ipv6Chain,
   normalizeUdp,
   pseudoHeaderSum6,
   setU16,
   setU32,
   u16,
   u32,
+  walkIpv6Chain,
 } from '@sixgate/wire';
 import { ICMP, StateFail, TCP, TCP_SYN } from '../state/api.js';
 import type { TranslateContext } from './context.js';
@@ -32,60 +38,32 @@ import { isIcmp6Error } from './icmp-map.js';
 import { replyIcmp6 } from './icmp-reply.js';
 import type { Outcome } from './outcome.js';
 
-/** Most extension headers walked before giving up (RFC 8200 §4.1 allows few). */
-const MAX_EXT = 8;
-
-/** Where the walk of the extension-header chain ended. Reused; no allocation. */
-class Walk {
-  /** Upper-layer protocol number (after the last skipped header). */
-  nh = 0;
-  /** Offset of the upper-layer header (or fragment data). */
-  p = 0;
-  /** Offset of the Fragment header, -1 when none. */
-  frag = -1;
-  /** Fragment offset in bytes. */
-  fragOffset = 0;
-}
-
-const walk = new Walk();
+/** Where the walk of the extension-header chain ended (wire's walk). Reused; no allocation. */
+const walk = new Ipv6Chain();
 
 /**
- * Walks the chain of the packet at `buf[off..end)`. Returns null on success
- * (result in `walk`), or an outcome (drop or ICMPv6 error) when the chain is
- * refused. 6 parameters: hot path.
+ * Walks the chain of the packet at `buf[off..end)` (§5.1: HbH, Routing with
+ * Segments Left 0 and Destination Options are skipped). Returns null on
+ * success (result in `walk`), or an outcome (drop or ICMPv6 error) when the
+ * chain is refused. 6 parameters: hot path.
  */
 function walkChain(c: TranslateContext, buf: Uint8Array, off: number, end: number, out: Uint8Array, outOff: number): Outcome | null {
-  let nh = buf[off + 6]!;
-  let p = off + 40;
-  walk.frag = -1;
-  walk.fragOffset = 0;
-  for (let n = 0; ; n++) {
-    if (n > MAX_EXT) return c.drop('bad-header');
-    if (nh === 44) {
-      if (walk.frag >= 0) return c.drop('bad-header');
-      if (p + 8 > end) return c.drop('truncated');
-      walk.frag = p;
-      walk.fragOffset = u16(buf, p + 2) & 0xfff8;
-      nh = buf[p]!;
-      p += 8;
-      if (walk.fragOffset !== 0) break; // the rest is data, not headers
-    } else if (nh === 0 || nh === 43 || nh === 60) {
+  switch (walkIpv6Chain(buf, off, end, walk)) {
+    case IPV6_CHAIN_OK:
+      return null;
+    case IPV6_CHAIN_TRUNCATED:
+      return c.drop('truncated');
+    case IPV6_CHAIN_AFTER_FRAGMENT:
       // Jool ac1–ac6: an extension header after the Fragment header is refused.
-      if (walk.frag >= 0) return replyIcmp6(c, buf, off, end - off, 1, 1, 0, out, outOff, 'extension-after-fragment');
-      if (p + 8 > end) return c.drop('truncated');
+      return replyIcmp6(c, buf, off, end - off, 1, 1, 0, out, outOff, 'extension-after-fragment');
+    case IPV6_CHAIN_SEGMENTS_LEFT:
       // §5.1: "If a Routing header with a non-zero Segments Left field is
       // present, then the packet MUST NOT be translated" — parameter problem
       // pointing at Segments Left.
-      if (nh === 43 && buf[p + 3] !== 0) return replyIcmp6(c, buf, off, end - off, 4, 0, p + 3 - off, out, outOff, 'routing-header');
-      const next = p + ((buf[p + 1]! + 1) << 3);
-      if (next > end) return c.drop('truncated');
-      nh = buf[p]!;
-      p = next;
-    } else break;
+      return replyIcmp6(c, buf, off, end - off, 4, 0, walk.at - off, out, outOff, 'routing-header');
+    default:
+      return c.drop('bad-header');
   }
-  walk.nh = nh;
-  walk.p = p;
-  return null;
 }
 
 /**
@@ -107,7 +85,8 @@ export function translate6to4(c: TranslateContext, buf: Uint8Array, off: number,
   if (forbiddenIpv6Source(buf, off + 8)) return c.drop('forbidden-source');
   const refused = walkChain(c, buf, off, end, out, outOff);
   if (refused !== null) return refused;
-  const { nh, p } = walk;
+  const nh = walk.nh;
+  const p = walk.upper;
   const first = walk.fragOffset === 0;
   if (buf[off + 7]! <= 1) {
     // RFC 4443 §2.4(e.1): no ICMP error about an ICMP error.
@@ -131,7 +110,8 @@ export function translate6to4(c: TranslateContext, buf: Uint8Array, off: number,
 
 /** TCP or UDP (first fragment or whole packet). 7 parameters: hot path. */
 function tcpUdp(c: TranslateContext, buf: Uint8Array, off: number, end: number, dst4: number, out: Uint8Array, outOff: number): Outcome {
-  const { nh, p } = walk;
+  const nh = walk.nh;
+  const p = walk.upper;
   const l4Len = end - p;
   if (l4Len < (nh === 6 ? 20 : 8)) return c.drop('truncated');
   const sport = u16(buf, p);
@@ -159,7 +139,7 @@ function tcpUdp(c: TranslateContext, buf: Uint8Array, off: number, end: number, 
 
 /** ICMPv6 informational (echo) or error. 7 parameters: hot path. */
 function icmp6(c: TranslateContext, buf: Uint8Array, off: number, end: number, dst4: number, out: Uint8Array, outOff: number): Outcome {
-  const p = walk.p;
+  const p = walk.upper;
   const l4Len = end - p;
   if (l4Len < 8) return c.drop('truncated');
   const type = buf[p]!;
@@ -196,9 +176,9 @@ function icmp6(c: TranslateContext, buf: Uint8Array, off: number, end: number, d
  */
 let found = -1;
 
-/** `outbound` for the session `h` found by `admit` (only set when the state can refresh). */
+/** `outbound` for the session `h` found by `admit`. */
 function refresh(c: TranslateContext, h: number, flags: number): number {
-  return c.state.refreshOutbound?.(h, flags) ?? -1;
+  return c.state.refreshOutbound(h, flags);
 }
 
 /**
@@ -222,7 +202,7 @@ function admit(
     return replyIcmp6(c, buf, off, end - off, 1, 4, 0, out, outOff, 'hairpin-no-binding');
   }
   // Neither check mutates the state, so the handle is still valid (api.ts).
-  found = c.state.refreshOutbound !== undefined ? f : -1;
+  found = f;
   return null;
 }
 
@@ -246,14 +226,14 @@ function nonFirstFragment(c: TranslateContext, buf: Uint8Array, off: number, end
   fragKey6(t.key, buf, off, frag, walk.nh);
   const slot = t.find(c.clock.now());
   if (slot >= 0) return emit4(c, buf, off, end, walk.nh, u32(t.values, slot * 4) | 0, dst4);
-  return holdFragment(c, t.key, 37, 6, buf, off, end - off, walk.p - off, walk.fragOffset, (buf[frag + 3]! & 1) !== 0);
+  return holdFragment(c, t.key, 37, 6, buf, off, end - off, walk.upper - off, walk.fragOffset, (buf[frag + 3]! & 1) !== 0);
 }
 
 /** Holds a first fragment whose translation needs its whole datagram. */
 function holdWhole(c: TranslateContext, buf: Uint8Array, off: number, end: number): Outcome {
   const t = c.frags6;
   fragKey6(t.key, buf, off, walk.frag, walk.nh);
-  return holdFragment(c, t.key, 37, 6, buf, off, end - off, walk.p - off, 0, true);
+  return holdFragment(c, t.key, 37, 6, buf, off, end - off, walk.upper - off, 0, true);
 }
 
 /** Fragment key: src6, dst6, identification, next header (37 bytes). */
@@ -294,7 +274,8 @@ function noteFirst(c: TranslateContext, buf: Uint8Array, off: number, frag: numb
  * 7 parameters: hot path.
  */
 function emit4(c: TranslateContext, buf: Uint8Array, off: number, end: number, nh: number, src4: number, dst4: number): Outcome {
-  const { p, frag } = walk;
+  const p = walk.upper;
+  const frag = walk.frag;
   const tos = c.cfg.overrideTos >= 0 ? c.cfg.overrideTos : ((buf[off]! & 0x0f) << 4) | (buf[off + 1]! >> 4);
   const ttl = buf[off + 7]! - 1;
   const total = 20 + end - p;

@@ -79,33 +79,6 @@ export class ReplySlot implements ReplyOutcome {
   reason: DropReason = 'truncated';
 }
 
-/** Numeric outcome kinds of `BatchResults.kind`. */
-export const OutcomeKind = Object.freeze({ drop: 0, forward: 1, forwardMany: 2, reply: 3 });
-
-/**
- * Preallocated results of `translateBatch`, one row per packet:
- * - forward: packet in `bufs[i]` at `offset[i]`, `length[i]` bytes;
- * - forward-many: `count[i]` packets back to back in `outs[i]` from
- *   `offset[i]`, `length[i]` bytes in total (each IPv6 packet's length is
- *   40 + its payload length; see `ipPacketLength`);
- * - reply: packet in `outs[i]` at `offset[i]`, `length[i]` bytes;
- * - drop: `reason[i]` indexes `DROP_REASONS` (also set for replies).
- */
-export class BatchResults {
-  readonly kind: Uint8Array;
-  readonly offset: Int32Array;
-  readonly length: Int32Array;
-  readonly count: Int32Array;
-  readonly reason: Uint8Array;
-  constructor(readonly size: number) {
-    this.kind = new Uint8Array(size);
-    this.offset = new Int32Array(size);
-    this.length = new Int32Array(size);
-    this.count = new Int32Array(size);
-    this.reason = new Uint8Array(size);
-  }
-}
-
 /** Length of the IPv4 or IPv6 packet at `buf[off]` from its header, or -1. */
 export function ipPacketLength(buf: Uint8Array, off: number): number {
   const v = buf[off]! >> 4;

@@ -1,17 +1,18 @@
 /**
- * Packet builders and checkers for the translator's tests (not exported from
- * the package entry). Documentation addresses only. Replace with
- * @sixgate/testkit builders once they cover checksummed L4 packets.
+ * Compact raw-bytes packets for the translator's hand-written tests (not
+ * exported from the package entry): transport headers as literal bytes
+ * (`udp`, `tcp`, `icmp`), deliberately broken fields (`keepChecksum`), and
+ * the IP packet around them through the @sixgate/testkit builders. Checksums
+ * are filled and verified (`valid4`, `valid6`) with the testkit oracle, which
+ * shares no code with the translator (docs/adr/0007-one-packet-parser.md).
+ * Documentation addresses only. For structured packets use the testkit
+ * builders directly.
  */
-import { parseIpv4, parseIpv6, writeIpv4 } from '@sixgate/addressing';
-import { finish, pseudoHeaderSum4, pseudoHeaderSum6, setU16, setU32, sum, u16 } from '@sixgate/wire';
+import { buildIpv4, buildIpv6, finish, hex as testkitHex, pseudoHeaderSum4, pseudoHeaderSum6, setU16, setU32, sum, u16 } from '@sixgate/testkit';
 
-/** Hex text to bytes; whitespace and `#` comments ignored. */
+/** Hex text to bytes; whitespace and `#` / `//` comments ignored (testkit's `hex`). */
 export function hex(text: string): Uint8Array {
-  const d = text.replace(/#[^\n]*/g, '').replace(/\s+/g, '');
-  const out = new Uint8Array(d.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(d.slice(2 * i, 2 * i + 2), 16);
-  return out;
+  return testkitHex(text);
 }
 
 /** A UDP header + data with checksum 0 (filled by the IP builder). */
@@ -81,16 +82,18 @@ export interface V6 {
 /** An IPv6 packet with a correct TCP/UDP/ICMPv6 checksum. */
 export function ipv6(o: V6): Uint8Array {
   const ext = o.ext ?? new Uint8Array(0);
-  const b = new Uint8Array(40 + ext.length + o.payload.length);
-  const tc = o.tc ?? 0;
-  setU32(b, 0, (0x60000000 | (tc << 20) | (o.flow ?? 0)) >>> 0);
-  setU16(b, 4, ext.length + o.payload.length);
-  b[6] = o.nh;
-  b[7] = o.hop ?? 64;
-  b.set(parseIpv6(o.src ?? '2001:db8::2'), 8);
-  b.set(parseIpv6(o.dst ?? '64:ff9b::c000:221'), 24);
-  b.set(ext, 40);
-  b.set(o.payload, 40 + ext.length);
+  const payload = new Uint8Array(ext.length + o.payload.length);
+  payload.set(ext, 0);
+  payload.set(o.payload, ext.length);
+  const b = buildIpv6({
+    src: o.src ?? '2001:db8::2',
+    dst: o.dst ?? '64:ff9b::c000:221',
+    hopLimit: o.hop ?? 64,
+    tc: o.tc ?? 0,
+    flowLabel: o.flow ?? 0,
+    nextHeader: o.nh,
+    payload,
+  }).bytes.slice();
   const upper = o.upper ?? o.nh;
   if (!o.keepChecksum) checksum6(b, 0, 40 + ext.length, upper, b.length);
   return b;
@@ -124,22 +127,21 @@ export interface V4 {
 
 /** An IPv4 packet with correct header and L4 checksums. */
 export function ipv4(o: V4): Uint8Array {
-  const opt = o.options ?? new Uint8Array(0);
-  const ihl = 20 + opt.length;
-  const b = new Uint8Array(ihl + o.payload.length);
-  b[0] = 0x40 | (ihl >> 2);
-  b[1] = o.tos ?? 0;
-  setU16(b, 2, b.length);
-  setU16(b, 4, o.id ?? 0x1234);
-  setU16(b, 6, (o.df ? 0x4000 : 0) | (o.mf ? 0x2000 : 0) | ((o.fragOff ?? 0) >> 3));
-  b[8] = o.ttl ?? 64;
-  b[9] = o.proto;
-  writeIpv4(b, 12, parseIpv4(o.src ?? '192.0.2.33'));
-  writeIpv4(b, 16, parseIpv4(o.dst ?? '198.51.100.1'));
-  b.set(opt, 20);
-  b.set(o.payload, ihl);
+  const b = buildIpv4({
+    src: o.src ?? '192.0.2.33',
+    dst: o.dst ?? '198.51.100.1',
+    protocol: o.proto,
+    ttl: o.ttl ?? 64,
+    tos: o.tos ?? 0,
+    identification: o.id ?? 0x1234,
+    df: o.df ?? false,
+    mf: o.mf ?? false,
+    fragmentOffset: (o.fragOff ?? 0) >> 3,
+    options: o.options,
+    payload: o.payload,
+  }).bytes.slice();
+  const ihl = (b[0]! & 0x0f) << 2;
   if (!o.keepChecksum && (o.fragOff ?? 0) === 0) checksum4(b, 0, ihl, o.proto, b.length);
-  setU16(b, 10, finish(sum(b, 0, ihl)));
   return b;
 }
 

@@ -11,18 +11,8 @@ import { Translator } from '../translator.js';
 import type { PolicyCheck } from './context.js';
 import type { Outcome } from './outcome.js';
 import { ipv6, placed, udp } from './test-packets.js';
+import { FakeClock } from '@sixgate/testkit';
 import { u16 } from '@sixgate/wire';
-
-/** A clock tests move by hand. */
-export class FakeClock {
-  constructor(public t = 1_000_000) {}
-  now(): number {
-    return this.t;
-  }
-  advance(ms: number): void {
-    this.t += ms;
-  }
-}
 
 /** A policy that denies flows to the listed IPv4 destinations. */
 export class FakePolicy implements PolicyCheck {
@@ -49,7 +39,7 @@ export interface Harness {
 
 /** A translator + state with defaults suitable for literal-packet tests. */
 export function harness(opts: Partial<TranslatorOptions> = {}, stateOver: Partial<StateOptions> = {}): Harness {
-  const clock = new FakeClock();
+  const clock = new FakeClock(1_000_000);
   const pool = parseIpv4Cidr(POOL);
   const st = new Nat64State(defaultStateOptions([{ cidr: pool }], { portSecret: new Uint8Array(8).fill(7), ...stateOver }), clock);
   const policy = new FakePolicy();

@@ -144,6 +144,22 @@ describe('6→4 / 4→6 TCP', () => {
     expect(h.tr.snapshot().mssClamped).toBe(2);
   });
 
+  it('an MSS option at an odd offset (after a 3-byte option) is clamped with checksums that verify both ways', () => {
+    // Found by translate-fuzz.test.ts: the value straddles two checksum words.
+    const h = harness();
+    const odd = new Uint8Array([3, 3, 7, 2, 4, 0x23, 0x28, 0]); // window scale, MSS 9000 at option offset 3, EOL
+    const { r, buf } = run(h, ipv6({ nh: 6, src: CLIENT, dst: SERVER6, payload: tcp(40001, 80, 0x02, { options: odd }) }));
+    const o = fwd(r, buf);
+    expect(u16(o, 20 + 25)).toBe(1460);
+    expect(valid4(o)).toBe(true);
+    const synack = ipv4({ proto: 6, src: '192.0.2.33', dst: '198.51.100.1', payload: tcp(80, u16(o, 20), 0x12, { options: odd }) });
+    const back = run(h, synack);
+    const o6 = fwd(back.r, back.buf);
+    expect(u16(o6, 40 + 25)).toBe(1220);
+    expect(valid6(o6)).toBe(true);
+    expect(h.tr.snapshot().mssClamped).toBe(2);
+  });
+
   it('a non-SYN without a session is dropped as tcp-no-session', () => {
     const h = harness();
     const { r } = run(h, ipv6({ nh: 6, src: CLIENT, dst: SERVER6, payload: tcp(40000, 80, 0x10) }));

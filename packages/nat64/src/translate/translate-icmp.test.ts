@@ -299,6 +299,33 @@ describe('ICMPv6 errors about a session → ICMPv4 (E, F, H10)', () => {
     }
   });
 
+  it('F10: a prefix pool (RFC 6791 §3) gives a usable address of the prefix, the same one for the same router every time', () => {
+    const h = harness({ rfc6791Pool: ['203.0.113.16/28', '192.0.2.77'] });
+    openUdp(h);
+    const usable = new Set([...Array.from({ length: 14 }, (_, i) => `203.0.113.${17 + i}`), '192.0.2.77']);
+    const chosen = new Map<string, string>();
+    for (let r = 0; r < 64; r++) {
+      const router = `2001:db8:ffff:${r.toString(16)}::1`;
+      const o = one(h, err6(1, 0, 0, inner6(8), router));
+      const src = formatIpv4(u32(o, 12));
+      expect(usable.has(src), `${router} → ${src}`).toBe(true); // never .16 (network) or .31 (broadcast)
+      expect(valid4(o)).toBe(true);
+      chosen.set(router, src);
+    }
+    // Deterministic per router: a second error from each gives the same source (one hop, one address).
+    for (const [router, src] of chosen) expect(formatIpv4(u32(one(h, err6(1, 0, 0, inner6(8), router)), 12))).toBe(src);
+    // Spread: 64 routers over 15 addresses use most of them.
+    expect(new Set(chosen.values()).size).toBeGreaterThanOrEqual(10);
+  });
+
+  it('F10: a /31 and a /32 pool use every address', () => {
+    const h = harness({ rfc6791Pool: ['192.0.2.254/31'] });
+    openUdp(h);
+    const seen = new Set<string>();
+    for (let r = 0; r < 32; r++) seen.add(formatIpv4(u32(one(h, err6(1, 0, 0, inner6(8), `2001:db8:ffff::${(r + 1).toString(16)}`)), 12)));
+    expect([...seen].sort()).toEqual(['192.0.2.254', '192.0.2.255']);
+  });
+
   it('F8: ICMPv6 datagram of 122 B (length 16) → ICMPv4 102 B + 26 B pad, length 32', () => {
     const h = harness();
     openUdp(h);

@@ -1,7 +1,6 @@
 // Bad input on purpose: truncated, oversized, malformed. Each gives a named,
 // counted drop — never a throw.
-import { buildIpv4Tcp } from '@sixgate/testkit';
-import { TCP_FLAG } from '@sixgate/wire';
+import { buildIpv4Tcp, TCP_FLAG } from '@sixgate/testkit';
 import { describe, expect, it } from 'vitest';
 import { DROP_REASONS, type DropReason } from '../metrics.js';
 import { hex, ipv4, ipv6, tcp, udp } from './test-packets.js';

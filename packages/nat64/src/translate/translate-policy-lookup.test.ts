@@ -1,8 +1,7 @@
 // With policy rules, a 6→4 packet costs one state lookup: the session found
 // for the policy decision is refreshed by handle (StateApi.refreshOutbound),
 // and the policy decides new flows only.
-import { buildIpv4Tcp, buildIpv6Icmp, buildIpv6Tcp, buildIpv6Udp, type Packet } from '@sixgate/testkit';
-import { TCP_FLAG } from '@sixgate/wire';
+import { buildIpv4Tcp, buildIpv6Icmp, buildIpv6Tcp, buildIpv6Udp, type Packet, TCP_FLAG } from '@sixgate/testkit';
 import { describe, expect, it, vi } from 'vitest';
 import { Policy, parsePolicyRules } from '../policy.js';
 import type { StateApi } from '../state/api.js';
@@ -26,8 +25,8 @@ function rulesPolicy(): { policy: Policy; checks: () => number } {
 function spies(st: StateApi): Record<'find' | 'out' | 'refresh', () => number> {
   const find = vi.spyOn(st, 'findOutbound');
   const out = vi.spyOn(st, 'outbound');
-  const refresh = st.refreshOutbound === undefined ? undefined : vi.spyOn(st as Required<StateApi>, 'refreshOutbound');
-  return { find: () => find.mock.calls.length, out: () => out.mock.calls.length, refresh: () => refresh?.mock.calls.length ?? -1 };
+  const refresh = vi.spyOn(st, 'refreshOutbound');
+  return { find: () => find.mock.calls.length, out: () => out.mock.calls.length, refresh: () => refresh.mock.calls.length };
 }
 
 function send(h: Harness, p: Packet): string {
@@ -92,16 +91,6 @@ describe('policy rules: one state lookup per established 6→4 packet', () => {
     });
     expect(runs[0]!.map((x) => (x as { state: string }).state)).toEqual(['v6-init', 'established', 'established', 'trans', 'established', 'v6-fin-rcv']);
     expect(runs[0]).toEqual(runs[1]);
-  });
-
-  it('a StateApi without refreshOutbound (older implementation) still works: find + outbound', () => {
-    const h = harness();
-    h.tr.setPolicy(rulesPolicy().policy);
-    const st = h.st as unknown as { refreshOutbound?: unknown };
-    st.refreshOutbound = undefined;
-    const n = spies(h.st);
-    for (let i = 0; i < 3; i++) expect(send(h, v6udp(1212))).toBe('forward');
-    expect({ find: n.find(), out: n.out() }).toEqual({ find: 3, out: 3 });
   });
 
   it('without rules the state is not searched before outbound', () => {

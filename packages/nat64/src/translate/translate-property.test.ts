@@ -1,9 +1,9 @@
 // Property tests (STYLE §9): arbitrary bytes never throw and results stay in
 // bounds; valid random packets translate to packets whose checksums verify;
 // a 6→4→6 round trip keeps the payload.
-import { buildIpv4Udp, buildIpv6Icmp, buildIpv6Tcp, buildIpv6Udp, type Packet } from '@sixgate/testkit';
+import { buildIpv4Udp, buildIpv6Icmp, buildIpv6Tcp, buildIpv6Udp, type Packet, TCP_FLAG } from '@sixgate/testkit';
 import { formatIpv6 } from '@sixgate/addressing';
-import { finish, setU16, sum, TCP_FLAG, u16 } from '@sixgate/wire';
+import { finish, setU16, sum, u16 } from '@sixgate/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Outcome } from './outcome.js';

@@ -1,13 +1,11 @@
 // Rows H (stateful NAT64, RFC 6146) at the translator level, plus policy,
-// limits, prefix changes and the batch API. Packets from @sixgate/testkit.
+// limits and prefix changes. Packets from @sixgate/testkit.
 import { parseIpv4, parseIpv6, parseNat64Prefix } from '@sixgate/addressing';
-import { buildIpv4Tcp, buildIpv4Udp, buildIpv6Icmp, buildIpv6Tcp, buildIpv6Udp, type Packet } from '@sixgate/testkit';
-import { finish, pseudoHeaderSum6, sum, TCP_FLAG, u16, u32 } from '@sixgate/wire';
+import { buildIpv4Tcp, buildIpv4Udp, buildIpv6Icmp, buildIpv6Tcp, buildIpv6Udp, type Packet, TCP_FLAG } from '@sixgate/testkit';
+import { finish, pseudoHeaderSum6, sum, u16, u32 } from '@sixgate/wire';
 import { describe, expect, it } from 'vitest';
-import { DROP_REASONS } from '../metrics.js';
 import { Policy, parsePolicyRules } from '../policy.js';
 import { TCP, UDP } from '../state/api.js';
-import { BatchResults, OutcomeKind } from './outcome.js';
 import { valid4, valid6 } from './test-packets.js';
 import { CLIENT, harness, type Harness, OWN6, SERVER4, SERVER6 } from './test-setup.js';
 
@@ -204,39 +202,6 @@ describe('setPrefix', () => {
     const r = tr(h, buildIpv6Udp({ src: CLIENT, dst: '2001:db8:64::c000:221', hopLimit: 1, ...ROOM }));
     expect(r.kind).toBe('reply');
     if (r.kind === 'reply') expect(h.out.subarray(r.offset + 8, r.offset + 24)).toEqual(parseIpv6('2001:db8:64::c633:6401'));
-  });
-});
-
-describe('translateBatch', () => {
-  it('fills one result row per packet: forward, reply, drop, forward-many', () => {
-    const h = harness();
-    const port4 = u16(fwdOf(h, v6udp()), 20);
-    const pkts = [
-      v6udp(),
-      buildIpv6Icmp({ src: CLIENT, dst: SERVER6, hopLimit: 1, ...ROOM }),
-      buildIpv6Udp({ src: CLIENT, dst: '2001:db8::9', ...ROOM }),
-      buildIpv4Udp({ src: SERVER4, dst: POOL_ADDR, sport: 53, dport: port4, df: false, payload: new Uint8Array(2000), ...ROOM }),
-    ];
-    // The batch shape: every buffer has the same headroom (64) before the packet.
-    const bufs = pkts.map((p) => p.buf);
-    const sizes = new Int32Array(pkts.map((p) => p.len));
-    const outs = pkts.map(() => new Uint8Array(4096));
-    const res = new BatchResults(8);
-    expect(h.tr.translateBatch(bufs, sizes, 64, 4, outs, res)).toBe(3);
-    expect(Array.from(res.kind.subarray(0, 4))).toEqual([OutcomeKind.forward, OutcomeKind.reply, OutcomeKind.drop, OutcomeKind.forwardMany]);
-    expect(DROP_REASONS[res.reason[1]!]).toBe('ttl-expired');
-    expect(DROP_REASONS[res.reason[2]!]).toBe('not-nat64-destination');
-    expect(res.count[3]).toBe(2);
-    expect(res.length[3]).toBe(2 * 48 + 2008);
-    expect(res.offset[0]! + res.length[0]!).toBeLessThanOrEqual(bufs[0]!.length);
-    expect(valid4(bufs[0]!.subarray(res.offset[0]!, res.offset[0]! + res.length[0]!))).toBe(true);
-  });
-
-  it('never writes past the smallest of count, bufs, outs, results', () => {
-    const h = harness();
-    const res = new BatchResults(1);
-    const p = v6udp();
-    expect(h.tr.translateBatch([p.buf, p.buf], [p.len, p.len], 64, 2, [new Uint8Array(100), new Uint8Array(100)], res)).toBe(1);
   });
 });
 

@@ -15,7 +15,7 @@ const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?
 /** The options `run` and `check` share (SPEC §3 table). */
 export function addConfigOptions(cmd: Command): Command {
   return cmd
-    .option('--config <file>', 'config file, YAML or JSON (env SIXGATE_CONFIG; created with defaults if absent)')
+    .option('--config <file>', 'config file, YAML or JSON (env SIXGATE_CONFIG; run creates it with defaults if absent, check never writes)')
     .option('--prefix <cidr>', 'NAT64 prefix for DNS64 and the translator (env SIXGATE_PREFIX)')
     .option('--pool4 <cidr>', 'IPv4 pool, repeatable (env SIXGATE_POOL4, comma list)', collect)
     .option('--upstream <addr[:port]>', 'upstream resolver, repeatable (env SIXGATE_UPSTREAMS)', collect)
@@ -60,7 +60,7 @@ export function register(program: Command): void {
   addConfigOptions(program.command('run').description('start the appliance in the foreground (JSON logs on stdout)')).action(async (o: Record<string, unknown>) => {
     let loaded;
     try {
-      loaded = await loadConfig({ file: o['config'] as string | undefined, env: process.env, flags: flagsOf(o) });
+      loaded = await loadConfig({ file: o['config'] as string | undefined, env: process.env, flags: flagsOf(o), create: true });
     } catch (e) {
       failConfig(e);
     }
