@@ -29,12 +29,9 @@ import { policyRoutes } from './routes/policy.js';
 import { statsRoutes } from './routes/stats.js';
 import { traceRoutes } from './routes/trace.js';
 import { metricsRoutes } from './routes/metrics.js';
-<<<<<<< HEAD
 import { haRoutes } from './routes/ha.js';
-=======
 import { uiRoutes } from './routes/ui.js';
 import type { UiAsset } from '@sixgate/ui';
->>>>>>> main
 import { describeValidation } from './validation.js';
 
 export interface AdminDeps {
@@ -114,16 +111,12 @@ export function buildAdminApi(deps: AdminDeps): FastifyInstance {
   void app.register(uiRoutes, deps.ui === undefined ? {} : { assets: deps.ui });
   void app.register(async (secured) => {
     await secured.register(authPlugin, { token: deps.token });
-<<<<<<< HEAD
-    for (const routes of [configRoutes, historyRoutes, prefixRoutes, sessionRoutes, bibRoutes, policyRoutes, statsRoutes, traceRoutes, haRoutes]) {
-=======
     // Answers behind the token are never stored by a browser or a proxy (the dashboard reads them).
     secured.addHook('onSend', async (_request, reply, payload) => {
       if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
       return payload;
     });
-    for (const routes of [configRoutes, historyRoutes, prefixRoutes, sessionRoutes, bibRoutes, policyRoutes, statsRoutes, traceRoutes]) {
->>>>>>> main
+    for (const routes of [configRoutes, historyRoutes, prefixRoutes, sessionRoutes, bibRoutes, policyRoutes, statsRoutes, traceRoutes, haRoutes]) {
       await secured.register(routes, { prefix: '/api/v1' });
     }
     await secured.register(metricsRoutes);

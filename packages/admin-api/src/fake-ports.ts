@@ -8,12 +8,9 @@
  */
 import { applyPatch, defaultConfig, redact, type Config } from '@sixgate/config';
 import { ApplyError, pinnedError } from './errors.js';
-<<<<<<< HEAD
 import type { HaStatusView } from './schemas/ha.js';
-=======
 import { checkVersion, type WriteOptions } from './etag.js';
 import { StatsRing, type StatsHistory } from './stats-ring.js';
->>>>>>> main
 import type { AdminPorts, ConfigState, TraceFilter, TraceRecord } from './ports.js';
 import type { ApplyResult, Protocol } from './schemas/common.js';
 import type { BibEntry, Pool4Usage, SessionEntry } from './schemas/nat64.js';
@@ -216,7 +213,6 @@ export class FakeAdminPorts implements AdminPorts {
     return this.statsValue;
   }
 
-<<<<<<< HEAD
   /** The HA view to answer GET /api/v1/ha with (undefined: ha not enabled). */
   haValue: HaStatusView | undefined = undefined;
   readonly haNotified: string[] = [];
@@ -228,10 +224,10 @@ export class FakeAdminPorts implements AdminPorts {
   haNotify(state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'): { role: 'active' | 'standby' | 'fault'; catchingUp: boolean } {
     this.haNotified.push(state);
     return { role: state === 'MASTER' ? 'active' : state === 'BACKUP' ? 'standby' : 'fault', catchingUp: false };
-=======
+  }
+
   statsHistory(seconds?: number): StatsHistory {
     return this.ring.read(seconds);
->>>>>>> main
   }
 
   trace(filter: TraceFilter, onRecord: (r: TraceRecord) => void): () => void {

@@ -9,19 +9,14 @@ import type { ApplyResult, Protocol } from './schemas/common.js';
 import type { BibEntry, Pool4Usage, SessionEntry } from './schemas/nat64.js';
 import type { Health, Stats } from './schemas/stats.js';
 import type { TraceEvent } from './schemas/trace.js';
-<<<<<<< HEAD
-import type { ConfigView, HistoryEntry, PolicyRule, PolicyRuleWithHits } from './schemas/config.js';
-import type { HaStatusView } from './schemas/ha.js';
-
-export type { HaStatusView };
-export type { ApplyResult, Protocol, BibEntry, SessionEntry, Health, Stats, ConfigView, HistoryEntry, PolicyRule, PolicyRuleWithHits };
-=======
 import type { ConfigView, HistoryEntry, HistoryVersion, PolicyRule, PolicyRuleWithHits } from './schemas/config.js';
 import type { WriteOptions } from './etag.js';
 import type { StatsHistory } from './stats-ring.js';
+import type { HaStatusView } from './schemas/ha.js';
+
+export type { HaStatusView };
 
 export type { ApplyResult, Protocol, BibEntry, SessionEntry, Health, Stats, ConfigView, HistoryEntry, PolicyRule, PolicyRuleWithHits, WriteOptions };
->>>>>>> main
 
 /**
  * One traced decision. The JSON fields go to SSE clients as they are; the

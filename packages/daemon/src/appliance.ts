@@ -189,14 +189,10 @@ export class Appliance {
       this.log.info({ listen: this.dns.addresses() }, 'DNS64 listening');
 
       await this.recordInitialHistory();
-<<<<<<< HEAD
       if (cfg.ha.enabled) await this.startHa();
-      const api = buildAdminApi({ ports: buildPorts(this), token: this.token, logger: false });
-=======
       const ports = buildPorts(this);
       this.startStatsHistory(ports);
       const api = buildAdminApi({ ports, token: this.token, logger: false });
->>>>>>> main
       const ep = parseListenAddress(cfg.api.listen);
       await api.listen({ host: ep.host, port: ep.port });
       this.api = api;
@@ -391,11 +387,8 @@ export class Appliance {
       }
     };
     if (this.ticker) clearInterval(this.ticker);
-<<<<<<< HEAD
     await step('HA link close', () => this.ha?.stop());
-=======
     if (this.statsTimer) clearInterval(this.statsTimer);
->>>>>>> main
     if (this.recoveryTimer) clearTimeout(this.recoveryTimer);
     await step('DNS64 stop', () => this.dns?.stop());
     await step('admin API close', () => this.api?.close());

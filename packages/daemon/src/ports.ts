@@ -27,28 +27,8 @@ function fromConfigError(e: unknown): never {
  * (412) before anything is read or changed.
  */
 export function appliancePorts(app: Appliance): AdminPorts {
-<<<<<<< HEAD
+  // One queue for the API's changes and the HA peer's (Appliance.serial).
   const serial = <T>(f: () => Promise<T>): Promise<T> => app.serial(f);
-  const patch = (p: unknown, summary?: string): Promise<ApplyResult> =>
-    serial(async () => {
-      let next: Config;
-      try {
-        next = applyPatch(app.config, p as Record<string, unknown>, app.pinned);
-      } catch (e) {
-        fromConfigError(e);
-      }
-      return applyConfig(app, next, summary);
-    });
-  const policyList = (): PolicyRule[] => app.config.nat64.policy.map((r) => ({ ...r }));
-  const indexOf = (id: string): number => {
-    const i = app.config.nat64.policy.findIndex((r) => r.id === id);
-=======
-  let queue: Promise<unknown> = Promise.resolve();
-  const serial = <T>(f: () => Promise<T>): Promise<T> => {
-    const run = queue.then(f, f);
-    queue = run.catch(() => undefined);
-    return run;
-  };
   const version = (): number => app.historyCache[0]?.version ?? 0;
   /**
    * One read-modify-write: `build` sees the configuration in effect at its
@@ -71,7 +51,6 @@ export function appliancePorts(app: Appliance): AdminPorts {
     serial(() => modify(opts, build));
   const indexOf = (cfg: Config, id: string): number => {
     const i = cfg.nat64.policy.findIndex((r) => r.id === id);
->>>>>>> main
     if (i < 0) throw new ApplyError(404, `no policy rule "${id}" (see GET /api/v1/policy)`);
     return i;
   };
