@@ -10,11 +10,16 @@
  *
  * VRRP runs unicast over the uplink; keepalived's notify script calls
  * `sixgate ha notify`. The sync link is 192.0.2.11 ↔ 192.0.2.12:6464.
+ *
+ * The tests run in order on one topology: wrong key; failover r1 → r2 (kill -9) with TCP, UDP and
+ * DNS64; r1 returns, config change on it, failover back r2 → r1; r2 returns, 100 MB download
+ * across failover r1 → r2.
  */
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupDir, ensureBuilt, SIXGATE, TOKEN, UDP_TOOL, zone } from './lib/appliance.js';
 import { nsdConf } from './lib/dns-zone.js';
@@ -52,6 +57,7 @@ const etcDirs: string[] = [];
 /** The long-lived TCP connection, kept across the tests of this file. */
 let tcpClient: ChildProcess;
 let tcpOut = '';
+let bigSha256 = '';
 
 /** Calls a node's admin API with curl inside its namespace. */
 function api(n: Node, method: string, path: string, body?: unknown): { status: number; json: unknown } {
@@ -145,6 +151,18 @@ vrrp_instance SIXGATE {
   k.stderr?.on('data', (d: Buffer) => (n.log += `[keepalived] ${d.toString()}`));
 }
 
+/** A killed node comes back as after a reboot: its stale virtual addresses are gone, nothing of its state survived. */
+async function restart(i: number): Promise<void> {
+  const n = nodes[i]!;
+  const spec = NODES[i]!;
+  sh('ip', ['-n', n.ns, 'addr', 'flush', 'dev', 'u0']);
+  sh('ip', ['-n', n.ns, 'addr', 'add', `${spec.up4}/24`, 'dev', 'u0']);
+  sh('ip', ['-n', n.ns, 'route', 'replace', 'default', 'via', '192.0.2.254']);
+  sh('ip', ['-n', n.ns, 'addr', 'del', `${VIP6}/64`, 'dev', 'l0'], { allowFail: true });
+  await startSixgate(n, spec);
+  startKeepalived(n, spec);
+}
+
 /** Every process of a node, also keepalived's forked children (kill -9: a crash, not a shutdown). */
 function killNode(n: Node): void {
   for (const pid of sh('ip', ['netns', 'pids', n.ns], { allowFail: true }).stdout.split(/\s+/).filter(Boolean)) sh('kill', ['-9', pid], { allowFail: true });
@@ -214,9 +232,15 @@ describe('HA pair: keepalived + sixgate in two namespaces', () => {
     const tcp = net.spawn(server, process.execPath, [UDP_TOOL, 'tcp-echo-watch', '7000']);
     tcp.stdout?.on('data', (d: Buffer) => (tcpServerLog += d.toString()));
     net.spawn(server, process.execPath, [UDP_TOOL, 'src-echo', '7001']);
+    const www = join(dir, 'www');
+    mkdirSync(www);
+    const big = randomBytes(100 * 1024 * 1024);
+    bigSha256 = createHash('sha256').update(big).digest('hex');
+    writeFileSync(join(www, 'big.bin'), big);
+    net.spawn(server, process.execPath, [UDP_TOOL, 'http', SERVER4, '8080', www]);
     await waitFor(() => {
       const ss = net.exec(server, 'ss', ['-lntu'], { allowFail: true }).stdout;
-      return ss.includes(':7000 ') && ss.includes(':7001 ') && ss.includes(`${SERVER4}:53`);
+      return ss.includes(':7000 ') && ss.includes(':7001 ') && ss.includes(':8080 ') && ss.includes(`${SERVER4}:53`);
     }, 10_000, 'servers');
 
     await Promise.all(nodes.map((n, i) => startSixgate(n, NODES[i]!)));
@@ -289,13 +313,7 @@ describe('HA pair: keepalived + sixgate in two namespaces', () => {
 
   it('the old active returns: resync (bulk, then stream), no preempt; a config change on the standby lands on both with one version; failover back keeps the connection', async () => {
     const [r1, r2] = nodes as [Node, Node];
-    // r1 comes back as after a reboot: its stale virtual addresses are gone, nothing of its state survived.
-    sh('ip', ['-n', r1.ns, 'addr', 'flush', 'dev', 'u0']);
-    sh('ip', ['-n', r1.ns, 'addr', 'add', `${NODES[0].up4}/24`, 'dev', 'u0']);
-    sh('ip', ['-n', r1.ns, 'route', 'replace', 'default', 'via', '192.0.2.254']);
-    sh('ip', ['-n', r1.ns, 'addr', 'del', `${VIP6}/64`, 'dev', 'l0'], { allowFail: true });
-    await startSixgate(r1, NODES[0]);
-    startKeepalived(r1, NODES[0]);
+    await restart(0);
     await waitFor(() => ha(r1)?.sync.bulkTransfersReceived >= 1 && ha(r1)?.peer.state === 'connected', 20_000, 'r1 resynced from r2');
     const tcpOnR1 = () => (api(r1, 'GET', '/api/v1/sessions?protocol=tcp&limit=100').json as { items: { ipv4Remote: string }[] } | undefined)?.items.some((x) => x.ipv4Remote === `${SERVER4}:7000`) === true;
     await waitFor(tcpOnR1, 10_000, 'the TCP session on the returning r1');
@@ -334,5 +352,19 @@ describe('HA pair: keepalived + sixgate in two namespaces', () => {
     expect(u.sources).toHaveLength(1);
     console.log(`HA failover back: UDP probe at 50 pps: ${u.sent} sent, ${u.received} answered, longest gap ${u.maxGapMs} ms (shared machine, under load)`);
     tcpClient.stdin!.end();
+  }, 150_000);
+
+  it('a 100 MB download running during a failover completes with the right sha256', async () => {
+    const [r1, r2] = nodes as [Node, Node];
+    await restart(1);
+    await waitFor(() => ha(r2).sync.bulkTransfersReceived >= 1 && ha(r2).peer.state === 'connected' && ha(r2).role === 'standby', 20_000, 'r2 back as the standby');
+    // 20 MB/s: the download is still running when the active dies.
+    const get = net.execAsync(client, 'sh', ['-c', `curl -sS --max-time 60 --limit-rate 20M http://[${SERVER6}]:8080/big.bin | sha256sum`], { timeoutMs: 90_000 });
+    await new Promise((r) => setTimeout(r, 1500));
+    killNode(r1);
+    await waitFor(() => ha(r2).role === 'active', 15_000, 'r2 active');
+    const r = await get;
+    expect(r.stdout.split(' ')[0]).toBe(bigSha256);
+    expect(r.stderr).toBe('');
   }, 150_000);
 });
