@@ -13,7 +13,7 @@
  *
  * The tests run in order on one topology: wrong key; failover r1 → r2 (kill -9) with TCP, UDP and
  * DNS64; r1 returns, config change on it, failover back r2 → r1; r2 returns, 100 MB download
- * across failover r1 → r2.
+ * across failover r1 → r2; r1 returns, r2's LAN link goes down (track_interface → FAULT), r2 → r1.
  */
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -129,6 +129,9 @@ vrrp_instance SIXGATE {
   state BACKUP
   nopreempt
   interface u0
+  track_interface {
+    l0
+  }
   virtual_router_id 64
   priority ${spec.priority}
   advert_int 0.5
@@ -366,5 +369,32 @@ describe('HA pair: keepalived + sixgate in two namespaces', () => {
     const r = await get;
     expect(r.stdout.split(' ')[0]).toBe(bigSha256);
     expect(r.stderr).toBe('');
+  }, 150_000);
+
+  it('the active\'s LAN link going down moves the pair (keepalived FAULT → sixgate fault) and the TCP connection continues', async () => {
+    const [r1, r2] = nodes as [Node, Node];
+    await restart(0);
+    await waitFor(() => ha(r1).sync.bulkTransfersReceived >= 1 && ha(r1).peer.state === 'connected' && ha(r1).role === 'standby', 20_000, 'r1 back as the standby');
+    // A new long-lived connection through r2, idle, then r2's LAN link fails.
+    const c = net.spawn(client, process.execPath, [UDP_TOOL, 'tcp-session', SERVER6, '7000'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    c.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor(() => out.includes('connected'), 10_000, 'TCP connected through r2');
+    c.stdin!.write('link-1\n');
+    await waitFor(() => out.includes('echo link-1\n'), 10_000, 'echo through r2');
+    await waitFor(() => {
+      const s = api(r1, 'GET', '/api/v1/sessions?protocol=tcp&limit=100').json as { items: { ipv4Remote: string; state: string }[] } | undefined;
+      return (s?.items.filter((x) => x.ipv4Remote === `${SERVER4}:7000` && x.state === 'established').length ?? 0) >= 1;
+    }, 10_000, 'the connection synced to r1');
+    sh('ip', ['-n', r2.ns, 'link', 'set', 'l0', 'down']);
+    await waitFor(() => ha(r1).role === 'active', 15_000, 'r1 active after r2\'s LAN link went down');
+    await waitFor(() => ha(r2).role === 'fault', 15_000, 'r2 reports fault');
+    const line = 'link-2-' + 'w'.repeat(1500);
+    c.stdin!.write(`${line}\n`);
+    await waitFor(() => out.includes(`echo ${line}\n`), 20_000, 'echo through r1');
+    expect(out).not.toMatch(/error/);
+    expect(tcpServerLog).not.toMatch(/error/);
+    c.stdin!.end();
+    sh('ip', ['-n', r2.ns, 'link', 'set', 'l0', 'up']);
   }, 150_000);
 });
