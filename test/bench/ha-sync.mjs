@@ -111,7 +111,11 @@ for (const rate of (process.env.RATES ?? '10000,25000,50000,100000,200000').spli
     t = performance.now();
     for (let r = 0; r < rounds; r++) for (let i = 0; i < N; i++) flow(st, i);
     const est = (N * rounds) / ((performance.now() - t) / 1000);
-    return { create, est };
+    // The copy the hook makes, alone (warm table).
+    t = performance.now();
+    for (let s = 0; s < N; s++) st.exportSession(s, 1, q.words, (s % 1024) * 12);
+    const copyNs = ((performance.now() - t) * 1e6) / N;
+    return { create, est, copyNs };
   };
   measure(false);
   measure(true); // warm both paths
@@ -124,5 +128,6 @@ for (const rate of (process.env.RATES ?? '10000,25000,50000,100000,200000').spli
   const med = (xs, f) => xs.map(f).sort((x, y) => x - y)[1];
   console.log('Cost of the ha hook to the state (median of 3, alternating)');
   console.log(`  new sessions/s       off ${med(off, (x) => x.create).toFixed(0)}  on ${med(on, (x) => x.create).toFixed(0)}  ns/session off ${(1e9 / med(off, (x) => x.create)).toFixed(0)} on ${(1e9 / med(on, (x) => x.create)).toFixed(0)}`);
+  console.log(`  exportSession alone  ${med(on, (x) => x.copyNs).toFixed(0)} ns/session (what the hook adds to a new session, plus the call)`);
   console.log(`  established lookups/s off ${med(off, (x) => x.est).toFixed(0)}  on ${med(on, (x) => x.est).toFixed(0)}`);
 }
