@@ -28,6 +28,9 @@ export const REQUIRED = [
   ['keepalived', 'keepalived'],
   // the dashboard end-to-end test (test/e2e/dashboard.test.ts) drives the system browser headless
   ['chromium', 'chromium'],
+  // the probe end-to-end test: certificates from a test CA, and a router that drops its ICMP
+  ['openssl', 'openssl'],
+  ['iptables', 'iptables'],
 ];
 
 const PATHS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];

@@ -26,7 +26,7 @@ const upstream = {
 };
 
 const server = createDns64Server(
-  { listen: ['127.0.0.1:0'], clients: ['127.0.0.0/8'], prefix: '2001:db8:64::/96', rateLimit: { perSecond: 0 }, cache: { maxEntries: MAX_ENTRIES } },
+  { listen: ['127.0.0.1:0'], clients: ['127.0.0.0/8'], prefix: '2001:db8:64::/96', cache: { maxEntries: MAX_ENTRIES } },
   { upstream },
 );
 await server.start();

@@ -4,19 +4,32 @@
 // thread), same prefix, both forwarding to the same nsd, in the same run, all
 // on loopback addresses inside a throw-away namespace (sg-dns64-bench-<pid>).
 //
-// Measures: cached synthesized AAAA qps (one name asked over and over),
-// uncached qps (unique names under a wildcard: every query misses the cache
-// and costs an AAAA + A upstream lookup), p50/p99 latency of each, and the
-// sixgate/Unbound ratios. Prints a table.
+// sixgate runs AS SHIPPED (the daemon's defaults: rate limiter on, 100 000
+// cache entries, maxOutstanding 4096); only listen/upstreams/clients/prefix
+// are set. Tuned variants are separate, labelled rows (SIXGATE_BENCH_VARIANTS).
+//
+// Rows, each with qps, p50, p99 and max latency, every server in the same
+// round, the order rotated per round:
+//   cached 1 addr      one synthesized AAAA asked over and over, dnsperf (-c 8 -q 400) from one address
+//   cached 1000 addr   the same from 1 000 source addresses (test/bench/dns-sender.c, window 400)
+//   uncached 1 addr    unique names under a wildcard (every query misses: AAAA + A upstream), dnsperf
+//   uncached 1000 addr the same from 1 000 source addresses
+//   uncached 5000/s    unique names at a fixed 5 000 queries/s (below both servers' saturation), one address
 //
 // Usage (root; `npx tsc -b packages/dns64` first, or `npm run bench -- dns64`):
 //   node test/bench/dns64.mjs [seconds=8] [uncachedQueries=60000] [rounds=1]
-// With rounds > 1 the servers take turns going first (other load on the
-// machine drifts) and a last table gives the median of each column and of
-// the per-round ratios.
+// With rounds > 1 a last table gives the median of each column and of the
+// per-round ratios.
 //
 // Environment (for profiling and A/B runs):
-//   SIXGATE_BENCH_ONLY=uncached|cached   run only that half
+//   SIXGATE_BENCH_ONLY=uncached|cached   run only the rows of that kind
+//   SIXGATE_BENCH_SOURCES=1000            source addresses of the many-address rows
+//   SIXGATE_BENCH_RATE=5000               queries/s of the fixed-rate row (0: no such row)
+//   SIXGATE_BENCH_VARIANTS=tuned,unbounded extra labelled sixgate rows: "tuned" = rate limiter off,
+//                                         1 M cache entries, maxOutstanding 10 000 (the settings of the
+//                                         earlier engine comparisons); "unbounded" = defaults with the
+//                                         per-turn miss budget lifted (SIXGATE_DNS64_TURN_MISSES=1000000),
+//                                         to show what the bound costs
 //   SIXGATE_BENCH_NODE_FLAGS="--trace-gc" extra node flags of the sixgate process(es)
 //   SIXGATE_BENCH_DIST=<dist dir>         run this build as "sixgate" instead of packages/dns64/dist
 //   SIXGATE_BENCH_BASELINE=<dist dir>     also run a second sixgate ("baseline", e.g. a copy
@@ -45,6 +58,11 @@ const NSD = '127.0.0.2';
 const SIXGATE = '127.0.0.3';
 const UNBOUND = '127.0.0.4';
 const BASELINE = '127.0.0.5';
+const TUNED = '127.0.0.6';
+const UNBOUNDED = '127.0.0.7';
+const SOURCES = Number(process.env.SIXGATE_BENCH_SOURCES ?? 1000);
+const RATE = Number(process.env.SIXGATE_BENCH_RATE ?? 5000);
+const VARIANTS = (process.env.SIXGATE_BENCH_VARIANTS ?? '').split(',').filter(Boolean);
 const ONLY = process.env.SIXGATE_BENCH_ONLY ?? '';
 const NODE_FLAGS = (process.env.SIXGATE_BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 const TRACE = process.env.SIXGATE_BENCH_TRACE === '1';
@@ -151,11 +169,12 @@ forward-zone:
   inNs('unbound', ['-d', '-c', join(dir, 'unbound.conf')]);
 }
 
-async function startSixgate(dist = DIST, address = SIXGATE) {
-  const opts = {
-    listen: [`${address}:53`], upstreams: [NSD], clients: ['127.0.0.0/8'], prefix: PREFIX,
-    rateLimit: { perSecond: 0, burst: 0 }, cache: { maxEntries: 1_000_000, maxBytes: 512 * 1024 * 1024 }, maxOutstanding: 10_000,
-  };
+/** The daemon's defaults (packages/config schema) where they differ from the library's. */
+const SHIPPED = { maxOutstanding: 4096 };
+const TUNED_OPTS = { rateLimit: { perSecond: 0, burst: 0, prefixPerSecond: 0, prefixBurst: 0 }, cache: { maxEntries: 1_000_000, maxBytes: 512 * 1024 * 1024 }, maxOutstanding: 10_000 };
+
+async function startSixgate(dist = DIST, address = SIXGATE, extra = SHIPPED, env = {}) {
+  const opts = { listen: [`${address}:53`], upstreams: [NSD], clients: ['127.0.0.0/8'], prefix: PREFIX, ...extra };
   const runner = `
     const { createDns64Server } = await import(${JSON.stringify(pathToFileURL(dist).href)});
     const srv = createDns64Server(${JSON.stringify(opts)});
@@ -174,7 +193,7 @@ async function startSixgate(dist = DIST, address = SIXGATE) {
     process.on('SIGUSR2', () => console.log(JSON.stringify(srv.stats())));
     process.on('SIGINT', () => process.exit(0)); // a clean exit writes --cpu-prof/--heap-prof output
   `;
-  const c = inNs(process.execPath, [...NODE_FLAGS, '--input-type=module', '-e', runner], { cwd: dir });
+  const c = inNs(process.execPath, [...NODE_FLAGS, '--input-type=module', '-e', runner], { cwd: dir, env: { ...process.env, ...env } });
   if (LOG !== undefined) c.stdout.on('data', (d) => appendFileSync(LOG, d.toString().replace(/^/gm, `${address} `)));
   await waitLine(c, /ready/, 15_000, 'sixgate');
   return c;
@@ -182,6 +201,18 @@ async function startSixgate(dist = DIST, address = SIXGATE) {
 
 /** Runs dnsperf with -v and computes qps and latency percentiles from the per-query lines. */
 function dnsperf(server, file, extra) {
+  return dnsperfRun(server, file, extra);
+}
+
+/** test/bench/dns-sender.c from `sources` addresses 127.1.0.1…; same result shape as dnsperf. */
+function sender(bin, server, mode, sources, extra) {
+  const r = spawnSync('ip', ['netns', 'exec', NS, bin, '-s', server, '-b', '127.1.0.1', '-n', String(sources), '-m', mode, ...extra], { encoding: 'utf8', timeout: 10 * 60_000 });
+  if (r.status !== 0) throw new Error(`dns-sender failed: ${r.stderr}`);
+  const f = Object.fromEntries(r.stdout.trim().split(/\s+/).map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)]));
+  return { qps: f.qps, sent: f.sent, lost: f.lost, noerror: f.noerror, tc: f.tc, p50: f.p50, p99: f.p99, max: f.max };
+}
+
+function dnsperfRun(server, file, extra) {
   const r = spawnSync('ip', ['netns', 'exec', NS, 'dnsperf', '-s', server, '-d', file, '-c', '8', '-q', '400', '-T', '2', '-t', '2', '-v', ...extra], {
     encoding: 'utf8', maxBuffer: 1 << 30, timeout: 10 * 60_000,
   });
@@ -200,7 +231,7 @@ function dnsperf(server, file, extra) {
   }
   lat.sort((a, b) => a - b);
   const pct = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(lat.length * p))] * 1000 : NaN);
-  return { qps, sent, lost, noerror, p50: pct(0.5), p99: pct(0.99) };
+  return { qps, sent, lost, noerror, tc: NaN, p50: pct(0.5), p99: pct(0.99), max: lat.length ? lat[lat.length - 1] * 1000 : NaN };
 }
 
 function fmt(n, d = 0) {
@@ -208,68 +239,86 @@ function fmt(n, d = 0) {
 }
 
 async function main() {
-  for (const t of ['ip', 'dnsperf', 'nsd', 'unbound', 'dig']) need(t);
+  for (const t of ['ip', 'dnsperf', 'nsd', 'unbound', 'dig', 'gcc']) need(t);
   if (process.getuid?.() !== 0) throw new Error('run as root (network namespace)');
   spawnSync('npx', ['tsc', '-b', 'packages/dns64'], { cwd: ROOT, stdio: 'inherit' });
+  const bin = join(dir, 'dns-sender');
+  execFileSync('gcc', ['-O2', '-o', bin, join(HERE, 'dns-sender.c')]);
   // Hermetic: the namespace's own resolv.conf/hosts (never the host's resolver), made and removed with it.
   writeNamespaceEtc(NS);
   execFileSync('ip', ['netns', 'add', NS]);
   execFileSync('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
-  for (const a of [NSD, SIXGATE, UNBOUND, BASELINE]) execFileSync('ip', ['-n', NS, 'addr', 'add', `${a}/32`, 'dev', 'lo']);
+  for (const a of [NSD, SIXGATE, UNBOUND, BASELINE, TUNED, UNBOUNDED]) execFileSync('ip', ['-n', NS, 'addr', 'add', `${a}/32`, 'dev', 'lo']);
   startNsd();
   startUnbound();
-  const sixgate = await startSixgate();
-  const baseline = BASELINE_DIST === undefined ? undefined : await startSixgate(BASELINE_DIST, BASELINE);
-  await waitDns(SIXGATE, 'v4only.example.org', 10_000);
-  if (baseline) await waitDns(BASELINE, 'v4only.example.org', 10_000);
-  await waitDns(UNBOUND, 'v4only.example.org', 10_000);
+  const procs = [await startSixgate()];
+  const servers = [['sixgate', SIXGATE], ['unbound', UNBOUND]];
+  if (BASELINE_DIST !== undefined) {
+    procs.push(await startSixgate(BASELINE_DIST, BASELINE));
+    servers.push(['baseline', BASELINE]);
+  }
+  if (VARIANTS.includes('tuned')) {
+    procs.push(await startSixgate(DIST, TUNED, TUNED_OPTS));
+    servers.push(['sg-tuned', TUNED]);
+  }
+  if (VARIANTS.includes('unbounded')) {
+    procs.push(await startSixgate(DIST, UNBOUNDED, SHIPPED, { SIXGATE_DNS64_TURN_MISSES: '1000000' }));
+    servers.push(['sg-unbnd', UNBOUNDED]);
+  }
+  for (const [, a] of servers) await waitDns(a, 'v4only.example.org', 10_000);
 
   const cachedFile = join(dir, 'cached.txt');
   writeFileSync(cachedFile, 'v4only.example.org AAAA\n'.repeat(100));
+  const uncachedFile = (tag) => {
+    const f = join(dir, `uncached-${tag}.txt`);
+    writeFileSync(f, Array.from({ length: UNCACHED }, (_, i) => `u${i}-${tag}.bench.example.org AAAA\n`).join(''));
+    return f;
+  };
+  const scenarios = [
+    ['cached', 'cached 1 addr', (srv) => dnsperf(srv, cachedFile, ['-l', String(SECONDS)])],
+    ['cached', `cached ${SOURCES} addr`, (srv) => sender(bin, srv, 'cached', SOURCES, ['-l', String(SECONDS), '-w', '400'])],
+    ['uncached', 'uncached 1 addr', (srv, tag) => dnsperf(srv, uncachedFile(tag), ['-n', '1', '-l', String(SECONDS * 4)])],
+    ['uncached', `uncached ${SOURCES} addr`, (srv, tag) => sender(bin, srv, 'uncached', SOURCES, ['-t', tag, '-l', String(SECONDS), '-w', '400'])],
+    ...(RATE > 0 ? [['uncached', `uncached ${RATE}/s`, (srv, tag) => sender(bin, srv, 'uncached', 1, ['-t', tag, '-l', String(SECONDS), '-Q', String(RATE), '-w', '4000'])]] : []),
+  ].filter(([kind]) => ONLY === '' || ONLY === kind);
   const rounds = [];
   for (let round = 0; round < ROUNDS; round++) {
-    const rows = {};
-    const servers = [['sixgate', SIXGATE], ['unbound', UNBOUND], ...(baseline ? [['baseline', BASELINE]] : [])];
-    // Rotate who goes first (other load on the machine drifts).
-    const order = [...servers.slice(round % servers.length), ...servers.slice(0, round % servers.length)];
-    for (const [name, server] of order) {
-      const cached = ONLY === 'uncached' ? EMPTY : dnsperf(server, cachedFile, ['-l', String(SECONDS)]);
-      let uncached = EMPTY;
-      if (ONLY !== 'cached') {
-        const uf = join(dir, `uncached-${name}.txt`);
-        writeFileSync(uf, Array.from({ length: UNCACHED }, (_, i) => `u${i}-${name}-${round}-${process.pid}.bench.example.org AAAA\n`).join(''));
-        uncached = dnsperf(server, uf, ['-n', '1', '-l', String(SECONDS * 4)]);
+    const results = {};
+    let k = 0;
+    for (const [, label, run] of scenarios) {
+      // Rotate who goes first, per row and per round (other load on the machine drifts).
+      const shift = (round + k++) % servers.length;
+      const order = [...servers.slice(shift), ...servers.slice(0, shift)];
+      for (const [name, server] of order) {
+        // A pause longer than the rate limiter's activity window: the sources of the previous
+        // row must not count as "other clients asking" (exemptLoneClient) in this one.
+        await new Promise((r) => setTimeout(r, 2200));
+        results[`${label}|${name}`] = run(server, `${name}-${round}-${k}-${process.pid}`);
       }
-      rows[name] = { name, cached, uncached };
     }
-    const row = [rows.sixgate, rows.unbound, ...(baseline ? [rows.baseline] : [])];
-    rounds.push(row);
-    printTable(`round ${round + 1} of ${ROUNDS}, ${order[0][0]} first`, row);
+    rounds.push(results);
+    printTable(`round ${round + 1} of ${ROUNDS}`, scenarios.map(([, l]) => l), servers.map(([n]) => n), results);
   }
-  sixgate.kill('SIGUSR2');
-  baseline?.kill('SIGUSR2');
+  for (const c of procs) c.kill('SIGUSR2');
   await new Promise((r) => setTimeout(r, 300));
-  sixgate.kill('SIGINT');
-  baseline?.kill('SIGINT');
+  for (const c of procs) c.kill('SIGINT');
   await new Promise((r) => setTimeout(r, 1000));
-  if (ROUNDS > 1) printMedians(rounds);
+  if (ROUNDS > 1) printMedians(scenarios.map(([, l]) => l), servers.map(([n]) => n), rounds);
 }
 
-const EMPTY = { qps: NaN, sent: NaN, lost: NaN, noerror: NaN, p50: NaN, p99: NaN };
-
-const COLS = [['cached', 'qps'], ['cached', 'p50'], ['cached', 'p99'], ['uncached', 'qps'], ['uncached', 'p50'], ['uncached', 'p99']];
-
-function printTable(title, rows) {
-  const [s, u, b] = rows;
-  console.log(`\nDNS64 benchmark, ${title} (${SECONDS}s cached runs, ${UNCACHED} unique names uncached; dnsperf -c 8 -q 400 -T 2; loopback, one namespace)`);
-  console.log('| server  | cached qps | cached p50 ms | cached p99 ms | uncached qps | uncached p50 ms | uncached p99 ms | lost (c/u) |');
-  console.log('|---------|-----------:|--------------:|--------------:|-------------:|----------------:|----------------:|-----------:|');
-  for (const r of rows) {
-    console.log(`| ${r.name.padEnd(7)} | ${fmt(r.cached.qps).padStart(10)} | ${fmt(r.cached.p50, 3).padStart(13)} | ${fmt(r.cached.p99, 3).padStart(13)} | ${fmt(r.uncached.qps).padStart(12)} | ${fmt(r.uncached.p50, 3).padStart(15)} | ${fmt(r.uncached.p99, 3).padStart(15)} | ${r.cached.lost}/${r.uncached.lost} |`);
+function printTable(title, labels, names, results) {
+  console.log(`\nDNS64 benchmark, ${title} (${SECONDS}s runs, ${UNCACHED} unique names per uncached dnsperf run; loopback, one namespace; sixgate as shipped${VARIANTS.length ? `; variants: ${VARIANTS.join(', ')}` : ''})`);
+  console.log('| row | server | qps | p50 ms | p99 ms | max ms | lost | TC |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|');
+  for (const l of labels) {
+    for (const n of names) {
+      const r = results[`${l}|${n}`];
+      console.log(`| ${l} | ${n} | ${fmt(r.qps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.max, 1)} | ${fmt(r.lost)} | ${fmt(r.tc)} |`);
+    }
+    const s = results[`${l}|sixgate`];
+    const u = results[`${l}|unbound`];
+    console.log(`| ${l} | ratio sg/ub | ${fmt(s.qps / u.qps, 2)} | ${fmt(s.p50 / u.p50, 2)} | ${fmt(s.p99 / u.p99, 2)} | ${fmt(s.max / u.max, 2)} | | |`);
   }
-  console.log(`| ratio   | ${fmt(s.cached.qps / u.cached.qps, 2).padStart(10)} | ${fmt(s.cached.p50 / u.cached.p50, 2).padStart(13)} | ${fmt(s.cached.p99 / u.cached.p99, 2).padStart(13)} | ${fmt(s.uncached.qps / u.uncached.qps, 2).padStart(12)} | ${fmt(s.uncached.p50 / u.uncached.p50, 2).padStart(15)} | ${fmt(s.uncached.p99 / u.uncached.p99, 2).padStart(15)} |            |`);
-  if (b) console.log(`| sg/base | ${fmt(s.cached.qps / b.cached.qps, 2).padStart(10)} | ${fmt(s.cached.p50 / b.cached.p50, 2).padStart(13)} | ${fmt(s.cached.p99 / b.cached.p99, 2).padStart(13)} | ${fmt(s.uncached.qps / b.uncached.qps, 2).padStart(12)} | ${fmt(s.uncached.p50 / b.uncached.p50, 2).padStart(15)} | ${fmt(s.uncached.p99 / b.uncached.p99, 2).padStart(15)} |            |`);
-  console.log(`(ratio = sixgate / unbound${b ? '; sg/base = sixgate / baseline' : ''}; qps higher is better, latency lower is better)`);
 }
 
 function median(xs) {
@@ -278,21 +327,19 @@ function median(xs) {
 }
 
 /** Medians over the rounds: each server's columns, and the median of the per-round ratios (not the ratio of the medians). */
-function printMedians(rounds) {
+function printMedians(labels, names, rounds) {
   console.log(`\nDNS64 benchmark, median of ${rounds.length} rounds`);
-  console.log('| server  | cached qps | cached p50 ms | cached p99 ms | uncached qps | uncached p50 ms | uncached p99 ms |');
-  console.log('|---------|-----------:|--------------:|--------------:|-------------:|----------------:|----------------:|');
-  for (const [i, name] of [[0, 'sixgate'], [1, 'unbound'], ...(rounds[0].length > 2 ? [[2, 'baseline']] : [])]) {
-    const cells = COLS.map(([run, k], c) => fmt(median(rounds.map((r) => r[i][run][k])), k === 'qps' ? 0 : 3).padStart([10, 13, 13, 12, 15, 15][c]));
-    console.log(`| ${name.padEnd(7)} | ${cells.join(' | ')} |`);
+  console.log('| row | server | qps | p50 ms | p99 ms | max ms |');
+  console.log('|---|---|---:|---:|---:|---:|');
+  const keys = ['qps', 'p50', 'p99', 'max'];
+  for (const l of labels) {
+    for (const n of names) {
+      const cells = keys.map((k) => fmt(median(rounds.map((r) => r[`${l}|${n}`][k])), k === 'qps' ? 0 : 2));
+      console.log(`| ${l} | ${n} | ${cells.join(' | ')} |`);
+    }
+    const ratios = keys.map((k) => fmt(median(rounds.map((r) => r[`${l}|sixgate`][k] / r[`${l}|unbound`][k])), 2));
+    console.log(`| ${l} | ratio sg/ub (median of rounds) | ${ratios.join(' | ')} |`);
   }
-  const ratios = COLS.map(([run, k], c) => fmt(median(rounds.map(([s, u]) => s[run][k] / u[run][k])), 2).padStart([10, 13, 13, 12, 15, 15][c]));
-  console.log(`| ratio   | ${ratios.join(' | ')} |`);
-  if (rounds[0].length > 2) {
-    const vsBase = COLS.map(([run, k], c) => fmt(median(rounds.map(([s, , b]) => s[run][k] / b[run][k])), 2).padStart([10, 13, 13, 12, 15, 15][c]));
-    console.log(`| sg/base | ${vsBase.join(' | ')} |`);
-  }
-  console.log(`(ratio = median of the per-round ratios sixgate / unbound; cached qps ratios: ${rounds.map(([s, u]) => fmt(s.cached.qps / u.cached.qps, 2)).join(', ')})`);
 }
 
 let code = 0;

@@ -31,6 +31,11 @@ beforeAll(async () => {
   const base = { upstreams: [ADDR.server4], clients: ['2001:db8:1::/64'], cache: { maxEntries: 1000 }, timeoutMs: 1000 };
   await startSixgateDns64(topo.net, topo.appliance, { ...base, listen: [`[${DNS}]:53`, '[::1]:53'], prefix: PREFIX });
   await startSixgateDns64(topo.net, topo.appliance, { ...base, listen: [`[${DNS}]:5353`], prefix: '64:ff9b::/96' });
+  // The uplink: a default route out of the server-side interface. A server without `clients`
+  // admits loopback and the client-side subnet only (the default ACL), not the uplink's subnet.
+  sh('ip', ['-n', topo.appliance, 'route', 'add', 'default', 'via', ADDR.server4]);
+  const { clients: _c, ...noClients } = base;
+  await startSixgateDns64(topo.net, topo.appliance, { ...noClients, listen: ['[::]:5454'], prefix: PREFIX });
 }, 120_000);
 
 afterAll(async () => {
@@ -131,6 +136,14 @@ describe('sixgate DNS64 with nsd upstream, queried by dig from an IPv6-only clie
     expect(retried.answers).toHaveLength(BIG_COUNT);
     const tcp = await ask(['+tcp', 'AAAA', 'multi.example.org']);
     expect(tcp.answers).toHaveLength(3);
+  });
+
+  it('by default (no `clients`) answers the LAN and refuses the uplink subnet', async () => {
+    const lan = await dig(topo!.net, topo!.client, DNS, 5454, ['AAAA', 'v4only.example.org']);
+    expect([lan.status, rrs(lan)]).toEqual(['NOERROR', ['v4only.example.org 300 AAAA 64:ff9b:1::c000:20a']]);
+    const wan = await dig(topo!.net, topo!.server, ADDR.appliance4, 5454, ['A', 'v4only.example.org']);
+    expect(wan.status).toBe('REFUSED');
+    expect(wan.answers).toEqual([]);
   });
 
   it('refuses recursion to a source outside `clients`', async () => {

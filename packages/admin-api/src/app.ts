@@ -6,7 +6,7 @@
  *   ├─ health       GET /api/v1/health (open: container health checks)
  *   ├─ ui           GET / and /assets/* — the dashboard (open, strict CSP)
  *   └─ secured      bearer token on every request
- *      ├─ config, history, prefix, sessions, bib, policy, stats, trace
+ *      ├─ config, history, prefix, sessions, bib, policy, stats, trace, probes
  *      └─ metrics   GET /metrics
  */
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -32,6 +32,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { haRoutes } from './routes/ha.js';
 import { uiRoutes } from './routes/ui.js';
 import type { UiAsset } from '@sixgate/ui';
+import { probeRoutes } from './routes/probes.js';
 import { describeValidation } from './validation.js';
 
 export interface AdminDeps {
@@ -77,6 +78,7 @@ const OPENAPI = {
     { name: 'stats', description: 'Counters as JSON and Prometheus text' },
     { name: 'trace', description: 'Bounded live trace: SSE or pcap' },
     { name: 'ha', description: 'High-availability pair: role, peer and session sync (ADR 8)' },
+    { name: 'probes', description: 'Continuous probes through DNS64 and the translator' },
   ],
 };
 
@@ -116,7 +118,7 @@ export function buildAdminApi(deps: AdminDeps): FastifyInstance {
       if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
       return payload;
     });
-    for (const routes of [configRoutes, historyRoutes, prefixRoutes, sessionRoutes, bibRoutes, policyRoutes, statsRoutes, traceRoutes, haRoutes]) {
+    for (const routes of [configRoutes, historyRoutes, prefixRoutes, sessionRoutes, bibRoutes, policyRoutes, statsRoutes, traceRoutes, probeRoutes, haRoutes]) {
       await secured.register(routes, { prefix: '/api/v1' });
     }
     await secured.register(metricsRoutes);

@@ -16,6 +16,7 @@ import type { ApplyResult, Protocol } from './schemas/common.js';
 import type { BibEntry, Pool4Usage, SessionEntry } from './schemas/nat64.js';
 import type { HistoryEntry, HistoryVersion, PolicyRule, PolicyRuleWithHits } from './schemas/config.js';
 import type { Health, Histogram, Stats } from './schemas/stats.js';
+import type { ProbeMetricSample, ProbesView } from './schemas/probes.js';
 
 const emptyHistogram = (): Histogram => ({ le: [0.001, 0.01, 0.1, 1], counts: [0, 0, 0, 0], sum: 0, count: 0 });
 
@@ -32,7 +33,8 @@ export function zeroStats(): Stats {
     },
     dns64: {
       queries: 0, synthesized: 0, cacheHits: 0, cacheMisses: 0, upstreamErrors: 0,
-      upstreamTimeouts: 0, refused: 0, rateLimited: 0, formerr: 0, latencyBuckets: emptyHistogram(),
+      upstreamTimeouts: 0, refused: 0, rateLimited: 0, rateLimitedPrefix: 0, rateLimitSpared: 0, formerr: 0,
+      tcpRejected: 0, tcpTimeouts: 0, upstreamCaseMismatch: 0, loopLagP99: 0, loopLagMax: 0, latencyBuckets: emptyHistogram(),
     },
     offload: { enabled: false, udpCoalescing: false, gsoPackets: 0, gsoSegments: 0, csumPartial: 0, csumCompleted: 0, softGso: 0, badHeader: 0, udpSuperPackets: 0, udpSegments: 0 },
     translatorBatch: emptyHistogram(),
@@ -60,6 +62,8 @@ export class FakeAdminPorts implements AdminPorts {
   statsValue: Stats = zeroStats();
   /** The history statsHistory() serves; tests sample into it. */
   readonly ring = new StatsRing({ capacity: 12 });
+  probesValue: ProbesView = { probes: [] };
+  probeSamplesValue: ProbeMetricSample[] = [];
   readonly hits = new Map<string, number>();
   readonly subscribers = new Set<{ filter: TraceFilter; onRecord: (r: TraceRecord) => void }>();
   #config: Config;
@@ -234,6 +238,14 @@ export class FakeAdminPorts implements AdminPorts {
     const sub = { filter, onRecord };
     this.subscribers.add(sub);
     return () => this.subscribers.delete(sub);
+  }
+
+  probes(): ProbesView {
+    return this.probesValue;
+  }
+
+  probeSamples(): ProbeMetricSample[] {
+    return this.probeSamplesValue;
   }
 
   /** Sends a record to every subscriber (the fake applies no filter). */

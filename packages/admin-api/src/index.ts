@@ -32,4 +32,8 @@ export type {
   PolicyRuleWithHits,
   TraceEvent,
   TraceEnd,
+  ProbesView,
+  ProbeStateView,
+  ProbeResultView,
+  ProbeMetricSample,
 } from './schemas/index.js';

@@ -14,6 +14,7 @@
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Histogram, Stats } from './schemas/stats.js';
+import type { ProbeMetricSample } from './schemas/probes.js';
 
 type Labels = Record<string, string>;
 /** Receives one sample of a family; called from a family's fill function. */
@@ -55,7 +56,7 @@ export function histogramText(name: string, help: string, h: Histogram): string 
   return lines.join('\n') + '\n';
 }
 
-type Dns64Counter = Exclude<keyof Stats['dns64'], 'latencyBuckets' | 'synthesisSuspended'>;
+type Dns64Counter = Exclude<keyof Stats['dns64'], 'latencyBuckets' | 'synthesisSuspended' | 'loopLagP99' | 'loopLagMax'>;
 const DNS64_COUNTERS: [Dns64Counter, string, string][] = [
   ['queries', 'queries_total', 'DNS queries received'],
   ['synthesized', 'synthesized_total', 'AAAA answers synthesized (RFC 6147)'],
@@ -64,8 +65,13 @@ const DNS64_COUNTERS: [Dns64Counter, string, string][] = [
   ['upstreamErrors', 'upstream_errors_total', 'Upstream queries that failed'],
   ['upstreamTimeouts', 'upstream_timeouts_total', 'Upstream queries that timed out'],
   ['refused', 'refused_total', 'Queries refused (client not allowed)'],
-  ['rateLimited', 'rate_limited_total', 'Queries dropped by the per-client rate limit'],
+  ['rateLimited', 'rate_limited_total', 'Queries over the per-client rate limit (answered TC=1 or REFUSED)'],
+  ['rateLimitedPrefix', 'rate_limited_prefix_total', 'Of the rate-limited queries, those over their subnet ceiling'],
+  ['rateLimitSpared', 'rate_limit_spared_total', 'Queries over a limit let through because their client was the only one asking'],
   ['formerr', 'formerr_total', 'Malformed queries answered FORMERR or dropped'],
+  ['tcpRejected', 'tcp_rejected_total', 'DNS TCP connections refused by the total or per-client cap'],
+  ['tcpTimeouts', 'tcp_timeouts_total', 'DNS TCP connections closed because a message did not arrive whole in time'],
+  ['upstreamCaseMismatch', 'upstream_case_mismatch_total', 'Upstream answers dropped because the question case differs (0x20)'],
 ];
 
 /** The HA pair's families (ADR 8); no samples when ha is off. */
@@ -97,9 +103,10 @@ const HA_FAMILIES: [string, string, 'counter' | 'gauge', string[], Fill][] = [
  * A registry rendering `read()`'s snapshot; call `scrape()` once per request.
  * Counter and gauge families: [name, help, kind, label names, fill].
  */
-export function createMetrics(read: () => Stats): { registry: Registry; scrape(): Promise<string> } {
+export function createMetrics(read: () => Stats, readProbes: () => ProbeMetricSample[] = () => []): { registry: Registry; scrape(): Promise<string> } {
   const registry = new Registry();
   let s: Stats | undefined;
+  let probes: ProbeMetricSample[] = [];
   const families: [string, string, 'counter' | 'gauge', string[], Fill][] = [
     ['sixgate_nat64_packets_total', 'Packets translated, by direction', 'counter', ['direction'], byLabel('direction', (x) => x.nat64.packets)],
     ['sixgate_nat64_bytes_total', 'Bytes translated, by direction', 'counter', ['direction'], byLabel('direction', (x) => x.nat64.bytes)],
@@ -126,6 +133,8 @@ export function createMetrics(read: () => Stats): { registry: Registry; scrape()
     ['sixgate_nat64_tun_failures_total', 'Times the TUN device failed (deleted, fd or poll error)', 'counter', [], one((x) => x.datapath?.failures ?? 0)],
     ['sixgate_nat64_tun_recoveries_total', 'Times the TUN device, its routes and offloads were re-created after a failure', 'counter', [], one((x) => x.datapath?.recoveries ?? 0)],
     ['sixgate_nat64_batch_errors_total', 'Batches dropped because handling them threw, by reason', 'counter', ['reason'], byLabel('reason', (x) => x.datapath?.batchErrors ?? {})],
+    ['sixgate_dns64_event_loop_lag_p99_seconds', 'Event-loop lag (how long a ready datagram waits for the turn in progress), 99th percentile over the last 10 s', 'gauge', [], one((x) => x.dns64.loopLagP99 ?? 0)],
+    ['sixgate_dns64_event_loop_lag_max_seconds', 'Event-loop lag, maximum over the last 10 s', 'gauge', [], one((x) => x.dns64.loopLagMax ?? 0)],
     ['sixgate_dns64_synthesis_suspended_total', 'AAAA answered NODATA instead of synthesized while the translator was down', 'counter', [], one((x) => x.dns64.synthesisSuspended ?? 0)],
     ['sixgate_session_log_written_total', 'Session log lines written', 'counter', [], one((x) => x.sessionLog.written)],
     ['sixgate_session_log_dropped_total', 'Session log lines dropped (writer too slow)', 'counter', [], one((x) => x.sessionLog.dropped)],
@@ -151,11 +160,26 @@ export function createMetrics(read: () => Stats): { registry: Registry; scrape()
       });
     }
   }
+  // The continuous probes' last runs (packages/probe), one sample per target and step.
+  const probeFamilies: [string, string, (p: ProbeMetricSample) => number][] = [
+    ['sixgate_probe_success', 'Probes: 1 when the step passed in the last run (step "all": the whole run)', (p) => p.success],
+    ['sixgate_probe_duration_seconds', 'Probes: how long the step took in the last run (step "all": the whole run)', (p) => p.seconds],
+  ];
+  for (const [name, help, pick] of probeFamilies) {
+    new Gauge({
+      name, help, labelNames: ['target', 'step'], registers: [registry],
+      collect() {
+        this.reset();
+        for (const p of probes) this.set({ target: p.target, step: p.step }, pick(p));
+      },
+    });
+  }
   return {
     registry,
     async scrape() {
       // A concurrent scrape may replace the snapshot first; it is only newer.
       s = read();
+      probes = readProbes();
       const text = await registry.metrics();
       return (
         text +

@@ -15,7 +15,9 @@ import type { StatsHistory } from './stats-ring.js';
 import type { HaStatusView } from './schemas/ha.js';
 
 export type { HaStatusView };
+import type { ProbeMetricSample, ProbesView } from './schemas/probes.js';
 
+export type { ProbeMetricSample, ProbesView };
 export type { ApplyResult, Protocol, BibEntry, SessionEntry, Health, Stats, ConfigView, HistoryEntry, PolicyRule, PolicyRuleWithHits, WriteOptions };
 
 /**
@@ -57,7 +59,7 @@ export interface ConfigState {
 export interface AdminPorts {
   /** The version of the configuration in effect (the latest history version); the ETag of config reads. */
   configVersion(): number;
-  /** Whether DNS64 and NAT64 are serving; 'degraded' answers 503. */
+  /** Whether DNS64 and NAT64 are serving; 'degraded' answers 503 unless both are (then only a critical probe failed: 200). */
   health(): Health;
   getConfig(): ConfigState;
   /** Validates a partial config, applies it atomically to DNS64 + NAT64 + routes and persists it. */
@@ -104,4 +106,8 @@ export interface AdminPorts {
   ha?(): HaStatusView | undefined;
   /** keepalived's VRRP state for this node; returns the role it now has. */
   haNotify?(state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'): { role: 'active' | 'standby' | 'fault'; catchingUp: boolean };
+  /** The continuous probes (packages/probe) with their last results; absent: none configured. */
+  probes?(): ProbesView;
+  /** sixgate_probe_success / sixgate_probe_duration_seconds samples of the last runs. */
+  probeSamples?(): ProbeMetricSample[];
 }

@@ -49,22 +49,30 @@ export const CacheSchema = Type.Object(
   { ...strict, default: {}, description: 'DNS64 answer cache' },
 );
 
-/** Per-client query rate limiting (token bucket per client subnet). */
+/** Per-client query rate limiting: a token bucket per client address under a larger one per client subnet. */
 export const RateLimitSchema = Type.Object(
   {
-    perSecond: int(1_000, 'Queries per second allowed per client subnet (0 = rate limiting off)', 0, 10_000_000),
-    burst: int(2_000, 'Queries a client subnet may send at once above the rate', 0, 10_000_000),
-    ipv4PrefixLength: int(24, 'IPv4 clients are grouped into subnets of this length for the limit', 0, 32),
-    ipv6PrefixLength: int(56, 'IPv6 clients are grouped into subnets of this length for the limit', 0, 128),
+    perSecond: int(1_000, 'Queries per second allowed per client address (0 = no per-address limit)', 0, 10_000_000),
+    burst: int(2_000, 'Queries a client address may send at once above the rate', 0, 10_000_000),
+    prefixPerSecond: int(50_000, 'Queries per second allowed per client subnet, all its addresses together (0 = no per-subnet limit)', 0, 10_000_000),
+    prefixBurst: int(100_000, 'Queries a client subnet may send at once above its rate', 0, 100_000_000),
+    ipv4PrefixLength: int(24, 'IPv4 clients are grouped into subnets of this length for the per-subnet limit', 0, 32),
+    ipv6PrefixLength: int(56, 'IPv6 clients are grouped into subnets of this length for the per-subnet limit', 0, 128),
+    // RRL practice: a limited query gets a small answer (TC=1 "slip" or REFUSED), never silence.
+    response: enumOf(['truncate', 'refuse'] as const, { default: 'truncate', description: 'Answer to a query over the limit: "truncate" (TC=1, the client retries over TCP) or "refuse" (REFUSED)' }),
+    exemptLoneClient: flag(true, 'Do not limit an address (subnet) while no other address (subnet) has asked in the last second: it delays nobody'),
   },
-  { ...strict, default: {}, description: 'Per-client DNS query rate limit' },
+  { ...strict, default: {}, description: 'Per-client DNS query rate limit (UDP)' },
 );
 
 /** DNS over TCP listener limits. */
 export const DnsTcpSchema = Type.Object(
   {
     idleTimeout: seconds(10, 'Seconds of idle time after which a DNS TCP connection is closed', 0.1, 3_600),
+    // RFC 7766 §6.2.3: a server may close connections that hold resources without progress.
+    messageTimeout: seconds(5, 'Seconds a DNS message may take to arrive whole over TCP, from its first byte (later bytes do not extend it)', 0.1, 3_600),
     maxConnections: int(256, 'Most concurrent DNS TCP connections', 1, 65_535),
+    maxConnectionsPerClient: int(16, 'Most concurrent DNS TCP connections from one client address', 1, 65_535),
   },
   { ...strict, default: {}, description: 'DNS over TCP' },
 );
@@ -74,7 +82,7 @@ export const Dns64Schema = Type.Object(
   {
     listen: strings(['[::]:53'], 'Addresses the DNS64 resolver listens on, "addr:port" or "[v6addr]:port" (UDP and TCP)', { minItems: 1 }),
     upstreams: strings([], 'Upstream resolvers "addr" or "addr:port" / "[v6addr]:port" (empty = the nameservers in /etc/resolv.conf)'),
-    clients: strings([], 'Client prefixes allowed to query, IPv4 or IPv6 CIDR (empty = loopback + the subnets on the host\'s interfaces)'),
+    clients: strings([], 'Client prefixes allowed to query, IPv4 or IPv6 CIDR (empty = loopback + the subnets of the host\'s interfaces that do not carry a default route; the uplink\'s subnet is refused)'),
     // RFC 6147 §5.1.4: AAAA answers inside these prefixes are treated as absent.
     exclude: strings(['::ffff:0:0/96'], 'IPv6 prefixes whose AAAA records are ignored, so A records are synthesized instead (RFC 6147 §5.1.4)'),
     // RFC 6147 §5.1.2: a server failure answer may be treated as "no AAAA".
@@ -85,6 +93,10 @@ export const Dns64Schema = Type.Object(
     cache: CacheSchema,
     rateLimit: RateLimitSchema,
     maxOutstanding: int(4_096, 'Most upstream queries in flight at once; more are answered SERVFAIL', 1, 1_000_000),
+    // draft-vixie-dnsext-dns0x20: the answer must echo the random case, one more thing a spoofer must guess.
+    upstreamCaseRandomization: flag(true, 'Ask upstreams with random letter case in the name (0x20) and drop answers that do not echo it exactly'),
+    // RFC 5452 §9.2: a port an attacker learned stays useful for at most this many more queries.
+    upstreamPortUses: int(32, 'Upstream queries sent from one random UDP source port before it is replaced by a new one (1 = a new port per query)', 1, 65_535),
     tcp: DnsTcpSchema,
   },
   { ...strict, default: {}, description: 'DNS64 resolver (RFC 6147)' },
@@ -98,6 +110,17 @@ export const PortRangesSchema = Type.Object(
     icmp: Type.String({ default: '1024-65535', pattern: RANGE_PATTERN, description: 'ICMP query identifiers the translator allocates, "lo-hi"' }),
   },
   { ...strict, default: {}, description: 'Pool4 port (ICMP identifier) ranges' },
+);
+
+/** Rate limit of the ICMP errors the translator originates (RFC 4443 §2.4(f), RFC 1812 §4.3.2.8). */
+export const IcmpErrorLimitSchema = Type.Object(
+  {
+    rate: int(1_000, 'ICMP errors the translator originates per second, all sources together (token bucket; 0 = send none)', 0, 1_000_000),
+    burst: int(200, 'ICMP errors that may leave at once before the global rate applies', 1, 1_000_000),
+    perSourceRate: int(100, 'ICMP errors per second to one source prefix (IPv4 /24, IPv6 /64; 4096 hashed buckets; 0 = send none)', 0, 1_000_000),
+    perSourceBurst: int(100, 'ICMP errors that may leave at once to one source prefix', 1, 1_000_000),
+  },
+  { ...strict, default: {}, description: 'Rate limit of the ICMP errors the translator sends itself (TTL exceeded, filtering, source route, limits, packet too big); excess packets are dropped and counted as icmp-rate-limited' },
 );
 
 /** Session lifetimes, RFC 6146 §3.5. */
@@ -174,6 +197,7 @@ export const Nat64Schema = Type.Object(
     staticBib: Type.Array(StaticBibSchema, { default: [], maxItems: 65_536, description: 'Static BIB entries (port forwards from IPv4 to IPv6 servers)' }),
     policy: Type.Array(PolicyRuleSchema, { default: [], maxItems: 4_096, description: 'Translation policy rules, first match wins; no match means allow' }),
     sessionLog: flag(false, 'Log one JSON line per session created and removed'),
+    icmpErrors: IcmpErrorLimitSchema,
   },
   { ...strict, default: {}, description: 'Stateful NAT64 translator (RFC 6146, RFC 7915)' },
 );
@@ -212,6 +236,31 @@ export const HaSchema = Type.Object(
   { ...strict, default: {}, description: 'High-availability pair: session and config sync (ADR 8)' },
 );
 
+/** One continuous probe: a `sixgate probe` target the daemon runs every `interval` seconds (packages/probe). */
+export const ProbeTargetSchema = Type.Object(
+  {
+    target: Type.String({ minLength: 1, maxLength: 2048, description: 'What to probe: a name, an IPv4 address, an http(s) URL, "host:port" (TCP), "udp:host:port" or "dns:<IPv4>"' }),
+    interval: Type.Optional(Type.Integer({ minimum: 5, maximum: 86_400, description: 'Seconds between runs (default 60; each delay varies by ±10 %)' })),
+    critical: Type.Optional(Type.Boolean({ description: 'When its last run failed, GET /api/v1/health says "degraded" (still 200: sixgate itself runs)' })),
+    expectStatus: Type.Optional(Type.Integer({ minimum: 100, maximum: 599, description: 'URL targets: the HTTP status that counts as success (default: any 2xx or 3xx)' })),
+    expectBody: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'URL targets: text the response body must contain' })),
+    insecure: Type.Optional(Type.Boolean({ description: 'https targets: do not check the certificate chain and name' })),
+    ca: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'https targets: PEM file with extra trusted CA certificates' })),
+    payload: Type.Optional(Type.String({ minLength: 1, maxLength: 1200, description: 'udp targets: the datagram to send (default "sixgate probe\\n")' })),
+  },
+  { ...strict, description: 'A continuous probe' },
+);
+
+/** Continuous probes through DNS64 and the translator (`sixgate probe`'s targets, run by the daemon). */
+export const ProbesSchema = Type.Object(
+  {
+    concurrency: int(4, 'Most probe runs at once', 1, 64),
+    timeoutMs: int(5_000, 'Bound of each probe step in milliseconds', 100, 60_000),
+    targets: Type.Array(ProbeTargetSchema, { default: [], maxItems: 256, description: 'Targets probed continuously (empty: no probes)' }),
+  },
+  { ...strict, default: {}, description: 'Continuous probes (packages/probe)' },
+);
+
 /** The whole configuration (SPEC §4): prefix, dns64, nat64, api, stateDir, log. */
 export const ConfigSchema = Type.Object(
   {
@@ -221,6 +270,7 @@ export const ConfigSchema = Type.Object(
     api: ApiSchema,
     stateDir: Type.String({ default: '/var/lib/sixgate', minLength: 1, maxLength: 4_096, description: 'Directory for state: session snapshots, config history, the generated API token' }),
     log: LogSchema,
+    probes: ProbesSchema,
     ha: HaSchema,
   },
   { ...strict, description: 'sixgate configuration' },

@@ -73,6 +73,9 @@ function checkDns64(c: Config['dns64'], add: Add): void {
   if (c.rateLimit.perSecond > 0 && c.rateLimit.burst < 1) {
     add('dns64.rateLimit.burst', '0 would refuse every query while rateLimit.perSecond is above 0 (set perSecond 0 to turn the limit off)');
   }
+  if (c.rateLimit.prefixPerSecond > 0 && c.rateLimit.prefixBurst < 1) {
+    add('dns64.rateLimit.prefixBurst', '0 would refuse every query while rateLimit.prefixPerSecond is above 0 (set prefixPerSecond 0 to turn the subnet limit off)');
+  }
 }
 
 function checkPool4(c: Config['nat64'], add: Add): Ipv4Cidr[] {

@@ -89,6 +89,7 @@ describe('addresses and ranges', () => {
     { name: 'tun too long', mutate: (c: Config) => { c.nat64.tun = 'abcdefghijklmnop'; }, line: /^nat64\.tun: "abcdefghijklmnop" does not have the required form/ },
     { name: 'minTtl above maxTtl', mutate: (c: Config) => { c.dns64.cache.minTtl = 600; c.dns64.cache.maxTtl = 60; }, line: 'dns64.cache.minTtl: 600 is above dns64.cache.maxTtl 60' },
     { name: 'zero burst', mutate: (c: Config) => { c.dns64.rateLimit.burst = 0; }, line: /^dns64\.rateLimit\.burst: 0 would refuse every query/ },
+    { name: 'zero prefix burst', mutate: (c: Config) => { c.dns64.rateLimit.prefixBurst = 0; }, line: /^dns64\.rateLimit\.prefixBurst: 0 would refuse every query/ },
     { name: 'per-client above total', mutate: (c: Config) => { c.nat64.maxSessions = 10; }, line: 'nat64.maxSessionsPerClient: 10000 is above nat64.maxSessions 10' },
   ])('$name', ({ mutate, line }) => {
     const lines = linesFor(mutate);
@@ -117,7 +118,7 @@ describe('schema rules', () => {
 
   it('lists the known keys when nothing is close', () => {
     const lines = linesFor((c) => { c['zzzzzzzz'] = 1; });
-    expect(lines[0]).toMatch(/^zzzzzzzz: unknown key \(known keys: prefix, dns64, nat64, api, stateDir, log, ha\)$/);
+    expect(lines[0]).toMatch(/^zzzzzzzz: unknown key \(known keys: prefix, dns64, nat64, api, stateDir, log, probes, ha\)$/);
   });
 
   it.each([

@@ -12,10 +12,12 @@ import { ConfigHistory, parseListenAddress, type Config, type LoadedConfig, type
 import { createDns64Server, type Dns64Server } from '@sixgate/dns64';
 import { Nat64State, Policy, parsePolicyRules, Translator, TCP, UDP, ICMP, type Clock, type Proto } from '@sixgate/nat64';
 import { LinuxTun, type TunDevice, type TunOptions } from '@sixgate/tun';
+import { parseEntries, passed, ProbeScheduler, runProbe } from '@sixgate/probe';
 import type { FastifyInstance } from 'fastify';
 import type { HaNode } from '@sixgate/ha';
 import type { Logger } from 'pino';
 import { dns64Options, routedPrefixes, stateOptions, translatorOptions } from './options.js';
+import { applianceProbePorts } from './probe-ports.js';
 import { SessionLog } from './session-log.js';
 import { saveSnapshot, takeSnapshot } from './snapshot-store.js';
 import { enableForwarding, KernelRoutes, setTxQueueLength } from './system.js';
@@ -127,6 +129,8 @@ export class Appliance {
   api?: FastifyInstance;
   /** The HA pair's node when ha.enabled (started by the daemon's run command through startHa). */
   ha?: HaNode;
+  /** The continuous probes (config `probes`); undefined when none are configured. */
+  probes?: ProbeScheduler;
   sessionLog: SessionLog;
   token = '';
   /** The last hour of the key counters at 5 s (GET /api/v1/stats/history). */
@@ -197,6 +201,7 @@ export class Appliance {
       await api.listen({ host: ep.host, port: ep.port });
       this.api = api;
       this.log.info({ listen: cfg.api.listen }, 'admin API listening');
+      await this.restartProbes();
     } catch (e) {
       await this.stop({ snapshot: false }).catch(() => undefined);
       throw e;
@@ -221,6 +226,34 @@ export class Appliance {
     const run = this.changes.then(f, f);
     this.changes = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Starts the continuous probes of the current config, stopping the ones
+   * running. Logs a probe's result when its diagnosis changes (not every run).
+   * Throws TargetError on a bad target (apply.ts validated it already).
+   */
+  async restartProbes(): Promise<void> {
+    const old = this.probes;
+    this.probes = undefined;
+    await old?.stop();
+    const p = this.config.probes;
+    const targets = parseEntries(p.targets, 'probes.targets');
+    if (targets.length === 0) return;
+    const ports = applianceProbePorts(this);
+    const seen = new Map<string, string>();
+    this.probes = new ProbeScheduler(targets, (t) => runProbe(t, ports, { timeoutMs: p.timeoutMs }), {
+      concurrency: p.concurrency,
+      onResult: (r, s) => {
+        if (seen.get(r.target) === r.diagnosis) return;
+        seen.set(r.target, r.diagnosis);
+        const line = { target: r.target, status: r.status, step: r.step, diagnosis: r.diagnosis, critical: s.critical };
+        if (passed(r)) this.log.info(line, 'probe passes');
+        else this.log.warn(line, 'probe fails');
+      },
+    });
+    this.probes.start();
+    this.log.info({ targets: targets.length, concurrency: p.concurrency }, 'continuous probes started');
   }
 
   private newLoop(tun: TunDevice): PacketLoop {
@@ -389,6 +422,7 @@ export class Appliance {
     if (this.ticker) clearInterval(this.ticker);
     await step('HA link close', () => this.ha?.stop());
     if (this.statsTimer) clearInterval(this.statsTimer);
+    await step('probes stop', () => this.probes?.stop());
     if (this.recoveryTimer) clearTimeout(this.recoveryTimer);
     await step('DNS64 stop', () => this.dns?.stop());
     await step('admin API close', () => this.api?.close());

@@ -8,13 +8,16 @@
  *    BIB entries, DNS64, the config file. If one fails, the ones before are
  *    undone and the answer names the step that failed.
  * 3. Commit the infallible part: swap the translator (and state) the packet
- *    loop uses; a new prefix flushes the old prefix's sessions.
+ *    loop uses; a new prefix flushes the old prefix's sessions. New state
+ *    tables take the old sessions over from here (not before the awaited
+ *    steps, which would lose flows made meanwhile), in chunks (`carryOver`).
  */
 import { formatIpv4, formatIpv6, parseNat64Prefix } from '@sixgate/addressing';
 import { ApplyError, type ApplyResult, type ApplyStep } from '@sixgate/admin-api';
 import { saveConfig, summarizeChanges, type Config } from '@sixgate/config';
 import { validateDns64Options } from '@sixgate/dns64';
 import { Nat64State } from '@sixgate/nat64';
+import { parseEntries } from '@sixgate/probe';
 import { buildDataPlane, parseBibEndpoints, PROTO, type Appliance, type DataPlane } from './appliance.js';
 import { changedKeys, dns64Options, routedPrefixes, stateOptions } from './options.js';
 import { sharedConfig } from './ha.js';
@@ -69,17 +72,33 @@ function prebuild(app: Appliance, next: Config, changed: string[]): { plane: Dat
   try {
     const newState = changed.some((k) => under(k, STATE_KEYS));
     let state = app.plane.state;
-    if (newState) {
-      state = new Nat64State(stateOptions(next), app.clock);
-      // Carry sessions over; entries that no longer fit pool4 are skipped by restore().
-      state.restore(app.plane.state.snapshot());
-    }
+    // Sessions are carried over at the commit point (below), not here: flows
+    // created or advanced during the awaited steps would be lost.
+    if (newState) state = new Nat64State(stateOptions(next), app.clock);
     const plane = buildDataPlane(next, app.clock, state);
     validateDns64Options(dns64Options(next, () => true));
+    parseEntries(next.probes.targets, 'probes.targets');
     return { plane, newState };
   } catch (e) {
     throw new ApplyError(400, (e as Error).message);
   }
+}
+
+/** Sessions moved per turn of the event loop while carrying over (a few ms of work; docs/benchmarks.md, "Hardening"). */
+export const CARRY_CHUNK = 1024;
+
+/** Starts carrying `from`'s sessions into `to` and moves them CARRY_CHUNK at a time, yielding to packets between chunks. */
+export function carryOver(app: Pick<Appliance, 'log'>, to: Nat64State, from: Nat64State): void {
+  to.carryFrom(from);
+  const t0 = performance.now();
+  const step = (): void => {
+    if (!to.carryStep(CARRY_CHUNK)) {
+      setImmediate(step);
+      return;
+    }
+    app.log.info({ ms: Math.round(performance.now() - t0) }, 'sessions carried over to the new state tables');
+  };
+  setImmediate(step);
 }
 
 type Undo = () => unknown;
@@ -159,12 +178,18 @@ export async function applyConfig(app: Appliance, next: Config, summary?: string
   step = 'translator';
   did('done', prefixChanged ? `translating ${next.prefix}; ${flushed} sessions of ${prev.prefix} flushed` : newState ? 'new state tables, sessions carried over' : 'new policy and options');
   if (newState) oldState.onEvent = undefined;
+  // The new tables take over now; the old sessions follow in chunks between
+  // packet batches (entries that no longer fit are dropped, as on restore).
+  if (newState && !prefixChanged) carryOver(app, plane.state, oldState);
   app.plane = plane;
   app.loop.translator = plane.translator;
   app.config = next;
   plane.state.onEvent = next.nat64.sessionLog ? (ev) => app.sessionLog.push(ev) : undefined;
   if (newState) app.ha?.attach(plane.state);
   if (changed.includes('log.level')) app.log.level = next.log.level;
+  if (changed.some((k) => under(k, ['probes']))) {
+    app.restartProbes().catch((e: unknown) => app.log.error({ err: (e as Error).message }, 'probes not restarted'));
+  }
 
   const text = summary ?? summarizeChanges(prev, next);
   let version = latest;

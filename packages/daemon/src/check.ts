@@ -14,6 +14,7 @@ import { createServer } from 'node:net';
 import { ipv4CidrsOverlap, ipv6CidrsOverlap, parseIpv4Cidr, parseIpv6Cidr, parseNat64Prefix } from '@sixgate/addressing';
 import { assertSafeListen } from '@sixgate/admin-api';
 import { parseListenAddress, type Config } from '@sixgate/config';
+import { parseEntries } from '@sixgate/probe';
 import { validateDns64Options } from '@sixgate/dns64';
 import { resolveOptions as resolveTunOptions } from '@sixgate/tun';
 import { BatchClock, buildDataPlane, tunOptions } from './appliance.js';
@@ -118,6 +119,17 @@ async function routeOverlaps(cfg: Config): Promise<Finding> {
     : { ok: false, what, detail: `${clashes.join('; ')}: pick another prefix/pool4 or remove the route` };
 }
 
+/** The continuous probes' targets parse (the schema cannot check a target's form). */
+export function probeTargets(cfg: Config): Finding {
+  const what = 'probes.targets';
+  try {
+    const n = parseEntries(cfg.probes.targets, what).length;
+    return { ok: true, what, detail: n === 0 ? 'none configured' : `${n} target${n === 1 ? '' : 's'}` };
+  } catch (e) {
+    return { ok: false, what, detail: (e as Error).message };
+  }
+}
+
 function built(what: string, build: () => string): Finding {
   try {
     return { ok: true, what, detail: build() };
@@ -155,5 +167,5 @@ export function checkBuild(cfg: Config): Finding[] {
 
 /** Runs every environment check for `cfg`. */
 export async function checkEnvironment(cfg: Config): Promise<Finding[]> {
-  return [await tunDevice(), await netAdmin(), await forwarding(), ...(await ports(cfg)), await routeOverlaps(cfg)];
+  return [await tunDevice(), await netAdmin(), await forwarding(), ...(await ports(cfg)), await routeOverlaps(cfg), probeTargets(cfg)];
 }

@@ -36,7 +36,8 @@ describe('config → room options', () => {
     expect(typeof d.prefix === 'string' ? d.prefix : d.prefix?.text).toBe('2001:db8:64::/96');
     expect(d.wouldTranslate).toBe(wt);
     expect(d.timeoutMs).toBe(1500);
-    expect(d.tcp).toEqual({ idleTimeoutMs: 3000, maxConnections: 256 });
+    expect(d.tcp).toEqual({ idleTimeoutMs: 3000, maxConnections: 256, messageTimeoutMs: 5000, maxConnectionsPerClient: 16 });
+    expect([d.upstreamCaseRandomization, d.upstreamPortUses, d.rateLimit?.response]).toEqual([true, 32, 'truncate']);
     expect(d.cache?.negativeTtl).toBe(60);
   });
 

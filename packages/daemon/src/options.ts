@@ -48,6 +48,10 @@ export function translatorOptions(cfg: Config): TranslatorOptions {
     rfc6791Pool: n.rfc6791Pool,
     sourceIcmpErrorsBetter: n.sourceIcmpErrorsBetter,
     zeroizeTrafficClass: n.zeroizeTrafficClass,
+    icmpErrorRate: n.icmpErrors.rate,
+    icmpErrorBurst: n.icmpErrors.burst,
+    icmpErrorRatePerSource: n.icmpErrors.perSourceRate,
+    icmpErrorBurstPerSource: n.icmpErrors.perSourceBurst,
   };
 }
 
@@ -66,9 +70,14 @@ export function dns64Options(cfg: Config, wouldTranslate: WouldTranslate): Dns64
     ignoreAaaa: d.ignoreAaaa,
     timeoutMs: Math.round(d.timeout * 1000),
     cache: { maxEntries: d.cache.maxEntries, maxBytes: d.cache.maxBytes, minTtl: d.cache.minTtl, maxTtl: d.cache.maxTtl, negativeTtl: d.cache.maxNegativeTtl },
-    rateLimit: { ...d.rateLimit },
+    rateLimit: { ...d.rateLimit, response: d.rateLimit.response === 'refuse' ? 'refuse' : 'truncate' },
     maxOutstanding: d.maxOutstanding,
-    tcp: { idleTimeoutMs: Math.round(d.tcp.idleTimeout * 1000), maxConnections: d.tcp.maxConnections },
+    upstreamCaseRandomization: d.upstreamCaseRandomization,
+    upstreamPortUses: d.upstreamPortUses,
+    tcp: {
+      idleTimeoutMs: Math.round(d.tcp.idleTimeout * 1000), maxConnections: d.tcp.maxConnections,
+      messageTimeoutMs: Math.round(d.tcp.messageTimeout * 1000), maxConnectionsPerClient: d.tcp.maxConnectionsPerClient,
+    },
     wouldTranslate,
   };
 }

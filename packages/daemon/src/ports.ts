@@ -7,6 +7,7 @@
 import { formatIpv4, parseNat64Prefix } from '@sixgate/addressing';
 import { ApplyError, checkVersion, type AdminPorts, type ApplyResult, type PolicyRule, type Stats, type WriteOptions } from '@sixgate/admin-api';
 import { applyPatch, ConfigError, keepPinned, redact, type Config } from '@sixgate/config';
+import { probeSamples } from '@sixgate/probe';
 import { applyConfig, bibKey } from './apply.js';
 import { PROTO, type Appliance } from './appliance.js';
 import { haStats, haWarnings } from './ha.js';
@@ -69,6 +70,8 @@ export function appliancePorts(app: Appliance): AdminPorts {
         ? `the TUN device failed (${app.datapath.lastError ?? 'unknown error'}); recovering, attempt ${app.datapath.attempt}; DNS64 synthesis suspended`
         : 'the translator loop is not running';
       const reasons = [...(dns64 ? [] : ['DNS64 is not listening']), ...(nat64 ? [] : [down])];
+      // A failing critical probe degrades the status without an outage (the API still answers 200).
+      for (const r of app.probes?.criticalFailures() ?? []) reasons.push(`critical probe ${r.target} failed at ${r.step ?? '?'}: ${r.diagnosis}`);
       const warnings = app.ha ? haWarnings(app.ha.status()) : [];
       return { status: reasons.length === 0 ? 'ok' : 'degraded', dns64, nat64, reasons, ...(warnings.length > 0 ? { warnings } : {}) };
     },
@@ -189,6 +192,13 @@ export function appliancePorts(app: Appliance): AdminPorts {
       if (app.config.ha.roleFrom === 'static') throw new ApplyError(409, `ha.roleFrom is "static": the role stays ${app.config.ha.role}`);
       return app.ha.notify(state);
     },
+    probes() {
+      // ProbeResult's readonly arrays are the API's plain arrays (JSON out, never mutated).
+      return { probes: (app.probes?.states() ?? []) as ReturnType<NonNullable<AdminPorts['probes']>>['probes'] };
+    },
+    probeSamples() {
+      return probeSamples(app.probes?.states().flatMap((s) => (s.last ? [s.last] : [])) ?? []);
+    },
   };
 }
 
@@ -218,7 +228,14 @@ export function buildStats(app: Appliance): Stats {
       upstreamTimeouts: d.upstreamTimeouts,
       refused: d.refused,
       rateLimited: d.rateLimited,
+      rateLimitedPrefix: d.rateLimitedPrefix,
+      rateLimitSpared: d.rateLimitSpared,
       formerr: d.formerr,
+      tcpRejected: d.tcpRejected,
+      tcpTimeouts: d.tcpTimeouts,
+      upstreamCaseMismatch: d.upstreamCaseMismatch,
+      loopLagP99: d.loopLagP99,
+      loopLagMax: d.loopLagMax,
       synthesisSuspended: d.synthesisSuspended,
       latencyBuckets: app.dnsLatency.snapshot(),
     },

@@ -24,18 +24,37 @@ export interface Dns64CacheOptions {
   negativeTtl: number;
 }
 
-/** Response rate limiting per client prefix (token bucket); perSecond 0 turns it off. */
+/**
+ * Response rate limiting (UDP): a token bucket per client address under a
+ * larger bucket per client prefix; a limited query is answered with TC=1
+ * (`truncate`) or REFUSED (`refuse`). perSecond / prefixPerSecond 0 turn a
+ * level off.
+ */
 export interface Dns64RateLimitOptions {
+  /** Queries per second per client address. */
   perSecond: number;
+  /** Queries an address may send at once above its rate. */
   burst: number;
+  /** Queries per second per client prefix (ipv4PrefixLength / ipv6PrefixLength). */
+  prefixPerSecond: number;
+  prefixBurst: number;
   ipv4PrefixLength: number;
   ipv6PrefixLength: number;
+  /** The answer to a limited query: TC=1 (the client retries over TCP) or REFUSED. */
+  response: 'truncate' | 'refuse';
+  /** Do not limit an address (prefix) while no other address (prefix) is asking: it delays nobody. */
+  exemptLoneClient: boolean;
 }
 
 /** TCP listener limits. */
 export interface Dns64TcpOptions {
+  /** Idle time between messages before the connection is closed. */
   idleTimeoutMs: number;
+  /** A message must arrive whole within this time of its first byte (not reset by later bytes). */
+  messageTimeoutMs: number;
   maxConnections: number;
+  /** Connections one client address may hold at once. */
+  maxConnectionsPerClient: number;
 }
 
 /** Every DNS64 option with its type; the daemon passes a partial object. */
@@ -44,7 +63,7 @@ export interface Dns64Options {
   listen: string[];
   /** `ADDR[:PORT]` upstream resolvers; empty: the nameservers of /etc/resolv.conf. */
   upstreams: string[];
-  /** CIDRs allowed recursion; empty: loopback plus the subnets on the host's interfaces. */
+  /** CIDRs allowed recursion; empty: loopback plus the subnets of the host's interfaces without a default route (not the uplink). */
   clients: string[];
   prefix: Nat64Prefix | string;
   /** RFC 6052 §3.1: never embed non-global IPv4 under 64:ff9b::/96. */
@@ -65,6 +84,10 @@ export interface Dns64Options {
   rateLimit: Dns64RateLimitOptions;
   /** Hard cap on upstream queries in flight. */
   maxOutstanding: number;
+  /** 0x20: random letter case in upstream question names; answers must echo it exactly. */
+  upstreamCaseRandomization: boolean;
+  /** Upstream queries per pooled UDP socket (random port) before it is replaced by a new random port (RFC 5452 §9.2); 1 = a port per query. */
+  upstreamPortUses: number;
   tcp: Dns64TcpOptions;
   wouldTranslate?: WouldTranslate;
 }
@@ -91,9 +114,14 @@ export const DNS64_DEFAULTS: Readonly<Dns64Options> = Object.freeze({
   attempts: 3,
   failover: true,
   cache: { maxEntries: 100_000, maxBytes: 64 * 1024 * 1024, minTtl: 0, maxTtl: 86_400, negativeTtl: 3600 },
-  rateLimit: { perSecond: 1000, burst: 2000, ipv4PrefixLength: 24, ipv6PrefixLength: 56 },
+  rateLimit: {
+    perSecond: 1000, burst: 2000, prefixPerSecond: 50_000, prefixBurst: 100_000,
+    ipv4PrefixLength: 24, ipv6PrefixLength: 56, response: 'truncate' as const, exemptLoneClient: true,
+  },
   maxOutstanding: 2048,
-  tcp: { idleTimeoutMs: 10_000, maxConnections: 256 },
+  upstreamCaseRandomization: true,
+  upstreamPortUses: 32,
+  tcp: { idleTimeoutMs: 10_000, messageTimeoutMs: 5_000, maxConnections: 256, maxConnectionsPerClient: 16 },
 });
 
 /** A host and port. */
@@ -187,6 +215,7 @@ function validateNumbers(o: Dns64Options): void {
   positiveInt('timeoutMs', o.timeoutMs, 50, 60_000);
   positiveInt('attempts', o.attempts, 1, 10);
   positiveInt('maxOutstanding', o.maxOutstanding, 1, 1_000_000);
+  positiveInt('upstreamPortUses', o.upstreamPortUses, 1, 65_535);
   positiveInt('cache.maxEntries', o.cache.maxEntries, 0, 100_000_000);
   positiveInt('cache.maxBytes', o.cache.maxBytes, 0, 2 ** 40);
   positiveInt('cache.minTtl', o.cache.minTtl, 0, 86_400);
@@ -194,10 +223,16 @@ function validateNumbers(o: Dns64Options): void {
   positiveInt('cache.negativeTtl', o.cache.negativeTtl, 0, 86_400);
   positiveInt('rateLimit.perSecond', o.rateLimit.perSecond, 0, 10_000_000);
   positiveInt('rateLimit.burst', o.rateLimit.burst, o.rateLimit.perSecond === 0 ? 0 : 1, 100_000_000);
+  positiveInt('rateLimit.prefixPerSecond', o.rateLimit.prefixPerSecond, 0, 10_000_000);
+  positiveInt('rateLimit.prefixBurst', o.rateLimit.prefixBurst, o.rateLimit.prefixPerSecond === 0 ? 0 : 1, 100_000_000);
+  if (o.rateLimit.response !== 'truncate' && o.rateLimit.response !== 'refuse') fail('rateLimit.response', o.rateLimit.response, 'must be "truncate" or "refuse"');
+  if (typeof o.rateLimit.exemptLoneClient !== 'boolean') fail('rateLimit.exemptLoneClient', o.rateLimit.exemptLoneClient, 'must be true or false');
   positiveInt('rateLimit.ipv4PrefixLength', o.rateLimit.ipv4PrefixLength, 0, 32);
   positiveInt('rateLimit.ipv6PrefixLength', o.rateLimit.ipv6PrefixLength, 0, 128);
   positiveInt('tcp.idleTimeoutMs', o.tcp.idleTimeoutMs, 100, 3_600_000);
   positiveInt('tcp.maxConnections', o.tcp.maxConnections, 1, 100_000);
+  positiveInt('tcp.messageTimeoutMs', o.tcp.messageTimeoutMs, 100, 3_600_000);
+  positiveInt('tcp.maxConnectionsPerClient', o.tcp.maxConnectionsPerClient, 1, 100_000);
 }
 
 /** Merges `input` over the defaults and validates every key. Throws Dns64Error (ERR_DNS64_CONFIG). */
@@ -210,7 +245,7 @@ export function validateDns64Options(input: Dns64Input = {}): ResolvedDns64Optio
     tcp: { ...DNS64_DEFAULTS.tcp, ...input.tcp },
   };
   validateNumbers(o);
-  for (const k of ['wkpStrict', 'synthesizeOnError', 'failover'] as const) {
+  for (const k of ['wkpStrict', 'synthesizeOnError', 'failover', 'upstreamCaseRandomization'] as const) {
     if (typeof o[k] !== 'boolean') fail(k, o[k], 'must be true or false');
   }
   if (o.wouldTranslate !== undefined && typeof o.wouldTranslate !== 'function') fail('wouldTranslate', typeof o.wouldTranslate, 'must be a function');

@@ -28,8 +28,12 @@ export interface Dns64Counters {
   upstreamOverload: number;
   /** Queries from clients outside `clients` (REFUSED). */
   refused: number;
-  /** Queries dropped by the per-prefix rate limit. */
+  /** Queries over the rate limit (answered TC=1 or REFUSED, see rateLimit.response). */
   rateLimited: number;
+  /** Of those, limited by their prefix's ceiling rather than their address's rate. */
+  rateLimitedPrefix: number;
+  /** Queries over a limit let through because their client was the only one asking (rateLimit.exemptLoneClient). */
+  rateLimitSpared: number;
   /** Malformed queries answered with FORMERR (or NOTIMP/BADVERS). */
   formerr: number;
   /** Packets dropped without an answer (too short, responses). */
@@ -48,16 +52,21 @@ export interface Dns64Counters {
   ipv4only: number;
   /** AAAA answers that would have been synthesized while synthesis was suspended (translator down): NODATA instead. */
   synthesisSuspended: number;
-  /** TCP connections refused by the connection cap. */
+  /** TCP connections refused by the connection cap (total or per client). */
   tcpRejected: number;
+  /** TCP connections closed because a message did not arrive whole within tcp.messageTimeoutMs. */
+  tcpTimeouts: number;
+  /** Upstream answers dropped because their question's letter case differs from ours (0x20). */
+  upstreamCaseMismatch: number;
 }
 
 /** A fresh set of zero counters. */
 export function createCounters(): Dns64Counters {
   return {
     queries: 0, tcpQueries: 0, synthesized: 0, cacheHits: 0, cacheMisses: 0, upstreamQueries: 0, upstreamErrors: 0,
-    upstreamTimeouts: 0, upstreamTcpRetries: 0, upstreamOverload: 0, refused: 0, rateLimited: 0, formerr: 0, dropped: 0,
-    servfail: 0, truncated: 0, excluded: 0, notEmbeddable: 0, policyDenied: 0, ipv4only: 0, synthesisSuspended: 0, tcpRejected: 0,
+    upstreamTimeouts: 0, upstreamTcpRetries: 0, upstreamOverload: 0, refused: 0, rateLimited: 0, rateLimitedPrefix: 0, rateLimitSpared: 0,
+    formerr: 0, dropped: 0, servfail: 0, truncated: 0, excluded: 0, notEmbeddable: 0, policyDenied: 0, ipv4only: 0,
+    synthesisSuspended: 0, tcpRejected: 0, tcpTimeouts: 0, upstreamCaseMismatch: 0,
   };
 }
 

@@ -242,6 +242,47 @@ export function headerOnlyResponse(query: Uint8Array, q: ParsedQuery | undefined
 }
 
 /**
+ * `headerOnlyResponse` written in place for a query that `probeQuery`
+ * accepted (`p` filled): header, question and an OPT record when the query
+ * had one, into `out[outOff…]`; returns the length, or 0 when it does not fit
+ * `outCap`. The same bytes as `headerOnlyResponse(query, parseQuery(query),
+ * rcode, extraFlags)`, without allocating (the rate limiter's answers).
+ */
+export function headerOnlyInto(query: Uint8Array, off: number, p: QueryProbe, rcode: number, extraFlags: number, out: Uint8Array, outOff: number, outCap: number): number {
+  const edns = (p.variant & 6) !== 0;
+  const len = 12 + p.qLen + (edns ? 11 : 0);
+  if (len > outCap) return 0;
+  out[outOff] = query[off]!;
+  out[outOff + 1] = query[off + 1]!;
+  const flags = FLAG.qr | FLAG.ra | (u16(query, off + 2) & (0x7800 | FLAG.rd | FLAG.cd)) | extraFlags | (rcode & 0xf);
+  out[outOff + 2] = flags >> 8;
+  out[outOff + 3] = flags & 0xff;
+  out[outOff + 4] = 0;
+  out[outOff + 5] = 1;
+  for (let i = 6; i < 12; i++) out[outOff + i] = 0;
+  for (let i = 12; i < 12 + p.qLen; i++) out[outOff + i] = query[off + i]!;
+  if (edns) {
+    out[outOff + 11] = 1;
+    const o = outOff + 12 + p.qLen;
+    // OPT (RFC 6891 §6.1.2): root owner, TYPE 41, our UDP size, extended RCODE, version 0, DO as asked, no options.
+    out[o] = 0;
+    out[o + 1] = 0;
+    out[o + 2] = TYPE.OPT;
+    out[o + 3] = EDNS_SIZE >> 8;
+    out[o + 4] = EDNS_SIZE & 0xff;
+    out[o + 5] = rcode >> 4;
+    out[o + 6] = 0;
+    out[o + 7] = (p.variant & 4) !== 0 ? 0x80 : 0;
+    out[o + 8] = 0;
+    out[o + 9] = 0;
+    out[o + 10] = 0;
+  }
+  return len;
+}
+
+const EDNS_SIZE = 1232;
+
+/**
  * Removes the OPT record of an upstream response and appends `opt` (or none),
  * keeping every other byte as the upstream sent it. Returns undefined when the
  * OPT is not the last record (a later record might point into it; the caller

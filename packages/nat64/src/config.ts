@@ -65,6 +65,14 @@ export interface TranslatorOptions {
   readonly fragmentEntries?: number;
   /** Out-of-order fragments held until their first fragment arrives. Default 64. */
   readonly heldFragments?: number;
+  /** Own ICMP errors per second, all sources together (RFC 4443 §2.4(f)); 0 sends none. Default 1000. */
+  readonly icmpErrorRate?: number;
+  /** Errors that may leave at once before the global rate applies. Default 200. */
+  readonly icmpErrorBurst?: number;
+  /** Own ICMP errors per second to one source prefix (IPv4 /24, IPv6 /64); 0 sends none. Default 100. */
+  readonly icmpErrorRatePerSource?: number;
+  /** Burst of the per-source bucket. Default 100. */
+  readonly icmpErrorBurstPerSource?: number;
 }
 
 /** Validated options with every default filled in. */
@@ -89,6 +97,10 @@ export interface TranslatorConfig {
   readonly fragmentTimeoutMs: number;
   readonly fragmentEntries: number;
   readonly heldFragments: number;
+  readonly icmpErrorRate: number;
+  readonly icmpErrorBurst: number;
+  readonly icmpErrorRatePerSource: number;
+  readonly icmpErrorBurstPerSource: number;
 }
 
 /** A run of RFC 6791 source addresses: `first` … `first + count - 1`. */
@@ -111,6 +123,10 @@ export const TRANSLATOR_DEFAULTS = Object.freeze({
   fragmentTimeoutMs: 10_000,
   fragmentEntries: 4096,
   heldFragments: 64,
+  icmpErrorRate: 1000,
+  icmpErrorBurst: 200,
+  icmpErrorRatePerSource: 100,
+  icmpErrorBurstPerSource: 100,
 });
 
 /** The default pool4 of SPEC §3, whose first address is the default own address. */
@@ -180,6 +196,10 @@ export function resolveTranslatorOptions(o: TranslatorOptions): TranslatorConfig
     fragmentTimeoutMs: int('fragmentTimeoutMs', o.fragmentTimeoutMs ?? d.fragmentTimeoutMs, 100, 120_000),
     fragmentEntries: int('fragmentEntries', o.fragmentEntries ?? d.fragmentEntries, 16, 1 << 20),
     heldFragments: int('heldFragments', o.heldFragments ?? d.heldFragments, 0, 4096),
+    icmpErrorRate: int('icmpErrorRate', o.icmpErrorRate ?? d.icmpErrorRate, 0, 1_000_000),
+    icmpErrorBurst: int('icmpErrorBurst', o.icmpErrorBurst ?? d.icmpErrorBurst, 1, 1_000_000),
+    icmpErrorRatePerSource: int('icmpErrorRatePerSource', o.icmpErrorRatePerSource ?? d.icmpErrorRatePerSource, 0, 1_000_000),
+    icmpErrorBurstPerSource: int('icmpErrorBurstPerSource', o.icmpErrorBurstPerSource ?? d.icmpErrorBurstPerSource, 1, 1_000_000),
   });
 }
 

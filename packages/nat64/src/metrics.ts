@@ -86,6 +86,8 @@ export const DROP_REASONS = [
   'fragment-invalid',
   /** Fragment of an ICMP echo datagram held until complete, when the hold is full or disabled (the held fragments of the datagram go too). */
   'fragment-hold-full',
+  /** An ICMP error the translator would originate (TTL, filtering, source route, limits, too big …) was over its rate limit (RFC 4443 §2.4(f), RFC 1812 §4.3.2.8): the packet is dropped without an answer. */
+  'icmp-rate-limited',
 ] as const;
 
 /** One of `DROP_REASONS`. */

@@ -124,6 +124,34 @@ describe('Policy.wouldTranslate (DNS64)', () => {
   });
 });
 
+describe('Policy.refusingRule (sixgate probe)', () => {
+  it('names the rule wouldTranslate and check decide by, and counts no hits', () => {
+    const p = new Policy(rules);
+    expect(p.refusingRule(C2, parseIpv4('198.51.100.7'))).toBe('no-net');
+    expect(p.refusingRule(C1, parseIpv4('198.51.100.7'))).toBeUndefined();
+    expect(p.refusingRule(C2, parseIpv4('203.0.113.1'))).toBeUndefined();
+    expect(p.refusingRule(C2, parseIpv4('203.0.113.1'), 6, 25)).toBe('no-smtp');
+    expect(p.refusingRule(C2, parseIpv4('203.0.113.1'), 6, 443)).toBeUndefined();
+    expect(p.refusingRule(C2, parseIpv4('192.0.2.1'), 17, 5353)).toBe('no-dns-alt');
+    expect(p.refusingRule(C2, parseIpv4('192.0.2.1'), 17)).toBeUndefined();
+    expect(p.refusingRule(C2, parseIpv4('198.51.100.7'), 1)).toBe('no-net');
+    expect(p.refusingRule(C2, parseIpv4('198.51.100.7'), 58)).toBe('no-net');
+    expect(p.hits().every((h) => h.hits === 0)).toBe(true);
+  });
+
+  it('agrees with check() and wouldTranslate() on arbitrary flows', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(C1, C2), fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom(6, 17, 1), fc.integer({ min: 0, max: 65535 }), (c, d, proto, port) => {
+        const p = new Policy(rules);
+        const i = p.check(proto, c, 0, d, port);
+        expect(p.refusingRule(c, d, proto, port)).toBe(i < 0 ? undefined : rules[i]!.id);
+        expect(p.refusingRule(c, d) === undefined).toBe(p.wouldTranslate(c, d));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
 describe('rule validation', () => {
   it.each([
     { name: 'bad IPv6 prefix', r: { id: 'a', action: 'deny', source6: '2001:db8::1/32' }, msg: /policy\[0\] \("a"\)\.source6: .*host bits/ },

@@ -170,6 +170,32 @@ export class Policy {
     return true;
   }
 
+  /**
+   * Which rule refuses, for diagnoses (`sixgate probe`); counts no hits.
+   * With `proto` (6, 17 or 1) and `port`, the first matching rule decides as
+   * in {@link check}; without, it is the rule that makes
+   * {@link wouldTranslate} false. Undefined: allowed.
+   */
+  refusingRule(client6: Uint8Array, dst4: number, proto?: number, port?: number): string | undefined {
+    dst4 >>>= 0;
+    for (let i = 0; i < this.deny.length; i++) {
+      if (((dst4 & this.mask4[i]!) >>> 0) !== this.addr4[i]) continue;
+      const s6 = this.src6[i];
+      if (s6 !== undefined && !ipv6InCidr(client6, 0, s6)) continue;
+      if (proto === undefined) {
+        if (this.deny[i] === 0) return undefined;
+        if (this.proto[i] === 0 && this.lo[i] === -1) return this.list[i]!.id;
+        continue;
+      }
+      const rp = this.proto[i]!;
+      if (rp !== 0 && rp !== (proto === 58 ? 1 : proto)) continue;
+      const lo = this.lo[i]!;
+      if (lo >= 0 && (port === undefined || port < lo || port > this.hi[i]!)) continue;
+      return this.deny[i] === 1 ? this.list[i]!.id : undefined;
+    }
+    return undefined;
+  }
+
   /** The rules in order (frozen copies). */
   rules(): readonly PolicyRule[] {
     return this.list;

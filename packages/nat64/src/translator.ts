@@ -36,6 +36,7 @@ export class Translator {
   constructor(opts: TranslatorOptions, state: StateApi, policy: PolicyCheck, clock: Clock) {
     this.config = resolveTranslatorOptions(opts);
     this.c = new TranslateContext(this.config, state, policy, clock);
+    state.shareTime?.(this.c.time);
   }
 
   /** The prefix in force. */
@@ -48,6 +49,7 @@ export class Translator {
    * next call. 5 parameters: hot path (buffer, window, output window).
    */
   translate(buf: Uint8Array, off: number, len: number, out: Uint8Array, outOff: number): Outcome {
+    this.c.time[0] = this.c.clock.now();
     const r = this.translateOne(buf, off, len, out, outOff);
     // A first fragment whose out-of-order followers were held, or the fragment
     // that completed a datagram held whole: send the held fragments too.
@@ -89,7 +91,8 @@ export class Translator {
    * fresh buffers for the daemon to write to the TUN (timer path, may allocate).
    */
   tick(): Uint8Array[] {
-    this.c.counters.drops['fragment-expired'] += this.c.hold.expire(this.c.clock.now());
+    this.c.time[0] = this.c.clock.now();
+    this.c.counters.drops['fragment-expired'] += this.c.hold.expire(this.c.time[0]);
     const expired = this.c.state.tick();
     const replies: Uint8Array[] = [];
     for (const e of expired) {

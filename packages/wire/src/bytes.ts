@@ -7,6 +7,7 @@
  * in bounds (views guarantee that through `check()`); out-of-bounds reads
  * yield garbage (`undefined` coerced to 0), never a throw.
  */
+import { byteView, wordView } from './words.js';
 
 /** Reads the unsigned byte at `off`. */
 export function u8(buf: Uint8Array, off: number): number {
@@ -42,16 +43,38 @@ export function setU32(buf: Uint8Array, off: number, v: number): void {
   buf[off + 3] = v;
 }
 
-/** Copies `len` bytes from `src[srcOff..]` to `dst[dstOff..]`; overlap-safe, even across views of one ArrayBuffer. */
+/**
+ * Copies `len` bytes from `src[srcOff..]` to `dst[dstOff..]`; overlap-safe, even
+ * across views of one ArrayBuffer. Allocates nothing (no subarray): within one
+ * ArrayBuffer it is `copyWithin` on a cached whole-buffer view (memmove);
+ * between buffers, 32-bit words when both offsets share their alignment, else
+ * bytes (words.ts).
+ */
 export function copyBytes(dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, len: number): void {
-  // Short copies (addresses) are faster as a loop than set(subarray()), which
-  // allocates. A forward loop is safe unless the destination starts inside
-  // the source in the same memory; TypedArray#set handles that case.
-  if (len <= 16 && (dst.buffer !== src.buffer || dst.byteOffset + dstOff <= src.byteOffset + srcOff)) {
-    for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i]!;
+  if (len <= 0) return;
+  const d0 = dst.byteOffset + dstOff;
+  const s0 = src.byteOffset + srcOff;
+  if (dst.buffer === src.buffer) {
+    // Short forward-safe copies (addresses) are faster as a loop.
+    if (len <= 16 && d0 <= s0) {
+      for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i]!;
+      return;
+    }
+    byteView(dst).copyWithin(d0, s0, s0 + len);
     return;
   }
-  dst.set(src.subarray(srcOff, srcOff + len), dstOff);
+  let k = 0;
+  if (len >= 32 && ((d0 ^ s0) & 3) === 0) {
+    for (; ((d0 + k) & 3) !== 0; k++) dst[dstOff + k] = src[srcOff + k]!;
+    const dw = wordView(dst);
+    const sw = wordView(src);
+    const di = (d0 + k) >>> 2;
+    const si = (s0 + k) >>> 2;
+    const n = (len - k) >>> 2;
+    for (let w = 0; w < n; w++) dw[di + w] = sw[si + w]!;
+    k += n << 2;
+  }
+  for (; k < len; k++) dst[dstOff + k] = src[srcOff + k]!;
 }
 
 /** Whether `a[aOff..aOff+len)` equals `b[bOff..bOff+len)`. */

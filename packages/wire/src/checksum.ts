@@ -26,6 +26,7 @@
  * computed 0 as 0xffff: `normalizeUdp`.
  */
 import { u32 } from './bytes.js';
+import { wordView } from './words.js';
 
 /** Bytes per inner loop before folding: keeps both byte accumulators small integers (Smis). */
 const CHUNK = 32768;
@@ -103,13 +104,16 @@ function sumWide(buf: Uint8Array, start: number, end: number, initial: number): 
     else lo += buf[i]!;
   }
   const words = (end - i) >>> 2;
-  const w32 = new Uint32Array(buf.buffer, buf.byteOffset + i, words);
+  // One cached view over the whole buffer, indexed from the aligned absolute
+  // offset: no typed array is created per checksum (words.ts).
+  const w32 = wordView(buf);
+  const base = (buf.byteOffset + i) >>> 2;
   let le = 0;
   for (let k = 0; k < words; ) {
     const stop = Math.min(words, k + WIDE_CHUNK);
     let a = 0;
     for (; k < stop; k++) {
-      const w = w32[k]!;
+      const w = w32[base + k]!;
       a += (w & 0xffff) + (w >>> 16);
     }
     le = fold(le + a);

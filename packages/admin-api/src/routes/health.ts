@@ -9,10 +9,10 @@ export const healthRoutes: RoutePlugin = async (app) => {
     {
       schema: {
         tags: ['health'],
-        summary: 'Whether DNS64 and NAT64 are running (200) or not (503)',
+        summary: 'Whether DNS64 and NAT64 are running (200) or not (503); "degraded" with 200 when only a critical probe fails',
         security: [],
         response: {
-          200: { ...HealthSchema, description: 'DNS64 and NAT64 are running' },
+          200: { ...HealthSchema, description: 'DNS64 and NAT64 are running (status "degraded" when a critical probe fails: see reasons)' },
           503: { ...HealthSchema, description: 'Degraded: see reasons' },
           ...errorResponses(500),
         },
@@ -20,7 +20,8 @@ export const healthRoutes: RoutePlugin = async (app) => {
     },
     async (_request, reply) => {
       const health = app.ports.health();
-      return reply.code(health.status === 'ok' ? 200 : 503).send(health);
+      // A failing critical probe degrades the status but is no outage of sixgate itself: still 200.
+      return reply.code(health.status === 'ok' || (health.dns64 && health.nat64) ? 200 : 503).send(health);
     },
   );
 };

@@ -5,7 +5,7 @@ import { secured } from '../schemas/common.js';
 import { createMetrics } from '../metrics.js';
 
 export const metricsRoutes: RoutePlugin = async (app) => {
-  const metrics = createMetrics(() => app.ports.stats());
+  const metrics = createMetrics(() => app.ports.stats(), () => app.ports.probeSamples?.() ?? []);
   app.get(
     '/metrics',
     {

@@ -17,7 +17,8 @@ function busyStats(): Stats {
     },
     dns64: {
       queries: 500, synthesized: 120, cacheHits: 300, cacheMisses: 200, upstreamErrors: 2,
-      upstreamTimeouts: 1, refused: 5, rateLimited: 0, formerr: 4,
+      upstreamTimeouts: 1, refused: 5, rateLimited: 3, rateLimitedPrefix: 1, rateLimitSpared: 9, formerr: 4,
+      tcpRejected: 0, tcpTimeouts: 2, upstreamCaseMismatch: 1, loopLagP99: 0.004, loopLagMax: 0.012,
       latencyBuckets: { le: [0.001, 0.01, 0.1], counts: [300, 150, 40], sum: 3.25, count: 500 },
     },
     offload: { enabled: true, udpCoalescing: true, gsoPackets: 50, gsoSegments: 2200, csumPartial: 700, csumCompleted: 3, softGso: 1, badHeader: 0, udpSuperPackets: 40, udpSegments: 900 },
@@ -69,6 +70,11 @@ describe('GET /metrics', () => {
     expect(sample(m.get('sixgate_dns64_synthesized_total'))).toBe(120);
     expect(sample(m.get('sixgate_dns64_cache_hits_total'))).toBe(300);
     expect(sample(m.get('sixgate_dns64_upstream_timeouts_total'))).toBe(1);
+    expect(sample(m.get('sixgate_dns64_rate_limited_prefix_total'))).toBe(1);
+    expect(sample(m.get('sixgate_dns64_rate_limit_spared_total'))).toBe(9);
+    expect(sample(m.get('sixgate_dns64_upstream_case_mismatch_total'))).toBe(1);
+    expect(sample(m.get('sixgate_dns64_event_loop_lag_p99_seconds'))).toBe(0.004);
+    expect(sample(m.get('sixgate_dns64_event_loop_lag_max_seconds'))).toBe(0.012);
     expect(sample(m.get('sixgate_session_log_dropped_total'))).toBe(2);
   });
 
@@ -97,7 +103,7 @@ describe('GET /metrics', () => {
     const m = parsePrometheus((await ctx.call('GET', '/metrics')).body);
     expect(m.size).toBeGreaterThanOrEqual(20);
     for (const [name, f] of m) {
-      expect(name).toMatch(/^sixgate_(nat64|dns64|session_log|ha)_[a-z0-9_]+$/);
+      expect(name).toMatch(/^sixgate_(nat64|dns64|session_log|probe|ha)_[a-z0-9_]+$/);
       expect(f.help.length, name).toBeGreaterThan(0);
       if (f.type === 'counter') expect(name).toMatch(/_total$/);
       else expect(name).not.toMatch(/_total$/);

@@ -8,3 +8,4 @@ export * from './stats.js';
 export * from './trace.js';
 export * from './config.js';
 export * from './ha.js';
+export * from './probes.js';

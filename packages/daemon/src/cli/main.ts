@@ -17,9 +17,10 @@ import * as rollback from './commands/rollback.js';
 import * as trace from './commands/trace.js';
 import * as lab from './commands/lab.js';
 import * as ha from './commands/ha.js';
+import * as probe from './commands/probe.js';
 
 /** Every command module exports `register(program)`; this is the order `--help` lists them. */
-const COMMANDS = [run, check, status, sessions, bib, prefix, policy, config, rollback, trace, lab, ha];
+const COMMANDS = [run, check, status, sessions, bib, prefix, policy, config, rollback, trace, probe, lab, ha];
 
 function version(): string {
   try {

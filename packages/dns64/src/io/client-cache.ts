@@ -6,14 +6,15 @@
  */
 import { endianness } from 'node:os';
 import { formatIpv4, formatIpv6, tryParseIpv4, tryParseIpv6 } from '@sixgate/addressing';
+import type { RateKey } from '../rate-limit.js';
 import { AF_INET, AF_INET6 } from './native-udp.js';
 
 /** Who is asking. */
 export interface ClientInfo {
   /** Inside `clients` (else REFUSED). */
   readonly allowed: boolean;
-  /** The rate limiter's bucket key. */
-  readonly rateKey: string;
+  /** The rate limiter's bucket keys (computed once per client). */
+  readonly rateKey: RateKey;
   /** The IPv6 source (for the translator policy); undefined for IPv4 clients. */
   readonly client6: Uint8Array | undefined;
   /** The address as text (traces). */

@@ -1,6 +1,7 @@
 /**
  * Host defaults: upstreams from /etc/resolv.conf and the client networks on
- * the host's interfaces (SPEC §3 defaults of --upstream and --dns-clients).
+ * the host's interfaces that do not face the uplink (SPEC §3 defaults of
+ * --upstream and --dns-clients).
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -33,10 +34,62 @@ function maskedText(bytes: number[], bits: number, v6: boolean): string {
   return `${words.join(':')}/${bits}`;
 }
 
-/** Loopback plus the subnet of every address on the host's interfaces, as CIDR text. */
-export function hostClientNetworks(): string[] {
+/** Route tables as the kernel shows them (/proc/net/route and /proc/net/ipv6_route); missing → ''. */
+export interface RouteTables {
+  readonly ipv4: string;
+  readonly ipv6: string;
+}
+
+function readOr(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** The host's route tables. */
+export function hostRouteTables(): RouteTables {
+  return { ipv4: readOr('/proc/net/route'), ipv6: readOr('/proc/net/ipv6_route') };
+}
+
+const RTF_UP = 0x0001;
+const RTF_REJECT = 0x0200;
+
+/** Interfaces that carry a default route (0.0.0.0/0 or ::/0, up, not a reject route): the uplink. */
+export function defaultRouteInterfaces(t: RouteTables): Set<string> {
+  const out = new Set<string>();
+  for (const line of t.ipv4.split('\n').slice(1)) {
+    // Iface Destination Gateway Flags RefCnt Use Metric Mask ...
+    const f = line.trim().split(/\s+/);
+    if (f.length < 8) continue;
+    const flags = parseInt(f[3]!, 16);
+    if (f[1] === '00000000' && f[7] === '00000000' && (flags & RTF_UP) !== 0 && (flags & RTF_REJECT) === 0) out.add(f[0]!);
+  }
+  for (const line of t.ipv6.split('\n')) {
+    // dest dest_len src src_len next_hop metric refcnt use flags iface
+    const f = line.trim().split(/\s+/);
+    if (f.length < 10) continue;
+    const flags = parseInt(f[8]!, 16);
+    if (/^0{32}$/.test(f[0]!) && f[1] === '00' && (flags & RTF_UP) !== 0 && (flags & RTF_REJECT) === 0 && f[9] !== 'lo') out.add(f[9]!);
+  }
+  return out;
+}
+
+/**
+ * The default `clients`: loopback plus the subnet of every address on the
+ * host's interfaces, except the interfaces that carry a default route —
+ * those face the uplink, and hosts there must not get recursion (a query from
+ * the uplink's subnet is REFUSED). Widen it by listing `clients`.
+ */
+export function hostClientNetworks(
+  interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[]> = os.networkInterfaces(),
+  routes: RouteTables = hostRouteTables(),
+): string[] {
   const out = new Set<string>(['127.0.0.0/8', '::1/128']);
-  for (const list of Object.values(os.networkInterfaces())) {
+  const uplinks = defaultRouteInterfaces(routes);
+  for (const [name, list] of Object.entries(interfaces)) {
+    if (uplinks.has(name)) continue;
     for (const a of list ?? []) {
       const bits = Number(a.cidr?.split('/')[1] ?? (a.family === 'IPv4' ? 32 : 128));
       if (a.family === 'IPv4') {

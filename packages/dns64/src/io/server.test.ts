@@ -166,11 +166,97 @@ describe.each(['native', 'dgram'] as const)('Dns64Server over UDP (%s) and TCP o
     expect(srv.stats().tcpRejected).toBe(1);
   });
 
-  it('limits the response rate per client prefix', async () => {
-    const { port, srv } = await startServer({ rateLimit: { perSecond: 1, burst: 5 } });
-    const replies = await udpExchange(port, Array.from({ length: 20 }, (_, i) => query('ipv4only.arpa', 'A', i)), 20, 500);
-    expect(replies).toHaveLength(5);
-    expect(srv.stats().rateLimited).toBe(15);
+  it('closes a TCP connection whose message trickles in beyond the message deadline, though every byte resets the idle timer', async () => {
+    const { port, srv } = await startServer({ tcp: { idleTimeoutMs: 5_000, messageTimeoutMs: 400 } });
+    const sock = net.connect({ host: '127.0.0.1', port });
+    sock.on('error', () => undefined);
+    await new Promise((r) => sock.once('connect', r));
+    const bytes = frame(query('ipv4only.arpa', 'A'));
+    const t0 = Date.now();
+    let i = 0;
+    const drip = setInterval(() => {
+      if (i < bytes.length && !sock.destroyed) sock.write(bytes.subarray(i, ++i));
+    }, 50);
+    await new Promise((r) => sock.once('close', r));
+    clearInterval(drip);
+    const took = Date.now() - t0;
+    expect(took).toBeGreaterThanOrEqual(350);
+    expect(took).toBeLessThan(3000);
+    expect(i).toBeLessThan(bytes.length);
+    expect(srv.stats().tcpTimeouts).toBe(1);
+    // A whole message in time is answered, also when it arrives in pieces.
+    const ok = net.connect({ host: '127.0.0.1', port });
+    const got = new Promise<Buffer>((r) => ok.once('data', r));
+    await new Promise((r) => ok.once('connect', r));
+    ok.write(bytes.subarray(0, 1));
+    await new Promise((r) => setTimeout(r, 50));
+    ok.write(bytes.subarray(1, 9));
+    await new Promise((r) => setTimeout(r, 50));
+    ok.write(bytes.subarray(9));
+    const reply = await got;
+    ok.destroy();
+    expect(decode(reply.subarray(2)).answers).toHaveLength(2);
+  });
+
+  it('caps TCP connections per client address', async () => {
+    const { port, srv } = await startServer({ tcp: { maxConnectionsPerClient: 2 } });
+    const open = async (): Promise<net.Socket> => {
+      const s = net.connect({ host: '127.0.0.1', port });
+      s.on('error', () => undefined);
+      await new Promise((r) => s.once('connect', r));
+      return s;
+    };
+    const a = await open();
+    const b = await open();
+    const third = await tcpExchange(port, frame(query('ipv4only.arpa', 'A')), 1, 1500);
+    expect(third).toEqual({ replies: [], closed: true });
+    expect(srv.stats().tcpRejected).toBe(1);
+    a.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    const again = await tcpExchange(port, frame(query('ipv4only.arpa', 'A')), 1, 1500);
+    expect(again.replies).toHaveLength(1);
+    b.destroy();
+  });
+
+  it('answers queries over the rate limit at once with TC=1 (never silence); TCP still answers', async () => {
+    const { port, srv } = await startServer({ rateLimit: { perSecond: 1, burst: 5, exemptLoneClient: false } });
+    const replies = await udpExchange(port, Array.from({ length: 20 }, (_, i) => query('ipv4only.arpa', 'A', i)), 20, 1000);
+    expect(replies).toHaveLength(20);
+    const tc = replies.filter((r) => decode(r).flag_tc);
+    expect(tc.length).toBeGreaterThanOrEqual(13); // 5 from the burst, perhaps a refill (1/s) on a slow machine
+    for (const r of tc) expect([decode(r).answers, rcode(r), r.length]).toEqual([[], 'NOERROR', 12 + 19]);
+    expect(replies.filter((r) => !decode(r).flag_tc).every((r) => decode(r).answers.length === 2)).toBe(true);
+    expect(srv.stats().rateLimited).toBe(tc.length);
+    const { replies: overTcp } = await tcpExchange(port, frame(query('ipv4only.arpa', 'A', 99)), 1);
+    expect(decode(overTcp[0]).answers).toHaveLength(2);
+  });
+
+  it('answers REFUSED to limited queries with response: refuse', async () => {
+    const { port, srv } = await startServer({ rateLimit: { perSecond: 1, burst: 2, exemptLoneClient: false, response: 'refuse' } });
+    const replies = await udpExchange(port, Array.from({ length: 6 }, (_, i) => query('ipv4only.arpa', 'A', i, true)), 6, 1000);
+    const refused = replies.filter((r) => rcode(r) === 'REFUSED').length;
+    // 2 from the burst, perhaps one more refilled (1/s) on a slow machine.
+    expect([replies.length, refused >= 3, replies.filter((r) => rcode(r) === 'NOERROR').length]).toEqual([6, true, 6 - refused]);
+    // The client sent EDNS: the REFUSED answer carries an OPT record too (RFC 6891 §6.1.1).
+    expect(replies.filter((r) => rcode(r) === 'REFUSED').every((r) => decode(r).additionals[0]?.type === 'OPT')).toBe(true);
+    expect(srv.stats().rateLimited).toBe(refused);
+  });
+
+  it('limits a flooding address, not its neighbour, and spares it while it asks alone (defaults otherwise)', async () => {
+    const { port, port6, srv } = await startServer({ rateLimit: { perSecond: 5, burst: 5 } });
+    const burst = (host: string, p: number, n: number, base: number): Promise<Buffer[]> =>
+      udpExchange(p, Array.from({ length: n }, (_, i) => query('ipv4only.arpa', 'A', base + i)), n, 1000, host);
+    // Alone: 30 queries from 127.0.0.1, none limited (counted as spared).
+    const alone = await burst('127.0.0.1', port, 30, 0);
+    expect(alone.filter((r) => decode(r).flag_tc)).toHaveLength(0);
+    expect(srv.stats().rateLimitSpared).toBeGreaterThan(0);
+    // ::1 asks too: now 127.0.0.1 is held to its rate, ::1 is not.
+    const neighbour = await burst('::1', port6, 5, 100);
+    expect(neighbour.filter((r) => decode(r).flag_tc)).toHaveLength(0);
+    const flood = await burst('127.0.0.1', port, 30, 200);
+    expect(flood.length).toBe(30);
+    expect(flood.filter((r) => decode(r).flag_tc).length).toBeGreaterThanOrEqual(25);
+    expect(srv.stats().rateLimited).toBe(flood.filter((r) => decode(r).flag_tc).length);
   });
 
   it('answers FORMERR, NOTIMP and BADVERS, and drops short packets and responses', async () => {
@@ -331,22 +417,25 @@ describe('Dns64Server UDP fast path (addon) against the full path (node:dgram)',
     }
     expect(hits.mock.calls.length).toBeGreaterThan(80); // the native server did take the fast path
     hits.mockRestore();
-    const { upstreams: _u1, ...s1 } = native.stats();
-    const { upstreams: _u2, ...s2 } = dgram.stats();
+    const { upstreams: _u1, loopLagP99: _l1, loopLagMax: _m1, ...s1 } = native.stats();
+    const { upstreams: _u2, loopLagP99: _l2, loopLagMax: _m2, ...s2 } = dgram.stats();
     expect(s1).toEqual(s2);
   });
 
   it('rate limits and refuses on the fast path as on the full path', async () => {
     const clock = { now: 1_000_000 };
-    const { native, dgram, ports } = await pair(clock, { rateLimit: { perSecond: 1, burst: 3 } });
+    const { native, dgram, ports } = await pair(clock, { rateLimit: { perSecond: 1, burst: 3, exemptLoneClient: false } });
     const q = query('v4only.example.org', 'AAAA', 5);
     for (const port of ports) {
       await udpExchange(port, [q], 1, 150); // miss, then hits from the cache
-      for (let i = 0; i < 4; i++) await udpExchange(port, [q], 1, 100);
+      const replies: Buffer[] = [];
+      for (let i = 0; i < 4; i++) replies.push(...(await udpExchange(port, [q], 1, 100)));
+      // Every query answered: the last two with TC=1 and nothing else.
+      expect(replies.map((r) => [decode(r).flag_tc, decode(r).answers.length])).toEqual([[false, 2], [false, 2], [true, 0], [true, 0]]);
     }
     expect([native.stats().rateLimited, native.stats().cacheHits, native.stats().queries]).toEqual([2, 2, 5]);
-    const { upstreams: _u1, ...s1 } = native.stats();
-    const { upstreams: _u2, ...s2 } = dgram.stats();
+    const { upstreams: _u1, loopLagP99: _l1, loopLagMax: _m1, ...s1 } = native.stats();
+    const { upstreams: _u2, loopLagP99: _l2, loopLagMax: _m2, ...s2 } = dgram.stats();
     expect(s1).toEqual(s2);
     await native.updateOptions({ clients: ['192.0.2.0/24'] });
     clock.now += 10_000;

@@ -9,12 +9,13 @@ import { ipv4InCidr, ipv6InCidr, parseNat64Prefix, type Nat64Prefix } from '@six
 import { validateDns64Options, type Dns64Input, type Endpoint, type ResolvedDns64Options } from '../config.js';
 import { Dns64Error } from '../errors.js';
 import { createCounters, snapshot, type Dns64Counters } from '../metrics.js';
-import { RateLimiter } from '../rate-limit.js';
+import { RATE_OK, RATE_PREFIX, RateLimiter } from '../rate-limit.js';
 import { Dns64Resolver } from '../resolver.js';
 import type { Upstream, UpstreamHealth } from '../upstream.js';
-import { FLAG, RCODE, QueryProbe, headerOnlyResponse, parseQuery, probeQuery, type ParsedQuery } from '../wire.js';
+import { FLAG, RCODE, QueryProbe, headerOnlyInto, headerOnlyResponse, parseQuery, probeQuery, type ParsedQuery } from '../wire.js';
 import { ClientCache, type ClientInfo } from './client-cache.js';
 import { hostClientNetworks, resolvConfNameservers } from './host.js';
+import { LoopLagMonitor } from './loop-lag.js';
 import type { NativeUdpStats } from './native-udp.js';
 import { TcpHandler } from './tcp.js';
 import { openUdpListener, type UdpBackend, type UdpListener } from './udp.js';
@@ -41,6 +42,9 @@ export interface Dns64Stats extends Readonly<Dns64Counters> {
   readonly cacheBytes: number;
   readonly upstreamOutstanding: number;
   readonly upstreams: readonly UpstreamHealth[];
+  /** Event-loop lag over the last 10 s window while running: 99th percentile and maximum, seconds. */
+  readonly loopLagP99: number;
+  readonly loopLagMax: number;
 }
 
 /** A bound listener address. */
@@ -91,6 +95,7 @@ export class Dns64Server {
   /** The clock read once per received batch, for the fast path (TTLs count in seconds). */
   #batchNow = 0;
   #running = false;
+  readonly #loopLag = new LoopLagMonitor();
 
   constructor(input: Dns64Input = {}, deps: Dns64ServerDeps = {}) {
     this.#input = input;
@@ -121,7 +126,10 @@ export class Dns64Server {
 
   #makeUpstream(): Upstream {
     const o = this.#opts;
-    return new UpstreamClient(o.upstreams, { timeoutMs: o.timeoutMs, attempts: o.attempts, failover: o.failover, maxOutstanding: o.maxOutstanding }, this.#counters, this.#now, this.#udpBackend);
+    return new UpstreamClient(o.upstreams, {
+      timeoutMs: o.timeoutMs, attempts: o.attempts, failover: o.failover, maxOutstanding: o.maxOutstanding,
+      caseRandomization: o.upstreamCaseRandomization, portPool: { uses: o.upstreamPortUses },
+    }, this.#counters, this.#now, this.#udpBackend);
   }
 
   /** The validated options in effect. */
@@ -141,6 +149,7 @@ export class Dns64Server {
   async start(): Promise<void> {
     if (this.#running) throw new Dns64Error('ERR_DNS64_STATE', 'the DNS64 server is already running');
     this.#running = true;
+    this.#loopLag.start();
     try {
       for (const ep of this.#opts.listen) await this.#listen(ep);
     } catch (err) {
@@ -167,6 +176,7 @@ export class Dns64Server {
   /** Stops taking queries and closes every listener and upstream socket. */
   async stop(): Promise<void> {
     this.#running = false;
+    this.#loopLag.stop();
     const udp = this.#udp;
     const tcp = this.#tcp;
     this.#udp = [];
@@ -211,8 +221,8 @@ export class Dns64Server {
 
   #apply(input: Dns64Input): void {
     const opts = Dns64Server.#resolve(input);
-    const upstreamsChanged = JSON.stringify([opts.upstreams, opts.timeoutMs, opts.attempts, opts.failover, opts.maxOutstanding])
-      !== JSON.stringify([this.#opts.upstreams, this.#opts.timeoutMs, this.#opts.attempts, this.#opts.failover, this.#opts.maxOutstanding]);
+    const key = (o: ResolvedDns64Options): string => JSON.stringify([o.upstreams, o.timeoutMs, o.attempts, o.failover, o.maxOutstanding, o.upstreamCaseRandomization, o.upstreamPortUses]);
+    const upstreamsChanged = key(opts) !== key(this.#opts);
     this.#input = input;
     this.#opts = opts;
     if (upstreamsChanged && this.#ownUpstream) {
@@ -229,27 +239,31 @@ export class Dns64Server {
 
   /** Counters, cache size, upstream health. */
   stats(): Dns64Stats {
+    this.#counters.rateLimitSpared = this.#limiter.lonePassed;
+    const lag = this.#loopLag.lag;
     return {
       ...snapshot(this.#counters),
       cacheEntries: this.#resolver.cache.size,
       cacheBytes: this.#resolver.cache.bytes,
       upstreamOutstanding: this.#upstream instanceof UpstreamClient ? this.#upstream.outstanding : 0,
       upstreams: this.#upstream.health(),
+      loopLagP99: lag.p99,
+      loopLagMax: lag.max,
     };
   }
 
   #classify(v4: number, v6: Uint8Array | undefined, text: string): ClientInfo {
     if (v4 >= 0) {
       const bytes = Uint8Array.of(v4 >>> 24, (v4 >>> 16) & 0xff, (v4 >>> 8) & 0xff, v4 & 0xff);
-      return { allowed: this.#opts.clients.v4.some((n) => ipv4InCidr(v4, n)), rateKey: this.#limiter.keyOf(bytes, true), client6: undefined, text };
+      return { allowed: this.#opts.clients.v4.some((n) => ipv4InCidr(v4, n)), rateKey: this.#limiter.keyFor(bytes, true), client6: undefined, text };
     }
     const b = v6 ?? new Uint8Array(16);
-    return { allowed: this.#opts.clients.v6.some((n) => ipv6InCidr(b, 0, n)), rateKey: this.#limiter.keyOf(b, false), client6: b, text };
+    return { allowed: this.#opts.clients.v6.some((n) => ipv6InCidr(b, 0, n)), rateKey: this.#limiter.keyFor(b, false), client6: b, text };
   }
 
   /** One UDP query to the wire to send (fitted to the client's buffer), now or later. */
-  readonly #answerUdp = (raw: Buffer, client: ClientInfo): Buffer | Promise<Buffer | undefined> | undefined => {
-    const r = this.#answer(raw, client, 'udp');
+  readonly #answerUdp = (raw: Buffer, client: ClientInfo, rateChecked = false): Buffer | Promise<Buffer | undefined> | undefined => {
+    const r = this.#answer(raw, client, 'udp', rateChecked);
     if (r === undefined) return undefined;
     if (!(r instanceof Promise)) return this.#running ? this.#fitUdp(raw, r.wire, r.q) : undefined;
     return r.then((a) => (a === undefined || !this.#running ? undefined : this.#fitUdp(a.query ?? raw, a.wire, a.q)));
@@ -258,6 +272,7 @@ export class Dns64Server {
   /** Called by the native listener before it answers a received batch. */
   readonly #batchStart = (): void => {
     this.#batchNow = this.#now();
+    this.#limiter.tick(this.#batchNow);
   };
 
   /**
@@ -274,16 +289,20 @@ export class Dns64Server {
     const p = this.#probe;
     if (client.allowed && this.onTrace === undefined && this.#running && probeQuery(rx, off, len, p)) {
       const now = this.#batchNow;
+      const c = this.#counters;
+      const verdict = this.#limiter.check(client.rateKey);
+      if (verdict !== RATE_OK) {
+        c.queries++;
+        this.#countLimited(verdict);
+        const rl = this.#opts.rateLimit;
+        return headerOnlyInto(rx, off, p, rl.response === 'refuse' ? RCODE.refused : 0, rl.response === 'refuse' ? 0 : FLAG.tc, out, outOff, outCap);
+      }
       const e = this.#resolver.cachedFor(rx, off, p, now);
       if (e !== undefined && e.wire.length <= outCap) {
-        const c = this.#counters;
         c.queries++;
-        if (!this.#limiter.allow(client.rateKey, now)) {
-          c.rateLimited++;
-          return undefined;
-        }
         return this.#resolver.hitInto(e, rx, off, out, outOff, now);
       }
+      return this.#answerUdp(rx.subarray(off, off + len), client, true);
     }
     return this.#answerUdp(rx.subarray(off, off + len), client);
   };
@@ -300,18 +319,22 @@ export class Dns64Server {
    * The answer to one query: synchronous for errors and cache hits, a
    * promise for the rest, undefined when the packet is dropped.
    */
-  #answer(raw: Buffer, client: ClientInfo, transport: 'udp' | 'tcp'): Answer | Promise<Answer | undefined> | undefined {
+  #answer(raw: Buffer, client: ClientInfo, transport: 'udp' | 'tcp', rateChecked = false): Answer | Promise<Answer | undefined> | undefined {
     const c = this.#counters;
     c.queries++;
     if (transport === 'tcp') c.tcpQueries++;
     const address = client.text;
-    // Rate limit before anything else is spent on the packet (UDP only: TCP cannot be spoofed).
-    if (transport === 'udp' && !this.#limiter.allow(client.rateKey)) {
-      c.rateLimited++;
-      this.onTrace?.({ client: address, transport, qname: '', qtype: 0, decision: 'rate-limited', rcode: -1, synthesized: false, durationMs: 0 });
-      return undefined;
-    }
+    // Rate limit before anything else is spent on the packet (UDP only: TCP cannot be spoofed, and it is where TC sends a limited client).
+    const verdict = transport === 'udp' && !rateChecked ? this.#limiter.allow(client.rateKey) : RATE_OK;
     const q = parseQuery(raw);
+    if (verdict !== RATE_OK && !('kind' in q)) {
+      // A limited query gets a fast, small answer, never silence: TC=1 (retry over TCP) or REFUSED.
+      this.#countLimited(verdict);
+      const refuse = this.#opts.rateLimit.response === 'refuse';
+      const wire = headerOnlyResponse(raw, q, refuse ? RCODE.refused : 0, refuse ? 0 : FLAG.tc);
+      if (this.onTrace) this.#trace(address, transport, q, 'rate-limited', wire, 0);
+      return { wire, q };
+    }
     if ('kind' in q) {
       if (q.kind === 'drop') {
         c.dropped++;
@@ -343,6 +366,11 @@ export class Dns64Server {
       if (this.onTrace) this.#trace(address, transport, q, res.decision, res.wire, started, res.synthesized);
       return { wire: res.wire, q, query };
     });
+  }
+
+  #countLimited(verdict: number): void {
+    this.#counters.rateLimited++;
+    if (verdict === RATE_PREFIX) this.#counters.rateLimitedPrefix++;
   }
 
   #trace(client: string, transport: 'udp' | 'tcp', q: ParsedQuery, decision: string, wire: Buffer | undefined, started: number, synthesized = false): void {

@@ -1,7 +1,8 @@
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseEndpoint } from '../config.js';
+import { DNS64_DEFAULTS, parseEndpoint } from '../config.js';
 import { createCounters } from '../metrics.js';
+import { RateLimiter } from '../rate-limit.js';
 import { ClientCache, type ClientInfo } from './client-cache.js';
 import { openUdpListener, recvBufferBytes, type UdpListener } from './udp.js';
 
@@ -19,7 +20,8 @@ afterEach(() => {
 });
 
 function context(): { clients: ClientCache; counters: ReturnType<typeof createCounters>; answer: (raw: Buffer, c: ClientInfo) => Buffer } {
-  const clients = new ClientCache((v4, v6, text) => ({ allowed: true, rateKey: text, client6: v6, text }));
+  const key = new RateLimiter(DNS64_DEFAULTS.rateLimit, Date.now).keyFor(new Uint8Array(16), false);
+  const clients = new ClientCache((_v4, v6, text) => ({ allowed: true, rateKey: key, client6: v6, text }));
   return { clients, counters: createCounters(), answer: (raw, c) => Buffer.concat([raw, Buffer.from(` from ${c.text}`)]) };
 }
 

@@ -5,7 +5,8 @@
  * - `native`: the addon (native/udp.c). Per wake-up, up to MAX_ROUNDS
  *   recvmmsg batches; each query is answered synchronously when it can be
  *   (cache hit, error) into the outgoing arena, and the batch goes out in one
- *   sendmmsg. Queries that need upstream answer later through one sendto.
+ *   sendmmsg. Queries that need upstream answer later; the answers completed
+ *   in one callback go out together in one sendmmsg too.
  * - `dgram`: node:dgram, one 'message' event per datagram. Used when the
  *   addon cannot load, or when asked for.
  */
@@ -55,6 +56,21 @@ export interface UdpContext {
 const MAX_ROUNDS = 16;
 
 /**
+ * Queries that leave the fast path (cache misses, errors, refused clients)
+ * handled per wake-up before the listener yields the loop turn: a miss costs
+ * a parse and an upstream send, so 16 full batches of them would hold every
+ * upstream answer that arrived meanwhile for tens of milliseconds. With this
+ * bound an answer waits behind at most about one batch of misses (plus the
+ * cache hits, which cost a few microseconds each). The rest stays in the
+ * socket (level-triggered poll) for the next turn. SIXGATE_DNS64_TURN_MISSES
+ * overrides it (a large value restores the unbounded behaviour).
+ */
+export function turnMissBudget(): number {
+  const env = Number(process.env.SIXGATE_DNS64_TURN_MISSES);
+  return process.env.SIXGATE_DNS64_TURN_MISSES !== undefined && Number.isInteger(env) && env >= 1 ? env : 64;
+}
+
+/**
  * Receive buffer of a listener: a burst of queries (a client's window, or
  * many clients at once) waits here while one batch is answered. The Linux
  * default (212992 bytes, ~256 small datagrams) overflows under a 400-query
@@ -92,6 +108,12 @@ class NativeListener implements UdpListener {
   /** The address arenas as 32-bit words: a 28-byte sockaddr slot is copied as 7 words. */
   readonly #rxAddr32: Int32Array;
   readonly #txAddr32: Int32Array;
+  readonly #missBudget = turnMissBudget();
+  /** Queries of this wake-up that took the full path. */
+  #misses = 0;
+  /** Answers that completed after their batch (upstream), waiting in the tx arena for one sendmmsg. */
+  #lateCount = 0;
+  #lateQueued = false;
 
   constructor(
     private readonly sock: NativeUdpSocket,
@@ -118,6 +140,7 @@ class NativeListener implements UdpListener {
 
   #drain(): void {
     const s = this.sock;
+    this.#misses = 0;
     for (let round = 0; round < MAX_ROUNDS && !s.closed; round++) {
       const n = s.recv();
       if (n > 0) this.ctx.batchStart?.();
@@ -126,7 +149,8 @@ class NativeListener implements UdpListener {
         if (this.#one(i, k)) k++;
       }
       s.send(k);
-      if (n < s.batch) return;
+      // Bounded work per loop turn: the rest waits in the socket (level-triggered) while upstream answers are read.
+      if (n < s.batch || this.#misses >= this.#missBudget) return;
     }
   }
 
@@ -150,6 +174,7 @@ class NativeListener implements UdpListener {
       c.dropped++; // a bug must cost one query, never the server
       return false;
     }
+    if (typeof r !== 'number') this.#misses++;
     if (r === undefined) return false;
     if (typeof r === 'number') {
       if (r <= 0) return false;
@@ -183,12 +208,35 @@ class NativeListener implements UdpListener {
 
   #late(wire: Buffer | undefined, to: Uint8Array): void {
     if (wire === undefined) return;
-    if (this.sock.closed) {
+    const s = this.sock;
+    if (s.closed) {
       this.ctx.counters.dropped++; // stopped or rebound meanwhile
       return;
     }
-    this.sock.sendTo(wire, to, 0);
+    if (wire.length > s.txSlot) {
+      s.sendTo(wire, to, 0);
+      return;
+    }
+    // Answers completed in the same callback (one upstream wake-up) leave together in one
+    // sendmmsg, flushed in a microtask: after the callback, before the loop polls again. The
+    // tx arena is free then — #drain fills and sends it within one callback.
+    if (this.#lateCount === s.batch) this.#flushLate();
+    const k = this.#lateCount++;
+    s.tx.set(wire, k * s.txSlot);
+    s.txLengths[k] = wire.length;
+    s.txAddrs.set(to, k * ADDR_SLOT);
+    if (!this.#lateQueued) {
+      this.#lateQueued = true;
+      queueMicrotask(this.#flushLate);
+    }
   }
+
+  readonly #flushLate = (): void => {
+    this.#lateQueued = false;
+    const n = this.#lateCount;
+    this.#lateCount = 0;
+    if (n > 0 && !this.sock.closed) this.sock.send(n);
+  };
 }
 
 class DgramListener implements UdpListener {

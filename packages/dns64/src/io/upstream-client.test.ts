@@ -4,7 +4,7 @@ import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCounters } from '../metrics.js';
-import { UpstreamClient } from './upstream-client.js';
+import { CASE_MISMATCH, MATCH, NO_MATCH, UpstreamClient, buildUpstreamQuery, matchesQuery, randomizeCase } from './upstream-client.js';
 
 const closers: (() => void)[] = [];
 afterEach(() => closers.splice(0).forEach((c) => c()));
@@ -40,8 +40,72 @@ function clientOn(udp: 'native' | 'dgram'): typeof UpstreamClient {
 const Q = { name: 'www.example.org', type: 1, qclass: 1, dnssecOk: true, checkingDisabled: false };
 const opts = { timeoutMs: 300, attempts: 2, failover: true, maxOutstanding: 10 };
 
+describe('matchesQuery', () => {
+  const query = buildUpstreamQuery(0x1234, { name: 'www.example.org', type: 65, qclass: 1, dnssecOk: false, checkingDisabled: false });
+  const answer = (edit: (b: Buffer) => void = () => undefined): Buffer => {
+    const b = Buffer.from(query.subarray(0, query.length - 11));
+    b[2] |= 0x80;
+    b.writeUInt16BE(0, 10);
+    edit(b);
+    return b;
+  };
+
+  it('compares the name without case, type and class exactly (type 97 is not type 65)', () => {
+    expect(matchesQuery(answer(), query)).toBe(MATCH);
+    expect(matchesQuery(answer((b) => b.write('WwW', 13, 'latin1')), query)).toBe(MATCH);
+    const typeAt = query.length - 11 - 4;
+    // 65 | 0x20 = 97: a case fold over the type bytes would match it.
+    expect(matchesQuery(answer((b) => (b[typeAt + 1] = 97)), query)).toBe(NO_MATCH);
+    expect(matchesQuery(answer((b) => (b[typeAt + 3] = 0x21)), query)).toBe(NO_MATCH); // class 33 vs 1
+    // A label length folded into a "letter": 0x03 vs 0x23 is not a case difference.
+    expect(matchesQuery(answer((b) => (b[12] = 0x23)), query)).toBe(NO_MATCH);
+    expect(matchesQuery(answer((b) => (b[13] = 0x78)), query)).toBe(NO_MATCH); // 'x'
+    expect(matchesQuery(answer((b) => (b[0] = 0)), query)).toBe(NO_MATCH);
+    expect(matchesQuery(answer((b) => (b[2] &= 0x7f)), query)).toBe(NO_MATCH);
+    expect(matchesQuery(answer().subarray(0, 20), query)).toBe(NO_MATCH);
+  });
+
+  it('with 0x20 case, a name that differs only in case is CASE_MISMATCH', () => {
+    const q = Buffer.from(query);
+    for (let i = 0; i < 20 && q.equals(query); i++) randomizeCase(q);
+    expect(q.equals(query)).toBe(false);
+    expect(q.toString('latin1').toLowerCase()).toBe(query.toString('latin1').toLowerCase());
+    const echo = Buffer.concat([q.subarray(0, q.length - 11)]);
+    echo[2] |= 0x80;
+    echo.writeUInt16BE(0, 10);
+    expect(matchesQuery(echo, q, true)).toBe(MATCH);
+    const lower = Buffer.from(echo);
+    lower.write(lower.toString('latin1', 12, q.length - 15).toLowerCase(), 12, 'latin1');
+    expect(matchesQuery(lower, q, true)).toBe(CASE_MISMATCH);
+    expect(matchesQuery(lower, q, false)).toBe(MATCH);
+  });
+});
+
 describe.each(['native', 'dgram'] as const)('UpstreamClient over %s UDP', (udp) => {
   const Client = clientOn(udp);
+
+  it('asks with 0x20 random case, drops and counts answers with another case, hands on the answer in lower case', async () => {
+    const names: string[] = [];
+    const port = await udpServer((m, r, s) => {
+      const name = dnsPacket.decode(m).questions![0]!.name;
+      names.push(name);
+      // First the question in lower case (as a spoofer who cannot see the query would send it), then the echo.
+      s.send(answerFor(m, (p) => (p.questions![0]!.name = name.toLowerCase())), r.port, r.address);
+      setTimeout(() => s.send(answerFor(m), r.port, r.address), 30);
+    });
+    const counters = createCounters();
+    const c = new Client([{ address: '127.0.0.1', port, family: 4 }], opts, counters);
+    const long = { ...Q, name: 'abcdefghijklmnopqrstuvwxyz.example.org' };
+    const wire = await c.lookup(long);
+    expect(names[0]).not.toBe(long.name); // 26+ letters: all lower case by chance is 2^-33
+    expect(names[0]!.toLowerCase()).toBe(long.name);
+    expect(dnsPacket.decode(wire).questions![0]!.name).toBe(long.name);
+    expect(counters.upstreamCaseMismatch).toBe(1);
+    expect(counters.upstreamErrors).toBe(0);
+    const plain = new Client([{ address: '127.0.0.1', port, family: 4 }], { ...opts, caseRandomization: false }, createCounters());
+    await plain.lookup(long);
+    expect(names.at(-1)).toBe(long.name);
+  });
 
   it('accepts only an answer from the address and port asked, with our ID and question (RFC 5452 §9.1)', async () => {
     const other = dgram.createSocket('udp4');
@@ -87,13 +151,13 @@ describe.each(['native', 'dgram'] as const)('UpstreamClient over %s UDP', (udp) 
       held.push({ m, r });
       if (held.length < 5) return;
       s.send(answerFor(held[0]!.m, (p) => (p.id = (p.id! + 7) & 0xffff)), r.port, r.address); // nobody asked with this ID
-      for (const h of held.reverse()) s.send(answerFor(h.m, (p) => (p.answers![0]!.data = `192.0.2.${h.m.readUInt8(13)}`)), h.r.port, h.r.address);
+      for (const h of held.reverse()) s.send(answerFor(h.m, (p) => (p.answers![0]!.data = `192.0.2.${h.m.readUInt8(13) | 0x20}`)), h.r.port, h.r.address);
     });
     const counters = createCounters();
     const c = new Client([{ address: '127.0.0.1', port, family: 4 }], { ...opts, portPool: { sockets: 1, uses: 100 } }, counters);
     const names = ['a', 'b', 'c', 'd', 'e'].map((x) => `${x}.example.org`);
     const answers = await Promise.all(names.map((name) => c.lookup({ ...Q, name })));
-    // Label "a".."e" is byte 13 of the question; each answer carries its own query's label.
+    // Label "a".."e" is byte 13 of the question (0x20 may have upper-cased it); each answer carries its own query's label.
     expect(answers.map((w) => dnsPacket.decode(w).answers![0]!.data)).toEqual(names.map((n) => `192.0.2.${n.charCodeAt(0)}`));
     expect(answers.map((w) => dnsPacket.decode(w).questions![0]!.name)).toEqual(names);
     if (udp === 'native') expect(new Set(held.map((h) => h.r.port)).size).toBe(1);

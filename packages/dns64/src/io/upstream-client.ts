@@ -7,7 +7,7 @@
  * failover to the next upstream, and a hold-down for an upstream that keeps
  * failing; a hard cap on outstanding queries.
  */
-import { randomInt } from 'node:crypto';
+import { randomFillSync, randomInt } from 'node:crypto';
 import net from 'node:net';
 import { formatIpv6, parseIpv6 } from '@sixgate/addressing';
 import type { Endpoint } from '../config.js';
@@ -30,6 +30,8 @@ export interface UpstreamClientOptions {
   readonly holdDownMs?: number;
   /** Upstream sockets of the addon backend (see UpstreamPortPool; defaults UPSTREAM_PORT_POOL). */
   readonly portPool?: UpstreamPortPool;
+  /** 0x20: random letter case in the question name, answers must echo it exactly (default true). */
+  readonly caseRandomization?: boolean;
 }
 
 interface ServerState {
@@ -58,20 +60,82 @@ export function buildUpstreamQuery(id: number, q: UpstreamQuestion): Buffer {
   return o + 11 === buf.length ? buf : buf.subarray(0, o + 11);
 }
 
-/** Whether `answer` is a response to `query` (ID, QR, and the same question, case-insensitive). */
-export function matchesQuery(answer: Buffer, query: Buffer): boolean {
-  if (answer.length < 12 || answer[0] !== query[0] || answer[1] !== query[1]) return false;
-  if ((answer[2]! & 0x80) === 0 || answer.readUInt16BE(4) !== 1) return false;
+/** `matchesQuery` results. */
+export const MATCH = 0;
+export const NO_MATCH = 1;
+/** The same question except for the letter case of the name (0x20 randomisation caught a mismatch). */
+export const CASE_MISMATCH = 2;
+
+/**
+ * Whether `answer` is a response to `query`: ID, QR, QDCOUNT 1 and the same
+ * question — the name compared case-insensitively (RFC 4343: only A–Z fold),
+ * type and class byte for byte. With `exactCase` (the query's name carries
+ * 0x20 random case) a name that matches only when folded is CASE_MISMATCH.
+ */
+export function matchesQuery(answer: Uint8Array, query: Uint8Array, exactCase = false): number {
+  if (answer.length < 12 || answer[0] !== query[0] || answer[1] !== query[1]) return NO_MATCH;
+  if ((answer[2]! & 0x80) === 0 || answer[4] !== 0 || answer[5] !== 1) return NO_MATCH;
+  // Our queries are header, question, OPT (11 bytes): the question ends 11 bytes before the end.
   const qEnd = query.length - 11;
-  if (answer.length < qEnd) return false;
-  for (let i = 12; i < qEnd; i++) {
-    let a = answer[i]!;
-    let b = query[i]!;
-    if (a >= 0x41 && a <= 0x5a) a += 0x20;
-    if (b >= 0x41 && b <= 0x5a) b += 0x20;
-    if (a !== b) return false;
+  if (answer.length < qEnd) return NO_MATCH;
+  let caseDiffers = false;
+  const nameEnd = qEnd - 4;
+  for (let i = 12; i < nameEnd; i++) {
+    const a = answer[i]!;
+    const b = query[i]!;
+    if (a === b) continue;
+    // Length bytes (at most 63) are never letters, so folding them is harmless only if they are equal.
+    if ((a | 0x20) !== (b | 0x20) || (a | 0x20) < 0x61 || (a | 0x20) > 0x7a) return NO_MATCH;
+    caseDiffers = true;
   }
-  return true;
+  for (let i = nameEnd; i < qEnd; i++) if (answer[i] !== query[i]) return NO_MATCH;
+  return caseDiffers && exactCase ? CASE_MISMATCH : MATCH;
+}
+
+/** Random bits for 0x20 case, drawn from a refilled pool (one crypto call per 4 KiB, not per query). */
+const caseBits = Buffer.alloc(4096);
+let caseBitPos = caseBits.length * 8;
+
+function randomBit(): number {
+  if (caseBitPos >= caseBits.length * 8) {
+    randomFillSync(caseBits);
+    caseBitPos = 0;
+  }
+  const bit = (caseBits[caseBitPos >> 3]! >> (caseBitPos & 7)) & 1;
+  caseBitPos++;
+  return bit;
+}
+
+/**
+ * 0x20 (draft-vixie-dnsext-dns0x20): upper-cases a random half of the
+ * letters of the question name in `query` (built by buildUpstreamQuery, name
+ * in lower case). A spoofer must now guess the case pattern too.
+ */
+export function randomizeCase(query: Uint8Array): void {
+  const nameEnd = query.length - 11 - 4;
+  let o = 12;
+  while (o < nameEnd) {
+    const len = query[o]!;
+    for (let i = o + 1; i <= o + len; i++) {
+      const c = query[i]!;
+      if (c >= 0x61 && c <= 0x7a && randomBit() === 1) query[i] = c - 0x20;
+    }
+    o += len + 1;
+  }
+}
+
+/** Folds the question name of an accepted answer back to lower case (the case the resolver asked with). */
+export function foldQuestionCase(answer: Uint8Array, query: Uint8Array): void {
+  const nameEnd = query.length - 11 - 4;
+  let o = 12;
+  while (o < nameEnd) {
+    const len = answer[o]!;
+    for (let i = o + 1; i <= o + len; i++) {
+      const c = answer[i]!;
+      if (c >= 0x41 && c <= 0x5a) answer[i] = c + 0x20;
+    }
+    o += len + 1;
+  }
 }
 
 /**
@@ -97,10 +161,13 @@ class UdpWait implements DeadlineEntry {
 
   readonly onDatagram = (msg: Buffer, fromPeer: boolean): void => {
     // RFC 5452 §9.1: only the server asked, from the port asked, with our ID and question.
-    if (!fromPeer || !matchesQuery(msg, this.query)) {
-      this.client.countStray();
+    const m = fromPeer ? matchesQuery(msg, this.query, this.client.caseRandomized) : NO_MATCH;
+    if (m !== MATCH) {
+      if (m === CASE_MISMATCH) this.client.countCaseMismatch();
+      else this.client.countStray();
       return;
     }
+    if (this.client.caseRandomized) foldQuestionCase(msg, this.query);
     this.client.finishUdp(this, undefined, msg);
   };
 
@@ -139,6 +206,16 @@ export class UpstreamClient implements Upstream {
   /** Counts an upstream datagram that is not an answer to the query (wrong peer, ID or question) or a socket error. */
   countStray(): void {
     this.counters.upstreamErrors++;
+  }
+
+  /** Counts an answer whose question differs from ours only in letter case (0x20): dropped, likely spoofed. */
+  countCaseMismatch(): void {
+    this.counters.upstreamCaseMismatch++;
+  }
+
+  /** Whether queries carry 0x20 random case. */
+  get caseRandomized(): boolean {
+    return this.opts.caseRandomization !== false;
   }
 
   /** Which UDP implementation sends the queries. */
@@ -214,6 +291,7 @@ export class UpstreamClient implements Upstream {
     s.queries++;
     this.counters.upstreamQueries++;
     const query = buildUpstreamQuery(randomInt(0, 65536), q);
+    if (this.caseRandomized) randomizeCase(query);
     const answer = await this.#udp(s.ep, query);
     if ((answer[2]! & (FLAG.tc >> 8)) === 0) return answer;
     this.counters.upstreamTcpRetries++;
@@ -269,8 +347,14 @@ export class UpstreamClient implements Upstream {
         buf = Buffer.concat([buf, chunk]);
         if (buf.length < 2 || buf.length < 2 + buf.readUInt16BE(0)) return;
         const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
-        if (matchesQuery(msg, query)) return done(undefined, Buffer.from(msg));
-        this.counters.upstreamErrors++;
+        const m = matchesQuery(msg, query, this.caseRandomized);
+        if (m === MATCH) {
+          const copy = Buffer.from(msg);
+          if (this.caseRandomized) foldQuestionCase(copy, query);
+          return done(undefined, copy);
+        }
+        if (m === CASE_MISMATCH) this.counters.upstreamCaseMismatch++;
+        else this.counters.upstreamErrors++;
         done(new Dns64Error('ERR_UPSTREAM_FAILED', `${ep.address}:${ep.port} sent a TCP answer that does not match the question`));
       });
       sock.on('error', (e) => {

@@ -141,10 +141,11 @@ export interface StateApi {
    * 4→6 packet from `src4:srcPort` to the pool4 address `dst4:dstPort` (ICMP:
    * srcPort = dstPort = identifier). Finds the binding, applies filtering,
    * creates or updates the session. Returns a handle or a negative StateFail.
-   * For a TCP SYN without binding, the state copies `packet` into the
+   * For a TCP SYN without binding, the state copies `packet[pktOff..+pktLen)`
+   * (default: all of it; passing the window avoids a subarray per SYN) into the
    * simultaneous-open queue and returns `synHeld` (or `synQueueFull`).
    */
-  inbound(proto: Proto, src4: number, srcPort: number, dst4: number, dstPort: number, tcpFlags: number, packet: Uint8Array): number;
+  inbound(proto: Proto, src4: number, srcPort: number, dst4: number, dstPort: number, tcpFlags: number, packet: Uint8Array, pktOff?: number, pktLen?: number): number;
   /** Side-effect-free lookup by the IPv6 tuple (inner packets of ICMP errors). -1 if none. */
   findOutbound(proto: Proto, buf: Uint8Array, src6Off: number, port6: number, dst4: number, dstPort: number): number;
   /**
@@ -159,8 +160,16 @@ export interface StateApi {
   /** Side-effect-free lookup of a binding's IPv6 side by its pool4 address/port; copies the address. Returns port6 or -1. */
   findBinding4(proto: Proto, addr4: number, port4: number, out6: Uint8Array, outOff: number): number;
 
-  /** Handle accessors. */
+  /**
+   * Optional: the translator hands over a one-element Float64Array holding
+   * the time of the packet it translates (written once per packet); the
+   * packet path then reads it instead of calling the clock (no boxed doubles).
+   */
+  shareTime?(cell: Float64Array): void;
+    /** Handle accessors. */
   addr4(h: number): number;
+  /** `addr4` as an int32 (`| 0`): a uint32 above 2^31 returned from a call that is not inlined is boxed (allocated). */
+  addr4i(h: number): number;
   port4(h: number): number;
   port6(h: number): number;
   remote4(h: number): number;

@@ -42,6 +42,15 @@ export function randomU32(): number {
  * slots), the rounds are loops in this one function.
  */
 export function halfSipHash24(k0: number, k1: number, msg: Uint8Array, len: number): number {
+  return halfSipHash24i(k0, k1, msg, len) >>> 0;
+}
+
+/**
+ * `halfSipHash24` as an int32 (the packet path's form: a uint32 above 2^31
+ * returned from a call that is not inlined is a heap number, one allocation
+ * per new binding).
+ */
+export function halfSipHash24i(k0: number, k1: number, msg: Uint8Array, len: number): number {
   let v0 = k0 | 0;
   let v1 = k1 | 0;
   let v2 = 0x6c796765 ^ k0;
@@ -68,5 +77,5 @@ export function halfSipHash24(k0: number, k1: number, msg: Uint8Array, len: numb
     v0 = (v0 + v3) | 0; v3 = (v3 << 7) | (v3 >>> 25); v3 ^= v0;
     v2 = (v2 + v1) | 0; v1 = (v1 << 13) | (v1 >>> 19); v1 ^= v2; v2 = (v2 << 16) | (v2 >>> 16);
   }
-  return (v1 ^ v3) >>> 0;
+  return v1 ^ v3;
 }

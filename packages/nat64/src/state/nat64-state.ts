@@ -42,10 +42,14 @@ export class Nat64State extends StateCore implements StateApi {
     for (let t = 0; t < TIMER_CLASSES; t++) {
       for (let s = ss.thead[t]!; s >= 0 && ss.expires(s) <= now; s = ss.thead[t]!) this.removeSession(s, 'expired');
     }
-    return this.syns.expire(now);
+    const syns = this.syns.expire(now);
+    // Sessions not carried over yet expire where they are; held SYNs too.
+    const old = this.prev === null ? syns : (this.prev as Nat64State).tick();
+    return old === syns || old.length === 0 ? syns : syns.length === 0 ? old : [...syns, ...old];
   }
 
   addStatic(proto: Proto, addr6: Uint8Array, port6: number, addr4: number, port4: number): BibEntry {
+    this.finishCarry();
     const cls = classOf(proto);
     if (cls < 0) throw new StateError('ERR_STATE_ARGUMENT', `protocol ${String(proto)} has no state (use 6, 17 or 1)`);
     if (!(addr6 instanceof Uint8Array) || addr6.length !== 16) throw new StateError('ERR_STATE_ARGUMENT', 'addr6 must be 16 bytes');
@@ -69,6 +73,7 @@ export class Nat64State extends StateCore implements StateApi {
   }
 
   removeStatic(id: string): boolean {
+    this.finishCarry();
     const r = this.rowOfId(id);
     if (r < 0 || this.b.kind(r) !== 1) return false;
     while (this.b.head[r]! >= 0) this.removeSession(this.b.head[r]!, 'removed', true);
@@ -77,6 +82,7 @@ export class Nat64State extends StateCore implements StateApi {
   }
 
   listBib(filter?: { protocol?: Proto }): BibEntry[] {
+    this.finishCarry();
     const out: BibEntry[] = [];
     for (let r = 0; r < this.b.top; r++) {
       if (!this.b.live(r)) continue;
@@ -87,6 +93,7 @@ export class Nat64State extends StateCore implements StateApi {
   }
 
   listSessions(filter: { protocol?: Proto; limit: number; offset: number }, prefix: Ipv6Cidr): { total: number; items: SessionEntry[] } {
+    this.finishCarry();
     const { limit, offset } = filter;
     if (!Number.isInteger(limit) || limit < 0 || !Number.isInteger(offset) || offset < 0) {
       throw new StateError('ERR_STATE_ARGUMENT', 'limit and offset must be non-negative integers');
@@ -116,7 +123,10 @@ export class Nat64State extends StateCore implements StateApi {
   }
 
   flush(reason: StateEvent['reason']): number {
-    let n = 0;
+    // Sessions not carried over yet go with the older state.
+    let n = this.pending();
+    this.prev = null;
+    this.s.carryTail.fill(-1);
     for (let t = 0; t < TIMER_CLASSES; t++) {
       for (let s = this.s.thead[t]!; s >= 0; s = this.s.thead[t]!, n++) this.removeSession(s, reason);
     }
@@ -130,25 +140,30 @@ export class Nat64State extends StateCore implements StateApi {
   }
 
   stats(): { sessions: Record<string, number>; bindings: number; pool4Used: number; pool4Size: number } {
-    const sessions: Record<string, number> = { total: this.s.count };
-    PROTO_NAMES.forEach((name, cls) => (sessions[name] = this.byClass[cls]!));
+    // During a carry-over the older state's entries count too (bindings present in both count twice).
+    const p = this.prev as Nat64State | null;
+    const sessions: Record<string, number> = { total: this.s.count + (p?.s.count ?? 0) };
+    PROTO_NAMES.forEach((name, cls) => (sessions[name] = this.byClass[cls]! + (p?.byClass[cls] ?? 0)));
     TCP_STATE_NAMES.forEach((name, st) => {
-      if (st !== 0) sessions[`tcp-${name}`] = this.byTcpState[st]!;
+      if (st !== 0) sessions[`tcp-${name}`] = this.byTcpState[st]! + (p?.byTcpState[st] ?? 0);
     });
-    return { sessions, bindings: this.b.count, pool4Used: this.pool.used, pool4Size: this.pool.size };
+    return { sessions, bindings: this.b.count + (p?.b.count ?? 0), pool4Used: this.pool.used, pool4Size: this.pool.size };
   }
 
   /** Held simultaneous-open SYNs and bytes held by the tables (for metrics and benchmarks). */
   memory(): { heldSyns: number; clients: number; tableBytes: number } {
-    const bytes = this.b.bytes + this.s.bytes + this.c.bytes + this.bind6.bytes + this.bind4.bytes + this.sess.bytes + this.cli.bytes + this.pool.bytes;
-    return { heldSyns: this.syns.size, clients: this.c.count, tableBytes: bytes };
+    const bytes = this.b.bytes + this.s.bytes + this.c.bytes + this.bind6.bytes + this.bind4.bytes + this.sess.bytes + this.cli.bytes + this.pool.bytes + this.syns.bytes + (this.refs?.bytes ?? 0);
+    const old = this.prev === null ? { heldSyns: 0, clients: 0, tableBytes: 0 } : (this.prev as Nat64State).memory();
+    return { heldSyns: this.syns.size + old.heldSyns, clients: this.c.count, tableBytes: bytes + old.tableBytes };
   }
 
   snapshot(): unknown {
+    this.finishCarry();
     return snapshotOf(this.b, this.s, this.clock.now(), (r) => this.v6Parts(r));
   }
 
   restore(snap: unknown): number {
+    this.finishCarry();
     return restoreInto(snap, {
       bindingFor: (proto, addr6, port6, addr4, port4, isStatic) => this.restoreBinding(proto, addr6, port6, addr4, port4, isStatic),
       session: (b, remote4, rport, state, timer, remaining) => this.restoreSession(b, remote4, rport, state, timer, remaining),
@@ -301,6 +316,7 @@ export class Nat64State extends StateCore implements StateApi {
    * returns the broken ones, empty when all hold.
    */
   verify(): string[] {
+    this.finishCarry();
     return verifyTables({
       b: this.b, s: this.s, c: this.c, pool: this.pool,
       findB6: (r) => this.findB6(this.b.proto(r), this.b.word(r, 0), this.b.word(r, 1), this.b.word(r, 2), this.b.word(r, 3), this.b.port6(r),

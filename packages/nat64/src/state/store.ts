@@ -124,6 +124,11 @@ export class Bindings {
     return this.cap * (B_STRIDE * 4 + 4 + 4 + 4);
   }
 
+  /** Grows (in one step) to hold at least `n` rows: a carry-over sizes the new tables once instead of doubling as it goes. */
+  reserve(n: number): void {
+    while (this.cap < n) this.grow();
+  }
+
   private grow(): void {
     const n = this.cap * 2;
     this.rec = grown(this.rec, n * B_STRIDE);
@@ -158,6 +163,13 @@ export class Sessions {
   bprev: Int32Array;
   readonly thead = new Int32Array(TIMER_CLASSES).fill(-1);
   readonly ttail = new Int32Array(TIMER_CLASSES).fill(-1);
+  /**
+   * While sessions are carried over from an older state (core.ts), the last
+   * carried session of each timer list: carried sessions form each list's
+   * prefix (their expiries are at most the commit time + lifetime, below any
+   * session set after the commit), -1 when there is none.
+   */
+  readonly carryTail = new Int32Array(TIMER_CLASSES).fill(-1);
 
   constructor(cap = 256) {
     this.cap = cap;
@@ -267,7 +279,31 @@ export class Sessions {
     else this.thead[t] = r;
   }
 
-  /** Inserts `r` into class `t` right after `after` (a member of that list), with expiry `at`; the caller keeps the order. */
+  /**
+   * Inserts carried session `r` into list `t` by expiry within the carried
+   * prefix, searching back from its end at most `maxSteps` places; past
+   * that, the expiry is raised to the neighbour's (a session found that far
+   * out of order expires a little late instead of unsorting the list).
+   */
+  timerInsertCarried(r: number, t: number, at: number, maxSteps: number): void {
+    let after = this.carryTail[t]!;
+    for (let k = 0; k < maxSteps && after >= 0 && this.expires(after) > at; k++) after = this.tprev(after);
+    if (after >= 0 && this.expires(after) > at) at = this.expires(after);
+    const rec = this.rec;
+    const o = r * S_STRIDE;
+    rec[o + S_PST] = (rec[o + S_PST]! & 0xffffff) | (t << 24);
+    this.exp[r * (S_STRIDE / 2) + S_EXP64] = at;
+    const next = after >= 0 ? this.tnext(after) : this.thead[t]!;
+    rec[o + S_TPREV] = after;
+    rec[o + S_TNEXT] = next;
+    if (next >= 0) rec[next * S_STRIDE + S_TPREV] = r;
+    else this.ttail[t] = r;
+    if (after >= 0) rec[after * S_STRIDE + S_TNEXT] = r;
+    else this.thead[t] = r;
+    if (after === this.carryTail[t]) this.carryTail[t] = r;
+  }
+
+  /** Inserts `r` into class `t` right after `after` (a member of that list), with expiry `at`; the caller keeps the order (sync import). */
   timerInsertAfter(r: number, t: number, at: number, after: number): void {
     const rec = this.rec;
     const o = r * S_STRIDE;
@@ -304,6 +340,7 @@ export class Sessions {
     const t = rec[o + S_PST]! >>> 24;
     const p = rec[o + S_TPREV]!;
     const n = rec[o + S_TNEXT]!;
+    if (this.carryTail[t] === r) this.carryTail[t] = p;
     if (p >= 0) rec[p * S_STRIDE + S_TNEXT] = n;
     else this.thead[t] = n;
     if (n >= 0) rec[n * S_STRIDE + S_TPREV] = p;
@@ -312,6 +349,11 @@ export class Sessions {
 
   get bytes(): number {
     return this.cap * (S_STRIDE * 4 + 4);
+  }
+
+  /** Grows (in one step) to hold at least `n` rows: a carry-over sizes the new tables once instead of doubling as it goes. */
+  reserve(n: number): void {
+    while (this.cap < n) this.grow();
   }
 
   private grow(): void {
@@ -369,6 +411,11 @@ export class Clients {
 
   get bytes(): number {
     return this.cap * (16 + 4 + 4 + 4);
+  }
+
+  /** Grows (in one step) to hold at least `n` rows: a carry-over sizes the new tables once instead of doubling as it goes. */
+  reserve(n: number): void {
+    while (this.cap < n) this.grow();
   }
 
   private grow(): void {

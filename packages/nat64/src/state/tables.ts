@@ -17,6 +17,7 @@ import { IndexTable } from './index-table.js';
 import { CLASS_ICMP, CLASS_TCP, CLASS_UDP, Pool4 } from './pool4.js';
 import { B_A6, B_ADDR4, B_CLIENT, B_PK, B_PORTS, B_STRIDE, Bindings, Clients, S_BIND, S_BNEXT, S_EXP64, S_PST, S_REMOTE4, S_STRIDE, Sessions, T_EST, T_ICMP, T_TRANS, T_UDP, TIMER_CLASSES } from './store.js';
 import { SynQueue } from './syn-queue.js';
+import { AddrRefs } from './addr-refs.js';
 import { ESTABLISHED } from './tcp.js';
 import { validateOptions } from './options.js';
 
@@ -53,23 +54,39 @@ export class StateTables {
   protected readonly cli = new IndexTable(128);
   protected readonly pool: Pool4;
   protected readonly syns: SynQueue;
+  /** (binding, remote address) → sessions, for address-dependent filtering; undefined when it is off. */
+  protected readonly refs: AddrRefs | undefined;
   /** Lifetime in ms by timer class. */
   protected readonly life = new Float64Array(TIMER_CLASSES);
   /** Sessions by protocol class, and TCP sessions by state. */
   protected readonly byClass = new Uint32Array(3);
   protected readonly byTcpState = new Uint32Array(8);
   protected readonly opts: StateOptions;
-  private readonly seed = randomU32();
+  // int32: a uint32 seed above 2^31 is a heap number, and reading it for a call allocates a copy per packet.
+  private readonly seed = randomU32() | 0;
+  /**
+   * The translator's per-packet time (`shareTime`), or null: the packet path
+   * then reads it from this Float64Array element instead of calling the clock,
+   * whose double result would be boxed (allocated) wherever the call is not
+   * inlined. Management calls and `tick()` always read the clock.
+   */
+  protected cell: Float64Array | null = null;
 
   constructor(options: StateOptions, protected readonly clock: Clock) {
     this.opts = validateOptions(options);
     this.pool = new Pool4(options.pool4);
     this.syns = new SynQueue(options.maxHeldSyns);
+    this.refs = options.addressDependentFiltering ? new AddrRefs() : undefined;
     const t = options.timeouts;
     this.life[T_UDP] = t.udp;
     this.life[T_EST] = t.tcpEstablished;
     this.life[T_TRANS] = t.tcpTransitory;
     this.life[T_ICMP] = t.icmp;
+  }
+
+  /** Packet-path time from the translator's cell (see `cell`); the translator calls this once. */
+  shareTime(cell: Float64Array): void {
+    this.cell = cell;
   }
 
   // ---- hashing -------------------------------------------------------------
@@ -95,15 +112,21 @@ export class StateTables {
   /** Binding by IPv6 transport address (hot path: 7 primitive parameters). */
   protected findB6(proto: number, w0: number, w1: number, w2: number, w3: number, port6: number, h: number): number {
     const t = this.bind6;
-    const sl = t.slots;
     const rec = this.b.rec;
-    for (let i = h & t.mask; ; i = (i + 1) & t.mask) {
-      const e = sl[2 * i]! - 1;
-      if (e < 0) return -1;
-      if (sl[2 * i + 1] !== h) continue;
-      const o = e * B_STRIDE;
-      if ((rec[o + B_PK]! & 0xff) === proto && (rec[o + B_PORTS]! & 0xffff) === port6 && rec[o + B_A6] === w0 && rec[o + B_A6 + 1] === w1 && rec[o + B_A6 + 2] === w2 && rec[o + B_A6 + 3] === w3) return e;
+    // The current table, then the one being emptied while the index grows (index-table.ts).
+    for (let sl: Int32Array | null = t.slots, mask = t.mask, pass = 0; sl !== null && pass < 2; sl = t.old, mask = t.oldMask, pass++) {
+      for (let i = h & mask; ; i = (i + 1) & mask) {
+        const e = sl[2 * i]! - 1;
+        if (e < 0) {
+          if (e === -1) break;
+          continue;
+        }
+        if (sl[2 * i + 1] !== h) continue;
+        const o = e * B_STRIDE;
+        if ((rec[o + B_PK]! & 0xff) === proto && (rec[o + B_PORTS]! & 0xffff) === port6 && rec[o + B_A6] === w0 && rec[o + B_A6 + 1] === w1 && rec[o + B_A6 + 2] === w2 && rec[o + B_A6 + 3] === w3) return e;
+      }
     }
+    return -1;
   }
 
   /** Binding by pool4 transport address (`addr4` as int32). */
@@ -111,15 +134,20 @@ export class StateTables {
     const h = this.h4(proto, addr4, port4);
     const a = addr4;
     const t = this.bind4;
-    const sl = t.slots;
     const rec = this.b.rec;
-    for (let i = h & t.mask; ; i = (i + 1) & t.mask) {
-      const e = sl[2 * i]! - 1;
-      if (e < 0) return -1;
-      if (sl[2 * i + 1] !== h) continue;
-      const o = e * B_STRIDE;
-      if (rec[o + B_ADDR4] === a && rec[o + B_PORTS]! >>> 16 === port4 && (rec[o + B_PK]! & 0xff) === proto) return e;
+    for (let sl: Int32Array | null = t.slots, mask = t.mask, pass = 0; sl !== null && pass < 2; sl = t.old, mask = t.oldMask, pass++) {
+      for (let i = h & mask; ; i = (i + 1) & mask) {
+        const e = sl[2 * i]! - 1;
+        if (e < 0) {
+          if (e === -1) break;
+          continue;
+        }
+        if (sl[2 * i + 1] !== h) continue;
+        const o = e * B_STRIDE;
+        if (rec[o + B_ADDR4] === a && rec[o + B_PORTS]! >>> 16 === port4 && (rec[o + B_PK]! & 0xff) === proto) return e;
+      }
     }
+    return -1;
   }
 
   /** Session by (binding, remote address as int32, remote port). */
@@ -127,27 +155,37 @@ export class StateTables {
     const h = this.hs(bind, remote4, rport);
     const r4 = remote4;
     const t = this.sess;
-    const sl = t.slots;
     const rec = this.s.rec;
-    for (let i = h & t.mask; ; i = (i + 1) & t.mask) {
-      const e = sl[2 * i]! - 1;
-      if (e < 0) return -1;
-      if (sl[2 * i + 1] !== h) continue;
-      const o = e * S_STRIDE;
-      if (rec[o + S_BIND] === bind && rec[o + S_REMOTE4] === r4 && (rec[o + S_PST]! & 0xffff) === rport) return e;
+    for (let sl: Int32Array | null = t.slots, mask = t.mask, pass = 0; sl !== null && pass < 2; sl = t.old, mask = t.oldMask, pass++) {
+      for (let i = h & mask; ; i = (i + 1) & mask) {
+        const e = sl[2 * i]! - 1;
+        if (e < 0) {
+          if (e === -1) break;
+          continue;
+        }
+        if (sl[2 * i + 1] !== h) continue;
+        const o = e * S_STRIDE;
+        if (rec[o + S_BIND] === bind && rec[o + S_REMOTE4] === r4 && (rec[o + S_PST]! & 0xffff) === rport) return e;
+      }
     }
+    return -1;
   }
 
   protected findClient(w0: number, w1: number, w2: number, w3: number): number {
     const h = this.hc(w0, w1, w2, w3);
     const t = this.cli;
-    const sl = t.slots;
     const a = this.c.a6;
-    for (let i = h & t.mask; ; i = (i + 1) & t.mask) {
-      const e = sl[2 * i]! - 1;
-      if (e < 0) return -1;
-      if (sl[2 * i + 1] === h && a[4 * e] === w0 && a[4 * e + 1] === w1 && a[4 * e + 2] === w2 && a[4 * e + 3] === w3) return e;
+    for (let sl: Int32Array | null = t.slots, mask = t.mask, pass = 0; sl !== null && pass < 2; sl = t.old, mask = t.oldMask, pass++) {
+      for (let i = h & mask; ; i = (i + 1) & mask) {
+        const e = sl[2 * i]! - 1;
+        if (e < 0) {
+          if (e === -1) break;
+          continue;
+        }
+        if (sl[2 * i + 1] === h && a[4 * e] === w0 && a[4 * e + 1] === w1 && a[4 * e + 2] === w2 && a[4 * e + 3] === w3) return e;
+      }
     }
+    return -1;
   }
 
   protected writeAddr6(row: number, out: Uint8Array, off: number): void {
@@ -164,7 +202,7 @@ export class StateTables {
   /** Restarts the lifetime of `s` in timer class `t` (moves it to that list's tail). */
   protected setTimer(s: number, t: number): void {
     const ss = this.s;
-    const at = this.clock.now() + this.life[t]!;
+    const at = (this.cell !== null ? this.cell[0]! : this.clock.now()) + this.life[t]!;
     // Already last in its list (e.g. a burst of one flow): only the expiry moves.
     ss.exp[s * (S_STRIDE / 2) + S_EXP64] = at;
     if (ss.ttail[t] === s) return;
@@ -213,7 +251,7 @@ export class StateTables {
     rec[o + S_REMOTE4] = remote4;
     rec[o + S_PST] = rport | (state << 16);
     const t = cls === CLASS_TCP ? (state === ESTABLISHED ? T_EST : T_TRANS) : cls === CLASS_UDP ? T_UDP : T_ICMP;
-    ss.exp[s * (S_STRIDE / 2) + S_EXP64] = this.clock.now() + this.life[t]!;
+    ss.exp[s * (S_STRIDE / 2) + S_EXP64] = (this.cell !== null ? this.cell[0]! : this.clock.now()) + this.life[t]!;
     ss.timerLink(s, t);
     const head = this.b.head[b]!;
     ss.bprev[s] = -1;
@@ -225,6 +263,7 @@ export class StateTables {
     this.byClass[cls]!++;
     if (cls === CLASS_TCP) this.byTcpState[state]!++;
     this.sess.insert(this.hs(b, remote4, rport), s);
+    if (this.refs !== undefined) this.refs.add(b, remote4);
     if (this.onEvent !== undefined) this.emitSession('session-created', s, undefined);
     if (this.onSync !== undefined) this.onSync(SYNC_CREATE, s);
     return s;
@@ -237,6 +276,7 @@ export class StateTables {
     if (this.onEvent !== undefined) this.emitSession('session-removed', s, reason);
     if (this.onSync !== undefined) this.onSync(SYNC_DELETE, s);
     this.sess.remove(this.hs(b, ss.rec[s * S_STRIDE + S_REMOTE4]!, ss.rport(s)), s);
+    if (this.refs !== undefined) this.refs.remove(b, ss.rec[s * S_STRIDE + S_REMOTE4]!);
     ss.timerUnlink(s);
     const p = ss.bprev[s]!;
     const n = ss.bnext(s);

@@ -12,11 +12,13 @@ import { TranslatorCounters } from '../metrics.js';
 import type { StateApi } from '../state/api.js';
 import { FragmentHold } from './fragment-hold.js';
 import { FragmentTable } from './fragment-table.js';
+import { IcmpRateLimiter } from './icmp-limit.js';
 import { DROP, type DropOutcome, ForwardManySlot, ForwardSlot, MAX_FRAGMENTS, ReplySlot } from './outcome.js';
 
 /** What the translator needs from the policy rules (implemented by `Policy`). */
 export interface PolicyCheck {
   /** Index of the first matching deny rule, or -1 when the flow is allowed. */
+  /** `dst4` comes as an int32 (a uint32 above 2^31 would be boxed at the call): implementations take `>>> 0`. */
   check(proto: number, buf: Uint8Array, src6Off: number, dst4: number, dstPort: number): number;
   /** The rules; when present and empty, the translator skips the policy entirely. */
   rules?(): readonly unknown[];
@@ -59,6 +61,8 @@ export class TranslateContext {
   readonly sent6: FragmentTable;
   /** Out-of-order fragments waiting for their first fragment, and whole datagrams waiting to be complete. */
   readonly hold: FragmentHold;
+  /** Token buckets of the translator's own ICMP errors (global and per source prefix). */
+  readonly icmpLimit: IcmpRateLimiter;
   /** Where held fragments are translated when released (headroom + longest held fragment). */
   readonly releaseBuf: Uint8Array;
   /** Offsets/lengths of packets gathered while releasing held fragments. */
@@ -79,6 +83,8 @@ export class TranslateContext {
   restSum = 0;
   /** While held fragments are released: a fragment that finds no entry is dropped, not held again. */
   releasing = false;
+  /** The clock read once per packet (`translate()`); fragment tables and the hold read it from here. */
+  readonly time = new Float64Array(1);
   /** xorshift32 state for IPv4 identifications (a typed array: a plain int32 field would box and allocate). */
   private readonly rng = new Int32Array(1);
 
@@ -93,12 +99,13 @@ export class TranslateContext {
     this.prefix = cfg.prefix;
     this.embedPolicy = Object.freeze({ wkpStrict: cfg.wkpStrict });
     embedIpv4(cfg.prefix, cfg.ipv4Address, this.own6, 0);
-    this.frags6 = new FragmentTable(cfg.fragmentEntries, 37, 4);
-    this.frags4 = new FragmentTable(cfg.fragmentEntries, 11, 16);
-    this.sent4 = new FragmentTable(cfg.fragmentEntries, 11, 22);
-    this.sent6 = new FragmentTable(cfg.fragmentEntries, 37, 6);
+    this.frags6 = new FragmentTable(cfg.fragmentEntries, 37, 4, this.time);
+    this.frags4 = new FragmentTable(cfg.fragmentEntries, 11, 16, this.time);
+    this.sent4 = new FragmentTable(cfg.fragmentEntries, 11, 22, this.time);
+    this.sent6 = new FragmentTable(cfg.fragmentEntries, 37, 6, this.time);
     const holdLen = Math.min(9216, Math.max(cfg.ipv4Mtu, cfg.ipv6Mtu));
-    this.hold = new FragmentHold(cfg.heldFragments, holdLen);
+    this.hold = new FragmentHold(cfg.heldFragments, holdLen, this.time);
+    this.icmpLimit = new IcmpRateLimiter(cfg, this.time);
     this.releaseBuf = new Uint8Array(64 + holdLen);
     this.rng[0] = ((Math.random() * 0xffffffff) | 0) || 0x2545f491;
   }

@@ -19,9 +19,17 @@
  *
  * Bounded in memory (`slots` × `maxLen`, allocated once) and time (each
  * fragment expires after the fragment lifetime). Allocation-free.
+ *
+ * Per packet the work does not grow with `slots` (an attacker fills the hold
+ * at will): held fragments are chained in buckets by a seeded hash of their
+ * datagram key, free slots form a list, and one datagram holds at most
+ * `MAX_FRAGMENTS` fragments (more could not be released as one outcome), so
+ * a lookup walks one datagram's fragments plus rare hash neighbours. Only
+ * `expire` (the timer) and `clear` visit every slot.
  */
 
-import { sum } from '@sixgate/wire';
+import { copyBytes, sum } from '@sixgate/wire';
+import { MAX_FRAGMENTS } from './outcome.js';
 
 /** Longest key: src6 + dst6 + identification + next header. */
 const KEY_MAX = 40;
@@ -73,11 +81,19 @@ export class FragmentHold {
   private readonly from: Int32Array;
   private readonly to: Int32Array;
   private readonly last: Uint8Array;
+  /** Next slot in the bucket chain, or in the free list. */
+  private readonly next: Int32Array;
+  private readonly heads: Int32Array;
+  private readonly bucketMask: number;
+  private freeHead = -1;
+  private readonly seed = (Math.random() * 0x100000000) | 0;
   private live = 0;
 
   constructor(
     readonly slots: number,
     readonly maxLen: number,
+    /** The current packet's time (ms), see FragmentTable. */
+    private readonly time: Float64Array,
   ) {
     this.data = new Uint8Array(slots * maxLen);
     this.lens = new Int32Array(slots);
@@ -90,6 +106,39 @@ export class FragmentHold {
     this.from = new Int32Array(slots);
     this.to = new Int32Array(slots);
     this.last = new Uint8Array(slots);
+    this.next = new Int32Array(slots);
+    let nb = 16;
+    while (nb < 2 * slots) nb *= 2;
+    this.heads = new Int32Array(nb);
+    this.bucketMask = nb - 1;
+    this.reset();
+  }
+
+  private reset(): void {
+    this.lens.fill(0);
+    this.heads.fill(-1);
+    for (let i = 0; i < this.slots; i++) this.next[i] = i + 1 < this.slots ? i + 1 : -1;
+    this.freeHead = this.slots > 0 ? 0 : -1;
+    this.live = 0;
+  }
+
+  /** Frees slot `i` (in the chain of bucket `hashes[i]`): O(chain). */
+  private unlink(i: number): void {
+    const b = this.hashes[i]! & this.bucketMask;
+    let p = -1;
+    for (let j = this.heads[b]!; j >= 0 && j !== i; j = this.next[j]!) p = j;
+    if (p < 0) this.heads[b] = this.next[i]!;
+    else this.next[p] = this.next[i]!;
+    this.lens[i] = 0;
+    this.next[i] = this.freeHead;
+    this.freeHead = i;
+    this.live--;
+  }
+
+  private hashKey(key: Uint8Array, len: number): number {
+    let h = 0x811c9dc5 ^ this.seed;
+    for (let i = 0; i < len; i++) h = Math.imul(h ^ key[i]!, 0x01000193);
+    return h ^ (h >>> 15);
   }
 
   /** Held fragments. */
@@ -109,27 +158,24 @@ export class FragmentHold {
    * Copies the fragment `buf[off..off+len)` of `family` with `key[0..keyLen)`;
    * its data starts at `off + dataAt` and sits at byte `fragOff` of the
    * datagram; `more` is its M/MF flag. Returns a `Held` code and sets
-   * `firstHeld`. 11 parameters: fragment path, no descriptor allocation.
+   * `firstHeld`. 10 parameters: fragment path, no descriptor allocation.
    */
   add(
     key: Uint8Array, keyLen: number, family: number, buf: Uint8Array, off: number, len: number,
-    dataAt: number, fragOff: number, more: boolean, now: number, ttl: number,
+    dataAt: number, fragOff: number, more: boolean, ttl: number,
   ): number {
     const end = fragOff + len - dataAt;
     this.firstHeld = fragOff === 0;
     // RFC 8200 §4.5 / RFC 791: every fragment but the last carries a multiple of 8 bytes.
     if (end > MAX_DATAGRAM || (more && (end === fragOff || ((end - fragOff) & 7) !== 0))) return Held.invalid;
-    const h = hashKey(key, keyLen);
-    let free = -1;
+    const h = this.hashKey(key, keyLen);
     let covered = end - fragOff;
     let total = more ? -1 : end;
     let maxEnd = end;
-    for (let i = 0; i < this.slots; i++) {
-      if (this.lens[i] === 0) {
-        if (free < 0) free = i;
-        continue;
-      }
+    let mine = 0;
+    for (let i = this.heads[h & this.bucketMask]!; i >= 0; i = this.next[i]!) {
       if (!this.same(i, key, keyLen, family, h)) continue;
+      mine++;
       const a = this.from[i]!;
       const b = this.to[i]!;
       const isLast = this.last[i] === 1;
@@ -144,14 +190,19 @@ export class FragmentHold {
       covered += b - a;
     }
     if (total >= 0 && maxEnd > total) return Held.invalid;
-    if (free < 0 || len > this.maxLen) return Held.full;
-    this.data.set(buf.subarray(off, off + len), free * this.maxLen);
-    this.keys.set(key.subarray(0, keyLen), free * KEY_MAX);
+    const free = this.freeHead;
+    if (free < 0 || len > this.maxLen || mine >= MAX_FRAGMENTS) return Held.full;
+    this.freeHead = this.next[free]!;
+    const bucket = h & this.bucketMask;
+    this.next[free] = this.heads[bucket]!;
+    this.heads[bucket] = free;
+    copyBytes(this.data, free * this.maxLen, buf, off, len);
+    for (let k = 0; k < keyLen; k++) this.keys[free * KEY_MAX + k] = key[k]!;
     this.lens[free] = len;
     this.keyLens[free] = keyLen;
     this.families[free] = family;
     this.hashes[free] = h;
-    this.expires[free] = now + ttl;
+    this.expires[free] = this.time[0]! + ttl;
     this.dataAt[free] = dataAt;
     this.from[free] = fragOff;
     this.to[free] = end;
@@ -162,13 +213,15 @@ export class FragmentHold {
 
   /** Frees every fragment of `family` with `key[0..keyLen)`; returns how many. */
   discard(key: Uint8Array, keyLen: number, family: number): number {
-    const h = hashKey(key, keyLen);
+    const h = this.hashKey(key, keyLen);
     let n = 0;
-    for (let i = 0; i < this.slots; i++) {
-      if (!this.same(i, key, keyLen, family, h)) continue;
-      this.lens[i] = 0;
-      this.live--;
-      n++;
+    for (let i = this.heads[h & this.bucketMask]!; i >= 0; ) {
+      const nx = this.next[i]!;
+      if (this.same(i, key, keyLen, family, h)) {
+        this.unlink(i);
+        n++;
+      }
+      i = nx;
     }
     return n;
   }
@@ -181,7 +234,7 @@ export class FragmentHold {
 
   /** Makes `key`'s fragments the ones to release next; `whole` when the datagram is complete in the hold. */
   pend(key: Uint8Array, keyLen: number, family: number, whole: boolean): void {
-    this.matchKey.set(key.subarray(0, keyLen), 0);
+    for (let k = 0; k < keyLen; k++) this.matchKey[k] = key[k]!;
     this.matchLen = keyLen;
     this.matchFamily = family;
     this.matchWhole = whole;
@@ -189,9 +242,9 @@ export class FragmentHold {
 
   /** Slot of the held fragment of `family` matching `matchKey` with the lowest offset, or -1. */
   nextMatch(family: number): number {
-    const h = hashKey(this.matchKey, this.matchLen);
+    const h = this.hashKey(this.matchKey, this.matchLen);
     let best = -1;
-    for (let i = 0; i < this.slots; i++) {
+    for (let i = this.heads[h & this.bucketMask]!; i >= 0; i = this.next[i]!) {
       if (this.same(i, this.matchKey, this.matchLen, family, h) && (best < 0 || this.from[i]! < this.from[best]!)) best = i;
     }
     return best;
@@ -204,12 +257,12 @@ export class FragmentHold {
    * `count` (its fragments) and `bytes` (their data bytes).
    */
   sums(family: number): void {
-    const h = hashKey(this.matchKey, this.matchLen);
+    const h = this.hashKey(this.matchKey, this.matchLen);
     this.total = 0;
     this.restSum = 0;
     this.count = 0;
     this.bytes = 0;
-    for (let i = 0; i < this.slots; i++) {
+    for (let i = this.heads[h & this.bucketMask]!; i >= 0; i = this.next[i]!) {
       if (!this.same(i, this.matchKey, this.matchLen, family, h)) continue;
       this.count++;
       this.bytes += this.to[i]! - this.from[i]!;
@@ -224,9 +277,8 @@ export class FragmentHold {
   /** Copies slot `i` into `dst` at `dstOff`, frees it and returns its length. */
   take(i: number, dst: Uint8Array, dstOff: number): number {
     const len = this.lens[i]!;
-    dst.set(this.data.subarray(i * this.maxLen, i * this.maxLen + len), dstOff);
-    this.lens[i] = 0;
-    this.live--;
+    copyBytes(dst, dstOff, this.data, i * this.maxLen, len);
+    this.unlink(i);
     return len;
   }
 
@@ -235,8 +287,7 @@ export class FragmentHold {
     let n = 0;
     for (let i = 0; i < this.slots; i++) {
       if (this.lens[i] !== 0 && this.expires[i]! <= now) {
-        this.lens[i] = 0;
-        this.live--;
+        this.unlink(i);
         n++;
       }
     }
@@ -245,16 +296,8 @@ export class FragmentHold {
 
   /** Forgets everything. */
   clear(): void {
-    this.lens.fill(0);
-    this.live = 0;
+    this.reset();
     this.matchFamily = 0;
     this.matchWhole = false;
   }
-}
-
-/** FNV-1a of `key[0..len)` (a cheap pre-check before comparing keys). */
-function hashKey(key: Uint8Array, len: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < len; i++) h = Math.imul(h ^ key[i]!, 0x01000193);
-  return h;
 }

@@ -27,6 +27,8 @@ export class FragmentTable {
     capacity: number,
     private readonly keyLen: number,
     readonly valLen: number,
+    /** The time of the packet being translated (ms), written once per packet by the translator: a double passed as an argument to a call that is not inlined would be allocated. */
+    private readonly time: Float64Array,
   ) {
     let cap = 16;
     while (cap < capacity) cap <<= 1;
@@ -57,7 +59,8 @@ export class FragmentTable {
   }
 
   /** Slot of the live entry for `key`, or -1. */
-  find(now: number): number {
+  find(): number {
+    const now = this.time[0]!;
     let s = this.hash();
     for (let i = 0; i < PROBE; i++, s = (s + 1) & this.mask) {
       if (this.expires[s]! > now && this.same(s)) return s;
@@ -66,7 +69,8 @@ export class FragmentTable {
   }
 
   /** Inserts (or refreshes) `key`, live for `ttl` ms; returns its slot for the caller to fill `values`. */
-  insert(now: number, ttl: number): number {
+  insert(ttl: number): number {
+    const now = this.time[0]!;
     let s = this.hash();
     let victim = s;
     let oldest = Infinity;

@@ -21,7 +21,7 @@ export function holdFragment(
 ): Outcome {
   // A released fragment that still finds no entry is not held again (no loop).
   if (c.releasing) return c.drop('fragment-no-session');
-  const r = c.hold.add(key, keyLen, family, buf, off, len, dataAt, fragOff, more, c.clock.now(), c.cfg.fragmentTimeoutMs);
+  const r = c.hold.add(key, keyLen, family, buf, off, len, dataAt, fragOff, more, c.cfg.fragmentTimeoutMs);
   switch (r) {
     case Held.held:
       return c.drop('fragment-held');

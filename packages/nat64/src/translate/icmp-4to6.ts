@@ -163,7 +163,7 @@ function findSent(c: TranslateContext, buf: Uint8Array, i: number): number {
   copyBytes(s.key, 0, buf, i + 12, 8);
   copyBytes(s.key, 8, buf, i + 4, 2);
   s.key[10] = buf[i + 9]!;
-  return s.find(c.clock.now());
+  return s.find();
 }
 
 /**

@@ -141,7 +141,7 @@ function laterFragment(
   copyBytes(s.key, 0, buf, i + 8, 32);
   copyBytes(s.key, 32, buf, ip - 4, 4);
   s.key[36] = nh;
-  const slot = s.find(c.clock.now());
+  const slot = s.find();
   if (slot < 0) return c.drop('icmp-error-no-session');
   e.addr4 = u32(s.values, slot * s.valLen);
   e.later = true;
@@ -160,7 +160,7 @@ function wholeLength(c: TranslateContext, buf: Uint8Array, i: number, ip: number
   copyBytes(s.key, 0, buf, i + 8, 32);
   copyBytes(s.key, 32, buf, ip - 4, 4);
   s.key[36] = 58;
-  const slot = s.find(c.clock.now());
+  const slot = s.find();
   const whole = slot < 0 ? 0 : u16(s.values, slot * s.valLen + 4);
   if (whole > 0) e.ulLen = whole;
 }

@@ -26,6 +26,7 @@ export function replyIcmp6(
 ): Outcome {
   // RFC 4443 §2.4(e): never to a multicast or unspecified source.
   if (buf[off + 8] === 0xff || isZero16(buf, off + 8)) return c.drop(reason);
+  if (!c.icmpLimit.allow6(buf, off + 8)) return c.drop('icmp-rate-limited');
   const room = out.length - outOff - 48;
   const quote = Math.min(len, ICMP6_ERROR_MAX - 48, room);
   if (quote < 40) return c.drop('out-too-small');
@@ -58,6 +59,7 @@ export function replyIcmp4(
   const src = buf[off + 12]!;
   // RFC 1812 §4.3.2.7: not to 0/8, loopback, multicast or broadcast sources.
   if (src === 0 || src === 127 || src >= 224) return c.drop(reason);
+  if (!c.icmpLimit.allow4(buf, off + 12)) return c.drop('icmp-rate-limited');
   const room = out.length - outOff - 28;
   const quote = Math.min(len, ICMP4_ERROR_MAX - 28, room);
   if (quote < 20) return c.drop('out-too-small');

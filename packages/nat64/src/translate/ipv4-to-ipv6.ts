@@ -137,7 +137,10 @@ function tcpUdp(c: TranslateContext, buf: Uint8Array, out: Uint8Array, outOff: n
   // (held until complete, fragment-hold.ts; RFC 6146 §3.4 lets NAT64 reassemble).
   if (zeroUdp && v4.isFrag && c.wholeLen < 0) return holdWhole(c, buf);
   const syn = (flags & TCP_SYN) !== 0;
-  const h = c.state.inbound(proto as 6 | 17, src4, sport, dst4, dport, flags, syn ? buf.subarray(v4.off, end) : EMPTY);
+  // The SYN's window is passed as offsets: a subarray would allocate per SYN.
+  const h = syn
+    ? c.state.inbound(proto as 6 | 17, src4, sport, dst4, dport, flags, buf, v4.off, end - v4.off)
+    : c.state.inbound(proto as 6 | 17, src4, sport, dst4, dport, flags, EMPTY);
   if (h < 0) return stateFail(c, h, buf, out, outOff);
   const port6 = c.state.port6(h);
   const h6 = writeHeader6(c, buf, h);
@@ -199,7 +202,7 @@ function icmp4(c: TranslateContext, buf: Uint8Array, out: Uint8Array, outOff: nu
 function nonFirstFragment(c: TranslateContext, buf: Uint8Array, out: Uint8Array, outOff: number): Outcome {
   const t = c.frags4;
   fragKey4(t.key);
-  const slot = t.find(c.clock.now());
+  const slot = t.find();
   // No entry: held for its first fragment (or to complete a datagram held whole).
   if (slot < 0) return holdFragment(c, t.key, 11, 4, buf, v4.off, v4.end - v4.off, v4.p - v4.off, v4.fragOff, v4.mf);
   const h6 = v4.p - 48;
@@ -235,7 +238,7 @@ function writeHeader6(c: TranslateContext, buf: Uint8Array, h: number): number {
   if (v4.mf && v4.fragOff === 0) {
     const t = c.frags4;
     fragKey4(t.key);
-    const slot = t.insert(c.clock.now(), c.cfg.fragmentTimeoutMs);
+    const slot = t.insert(c.cfg.fragmentTimeoutMs);
     copyBytes(t.values, slot * 16, buf, h6 + 24, 16);
     c.hold.noteFirst(t.key, 11, 4);
   }
@@ -285,7 +288,7 @@ function noteSent6(c: TranslateContext, buf: Uint8Array, h6: number, nh: number)
   copyBytes(s.key, 0, buf, h6 + 8, 32);
   setU32(s.key, 32, v4.id);
   s.key[36] = nh;
-  const v = s.insert(c.clock.now(), c.cfg.fragmentTimeoutMs) * s.valLen;
+  const v = s.insert(c.cfg.fragmentTimeoutMs) * s.valLen;
   setU32(s.values, v, v4.dst4);
   setU16(s.values, v + 4, c.wholeLen > 0 ? c.wholeLen : v4.isFrag ? 0 : v4.end - v4.p);
 }

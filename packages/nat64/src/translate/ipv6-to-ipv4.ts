@@ -121,7 +121,7 @@ function tcpUdp(c: TranslateContext, buf: Uint8Array, off: number, end: number, 
   if (early !== null) return early;
   const h = found >= 0 ? refresh(c, found, flags) : c.state.outbound(nh as 6 | 17, buf, off + 8, sport, dst4, dport, flags);
   if (h < 0) return stateFail(c, h, buf, off, end, out, outOff);
-  const addr4 = c.state.addr4(h) | 0;
+  const addr4 = c.state.addr4i(h);
   const port4 = c.state.port4(h);
   const csOff = p + (nh === 6 ? 16 : 6);
   let cs = u16(buf, csOff);
@@ -157,7 +157,7 @@ function icmp6(c: TranslateContext, buf: Uint8Array, off: number, end: number, d
   if (early !== null) return early;
   const h = found >= 0 ? refresh(c, found, 0) : c.state.outbound(ICMP, buf, off + 8, id, dst4, id, 0);
   if (h < 0) return stateFail(c, h, buf, off, end, out, outOff);
-  const addr4 = c.state.addr4(h) | 0;
+  const addr4 = c.state.addr4i(h);
   const id4 = c.state.port4(h);
   const code = buf[p + 1]!;
   const type4 = type === 128 ? 8 : 0;
@@ -194,7 +194,7 @@ function admit(
 ): Outcome | null {
   const p4 = proto === 58 ? ICMP : proto;
   const f = c.policyActive ? c.state.findOutbound(p4 as 1 | 6 | 17, buf, off + 8, sport, dst4, dport) : -1;
-  if (c.policyActive && f < 0 && c.policy.check(p4, buf, off + 8, dst4 >>> 0, dport) >= 0) {
+  if (c.policyActive && f < 0 && c.policy.check(p4, buf, off + 8, dst4, dport) >= 0) {
     return replyIcmp6(c, buf, off, end - off, 1, 1, 0, out, outOff, 'policy-deny');
   }
   // H8: hairpin to a pool4 address/port without a binding → port unreachable.
@@ -224,7 +224,7 @@ function nonFirstFragment(c: TranslateContext, buf: Uint8Array, off: number, end
   const t = c.frags6;
   const frag = walk.frag;
   fragKey6(t.key, buf, off, frag, walk.nh);
-  const slot = t.find(c.clock.now());
+  const slot = t.find();
   if (slot >= 0) return emit4(c, buf, off, end, walk.nh, u32(t.values, slot * 4) | 0, dst4);
   return holdFragment(c, t.key, 37, 6, buf, off, end - off, walk.upper - off, walk.fragOffset, (buf[frag + 3]! & 1) !== 0);
 }
@@ -251,18 +251,17 @@ function fragKey6(key: Uint8Array, buf: Uint8Array, off: number, frag: number, n
  * 7 parameters: fragment path.
  */
 function noteFirst(c: TranslateContext, buf: Uint8Array, off: number, frag: number, nh: number, src4: number, dst4: number): void {
-  const now = c.clock.now();
   const ttl = c.cfg.fragmentTimeoutMs;
   const t = c.frags6;
   fragKey6(t.key, buf, off, frag, nh);
-  setU32(t.values, t.insert(now, ttl) * 4, src4);
+  setU32(t.values, t.insert(ttl) * 4, src4);
   c.hold.noteFirst(t.key, 37, 6);
   const s = c.sent4;
   setU32(s.key, 0, src4);
   setU32(s.key, 4, dst4);
   copyBytes(s.key, 8, buf, frag + 6, 2);
   s.key[10] = nh === 58 ? 1 : nh;
-  const v = s.insert(now, ttl) * s.valLen;
+  const v = s.insert(ttl) * s.valLen;
   copyBytes(s.values, v, buf, off + 8, 16);
   copyBytes(s.values, v + 16, buf, frag + 4, 4);
   setU16(s.values, v + 20, c.wholeLen > 0 ? c.wholeLen : 0);

@@ -12,6 +12,7 @@
  * Held IPv6 fragments to a pool4 address are hairpinned like arriving ones.
  */
 import { extractIpv4 } from '@sixgate/addressing';
+import { copyBytes } from '@sixgate/wire';
 import type { TranslateContext } from './context.js';
 import { hairpin } from './hairpin.js';
 import { translate4to6 } from './ipv4-to-ipv6.js';
@@ -32,8 +33,10 @@ function push(c: TranslateContext, n: number, offset: number, length: number): n
 function many(c: TranslateContext, n: number): Outcome {
   const m = c.many;
   m.count = n;
-  m.offsets.set(c.relOffsets.subarray(0, n));
-  m.lengths.set(c.relLengths.subarray(0, n));
+  for (let k = 0; k < n; k++) {
+    m.offsets[k] = c.relOffsets[k]!;
+    m.lengths[k] = c.relLengths[k]!;
+  }
   return m;
 }
 
@@ -68,7 +71,7 @@ function drain(c: TranslateContext, family: number, n: number, o: number, out: U
         c.counters.drops['out-too-small']++;
         continue;
       }
-      out.set(rb.subarray(x.offset, x.offset + x.length), o);
+      copyBytes(out, o, rb, x.offset, x.length);
       n = push(c, n, o, x.length);
       o += x.length;
     } else if (x.kind === 'forward-many') {
@@ -97,7 +100,7 @@ export function releaseHeld(c: TranslateContext, r: Outcome, buf: Uint8Array, ou
   let n = 0;
   let o = outOff;
   if (r.kind === 'forward' && outOff + r.length <= out.length) {
-    out.set(buf.subarray(r.offset, r.offset + r.length), outOff);
+    copyBytes(out, outOff, buf, r.offset, r.length);
     n = push(c, n, outOff, r.length);
     o += r.length;
   } else if (r.kind === 'forward-many') {

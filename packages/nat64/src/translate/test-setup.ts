@@ -20,7 +20,7 @@ export class FakePolicy implements PolicyCheck {
   calls = 0;
   check(_proto: number, _buf: Uint8Array, _src6Off: number, dst4: number): number {
     this.calls++;
-    return this.deny.has(dst4) ? 0 : -1;
+    return this.deny.has(dst4 >>> 0) ? 0 : -1;
   }
 }
 

@@ -8,7 +8,7 @@ import { formatIpv4, parseIpv6 } from '@sixgate/addressing';
 import { finish, pseudoHeaderSum6, setU16, sum, u16, u32 } from '@sixgate/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Outcome } from './outcome.js';
+import { MAX_FRAGMENTS, type Outcome } from './outcome.js';
 import { fill, fragHdr, icmp, ipv4, ipv6, reassemble4, reassemble6, split4, split6, udp } from './test-packets.js';
 import { CLIENT, harness, type Harness, many, openUdp, replied, run, SERVER4, SERVER6 } from './test-setup.js';
 
@@ -269,13 +269,16 @@ describe('bounds: memory and time', () => {
     expect(run(h, frags[2]!).r).toEqual({ kind: 'drop', reason: 'fragment-held' });
   });
 
-  it(`a datagram that would leave as more than MAX_FRAGMENTS packets is dropped whole (out-too-small)`, () => {
+  it(`a datagram of more than MAX_FRAGMENTS fragments is dropped whole when the one past the bound arrives (fragment-hold-full)`, () => {
+    // One datagram holds at most MAX_FRAGMENTS slots (it could not leave as one outcome, and a
+    // bound per datagram keeps each lookup in the hold short whatever its size).
     const h = harness({ heldFragments: 100 });
     const frags = ping6(552, 8, 6); // 560-byte message in 70 fragments of 8 bytes
     expect(frags.length).toBe(70);
     const { reasons } = feed(h, frags, frags.map((_, i) => i));
-    expect(reasons.at(-1)).toBe('out-too-small');
-    expect(h.tr.snapshot().drops['out-too-small']).toBe(70);
+    expect(reasons[MAX_FRAGMENTS]).toBe('fragment-hold-full');
+    expect(h.tr.snapshot().drops['fragment-hold-full']).toBe(MAX_FRAGMENTS + 1);
+    expect(h.tr.snapshot().drops['out-too-small']).toBe(0);
     expect(feed(h, ping6(), [0, 1, 2]).reasons.at(-1)).toBe('forward-many');
   });
 });

@@ -1,0 +1,99 @@
+import dgram from 'node:dgram';
+import dnsPacket from 'dns-packet';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DNS64_DEFAULTS, parseEndpoint } from '../config.js';
+import { createCounters } from '../metrics.js';
+import { RateLimiter } from '../rate-limit.js';
+import { ClientCache } from './client-cache.js';
+import type { NativeUdp } from './native-udp.js';
+import { openUdpListener } from './udp.js';
+import { UpstreamClient } from './upstream-client.js';
+
+/** The real addon, with its send calls counted (its own properties cannot be spied on). */
+const calls = { batch: [] as number[], single: 0 };
+vi.mock('./native-udp.js', async (orig) => {
+  const real = await orig<typeof import('./native-udp.js')>();
+  let counted: NativeUdp | undefined;
+  return {
+    ...real,
+    loadNativeUdp: (): NativeUdp | undefined => {
+      const addon = real.loadNativeUdp();
+      if (addon === undefined) return undefined;
+      counted ??= Object.create(addon, {
+        sendBatch: {
+          value: (...a: Parameters<NativeUdp['sendBatch']>) => {
+            calls.batch.push(a[5]);
+            return addon.sendBatch(...a);
+          },
+        },
+        sendTo: {
+          value: (...a: Parameters<NativeUdp['sendTo']>) => {
+            calls.single++;
+            return addon.sendTo(...a);
+          },
+        },
+      }) as NativeUdp;
+      return counted;
+    },
+  };
+});
+
+const closers: (() => void)[] = [];
+afterEach(() => closers.splice(0).forEach((c) => c()));
+
+describe('upstream queries through the addon', () => {
+  it('go out in one sendmmsg per socket per turn, and each still gets its own answer', async () => {
+    const sock = dgram.createSocket('udp4');
+    closers.push(() => sock.close());
+    sock.on('message', (m, r) => {
+      const q = dnsPacket.decode(m);
+      sock.send(dnsPacket.encode({ ...q, type: 'response', flags: dnsPacket.RECURSION_AVAILABLE, answers: [{ name: q.questions![0]!.name, type: 'A', ttl: 60, data: '192.0.2.1' }], additionals: [] }), r.port, r.address);
+    });
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    const c = new UpstreamClient([{ address: '127.0.0.1', port: sock.address().port, family: 4 }],
+      { timeoutMs: 2000, attempts: 1, failover: false, maxOutstanding: 100, portPool: { sockets: 1, uses: 1000 } }, createCounters(), Date.now, 'native');
+    closers.push(() => c.close());
+    expect(c.udpKind).toBe('native');
+    const names = Array.from({ length: 40 }, (_, i) => `n${i}.example.org`);
+    const answers = await Promise.all(names.map((name) => c.lookup({ name, type: 1, qclass: 1, dnssecOk: false, checkingDisabled: false })));
+    expect(answers.map((w) => dnsPacket.decode(w).questions![0]!.name)).toEqual(names);
+    expect(calls.batch).toEqual([40]);
+    expect(calls.single).toBe(0);
+    // A later turn is a batch of its own.
+    await c.lookup({ name: 'later.example.org', type: 1, qclass: 1, dnssecOk: false, checkingDisabled: false });
+    expect(calls.batch).toEqual([40, 1]);
+  });
+
+  it('answers that complete in one callback leave the listener in one sendmmsg', async () => {
+    const key = new RateLimiter(DNS64_DEFAULTS.rateLimit, Date.now).keyFor(new Uint8Array(4), true);
+    const clients = new ClientCache((_v4, v6, text) => ({ allowed: true, rateKey: key, client6: v6, text }));
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    let asked = 0;
+    const l = await openUdpListener('native', parseEndpoint('127.0.0.1:0', 0, 'listen'), false, {
+      clients, counters: createCounters(),
+      answer: () => undefined,
+      answerInto: (rx, off, len) => {
+        asked++;
+        const copy = Buffer.from(rx.subarray(off, off + len));
+        return gate.then(() => copy); // "upstream" answers all arrive together
+      },
+    });
+    closers.push(() => l.close());
+    const c = dgram.createSocket('udp4');
+    closers.push(() => c.close());
+    const got: Buffer[] = [];
+    c.on('message', (m) => got.push(m));
+    await new Promise<void>((r) => c.bind(0, '127.0.0.1', () => r()));
+    for (let i = 0; i < 10; i++) c.send(Buffer.from(`query ${i}`.padEnd(20)), l.address().port, '127.0.0.1');
+    const until = Date.now() + 3000;
+    while (asked < 10 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    calls.batch.length = 0;
+    calls.single = 0;
+    release();
+    while (got.length < 10 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    expect(got.map((m) => m.toString().trim()).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `query ${i}`));
+    expect(calls.batch).toEqual([10]);
+    expect(calls.single).toBe(0);
+  });
+});
