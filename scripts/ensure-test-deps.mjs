@@ -27,6 +27,8 @@ export const REQUIRED = [
   ['podman', 'podman'],
   ['runc', 'runc'],
   ['debootstrap', 'debootstrap'],
+  // the HA end-to-end test (test/e2e/ha.test.ts) runs VRRP between the two appliances
+  ['keepalived', 'keepalived'],
   // the dashboard end-to-end test (test/e2e/dashboard.test.ts) drives the system browser headless
   ['chromium', 'chromium'],
   // the probe end-to-end test: certificates from a test CA, and a router that drops its ICMP

@@ -8,6 +8,7 @@
  */
 import { applyPatch, defaultConfig, redact, type Config } from '@sixgate/config';
 import { ApplyError, pinnedError } from './errors.js';
+import type { HaStatusView } from './schemas/ha.js';
 import { checkVersion, type WriteOptions } from './etag.js';
 import { StatsRing, type StatsHistory } from './stats-ring.js';
 import type { AdminPorts, ConfigState, TraceFilter, TraceRecord } from './ports.js';
@@ -215,6 +216,19 @@ export class FakeAdminPorts implements AdminPorts {
 
   stats(): Stats {
     return this.statsValue;
+  }
+
+  /** The HA view to answer GET /api/v1/ha with (undefined: ha not enabled). */
+  haValue: HaStatusView | undefined = undefined;
+  readonly haNotified: string[] = [];
+
+  ha(): HaStatusView | undefined {
+    return this.haValue;
+  }
+
+  haNotify(state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'): { role: 'active' | 'standby' | 'fault'; catchingUp: boolean } {
+    this.haNotified.push(state);
+    return { role: state === 'MASTER' ? 'active' : state === 'BACKUP' ? 'standby' : 'fault', catchingUp: false };
   }
 
   statsHistory(seconds?: number): StatsHistory {

@@ -247,6 +247,23 @@ export const LogSchema = Type.Object(
   { ...strict, default: {}, description: 'Logging' },
 );
 
+/** The high-availability pair (ADR 8, docs/high-availability.md). Every ha.* key is per node: never synced. */
+export const HaSchema = Type.Object(
+  {
+    enabled: flag(false, 'Run as one node of a high-availability pair: sync sessions and configuration with the peer'),
+    nodeId: Type.String({ default: '', maxLength: 64, pattern: '^[A-Za-z0-9._-]*$', description: 'This node\'s name in the pair (empty: the host name)' }),
+    listen: Type.String({ default: '0.0.0.0:6464', minLength: 1, maxLength: 64, description: 'Where this node accepts the peer\'s sync link, "addr:port" or "[v6addr]:port"' }),
+    peer: Type.String({ default: '', maxLength: 64, description: 'The peer\'s sync address (its ha.listen), "addr:port" or "[v6addr]:port"; required when enabled' }),
+    key: Type.Optional(Type.String({ minLength: 64, maxLength: 1024, pattern: '^[0-9a-fA-F]+$', description: 'Pre-shared key of the sync link, hex, at least 32 bytes (prefer ha.keyFile)' })),
+    keyFile: Type.String({ default: '', maxLength: 4_096, description: 'File holding the pre-shared key of the sync link (hex, e.g. "openssl rand -hex 32"); used when ha.key is absent' }),
+    roleFrom: enumOf(['keepalived', 'static'] as const, { default: 'keepalived', description: 'Where the role comes from: keepalived\'s notify script ("sixgate ha notify"), or ha.role alone' }),
+    role: enumOf(['standby', 'active'] as const, { default: 'standby', description: 'Role at start (with roleFrom "static": always)' }),
+    queueRecords: int(65_536, 'Session records the sync queue holds; beyond it records are dropped, counted, and a bulk resync follows', 64, 16_777_216),
+    refreshSeconds: int(30, 'The coarse timer refresh sends every session\'s remaining lifetime to the standby once per this many seconds', 1, 3_600),
+  },
+  { ...strict, default: {}, description: 'High-availability pair: session and config sync (ADR 8)' },
+);
+
 /** One continuous probe: a `sixgate probe` target the daemon runs every `interval` seconds (packages/probe). */
 export const ProbeTargetSchema = Type.Object(
   {
@@ -283,6 +300,7 @@ export const ConfigSchema = Type.Object(
     log: LogSchema,
     ra: RaSchema,
     probes: ProbesSchema,
+    ha: HaSchema,
   },
   { ...strict, description: 'sixgate configuration' },
 );

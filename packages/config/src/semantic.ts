@@ -175,6 +175,16 @@ function checkRa(c: Config['ra'], add: Add): void {
   });
 }
 
+function checkHa(h: Config['ha'], add: Add): void {
+  attempt(add, 'ha.listen', () => parseListenAddress(h.listen));
+  if (h.peer !== '') attempt(add, 'ha.peer', () => parseListenAddress(h.peer));
+  if (!h.enabled) return;
+  if (h.peer === '') add('ha.peer', 'is required when ha.enabled is true');
+  if (h.key === undefined && h.keyFile === '') add('ha.keyFile', 'ha.key or ha.keyFile is required when ha.enabled is true');
+  if (h.keyFile !== '' && !h.keyFile.startsWith('/')) add('ha.keyFile', `"${h.keyFile}" is not an absolute path`);
+  if (h.peer !== '' && h.peer === h.listen) add('ha.peer', 'is this node\'s own ha.listen');
+}
+
 /** All semantic issues of a schema-valid config, in key order; none means valid. */
 export function semanticIssues(config: Config): Issue[] {
   const out: Issue[] = [];
@@ -191,5 +201,6 @@ export function semanticIssues(config: Config): Issue[] {
   checkRa(config.ra, add);
   attempt(add, 'api.listen', () => parseListenAddress(config.api.listen));
   if (!config.stateDir.startsWith('/')) add('stateDir', `"${config.stateDir}" is not an absolute path`);
+  checkHa(config.ha, add);
   return out;
 }

@@ -14,6 +14,7 @@ import { Nat64State, Policy, parsePolicyRules, Translator, TCP, UDP, ICMP, type 
 import { LinuxTun, type TunDevice, type TunOptions } from '@sixgate/tun';
 import { parseEntries, passed, ProbeScheduler, runProbe } from '@sixgate/probe';
 import type { FastifyInstance } from 'fastify';
+import type { HaNode } from '@sixgate/ha';
 import type { Logger } from 'pino';
 import { dns64Options, routedPrefixes, stateOptions, translatorOptions } from './options.js';
 import { RouterAdverts } from './router-adverts.js';
@@ -128,6 +129,8 @@ export class Appliance {
   dns!: Dns64Server;
   ra?: RouterAdverts;
   api?: FastifyInstance;
+  /** The HA pair's node when ha.enabled (started by the daemon's run command through startHa). */
+  ha?: HaNode;
   /** The continuous probes (config `probes`); undefined when none are configured. */
   probes?: ProbeScheduler;
   sessionLog: SessionLog;
@@ -196,6 +199,7 @@ export class Appliance {
       this.ra.start();
 
       await this.recordInitialHistory();
+      if (cfg.ha.enabled) await this.startHa();
       const ports = buildPorts(this);
       this.startStatsHistory(ports);
       const api = buildAdminApi({ ports, token: this.token, logger: false });
@@ -208,6 +212,26 @@ export class Appliance {
       await this.stop({ snapshot: false }).catch(() => undefined);
       throw e;
     }
+  }
+
+  /** Starts the HA node (ADR 8): the peer's config changes run through the same apply transaction, serialized with the API's. */
+  private async startHa(): Promise<void> {
+    const { buildHa } = await import('./ha.js');
+    const { applyConfig } = await import('./apply.js');
+    this.ha = await buildHa(this, async (next, change) => {
+      await this.serial(() => applyConfig(this, next, change.summary, { version: change.version, fromPeer: true }));
+    });
+    this.ha.attach(this.plane.state);
+    await this.ha.start();
+    this.log.info({ nodeId: this.ha.opts.nodeId, listen: this.config.ha.listen, peer: this.config.ha.peer, role: this.ha.status().role, dials: this.ha.dials }, 'HA node started');
+  }
+
+  private changes: Promise<unknown> = Promise.resolve();
+  /** Runs config changes one at a time (the admin API's ports and the HA peer share this queue). */
+  serial<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.changes.then(f, f);
+    this.changes = run.catch(() => undefined);
+    return run;
   }
 
   /**
@@ -406,6 +430,7 @@ export class Appliance {
       }
     };
     if (this.ticker) clearInterval(this.ticker);
+    await step('HA link close', () => this.ha?.stop());
     if (this.statsTimer) clearInterval(this.statsTimer);
     await step('probes stop', () => this.probes?.stop());
     if (this.recoveryTimer) clearTimeout(this.recoveryTimer);

@@ -8,4 +8,5 @@ export * from './stats.js';
 export * from './trace.js';
 export * from './config.js';
 export * from './ra.js';
+export * from './ha.js';
 export * from './probes.js';
