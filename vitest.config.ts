@@ -15,6 +15,9 @@ export default defineConfig({
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts', 'test/conventions.test.ts', 'test/docs.test.ts'],
           environment: 'node',
+          // Property tests and real-socket tests take a few seconds on a busy 2-core machine;
+          // a timeout is a hang detector here, never a performance check.
+          testTimeout: 30_000,
         },
       },
       {

@@ -20,10 +20,15 @@ export const REQUIRED = [
   // the offload end-to-end test turns checksum offload off on veths to make the kernel check ours
   ['ethtool', 'ethtool'],
   ['python3', 'python3'],
+  // the router advertisement end-to-end test: an independent RA dissector and a real CLAT
+  ['tshark', 'tshark'],
+  ['tayga', 'tayga'],
   // the container end-to-end test (test/e2e/docker.test.ts) builds and runs the real image
   ['podman', 'podman'],
   ['runc', 'runc'],
   ['debootstrap', 'debootstrap'],
+  // the HA end-to-end test (test/e2e/ha.test.ts) runs VRRP between the two appliances
+  ['keepalived', 'keepalived'],
   // the dashboard end-to-end test (test/e2e/dashboard.test.ts) drives the system browser headless
   ['chromium', 'chromium'],
   // the probe end-to-end test: certificates from a test CA, and a router that drops its ICMP

@@ -13,7 +13,8 @@ import { runCmd } from './lib/image.js';
 import { requireRoot, run, sh } from './lib/netns.js';
 
 const NS = ['sixgate-lab-client', 'sixgate-lab-gw', 'sixgate-lab-server'];
-const PREFIX = '64:ff9b:1::/96';
+const PREFIX = '2001:db8:6464::/96';
+const NEXT_PREFIX = '2001:db8:6465::/96';
 const POOL4 = '198.51.100.0/28';
 const SERVER4 = '192.0.2.80';
 
@@ -23,7 +24,7 @@ const labNamespaces = (): string[] => (existsSync('/run/netns') ? readdirSync('/
 const labProcesses = (): string[] =>
   sh('ps', ['-eo', 'pid=,args='])
     .stdout.split('\n')
-    .filter((l) => l.includes(SIXGATE) && (l.includes(' lab serve') || l.includes('/run/sixgate-lab/')));
+    .filter((l) => l.includes(SIXGATE) && (l.includes(' lab serve') || l.includes(' lab clat') || l.includes('/run/sixgate-lab/')));
 
 describe('sixgate lab', () => {
   const timings: Record<string, number> = {};
@@ -57,8 +58,10 @@ describe('sixgate lab', () => {
     }
     expect(sh('ip', ['netns', 'exec', 'sixgate-lab-server', 'getent', 'hosts', SERVER4], { timeoutMs: 3000 }).stdout).toContain('lab-server');
 
-    // The client has no IPv4 at all.
-    expect(sh('ip', ['-n', 'sixgate-lab-client', '-4', 'addr', 'show', 'scope', 'global']).stdout.trim()).toBe('');
+    // The client's only IPv4 is the CLAT's (RFC 7335 192.0.0.1 on clat0); its link is IPv6-only.
+    expect(sh('ip', ['-n', 'sixgate-lab-client', '-4', '-o', 'addr', 'show', 'scope', 'global']).stdout.trim()).toMatch(/^\d+: clat0 +inet 192\.0\.0\.1\/32 /);
+    expect(sh('ip', ['-n', 'sixgate-lab-client', '-4', 'addr', 'show', 'dev', 'lab0']).stdout.trim()).toBe('');
+    expect(up.stdout).toContain('ip netns exec sixgate-lab-client curl -s http://192.0.2.80/');
 
     // DNS64 through the client's own resolver configuration (/etc/netns/<ns>/resolv.conf).
     const synth = new Uint8Array(16);
@@ -79,8 +82,28 @@ describe('sixgate lab', () => {
     expect(status.code, status.stdout).toBe(0);
     expect(status.stdout).toContain('lab: up');
     expect(status.stdout).toContain('health (GET /api/v1/health): 200');
-    expect(status.stdout).toMatch(/routes into it: .*64:ff9b:1::\/96/);
+    expect(status.stdout).toMatch(/routes into it: .*2001:db8:6464::\/96/);
   });
+
+  it('the CLAT reaches an IPv4 literal, and follows `sixgate prefix set` through the router advertisements', async () => {
+    const literal = () => sh('ip', ['netns', 'exec', 'sixgate-lab-client', 'curl', '-sS', '--max-time', '10', `http://${SERVER4}/`], { allowFail: true });
+    expect(literal().stdout).toContain('Hello from the IPv4-only server');
+    const clatLog = () => sh('cat', ['/run/sixgate-lab/clat.log']).stdout;
+    expect(clatLog()).toContain(`clat: tayga running with prefix ${PREFIX}`);
+    const token = sh('cat', ['/run/sixgate-lab/state/api-token']).stdout.trim();
+    const set = sh('ip', ['netns', 'exec', 'sixgate-lab-gw', process.execPath, SIXGATE, '--token', token, 'prefix', 'set', NEXT_PREFIX], { allowFail: true });
+    expect(set.code, set.stdout + set.stderr).toBe(0);
+    const end = Date.now() + 15_000;
+    while (!clatLog().includes(`clat: tayga running with prefix ${NEXT_PREFIX}`) && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+    expect(clatLog()).toContain(`clat: tayga running with prefix ${NEXT_PREFIX}`);
+    let page = '';
+    for (let i = 0; i < 10 && !page.includes('Hello'); i++) {
+      page = literal().stdout;
+      if (!page.includes('Hello')) await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(page).toContain('Hello from the IPv4-only server');
+    expect(sh('cat', ['/run/sixgate-lab/state/sixgate.yaml']).stdout).toContain(NEXT_PREFIX);
+  }, 60_000);
 
   it('up again refuses while the lab runs, and changes nothing', async () => {
     const again = await lab('up');
@@ -91,7 +114,7 @@ describe('sixgate lab', () => {
   });
 
   it('down removes every namespace, process and file; a second down finds nothing', async () => {
-    expect(labProcesses().length).toBe(2);
+    expect(labProcesses().length).toBe(3);
     const t = Date.now();
     const down = await lab('down');
     timings['downMs'] = Date.now() - t;

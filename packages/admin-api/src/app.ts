@@ -29,6 +29,8 @@ import { policyRoutes } from './routes/policy.js';
 import { statsRoutes } from './routes/stats.js';
 import { traceRoutes } from './routes/trace.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { raRoutes } from './routes/ra.js';
+import { haRoutes } from './routes/ha.js';
 import { uiRoutes } from './routes/ui.js';
 import type { UiAsset } from '@sixgate/ui';
 import { probeRoutes } from './routes/probes.js';
@@ -76,6 +78,8 @@ const OPENAPI = {
     { name: 'policy', description: 'Translation policy rules' },
     { name: 'stats', description: 'Counters as JSON and Prometheus text' },
     { name: 'trace', description: 'Bounded live trace: SSE or pcap' },
+    { name: 'ra', description: 'Router advertisements (PREF64, RDNSS) and conflicts' },
+    { name: 'ha', description: 'High-availability pair: role, peer and session sync (ADR 8)' },
     { name: 'probes', description: 'Continuous probes through DNS64 and the translator' },
   ],
 };
@@ -116,9 +120,10 @@ export function buildAdminApi(deps: AdminDeps): FastifyInstance {
       if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
       return payload;
     });
-    for (const routes of [configRoutes, historyRoutes, prefixRoutes, sessionRoutes, bibRoutes, policyRoutes, statsRoutes, traceRoutes, probeRoutes]) {
+    for (const routes of [configRoutes, historyRoutes, prefixRoutes, sessionRoutes, bibRoutes, policyRoutes, statsRoutes, traceRoutes, probeRoutes, haRoutes]) {
       await secured.register(routes, { prefix: '/api/v1' });
     }
+    await secured.register(raRoutes, { prefix: '/api/v1' });
     await secured.register(metricsRoutes);
   });
   return app;

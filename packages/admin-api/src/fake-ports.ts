@@ -8,6 +8,7 @@
  */
 import { applyPatch, defaultConfig, redact, type Config } from '@sixgate/config';
 import { ApplyError, pinnedError } from './errors.js';
+import type { HaStatusView } from './schemas/ha.js';
 import { checkVersion, type WriteOptions } from './etag.js';
 import { StatsRing, type StatsHistory } from './stats-ring.js';
 import type { AdminPorts, ConfigState, TraceFilter, TraceRecord } from './ports.js';
@@ -15,6 +16,7 @@ import type { ApplyResult, Protocol } from './schemas/common.js';
 import type { BibEntry, Pool4Usage, SessionEntry } from './schemas/nat64.js';
 import type { HistoryEntry, HistoryVersion, PolicyRule, PolicyRuleWithHits } from './schemas/config.js';
 import type { Health, Histogram, Stats } from './schemas/stats.js';
+import type { RaView } from './schemas/ra.js';
 import type { ProbeMetricSample, ProbesView } from './schemas/probes.js';
 
 const emptyHistogram = (): Histogram => ({ le: [0.001, 0.01, 0.1, 1], counts: [0, 0, 0, 0], sum: 0, count: 0 });
@@ -216,8 +218,26 @@ export class FakeAdminPorts implements AdminPorts {
     return this.statsValue;
   }
 
+  /** The HA view to answer GET /api/v1/ha with (undefined: ha not enabled). */
+  haValue: HaStatusView | undefined = undefined;
+  readonly haNotified: string[] = [];
+
+  ha(): HaStatusView | undefined {
+    return this.haValue;
+  }
+
+  haNotify(state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'): { role: 'active' | 'standby' | 'fault'; catchingUp: boolean } {
+    this.haNotified.push(state);
+    return { role: state === 'MASTER' ? 'active' : state === 'BACKUP' ? 'standby' : 'fault', catchingUp: false };
+  }
+
   statsHistory(seconds?: number): StatsHistory {
     return this.ring.read(seconds);
+  }
+
+  raValue: RaView = { enabled: false, links: [], conflicts: [] };
+  ra(): RaView {
+    return this.raValue;
   }
 
   trace(filter: TraceFilter, onRecord: (r: TraceRecord) => void): () => void {

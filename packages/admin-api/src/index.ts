@@ -5,7 +5,7 @@
  * {@link assertSafeListen}, then calls `listen`.
  */
 export { buildAdminApi, type AdminDeps } from './app.js';
-export type { AdminPorts, TraceRecord, TraceFilter, ConfigState } from './ports.js';
+export type { AdminPorts, TraceRecord, TraceFilter, ConfigState, RaView } from './ports.js';
 export { checkVersion, etagOf, parseIfMatch, type WriteOptions } from './etag.js';
 export { StatsRing, HISTORY_GAUGES, HISTORY_RATES, type StatsHistory, type StatsRingOptions, type HistorySeries } from './stats-ring.js';
 export { ApplyError, pinnedError, AdminConfigError, type ApplyStatus, type AdminConfigErrorCode } from './errors.js';

@@ -74,6 +74,46 @@ const DNS64_COUNTERS: [Dns64Counter, string, string][] = [
   ['upstreamCaseMismatch', 'upstream_case_mismatch_total', 'Upstream answers dropped because the question case differs (0x20)'],
 ];
 
+/** Router advertisement families; no samples while RAs are off (stats without `ra`). */
+const ra =
+  (pick: (r: NonNullable<Stats['ra']>, emit: Emit) => void): Fill =>
+  (s, emit) => {
+    if (s.ra) pick(s.ra, emit);
+  };
+const RA_FAMILIES: [string, string, 'counter' | 'gauge', string[], Fill][] = [
+  ['sixgate_ra_sent_total', 'Router advertisements sent (unsolicited and answers)', 'counter', [], ra((r, e) => e({}, r.rasSent))],
+  ['sixgate_ra_rs_received_total', 'Valid router solicitations received', 'counter', [], ra((r, e) => e({}, r.rsReceived))],
+  ['sixgate_ra_rs_answered_total', 'Router solicitations answered', 'counter', [], ra((r, e) => e({}, r.rsAnswered))],
+  ['sixgate_ra_send_errors_total', 'Router advertisements the socket refused', 'counter', [], ra((r, e) => e({}, r.sendErrors))],
+  ['sixgate_ra_foreign_pref64_total', 'Advertisements from other routers with a different PREF64, by interface, router and prefix', 'counter', ['interface', 'router', 'prefix'], ra((r, e) => r.foreign.forEach((f) => e({ interface: f.interface, router: f.router, prefix: f.prefix }, f.count)))],
+  ['sixgate_ra_conflicts', 'Conflicting PREF64/RDNSS announcements currently seen', 'gauge', [], ra((r, e) => e({}, r.conflicts))],
+];
+
+/** The HA pair's families (ADR 8); no samples when ha is off. */
+const haOne =
+  (pick: (h: NonNullable<Stats['ha']>) => number): Fill =>
+  (s, emit) => {
+    if (s.ha !== undefined) emit({}, pick(s.ha));
+  };
+const HA_FAMILIES: [string, string, 'counter' | 'gauge', string[], Fill][] = [
+  ['sixgate_ha_active', '1 when this node is the active one of the HA pair', 'gauge', [], haOne((h) => (h.active ? 1 : 0))],
+  ['sixgate_ha_peer_connected', '1 when the sync link to the peer is up', 'gauge', [], haOne((h) => (h.peerConnected ? 1 : 0))],
+  ['sixgate_ha_split_brain', '1 when both nodes are active', 'gauge', [], haOne((h) => (h.splitBrain ? 1 : 0))],
+  ['sixgate_ha_sync_lag_records', 'Session records queued or unacknowledged by the peer', 'gauge', [], haOne((h) => h.lagEntries)],
+  ['sixgate_ha_sync_lag_seconds', 'Age of the oldest unacknowledged sync frame', 'gauge', [], haOne((h) => h.lagMs / 1000)],
+  ['sixgate_ha_queue_drops_total', 'Session records dropped because the sync queue was full', 'counter', [], haOne((h) => h.queueDrops)],
+  ['sixgate_ha_records_sent_total', 'Session records sent to the peer', 'counter', [], haOne((h) => h.recordsSent)],
+  ['sixgate_ha_records_received_total', 'Session records received from the peer', 'counter', [], haOne((h) => h.recordsReceived)],
+  ['sixgate_ha_records_rejected_total', 'Received session records that did not fit this node', 'counter', [], haOne((h) => h.recordsRejected)],
+  ['sixgate_ha_bulk_transfers_total', 'Whole-table transfers, by direction', 'counter', ['direction'], (s, emit) => {
+    if (s.ha === undefined) return;
+    emit({ direction: 'sent' }, s.ha.bulkTransfersSent);
+    emit({ direction: 'received' }, s.ha.bulkTransfersReceived);
+  }],
+  ['sixgate_ha_auth_failures_total', 'Sync link handshakes refused (wrong pre-shared key)', 'counter', [], haOne((h) => h.authFailures)],
+  ['sixgate_ha_peer_disconnects_total', 'Times the sync link to the peer was lost', 'counter', [], haOne((h) => h.disconnects)],
+];
+
 /**
  * A registry rendering `read()`'s snapshot; call `scrape()` once per request.
  * Counter and gauge families: [name, help, kind, label names, fill].
@@ -113,6 +153,8 @@ export function createMetrics(read: () => Stats, readProbes: () => ProbeMetricSa
     ['sixgate_dns64_synthesis_suspended_total', 'AAAA answered NODATA instead of synthesized while the translator was down', 'counter', [], one((x) => x.dns64.synthesisSuspended ?? 0)],
     ['sixgate_session_log_written_total', 'Session log lines written', 'counter', [], one((x) => x.sessionLog.written)],
     ['sixgate_session_log_dropped_total', 'Session log lines dropped (writer too slow)', 'counter', [], one((x) => x.sessionLog.dropped)],
+    ...RA_FAMILIES,
+    ...HA_FAMILIES,
   ];
   for (const [name, help, kind, labelNames, fill] of families) {
     if (kind === 'gauge') {

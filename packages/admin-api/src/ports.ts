@@ -9,13 +9,18 @@ import type { ApplyResult, Protocol } from './schemas/common.js';
 import type { BibEntry, Pool4Usage, SessionEntry } from './schemas/nat64.js';
 import type { Health, Stats } from './schemas/stats.js';
 import type { TraceEvent } from './schemas/trace.js';
+import type { RaView } from './schemas/ra.js';
 import type { ConfigView, HistoryEntry, HistoryVersion, PolicyRule, PolicyRuleWithHits } from './schemas/config.js';
 import type { WriteOptions } from './etag.js';
 import type { StatsHistory } from './stats-ring.js';
+import type { HaStatusView } from './schemas/ha.js';
+
+export type { HaStatusView };
 import type { ProbeMetricSample, ProbesView } from './schemas/probes.js';
 
 export type { ProbeMetricSample, ProbesView };
 export type { ApplyResult, Protocol, BibEntry, SessionEntry, Health, Stats, ConfigView, HistoryEntry, PolicyRule, PolicyRuleWithHits, WriteOptions };
+export type { RaView };
 
 /**
  * One traced decision. The JSON fields go to SSE clients as they are; the
@@ -99,6 +104,12 @@ export interface AdminPorts {
    * reached), and calls it exactly once.
    */
   trace(filter: TraceFilter, onRecord: (r: TraceRecord) => void): () => void;
+  /** Router advertisements: per-link announcement, counters, conflicts (GET /api/v1/ra). */
+  ra(): RaView;
+  /** The HA pair's state (ADR 8); absent or undefined when ha is not enabled (404). */
+  ha?(): HaStatusView | undefined;
+  /** keepalived's VRRP state for this node; returns the role it now has. */
+  haNotify?(state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'): { role: 'active' | 'standby' | 'fault'; catchingUp: boolean };
   /** The continuous probes (packages/probe) with their last results; absent: none configured. */
   probes?(): ProbesView;
   /** sixgate_probe_success / sixgate_probe_duration_seconds samples of the last runs. */

@@ -44,6 +44,17 @@ describe('ConfigHistory', () => {
     expect((await again.list())).toHaveLength(20);
   });
 
+  it('records under a given version (the HA peer\'s) only above the latest', async () => {
+    const h = new ConfigHistory(dir);
+    await h.record(defaultConfig());
+    expect((await h.record(withMtu(1400), 'from the peer', { version: 7 })).version).toBe(7);
+    expect((await h.record(withMtu(1300))).version).toBe(8);
+    for (const bad of [8, 3, 0, 1.5]) {
+      await expect(h.record(withMtu(1280), "x", { version: bad })).rejects.toMatchObject({ code: 'ERR_CONFIG_HISTORY' });
+    }
+    expect((await h.latest())?.version).toBe(8);
+  });
+
   it('serializes concurrent records', async () => {
     const h = new ConfigHistory(dir);
     const entries = await Promise.all([1, 2, 3, 4, 5].map((i) => h.record(withMtu(1400 + i))));

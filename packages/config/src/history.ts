@@ -77,18 +77,26 @@ export class ConfigHistory {
   }
 
   /** Stores `config` as the next version (summary computed against the latest) and drops the oldest beyond the limit. */
-  record(config: Config, summary?: string): Promise<HistoryEntry> {
-    const run = this.#queue.then(() => this.#record(config, summary));
+  /**
+   * `options.version` records under that number instead of the next one (an
+   * HA pair keeps one numbering: the peer's change lands with the peer's
+   * version); it must be above the latest.
+   */
+  record(config: Config, summary?: string, options: { version?: number } = {}): Promise<HistoryEntry> {
+    const run = this.#queue.then(() => this.#record(config, summary, options.version));
     this.#queue = run.catch(() => undefined);
     return run;
   }
 
-  async #record(config: Config, summary: string | undefined): Promise<HistoryEntry> {
+  async #record(config: Config, summary: string | undefined, version: number | undefined): Promise<HistoryEntry> {
     const versions = await this.#versions();
     const last = versions.at(-1);
+    if (version !== undefined && (!Number.isSafeInteger(version) || version <= (last ?? 0))) {
+      throw new ConfigError('ERR_CONFIG_HISTORY', [`version ${show(version)} is not above the latest version ${last ?? 0}`]);
+    }
     const previous = last === undefined ? undefined : await this.get(last).catch(() => undefined);
     const entry: HistoryEntry = {
-      version: (last ?? 0) + 1,
+      version: version ?? (last ?? 0) + 1,
       timestamp: this.#now().toISOString(),
       summary: summary ?? summarizeChanges(previous?.config, config),
       config: structuredClone(config),

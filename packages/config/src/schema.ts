@@ -202,6 +202,34 @@ export const Nat64Schema = Type.Object(
   { ...strict, default: {}, description: 'Stateful NAT64 translator (RFC 6146, RFC 7915)' },
 );
 
+/** A prefix announced in router advertisements (RFC 4861 §4.6.2). */
+export const RaPrefixSchema = Type.Object(
+  {
+    prefix: Type.String({ minLength: 1, maxLength: 64, description: 'IPv6 prefix, e.g. "2001:db8:1::/64" (a /64 for SLAAC)' }),
+    // Optional without defaults: array items are replaced whole by a PATCH (see deepPartial).
+    onLink: Type.Optional(Type.Boolean({ description: 'On-link flag (L): hosts reach addresses in the prefix directly (default true)' })),
+    autonomous: Type.Optional(Type.Boolean({ description: 'Autonomous flag (A): hosts form addresses in the prefix by SLAAC (default true)' })),
+    validLifetime: Type.Optional(Type.Integer({ minimum: 0, maximum: 4_294_967_295, description: 'Valid lifetime in seconds (default 86400)' })),
+    preferredLifetime: Type.Optional(Type.Integer({ minimum: 0, maximum: 4_294_967_295, description: 'Preferred lifetime in seconds, at most validLifetime (default 14400)' })),
+  },
+  { ...strict, description: 'One prefix information option' },
+);
+
+/** Router advertisements with PREF64 and RDNSS (RFC 4861, RFC 8781, RFC 8106). */
+export const RaSchema = Type.Object(
+  {
+    interfaces: Type.Array(Type.String({ pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$' }), { default: [], maxItems: 64, description: 'Interfaces to send router advertisements on (PREF64 from prefix, RDNSS from the DNS64 addresses on that link); empty: none' }),
+    minInterval: seconds(200, 'MinRtrAdvInterval: shortest time between unsolicited advertisements (RFC 4861 §6.2.1: 3 to 0.75 × maxInterval)', 3, 1_350),
+    maxInterval: seconds(600, 'MaxRtrAdvInterval: longest time between unsolicited advertisements (RFC 4861 §6.2.1: 4-1800)', 4, 1_800),
+    routerLifetime: int(0, 'Router lifetime in seconds; 0 announces the options without claiming to be a default router', 0, 9_000),
+    defaultRouter: flag(false, 'Announce sixgate as a default router (for a LAN where it is the only router): router lifetime 3 × maxInterval when routerLifetime is 0'),
+    rdnss: flag(true, 'Announce the addresses DNS64 listens on for each link (RFC 8106 RDNSS)'),
+    dnssl: strings([], 'DNS search domains to announce (RFC 8106 DNSSL)', { maxItems: 16 }),
+    prefixes: Type.Array(RaPrefixSchema, { default: [], maxItems: 16, description: 'Prefix information options (for a LAN where sixgate is the only router)' }),
+  },
+  { ...strict, default: {}, description: 'Router advertisements: PREF64 (RFC 8781) and RDNSS (RFC 8106) on the named links' },
+);
+
 /** The admin API (SPEC §7). */
 export const ApiSchema = Type.Object(
   {
@@ -217,6 +245,23 @@ export const LogSchema = Type.Object(
     level: enumOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, { default: 'info', description: 'Least severe level written to the log' }),
   },
   { ...strict, default: {}, description: 'Logging' },
+);
+
+/** The high-availability pair (ADR 8, docs/high-availability.md). Every ha.* key is per node: never synced. */
+export const HaSchema = Type.Object(
+  {
+    enabled: flag(false, 'Run as one node of a high-availability pair: sync sessions and configuration with the peer'),
+    nodeId: Type.String({ default: '', maxLength: 64, pattern: '^[A-Za-z0-9._-]*$', description: 'This node\'s name in the pair (empty: the host name)' }),
+    listen: Type.String({ default: '0.0.0.0:6464', minLength: 1, maxLength: 64, description: 'Where this node accepts the peer\'s sync link, "addr:port" or "[v6addr]:port"' }),
+    peer: Type.String({ default: '', maxLength: 64, description: 'The peer\'s sync address (its ha.listen), "addr:port" or "[v6addr]:port"; required when enabled' }),
+    key: Type.Optional(Type.String({ minLength: 64, maxLength: 1024, pattern: '^[0-9a-fA-F]+$', description: 'Pre-shared key of the sync link, hex, at least 32 bytes (prefer ha.keyFile)' })),
+    keyFile: Type.String({ default: '', maxLength: 4_096, description: 'File holding the pre-shared key of the sync link (hex, e.g. "openssl rand -hex 32"); used when ha.key is absent' }),
+    roleFrom: enumOf(['keepalived', 'static'] as const, { default: 'keepalived', description: 'Where the role comes from: keepalived\'s notify script ("sixgate ha notify"), or ha.role alone' }),
+    role: enumOf(['standby', 'active'] as const, { default: 'standby', description: 'Role at start (with roleFrom "static": always)' }),
+    queueRecords: int(65_536, 'Session records the sync queue holds; beyond it records are dropped, counted, and a bulk resync follows', 64, 16_777_216),
+    refreshSeconds: int(30, 'The coarse timer refresh sends every session\'s remaining lifetime to the standby once per this many seconds', 1, 3_600),
+  },
+  { ...strict, default: {}, description: 'High-availability pair: session and config sync (ADR 8)' },
 );
 
 /** One continuous probe: a `sixgate probe` target the daemon runs every `interval` seconds (packages/probe). */
@@ -253,7 +298,9 @@ export const ConfigSchema = Type.Object(
     api: ApiSchema,
     stateDir: Type.String({ default: '/var/lib/sixgate', minLength: 1, maxLength: 4_096, description: 'Directory for state: session snapshots, config history, the generated API token' }),
     log: LogSchema,
+    ra: RaSchema,
     probes: ProbesSchema,
+    ha: HaSchema,
   },
   { ...strict, description: 'sixgate configuration' },
 );

@@ -163,6 +163,28 @@ function checkNat64(c: Config['nat64'], add: Add): void {
   }
 }
 
+function checkRa(c: Config['ra'], add: Add): void {
+  // RFC 4861 §6.2.1: MinRtrAdvInterval at most 0.75 × MaxRtrAdvInterval.
+  if (c.minInterval > 0.75 * c.maxInterval) add('ra.minInterval', `${c.minInterval} is above 0.75 × ra.maxInterval (${0.75 * c.maxInterval})`);
+  if (new Set(c.interfaces).size !== c.interfaces.length) add('ra.interfaces', 'an interface is listed twice');
+  eachString(add, 'ra.dnssl', c.dnssl, domainName);
+  c.prefixes.forEach((p, i) => {
+    const cidr = attempt(add, `ra.prefixes[${i}].prefix`, () => parseIpv6Cidr(p.prefix));
+    if (cidr && cidr.length > 128) add(`ra.prefixes[${i}].prefix`, 'length above 128');
+    if ((p.preferredLifetime ?? 14_400) > (p.validLifetime ?? 86_400)) add(`ra.prefixes[${i}].preferredLifetime`, `${p.preferredLifetime ?? 14_400} is above validLifetime ${p.validLifetime ?? 86_400}`);
+  });
+}
+
+function checkHa(h: Config['ha'], add: Add): void {
+  attempt(add, 'ha.listen', () => parseListenAddress(h.listen));
+  if (h.peer !== '') attempt(add, 'ha.peer', () => parseListenAddress(h.peer));
+  if (!h.enabled) return;
+  if (h.peer === '') add('ha.peer', 'is required when ha.enabled is true');
+  if (h.key === undefined && h.keyFile === '') add('ha.keyFile', 'ha.key or ha.keyFile is required when ha.enabled is true');
+  if (h.keyFile !== '' && !h.keyFile.startsWith('/')) add('ha.keyFile', `"${h.keyFile}" is not an absolute path`);
+  if (h.peer !== '' && h.peer === h.listen) add('ha.peer', 'is this node\'s own ha.listen');
+}
+
 /** All semantic issues of a schema-valid config, in key order; none means valid. */
 export function semanticIssues(config: Config): Issue[] {
   const out: Issue[] = [];
@@ -176,7 +198,9 @@ export function semanticIssues(config: Config): Issue[] {
   attempt(add, 'prefix', () => checkPrefix(config.prefix));
   checkDns64(config.dns64, add);
   checkNat64(config.nat64, add);
+  checkRa(config.ra, add);
   attempt(add, 'api.listen', () => parseListenAddress(config.api.listen));
   if (!config.stateDir.startsWith('/')) add('stateDir', `"${config.stateDir}" is not an absolute path`);
+  checkHa(config.ha, add);
   return out;
 }

@@ -118,7 +118,7 @@ describe('schema rules', () => {
 
   it('lists the known keys when nothing is close', () => {
     const lines = linesFor((c) => { c['zzzzzzzz'] = 1; });
-    expect(lines[0]).toMatch(/^zzzzzzzz: unknown key \(known keys: prefix, dns64, nat64, api, stateDir, log, probes\)$/);
+    expect(lines[0]).toMatch(/^zzzzzzzz: unknown key \(known keys: prefix, dns64, nat64, api, stateDir, log(, [A-Za-z]+)*\)$/);
   });
 
   it.each([
@@ -212,5 +212,29 @@ describe('static BIB and policy', () => {
     const lines = linesFor((c) => { (c.nat64 as Record<string, unknown>)['policy'] = [{ id: 'my rule', action: 'drop' }]; });
     expect(lines[0]).toMatch(/^nat64\.policy\[0\]\.id: "my rule" does not have the required form/);
     expect(lines[1]).toBe('nat64.policy[0].action: "drop" is not one of allow, deny');
+  });
+});
+
+describe('ha (ADR 8)', () => {
+  it('is off by default and needs a peer and a key when enabled', async () => {
+    const { configIssues, defaultConfig, redact } = await import('./index.js');
+    expect(defaultConfig().ha).toMatchObject({ enabled: false, listen: '0.0.0.0:6464', peer: '', roleFrom: 'keepalived', role: 'standby' });
+    const withHa = (ha: object) => {
+      const c = defaultConfig() as unknown as Record<string, unknown>;
+      c['ha'] = { ...(c['ha'] as object), ...ha };
+      return c;
+    };
+    const bad = (ha: object): string[] => configIssues(withHa(ha)).map((i) => i.path);
+    expect(bad({ enabled: true })).toEqual(expect.arrayContaining(['ha.peer', 'ha.keyFile']));
+    expect(bad({ enabled: true, peer: '192.0.2.2:6464', keyFile: 'relative/key' })).toEqual(['ha.keyFile']);
+    expect(bad({ enabled: true, peer: 'nonsense', keyFile: '/k' })).toContain('ha.peer');
+    expect(bad({ enabled: true, peer: '0.0.0.0:6464', keyFile: '/k' })).toEqual(['ha.peer']);
+    expect(bad({ key: 'abcd' }).length).toBeGreaterThan(0); // too short
+    expect(bad({ key: 'z'.repeat(64) }).length).toBeGreaterThan(0); // not hex
+    expect(bad({ queueRecords: 1 }).length).toBeGreaterThan(0);
+    expect(bad({ unknownKey: 1 }).length).toBeGreaterThan(0);
+    expect(bad({ enabled: true, peer: '[2001:db8::2]:6464', key: 'ab'.repeat(32) })).toEqual([]);
+    const c = withHa({ enabled: true, peer: '[2001:db8::2]:6464', key: 'ab'.repeat(32) }) as unknown as Parameters<typeof redact>[0];
+    expect(redact(c).ha.key).toBe('***');
   });
 });

@@ -14,8 +14,10 @@ import { Nat64State, Policy, parsePolicyRules, Translator, TCP, UDP, ICMP, type 
 import { LinuxTun, type TunDevice, type TunOptions } from '@sixgate/tun';
 import { parseEntries, passed, ProbeScheduler, runProbe } from '@sixgate/probe';
 import type { FastifyInstance } from 'fastify';
+import type { HaNode } from '@sixgate/ha';
 import type { Logger } from 'pino';
 import { dns64Options, routedPrefixes, stateOptions, translatorOptions } from './options.js';
+import { RouterAdverts } from './router-adverts.js';
 import { applianceProbePorts } from './probe-ports.js';
 import { SessionLog } from './session-log.js';
 import { saveSnapshot, takeSnapshot } from './snapshot-store.js';
@@ -125,7 +127,10 @@ export class Appliance {
   loop!: PacketLoop;
   routes!: KernelRoutes;
   dns!: Dns64Server;
+  ra?: RouterAdverts;
   api?: FastifyInstance;
+  /** The HA pair's node when ha.enabled (started by the daemon's run command through startHa). */
+  ha?: HaNode;
   /** The continuous probes (config `probes`); undefined when none are configured. */
   probes?: ProbeScheduler;
   sessionLog: SessionLog;
@@ -190,7 +195,12 @@ export class Appliance {
       await this.dns.start();
       this.log.info({ listen: this.dns.addresses() }, 'DNS64 listening');
 
+      // After DNS64: RDNSS announces only addresses it really listens on.
+      this.ra = new RouterAdverts(cfg, () => this.dns.addresses().filter((a) => a.transport === 'udp'), this.log);
+      this.ra.start();
+
       await this.recordInitialHistory();
+      if (cfg.ha.enabled) await this.startHa();
       const ports = buildPorts(this);
       this.startStatsHistory(ports);
       const api = buildAdminApi({ ports, token: this.token, logger: false });
@@ -203,6 +213,26 @@ export class Appliance {
       await this.stop({ snapshot: false }).catch(() => undefined);
       throw e;
     }
+  }
+
+  /** Starts the HA node (ADR 8): the peer's config changes run through the same apply transaction, serialized with the API's. */
+  private async startHa(): Promise<void> {
+    const { buildHa } = await import('./ha.js');
+    const { applyConfig } = await import('./apply.js');
+    this.ha = await buildHa(this, async (next, change) => {
+      await this.serial(() => applyConfig(this, next, change.summary, { version: change.version, fromPeer: true }));
+    });
+    this.ha.attach(this.plane.state);
+    await this.ha.start();
+    this.log.info({ nodeId: this.ha.opts.nodeId, listen: this.config.ha.listen, peer: this.config.ha.peer, role: this.ha.status().role, dials: this.ha.dials }, 'HA node started');
+  }
+
+  private changes: Promise<unknown> = Promise.resolve();
+  /** Runs config changes one at a time (the admin API's ports and the HA peer share this queue). */
+  serial<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.changes.then(f, f);
+    this.changes = run.catch(() => undefined);
+    return run;
   }
 
   /**
@@ -382,13 +412,17 @@ export class Appliance {
     this.historyCache = (await this.history.list()).map((h) => ({ version: h.version, appliedAt: h.timestamp, summary: h.summary }));
   }
 
-  /** Stops taking queries, snapshots sessions, removes routes and the TUN device. Idempotent. */
-  stop(opts: { snapshot?: boolean } = {}): Promise<void> {
-    this.stopping ??= this.doStop(opts.snapshot ?? true);
+  /**
+   * Stops taking queries, snapshots sessions, removes routes and the TUN
+   * device. Idempotent. `restart`: keep the router advertisements' PREF64 and
+   * RDNSS in the clients (no final RAs) because a new process follows.
+   */
+  stop(opts: { snapshot?: boolean; restart?: boolean } = {}): Promise<void> {
+    this.stopping ??= this.doStop(opts.snapshot ?? true, opts.restart ?? false);
     return this.stopping;
   }
 
-  private async doStop(snapshot: boolean): Promise<void> {
+  private async doStop(snapshot: boolean, restart = false): Promise<void> {
     const step = async (what: string, f: () => unknown): Promise<void> => {
       try {
         await f();
@@ -397,9 +431,12 @@ export class Appliance {
       }
     };
     if (this.ticker) clearInterval(this.ticker);
+    await step('HA link close', () => this.ha?.stop());
     if (this.statsTimer) clearInterval(this.statsTimer);
     await step('probes stop', () => this.probes?.stop());
     if (this.recoveryTimer) clearTimeout(this.recoveryTimer);
+    // First, while DNS64 and the translator still serve: RFC 4861 §6.2.5 final RAs.
+    await step('router advertisements stop', () => this.ra?.stop(!restart));
     await step('DNS64 stop', () => this.dns?.stop());
     await step('admin API close', () => this.api?.close());
     this.loop?.stop();

@@ -20,9 +20,11 @@ import { Nat64State } from '@sixgate/nat64';
 import { parseEntries } from '@sixgate/probe';
 import { buildDataPlane, parseBibEndpoints, PROTO, type Appliance, type DataPlane } from './appliance.js';
 import { changedKeys, dns64Options, routedPrefixes, stateOptions } from './options.js';
+import { RA_KEYS } from './router-adverts.js';
+import { sharedConfig } from './ha.js';
 
 /** Keys that only take effect at start; changing them at runtime is refused. */
-const RESTART_ONLY = ['nat64.tun', 'nat64.mtu', 'nat64.txQueueLength', 'nat64.offload', 'nat64.coalesce', 'nat64.manageRoutes', 'api.listen', 'api.token', 'stateDir'];
+const RESTART_ONLY = ['nat64.tun', 'nat64.mtu', 'nat64.txQueueLength', 'nat64.offload', 'nat64.coalesce', 'nat64.manageRoutes', 'api.listen', 'api.token', 'stateDir', 'ha'];
 
 /** Keys whose change needs new state tables (sessions are carried over where they fit). */
 const STATE_KEYS = ['nat64.pool4', 'nat64.ports', 'nat64.timeouts', 'nat64.maxSessions', 'nat64.maxSessionsPerClient', 'nat64.addressDependentFiltering', 'nat64.dropExternallyInitiatedTcp', 'nat64.maxHeldSyns'];
@@ -105,11 +107,27 @@ export function carryOver(app: Pick<Appliance, 'log'>, to: Nat64State, from: Nat
 
 type Undo = () => unknown;
 
+/**
+ * How a change came: `version` records it under the HA peer's version
+ * (ADR 8: one numbering in both histories); `fromPeer` keeps it from being
+ * sent back to the peer.
+ */
+export interface ApplyOptions {
+  readonly version?: number;
+  readonly fromPeer?: boolean;
+}
+
 /** Applies `next` (already schema-validated) to the running appliance. */
-export async function applyConfig(app: Appliance, next: Config, summary?: string): Promise<ApplyResult> {
+export async function applyConfig(app: Appliance, next: Config, summary?: string, opts: ApplyOptions = {}): Promise<ApplyResult> {
   const prev = app.config;
   const changed = changedKeys(prev, next);
   const latest = app.historyCache[0]?.version ?? 0;
+  if (changed.length === 0 && opts.version !== undefined && opts.version > latest) {
+    // Nothing to change here, but the version moves with the peer's.
+    const entry = await app.history.record(next, summary ?? 'no change (version of the HA peer)', { version: opts.version });
+    await app.refreshHistory();
+    return { version: entry.version, changed: [], summary: entry.summary };
+  }
   if (changed.length === 0) return { version: latest, changed: [], summary: 'no change' };
   const frozen = changed.filter((k) => under(k, RESTART_ONLY));
   if (frozen.length > 0) {
@@ -148,6 +166,16 @@ export async function applyConfig(app: Appliance, next: Config, summary?: string
       });
       did('done', prefixChanged ? `synthesizing under ${next.prefix}; synthesized cache entries flushed` : 'options updated');
     } else did('unchanged');
+    step = 'router advertisements';
+    // Reported only where RAs are (or were) on: ra.interfaces empty on both sides is no step at all.
+    if (app.ra && (prev.ra.interfaces.length > 0 || next.ra.interfaces.length > 0)) {
+      if (changed.some((k) => under(k, RA_KEYS))) {
+        // The new PREF64 goes out now, the old one with lifetime 0; undone by announcing prev again.
+        app.ra.apply(next);
+        undos.push(() => app.ra!.apply(prev));
+        did('done', next.ra.interfaces.length === 0 ? 'off (final advertisements sent)' : `PREF64 ${next.prefix} on ${next.ra.interfaces.join(', ')}${prefixChanged ? `; ${prev.prefix} withdrawn` : ''}`);
+      } else did('unchanged');
+    }
     step = 'config file';
     await saveConfig(app.file, next, app.pinned);
     undos.push(() => saveConfig(app.file, prev, app.pinned));
@@ -171,6 +199,7 @@ export async function applyConfig(app: Appliance, next: Config, summary?: string
   app.loop.translator = plane.translator;
   app.config = next;
   plane.state.onEvent = next.nat64.sessionLog ? (ev) => app.sessionLog.push(ev) : undefined;
+  if (newState) app.ha?.attach(plane.state);
   if (changed.includes('log.level')) app.log.level = next.log.level;
   if (changed.some((k) => under(k, ['probes']))) {
     app.restartProbes().catch((e: unknown) => app.log.error({ err: (e as Error).message }, 'probes not restarted'));
@@ -180,13 +209,14 @@ export async function applyConfig(app: Appliance, next: Config, summary?: string
   let version = latest;
   step = 'history';
   try {
-    version = (await app.history.record(next, text)).version;
+    version = (await app.history.record(next, text, opts.version === undefined ? {} : { version: opts.version })).version;
     await app.refreshHistory();
     did('done', `version ${version}`);
   } catch (e) {
     app.log.warn({ err: (e as Error).message }, 'config history not recorded');
     did('failed', `not recorded: ${(e as Error).message}`);
   }
+  if (!opts.fromPeer) app.ha?.publishConfig({ version, config: sharedConfig(next), summary: text });
   app.log.info({ changed, version, summary: text }, 'configuration applied');
   return { version, changed, summary: text, steps };
 }

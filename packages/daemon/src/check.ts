@@ -20,6 +20,7 @@ import { resolveOptions as resolveTunOptions } from '@sixgate/tun';
 import { BatchClock, buildDataPlane, tunOptions } from './appliance.js';
 import { dns64Options, routedPrefixes } from './options.js';
 import { hasNetAdmin, listRoutes } from './system.js';
+import { raFindings } from './router-adverts-check.js';
 
 export interface Finding {
   readonly ok: boolean;
@@ -167,5 +168,5 @@ export function checkBuild(cfg: Config): Finding[] {
 
 /** Runs every environment check for `cfg`. */
 export async function checkEnvironment(cfg: Config): Promise<Finding[]> {
-  return [await tunDevice(), await netAdmin(), await forwarding(), ...(await ports(cfg)), await routeOverlaps(cfg), probeTargets(cfg)];
+  return [await tunDevice(), await netAdmin(), await forwarding(), ...(await ports(cfg)), await routeOverlaps(cfg), probeTargets(cfg), ...(await raFindings(cfg))];
 }

@@ -10,6 +10,7 @@ import { applyPatch, ConfigError, keepPinned, redact, type Config } from '@sixga
 import { probeSamples } from '@sixgate/probe';
 import { applyConfig, bibKey } from './apply.js';
 import { PROTO, type Appliance } from './appliance.js';
+import { haStats, haWarnings } from './ha.js';
 
 
 function fromConfigError(e: unknown): never {
@@ -27,12 +28,8 @@ function fromConfigError(e: unknown): never {
  * (412) before anything is read or changed.
  */
 export function appliancePorts(app: Appliance): AdminPorts {
-  let queue: Promise<unknown> = Promise.resolve();
-  const serial = <T>(f: () => Promise<T>): Promise<T> => {
-    const run = queue.then(f, f);
-    queue = run.catch(() => undefined);
-    return run;
-  };
+  // One queue for the API's changes and the HA peer's (Appliance.serial).
+  const serial = <T>(f: () => Promise<T>): Promise<T> => app.serial(f);
   const version = (): number => app.historyCache[0]?.version ?? 0;
   /**
    * One read-modify-write: `build` sees the configuration in effect at its
@@ -75,7 +72,8 @@ export function appliancePorts(app: Appliance): AdminPorts {
       const reasons = [...(dns64 ? [] : ['DNS64 is not listening']), ...(nat64 ? [] : [down])];
       // A failing critical probe degrades the status without an outage (the API still answers 200).
       for (const r of app.probes?.criticalFailures() ?? []) reasons.push(`critical probe ${r.target} failed at ${r.step ?? '?'}: ${r.diagnosis}`);
-      return { status: reasons.length === 0 ? 'ok' : 'degraded', dns64, nat64, reasons };
+      const warnings = [...(app.ra?.warnings() ?? []), ...(app.ha ? haWarnings(app.ha.status()) : [])];
+      return { status: reasons.length === 0 ? 'ok' : 'degraded', dns64, nat64, reasons, ...(warnings.length > 0 ? { warnings } : {}) };
     },
     getConfig() {
       return { config: redact(app.config), pinned: { ...app.pinned } };
@@ -186,6 +184,17 @@ export function appliancePorts(app: Appliance): AdminPorts {
     trace(filter, onRecord) {
       return app.hub.subscribe(filter, onRecord);
     },
+    ra() {
+      return app.ra?.view() ?? { enabled: false, links: [], conflicts: [] };
+    },
+    ha() {
+      return app.ha?.status();
+    },
+    haNotify(state) {
+      if (app.ha === undefined) throw new ApplyError(404, 'high availability is not enabled (ha.enabled)');
+      if (app.config.ha.roleFrom === 'static') throw new ApplyError(409, `ha.roleFrom is "static": the role stays ${app.config.ha.role}`);
+      return app.ha.notify(state);
+    },
     probes() {
       // ProbeResult's readonly arrays are the API's plain arrays (JSON out, never mutated).
       return { probes: (app.probes?.states() ?? []) as ReturnType<NonNullable<AdminPorts['probes']>>['probes'] };
@@ -248,5 +257,7 @@ export function buildStats(app: Appliance): Stats {
       ...(app.datapath.lastError !== undefined ? { lastError: app.datapath.lastError } : {}),
       batchErrors: Object.fromEntries(app.loop.batchErrorsByReason),
     },
+    ...(app.ra?.enabled ? { ra: app.ra.stats()! } : {}),
+    ...(app.ha ? { ha: haStats(app.ha.status()) } : {}),
   };
 }

@@ -11,6 +11,7 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { CLAT, CLAT_SYSCTLS, clatSetupCommands, taygaConf } from './clat.js';
 import { LAB, namespaceEtc, runArgs, setupCommands } from './plan.js';
 
 /** How to start this same `sixgate` binary: node plus bin/sixgate.js. */
@@ -24,6 +25,9 @@ export const LAB_FILES = {
   stateDir: join(LAB.runDir, 'state'),
   sixgateLog: join(LAB.runDir, 'sixgate.log'),
   serverLog: join(LAB.runDir, 'server.log'),
+  clatLog: join(LAB.runDir, 'clat.log'),
+  /** TAYGA's configuration, rewritten by `lab clat` from each new PREF64. */
+  taygaConf: join(LAB.runDir, 'tayga.conf'),
   info: join(LAB.runDir, 'lab.json'),
   /** Each namespace's own resolv.conf, hosts and nsswitch.conf (`ip netns exec` bind-mounts them over /etc). */
   etcDirs: [LAB.ns.client, LAB.ns.gateway, LAB.ns.server].map((ns) => `/etc/netns/${ns}`),
@@ -122,9 +126,28 @@ async function waitForLog(log: string, marker: RegExp, proc: { exited: () => boo
   }
 }
 
+/**
+ * The lab's config file: the prefix lives here (not in a flag, which would
+ * pin it), so `sixgate prefix set` changes it in the demo, and sixgate
+ * announces it in router advertisements on the client link (short intervals:
+ * a change shows within seconds).
+ */
+export function labConfig(): string {
+  return `# sixgate lab configuration (written by \`sixgate lab up\`; \`sixgate prefix set\` edits it)
+prefix: ${LAB.prefix}
+ra:
+  interfaces: [lab0]
+  minInterval: 3
+  maxInterval: 10
+`;
+}
+
+const onPath = (bin: string): boolean => ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].some((d) => existsSync(join(d, bin)));
+
 function checkPrerequisites(): void {
   if (process.getuid?.() !== 0) throw new LabError('the lab needs root (network namespaces, a TUN device); run it with sudo');
   if (!existsSync('/dev/net/tun')) throw new LabError('/dev/net/tun is missing: load the tun module (modprobe tun)');
+  if (!onPath('tayga')) throw new LabError("tayga is not installed: the lab's CLAT (IPv4 literals from the IPv6-only client) needs it (apt-get install tayga)");
   const present = NAMESPACES.filter(nsExists);
   if (present.length > 0) throw new LabError(`the lab is already up (namespaces ${present.join(', ')} exist); run \`sixgate lab down\` first`);
 }
@@ -141,14 +164,22 @@ export async function labUp(cli: LabCli, opts: { readyTimeoutMs?: number } = {})
       mkdirSync(dir, { recursive: true });
       for (const [file, text] of Object.entries(namespaceEtc(ns))) writeFileSync(join(dir, file), text);
     }
+    // The CLAT's device and routes; TAYGA itself runs once the client heard a PREF64.
+    await ip(['netns', 'exec', LAB.ns.client, 'sysctl', '-qw', ...CLAT_SYSCTLS]);
+    writeFileSync(LAB_FILES.taygaConf, taygaConf(LAB.prefix));
+    await ip(['netns', 'exec', LAB.ns.client, 'tayga', '--mktun', '-c', LAB_FILES.taygaConf]);
+    for (const args of clatSetupCommands()) await ip(args);
+    writeFileSync(join(LAB_FILES.stateDir, 'sixgate.yaml'), labConfig());
     const server = spawnDetached(LAB.ns.server, [cli.node, cli.script, 'lab', 'serve'], LAB_FILES.serverLog);
     await waitForLog(LAB_FILES.serverLog, /lab server listening/, server, 10_000, 'the lab server');
     const sixgate = spawnDetached(LAB.ns.gateway, [cli.node, cli.script, ...runArgs(LAB_FILES.stateDir)], LAB_FILES.sixgateLog);
     await waitForLog(LAB_FILES.sixgateLog, /"msg":"ready"/, sixgate, opts.readyTimeoutMs ?? 30_000, 'sixgate');
-    writeFileSync(LAB_FILES.info, `${JSON.stringify({ started: new Date().toISOString(), server: server.pid, sixgate: sixgate.pid })}\n`);
+    const clat = spawnDetached(LAB.ns.client, [cli.node, cli.script, 'lab', 'clat'], LAB_FILES.clatLog);
+    await waitForLog(LAB_FILES.clatLog, /clat: tayga running/, clat, opts.readyTimeoutMs ?? 30_000, `the CLAT (${CLAT.dev})`);
+    writeFileSync(LAB_FILES.info, `${JSON.stringify({ started: new Date().toISOString(), server: server.pid, sixgate: sixgate.pid, clat: clat.pid })}\n`);
   } catch (e) {
     // Keep the logs for the error message, remove everything else.
-    const logs = [LAB_FILES.sixgateLog, LAB_FILES.serverLog].map((f) => (existsSync(f) ? `${f}:\n${tail(f, 5)}` : '')).join('\n');
+    const logs = [LAB_FILES.sixgateLog, LAB_FILES.serverLog, LAB_FILES.clatLog].map((f) => (existsSync(f) ? `${f}:\n${tail(f, 5)}` : '')).join('\n');
     await labDown().catch(() => undefined);
     throw e instanceof LabError ? e : new LabError(`${(e as Error).message}${logs.trim() ? `\n${logs}` : ''}`);
   }

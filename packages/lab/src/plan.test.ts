@@ -22,7 +22,9 @@ describe('lab plan', () => {
   it('uses a prefix that may embed the server address (not the well-known prefix, RFC 6052 §3.1)', () => {
     const p = parseNat64Prefix(LAB.prefix);
     expect(p.wellKnown).toBe(false);
-    expect(p.localUse).toBe(true);
+    // Documentation space, and not inside 64:ff9b::/32, which TAYGA (the lab's CLAT) refuses.
+    expect(p.text.startsWith('2001:db8:')).toBe(true);
+    expect(parseNat64Prefix(LAB.nextPrefix).text.startsWith('2001:db8:')).toBe(true);
   });
 
   it('prints the address DNS64 really synthesizes for the web name', () => {
@@ -47,11 +49,12 @@ describe('lab plan', () => {
     }
   });
 
-  it('runs sixgate with the lab prefix, pool4, upstream and state dir as flags', () => {
+  it('runs sixgate with pool4, upstream and state dir as flags; the prefix is not pinned by a flag', () => {
     const args = runArgs('/run/x/state');
     const flag = (name: string): string[] => args.flatMap((a, i) => (a === name ? [args[i + 1]!] : []));
     expect(args[0]).toBe('run');
-    expect(flag('--prefix')).toEqual([LAB.prefix]);
+    expect(flag('--prefix')).toEqual([]);
+    expect(flag('--config')).toEqual(['/run/x/state/sixgate.yaml']);
     expect(flag('--pool4')).toEqual([LAB.pool4]);
     expect(flag('--upstream')).toEqual([`${LAB.server4}:53`]);
     expect(flag('--state-dir')).toEqual(['/run/x/state']);

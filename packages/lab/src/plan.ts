@@ -10,9 +10,11 @@
  *   default via 2001:db8:64::1  TUN sixgate0: prefix + pool4   default via 192.0.2.1
  *   resolver 2001:db8:64::1                                    web :80, DNS :53 (example.net)
  *
- * The prefix is RFC 8215's local-use 64:ff9b:1::/96: unlike the well-known
- * 64:ff9b::/96, it may embed non-global IPv4 addresses such as 192.0.2.80
- * (RFC 6052 §3.1). Pure data and pure functions; lab.ts does the I/O.
+ * The prefix is a network-specific one from documentation space,
+ * 2001:db8:6464::/96: unlike the well-known 64:ff9b::/96 it may embed
+ * non-global IPv4 addresses such as 192.0.2.80 (RFC 6052 §3.1), and unlike
+ * RFC 8215's 64:ff9b:1::/48 TAYGA (the lab's CLAT) accepts it. Pure data and
+ * pure functions; lab.ts does the I/O.
  */
 
 /** Every fixed name and address of the lab. */
@@ -23,7 +25,9 @@ export const LAB = {
   clientNet6: '2001:db8:64::/64',
   gateway4: '192.0.2.1',
   server4: '192.0.2.80',
-  prefix: '64:ff9b:1::/96',
+  prefix: '2001:db8:6464::/96',
+  /** The prefix the printed `prefix set` command moves to. */
+  nextPrefix: '2001:db8:6465::/96',
   pool4: '198.51.100.0/28',
   tun: 'sixgate0',
   apiListen: '127.0.0.1:8064',
@@ -95,13 +99,16 @@ export function setupCommands(): IpCommand[] {
   ];
 }
 
-/** Arguments of `sixgate run` inside the gateway namespace. */
+/**
+ * Arguments of `sixgate run` inside the gateway namespace. The prefix and the
+ * router advertisements are in the config file (labConfig), not flags: a flag
+ * pins its key, and the demo should let `sixgate prefix set` change it.
+ */
 export function runArgs(stateDir: string): string[] {
   return [
     'run',
     '--config', `${stateDir}/sixgate.yaml`,
     '--state-dir', stateDir,
-    '--prefix', LAB.prefix,
     '--pool4', LAB.pool4,
     '--upstream', `${LAB.server4}:53`,
     '--dns-listen', `[${LAB.gateway6}]:53`,
@@ -123,7 +130,11 @@ export function tryCommands(cli: string, stateDir = `${LAB.runDir}/state`): stri
     [`${c} curl -s http://${LAB.webName}/`, 'a page from the IPv4-only server, through NAT64'],
     [`${c} ping -6 -c 3 ${LAB.webName}`, 'ICMP echo, translated both ways'],
     [`${c} dig +short AAAA ipv4only.arpa`, 'RFC 7050 prefix discovery'],
-    [`${c} ip route; ${c} ip -6 route`, 'no IPv4 on the client at all'],
+    [`${c} curl -s http://${LAB.server4}/`, 'an IPv4 literal: the CLAT (TAYGA) translates, then sixgate'],
+    [`${c} ping -4 -c 3 ${LAB.server4}`, 'IPv4 ping from a client without IPv4 routes of its own'],
+    [`${g} ${cli} ${token} prefix set ${LAB.nextPrefix}`, 'DNS64, routes, RA and the CLAT follow'],
+    [`tail -f ${LAB.runDir}/clat.log`, 'the CLAT hearing PREF64 in router advertisements'],
+    [`${c} ip -6 route; ${c} ip route`, 'IPv6 routes; IPv4 only into the CLAT'],
     [`${g} ${cli} ${token} status`, "sixgate's admin API, through the CLI"],
     [`${g} ${cli} ${token} sessions`, 'the NAT64 sessions your commands made'],
     [`tail -f ${LAB.runDir}/sixgate.log`, "sixgate's JSON log"],

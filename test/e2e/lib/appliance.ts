@@ -47,7 +47,7 @@ export interface ServerSide {
 }
 
 /** Starts nsd, an HTTP server (with a 20 MB file), a UDP echo and iperf3 in the server namespace. */
-export async function startServers(topo: Topology, opts: { bigMiB?: number } = {}): Promise<ServerSide> {
+export async function startServers(topo: Topology, opts: { bigMiB?: number; timeoutMs?: number } = {}): Promise<ServerSide> {
   const dir = mkdtempSync(join(tmpdir(), 'sg-e2e-srv-'));
   const www = join(dir, 'www');
   mkdirSync(www);
@@ -62,7 +62,7 @@ export async function startServers(topo: Topology, opts: { bigMiB?: number } = {
   net.spawn(topo.server, process.execPath, [UDP_TOOL, 'http', ADDR.server4, '80', www]);
   net.spawn(topo.server, process.execPath, [UDP_TOOL, 'echo', '7']);
   net.spawn(topo.server, 'iperf3', ['-s', '-B', ADDR.server4]);
-  await waitFor(() => net.exec(topo.server, 'ss', ['-lntu'], { allowFail: true }).stdout.includes(':80 ') && net.exec(topo.server, 'ss', ['-lnu'], { allowFail: true }).stdout.includes(':7 ') && net.exec(topo.server, 'ss', ['-lnu'], { allowFail: true }).stdout.includes(`${ADDR.server4}:53`), 10_000, 'servers in the server namespace');
+  await waitFor(() => net.exec(topo.server, 'ss', ['-lntu'], { allowFail: true }).stdout.includes(':80 ') && net.exec(topo.server, 'ss', ['-lnu'], { allowFail: true }).stdout.includes(':7 ') && net.exec(topo.server, 'ss', ['-lnu'], { allowFail: true }).stdout.includes(`${ADDR.server4}:53`), opts.timeoutMs ?? 10_000, 'servers in the server namespace');
   return { dir, bigSha256: createHash('sha256').update(big).digest('hex'), bigSize: big.length };
 }
 

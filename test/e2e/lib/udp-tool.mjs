@@ -9,6 +9,13 @@
 //                                             each numbered and filled from its number; print
 //                                             {"sent","received","intact"} after all echoes or 5 s
 //   tcp-echo <port>                           TCP echo server
+//   tcp-echo-watch <port>                     TCP echo server that prints "accept", "error <code>" and
+//                                             "close <bytes>" per connection (to see resets)
+//   src-echo <port>                           UDP server answering "<n> <source addr>:<port>" to "<n>"
+//   probe <addr> <port> <pps> <seconds>       one UDP socket sends "<n>" at <pps>; prints
+//                                             {"sent","received","sources":[...],"maxGapMs"}: the
+//                                             source addresses the server saw, and the longest time
+//                                             without an answer
 //   tcp-session <addr> <port>                 one TCP connection; each stdin line is sent, each echo
 //                                             printed as "echo <line>"; errors as "error <code>"
 //   http <addr> <port> <dir>                  static HTTP server for the files of <dir> (GET/HEAD);
@@ -145,6 +152,48 @@ if (mode === 'echo') {
   c.on('error', (e) => console.log(`error ${e.code ?? e.message}`));
   c.on('close', () => process.exit(0));
   readline.createInterface({ input: process.stdin }).on('line', (l) => c.write(`${l}\n`));
+} else if (mode === 'tcp-echo-watch') {
+  const srv = net.createServer((c) => {
+    let bytes = 0;
+    console.log('accept');
+    c.on('data', (d) => (bytes += d.length));
+    c.on('error', (e) => console.log(`error ${e.code ?? e.message}`));
+    c.on('close', () => console.log(`close ${bytes}`));
+    c.pipe(c);
+  });
+  srv.listen(Number(args[0]), () => console.log('listening'));
+} else if (mode === 'src-echo') {
+  const s = dgram.createSocket('udp4');
+  s.on('message', (m, r) => s.send(`${m.toString()} ${r.address}:${r.port}`, r.port, r.address));
+  s.bind(Number(args[0]), () => console.log('listening'));
+} else if (mode === 'probe') {
+  const [addr, port, pps, seconds] = args;
+  const s = dgram.createSocket(fam(addr));
+  const sources = new Set();
+  const start = Date.now();
+  let sent = 0;
+  let received = 0;
+  let last = start;
+  let maxGapMs = 0;
+  s.on('message', (m) => {
+    received++;
+    const now = Date.now();
+    maxGapMs = Math.max(maxGapMs, now - last);
+    last = now;
+    sources.add(m.toString().split(' ')[1]);
+  });
+  s.on('error', () => undefined);
+  const timer = setInterval(() => {
+    if (Date.now() - start >= Number(seconds) * 1000) {
+      clearInterval(timer);
+      setTimeout(() => {
+        console.log(JSON.stringify({ sent, received, sources: [...sources], maxGapMs }));
+        process.exit(0);
+      }, 500);
+      return;
+    }
+    s.send(String(sent++), Number(port), addr);
+  }, 1000 / Number(pps));
 } else if (mode === 'http') {
   const [addr, port, dir] = args;
   const srv = http.createServer((req, res) => {
@@ -172,6 +221,6 @@ if (mode === 'echo') {
   });
   srv.listen(Number(port), addr, () => console.log('listening'));
 } else {
-  console.error('usage: udp-tool.mjs echo|ask|flows|burst|tcp-echo|tcp-session|http ...');
+  console.error('usage: udp-tool.mjs echo|ask|flows|burst|tcp-echo|tcp-echo-watch|tcp-session|src-echo|probe|http ...');
   process.exit(2);
 }

@@ -18,6 +18,9 @@ const ROUTES: Record<string, string[]> = {
   '/api/v1/pool4': ['get'],
   '/api/v1/config/history/{version}': ['get'],
   '/api/v1/trace': ['get'],
+  '/api/v1/ra': ['get'],
+  '/api/v1/ha': ['get'],
+  '/api/v1/ha/notify': ['post'],
   '/api/v1/probes': ['get'],
   '/metrics': ['get'],
 };
@@ -77,7 +80,7 @@ describe('OpenAPI at /docs', () => {
     expect(Object.keys(bib.requestBody!.content['application/json']!.schema.properties!).sort()).toEqual(['ipv4', 'ipv6', 'protocol']);
     expect(Object.keys(bib.responses).sort()).toEqual(['201', '400', '401', '409', '412', '500']);
     const patch = doc.paths['/api/v1/config']!['patch']!;
-    expect(Object.keys(patch.requestBody!.content['application/json']!.schema.properties!).sort()).toEqual(['api', 'dns64', 'log', 'nat64', 'prefix', 'probes', 'stateDir']);
+    expect(Object.keys(patch.requestBody!.content['application/json']!.schema.properties!).sort()).toEqual(['api', 'dns64', 'ha', 'log', 'nat64', 'prefix', 'probes', 'ra', 'stateDir']);
     const trace = doc.paths['/api/v1/trace']!['get']!;
     expect(Object.keys(trace.responses['200']!.content!).sort()).toEqual(['application/vnd.tcpdump.pcap', 'text/event-stream']);
   });

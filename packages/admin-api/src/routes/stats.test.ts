@@ -103,7 +103,7 @@ describe('GET /metrics', () => {
     const m = parsePrometheus((await ctx.call('GET', '/metrics')).body);
     expect(m.size).toBeGreaterThanOrEqual(20);
     for (const [name, f] of m) {
-      expect(name).toMatch(/^sixgate_(nat64|dns64|session_log|probe)_[a-z0-9_]+$/);
+      expect(name).toMatch(/^sixgate_(nat64|dns64|session_log|probe|ra|ha)_[a-z0-9_]+$/);
       expect(f.help.length, name).toBeGreaterThan(0);
       if (f.type === 'counter') expect(name).toMatch(/_total$/);
       else expect(name).not.toMatch(/_total$/);

@@ -7,4 +7,6 @@ export * from './nat64.js';
 export * from './stats.js';
 export * from './trace.js';
 export * from './config.js';
+export * from './ra.js';
+export * from './ha.js';
 export * from './probes.js';

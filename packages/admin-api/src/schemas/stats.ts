@@ -4,6 +4,7 @@
  * the same numbers as Prometheus text.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { RaStatsSchema } from './ra.js';
 
 const Count = Type.Integer({ minimum: 0 });
 
@@ -12,6 +13,7 @@ export const HealthSchema = Type.Object({
   dns64: Type.Boolean({ description: 'DNS64 listeners are serving' }),
   nat64: Type.Boolean({ description: 'The translator loop is running' }),
   reasons: Type.Array(Type.String(), { description: 'Why the status is degraded (empty when ok)' }),
+  warnings: Type.Optional(Type.Array(Type.String(), { description: 'Problems that do not stop service, e.g. another router announcing a different PREF64, or the HA peer lost' })),
 });
 export type Health = Static<typeof HealthSchema>;
 
@@ -103,7 +105,28 @@ export const StatsSchema = Type.Object({
   offload: OffloadStatsSchema,
   translatorBatch: HistogramSchema,
   sessionLog: Type.Object({ written: Count, dropped: Count }),
+  ra: Type.Optional(RaStatsSchema),
   datapath: Type.Optional(DatapathStatsSchema),
+  ha: Type.Optional(
+    Type.Object(
+      {
+        active: Type.Boolean(),
+        peerConnected: Type.Boolean(),
+        splitBrain: Type.Boolean(),
+        lagEntries: Count,
+        lagMs: Type.Number({ minimum: 0 }),
+        queueDrops: Count,
+        recordsSent: Count,
+        recordsReceived: Count,
+        recordsRejected: Count,
+        bulkTransfersSent: Count,
+        bulkTransfersReceived: Count,
+        authFailures: Count,
+        disconnects: Count,
+      },
+      { description: 'The HA pair (present when ha.enabled)' },
+    ),
+  ),
 });
 export type Stats = Static<typeof StatsSchema>;
 

@@ -16,10 +16,11 @@ import * as config from './commands/config.js';
 import * as rollback from './commands/rollback.js';
 import * as trace from './commands/trace.js';
 import * as lab from './commands/lab.js';
+import * as ha from './commands/ha.js';
 import * as probe from './commands/probe.js';
 
 /** Every command module exports `register(program)`; this is the order `--help` lists them. */
-const COMMANDS = [run, check, status, sessions, bib, prefix, policy, config, rollback, trace, probe, lab];
+const COMMANDS = [run, check, status, sessions, bib, prefix, policy, config, rollback, trace, probe, lab, ha];
 
 function version(): string {
   try {

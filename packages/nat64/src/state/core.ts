@@ -13,7 +13,7 @@ import type { Clock } from '../clock.js';
 import { ICMP, StateFail, TCP, TCP_ACK, TCP_SYN, type StateOptions } from './api.js';
 import { halfSipHash24i } from './hash.js';
 import { B_ADDR4, B_PORTS, B_STRIDE, S_REMOTE4, S_STRIDE, T_EST, T_ICMP, T_TRANS, T_UDP, TIMER_CLASSES } from './store.js';
-import { classOf, StateTables, word } from './tables.js';
+import { classOf, StateTables, SYNC_UPDATE, word } from './tables.js';
 import { ESTABLISHED, SET_EST, SET_TRANS, tcpStep, V4_INIT, V6_INIT } from './tcp.js';
 import { CLASS_UDP } from './pool4.js';
 
@@ -360,6 +360,7 @@ export class StateCore extends StateTables {
     const act = step & 3;
     if (act === SET_EST) this.setTimer(s, T_EST);
     else if (act === SET_TRANS) this.setTimer(s, T_TRANS);
+    if (next !== st && this.onSync !== undefined) this.onSync(SYNC_UPDATE, s);
   }
 
   /** RFC 6056 §3.3.3 F(src6, dst4, dstPort) keyed with the port secret. */

@@ -8,3 +8,4 @@ export { StateError, type StateErrorCode } from './errors.js';
 export { DEFAULT_TIMEOUTS, defaultStateOptions } from './options.js';
 export { TCP_STATE_NAMES } from './tcp.js';
 export { SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './snapshot.js';
+export * from './sync-record.js';

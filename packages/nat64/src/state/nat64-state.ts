@@ -17,14 +17,20 @@ import { classOf, PROTO_NAMES } from './tables.js';
 import { StateError } from './errors.js';
 import { verifyTables } from './verify.js';
 import { restoreInto, snapshotOf } from './snapshot.js';
-import { T_EST, T_ICMP, T_TRANS, T_UDP, TIMER_CLASSES } from './store.js';
+import { B_STRIDE, S_STRIDE, T_EST, T_ICMP, T_TRANS, T_UDP, TIMER_CLASSES } from './store.js';
 import { ESTABLISHED, TCP_STATE_NAMES } from './tcp.js';
+import { SW_A6, SW_ADDR4, SW_HEAD, SW_PORTS, SW_REMAINING, SW_REMOTE4, SW_RPORT } from './sync-record.js';
 
 /** Timer class of UDP and ICMP sessions by protocol class (TCP depends on state). */
 const UNTIMED_CLASS_TIMER = [-1, T_UDP, T_ICMP];
+/** How much longer an imported session may live to be appended at its timer list's tail (ms). */
+const IMPORT_SLACK_MS = 1000;
 const PROTO_BY_NAME: Readonly<Record<string, Proto>> = { tcp: TCP, udp: UDP, icmp: ICMP };
 
 export class Nat64State extends StateCore implements StateApi {
+  private readonly sync6 = new Uint8Array(16);
+  /** Per timer class, the session imported last (see placeImported). */
+  private readonly importFinger = new Int32Array(TIMER_CLASSES).fill(-1);
   constructor(options: StateOptions, clock: Clock) {
     super(options, clock);
   }
@@ -178,6 +184,144 @@ export class Nat64State extends StateCore implements StateApi {
         if (this.b.live(b) && this.b.kind(b) === 0 && this.b.sessions[b] === 0) this.removeBinding(b, 'removed');
       },
     });
+  }
+
+  // ---- state sync (packages/ha; record layout in sync-record.ts) -------------------------
+
+  /** Session rows ever used: `exportSession` over 0..sessionRows()-1 visits every session (the coarse refresh sweep). */
+  sessionRows(): number {
+    return this.s.top;
+  }
+
+  /**
+   * Writes session `s` as a sync record at `out[off]` with op `op`; false (and
+   * nothing written) when `s` is no live session. Allocation-free.
+   */
+  exportSession(s: number, op: number, out: Int32Array, off: number): boolean {
+    if (!(s >= 0 && s < this.s.top)) return false;
+    const b = this.s.bind(s);
+    if (b < 0) return false;
+    const rec = this.b.rec;
+    const o = b * B_STRIDE;
+    out[off + SW_HEAD] = (op & 0xff) | (this.b.proto(b) << 8) | (this.s.state(s) << 16) | (this.s.timer(s) << 24);
+    for (let i = 0; i < 4; i++) out[off + SW_A6 + i] = rec[o + 1 + i]!;
+    out[off + SW_PORTS] = rec[o + 6]!;
+    out[off + SW_ADDR4] = rec[o + 5]!;
+    out[off + SW_REMOTE4] = this.s.rec[s * S_STRIDE + 1]!;
+    out[off + SW_RPORT] = this.s.rport(s) | (this.b.kind(b) << 16);
+    const left = this.s.expires(s) - this.clock.now();
+    out[off + SW_REMAINING] = left <= 0 ? 0 : left >= 0x7fffffff ? 0x7fffffff : Math.floor(left);
+    out[off + 10] = 0;
+    out[off + 11] = 0;
+    return true;
+  }
+
+  /**
+   * Creates or updates the session of a sync record (a standby applying the
+   * active's changes): the binding is found by its IPv6 side or made with the
+   * record's pool4 address and port, the session gets the record's TCP state,
+   * timer class and remaining lifetime (capped at this node's lifetime).
+   * Returns the session row, or a negative code: -1 malformed record, -2 the
+   * binding does not fit here (pool4 address unknown, port taken by another
+   * binding, static entry not configured), -3 a session limit. Allocation-free.
+   */
+  importSession(rec: Int32Array, off: number): number {
+    const head = rec[off + SW_HEAD]!;
+    const proto = (head >>> 8) & 0xff;
+    const state = (head >>> 16) & 0xff;
+    const timer = (head >>> 24) & 0xff;
+    const cls = classOf(proto);
+    if (cls < 0 || timer >= TIMER_CLASSES) return -1;
+    const tcp = proto === TCP;
+    if (tcp ? !((timer === T_EST || timer === T_TRANS) && state >= 1 && state <= 7) : timer !== UNTIMED_CLASS_TIMER[cls] || state !== ESTABLISHED) return -1;
+    const w0 = rec[off + SW_A6]!;
+    const w1 = rec[off + SW_A6 + 1]!;
+    const w2 = rec[off + SW_A6 + 2]!;
+    const w3 = rec[off + SW_A6 + 3]!;
+    const ports = rec[off + SW_PORTS]!;
+    const port6 = ports & 0xffff;
+    const port4 = ports >>> 16;
+    const addr4 = rec[off + SW_ADDR4]! | 0;
+    const remote4 = rec[off + SW_REMOTE4]! | 0;
+    const rp = proto === ICMP ? 0 : rec[off + SW_RPORT]! & 0xffff;
+    const isStatic = (rec[off + SW_RPORT]! >>> 16) & 0xff;
+    const remaining = rec[off + SW_REMAINING]!;
+    if (isStatic > 1 || remaining < 0) return -1;
+    const hb = this.h6(proto, w0, w1, w2, w3, port6);
+    let b = this.findB6(proto, w0, w1, w2, w3, port6, hb);
+    const by4 = this.findB4(proto, addr4, port4);
+    if (b >= 0 || by4 >= 0) {
+      if (b !== by4) return -2;
+    } else {
+      const a = this.pool.indexOf(addr4);
+      if (isStatic === 1 || a < 0 || !this.pool.isFree(cls, a, port4)) return -2;
+      const tmp = this.sync6;
+      tmp[0] = w0 >>> 24; tmp[1] = (w0 >>> 16) & 0xff; tmp[2] = (w0 >>> 8) & 0xff; tmp[3] = w0 & 0xff;
+      tmp[4] = w1 >>> 24; tmp[5] = (w1 >>> 16) & 0xff; tmp[6] = (w1 >>> 8) & 0xff; tmp[7] = w1 & 0xff;
+      tmp[8] = w2 >>> 24; tmp[9] = (w2 >>> 16) & 0xff; tmp[10] = (w2 >>> 8) & 0xff; tmp[11] = w2 & 0xff;
+      tmp[12] = w3 >>> 24; tmp[13] = (w3 >>> 16) & 0xff; tmp[14] = (w3 >>> 8) & 0xff; tmp[15] = w3 & 0xff;
+      if (this.s.count >= this.opts.maxSessions) return -3;
+      b = this.addBinding(proto, cls, tmp, 0, port6, a, port4, 0, this.findClient(w0, w1, w2, w3), hb);
+    }
+    let s = this.findS(b, remote4, rp);
+    if (s < 0) {
+      if (this.s.count >= this.opts.maxSessions || this.c.sessions[this.b.client(b)]! >= this.opts.maxSessionsPerClient) {
+        if (this.b.kind(b) === 0 && this.b.sessions[b] === 0) this.removeBinding(b, 'removed');
+        return -3;
+      }
+      s = this.newSession(b, cls, remote4, rp, state);
+    } else if (tcp && this.s.state(s) !== state) {
+      this.byTcpState[this.s.state(s)]!--;
+      this.byTcpState[state]!++;
+      this.s.setState(s, state);
+    }
+    const at = this.clock.now() + Math.min(remaining, this.life[timer]!);
+    // The coarse refresh of an idle session repeats the expiry it already has: nothing to move.
+    if (this.s.timer(s) === timer && Math.abs(this.s.expires(s) - at) <= IMPORT_SLACK_MS) return s;
+    this.s.timerUnlink(s);
+    this.placeImported(s, timer, at);
+    return s;
+  }
+
+  /**
+   * Puts an imported session into its timer list without a long walk: the
+   * active's creates, state changes and refreshes carry nearly the full
+   * lifetime, so they go to the tail (kept up to IMPORT_SLACK_MS longer
+   * rather than walking back over a burst imported in the same millisecond);
+   * a session expiring soon is placed from the head.
+   */
+  private placeImported(s: number, t: number, at: number): void {
+    const ss = this.s;
+    const tail = ss.ttail[t]!;
+    const head = ss.thead[t]!;
+    const f = this.importFinger[t]!;
+    this.importFinger[t] = s;
+    if (tail < 0 || ss.expires(tail) - at <= IMPORT_SLACK_MS) return ss.timerAppend(s, t, Math.max(at, tail < 0 ? at : ss.expires(tail)));
+    // A bulk transfer arrives in row order, which is mostly expiry order: continue after the
+    // previous import when it fits there (the finger), so a bulk is O(1) per record too.
+    if (f !== s && f >= 0 && f < ss.top && ss.bind(f) >= 0 && ss.timer(f) === t && ss.expires(f) <= at) {
+      const n = ss.tnext(f);
+      if (n < 0 || ss.expires(n) >= at) return ss.timerInsertAfter(s, t, at, f);
+    }
+    if (at - ss.expires(head) < ss.expires(tail) - at) ss.timerInsertFromHead(s, t, at);
+    else ss.timerInsertSorted(s, t, at);
+  }
+
+  /** Deletes the session a sync record names (a dynamic binding goes with its last session); false if there is none. */
+  dropSession(rec: Int32Array, off: number): boolean {
+    const proto = (rec[off + SW_HEAD]! >>> 8) & 0xff;
+    if (classOf(proto) < 0) return false;
+    const w0 = rec[off + SW_A6]!;
+    const w1 = rec[off + SW_A6 + 1]!;
+    const w2 = rec[off + SW_A6 + 2]!;
+    const w3 = rec[off + SW_A6 + 3]!;
+    const port6 = rec[off + SW_PORTS]! & 0xffff;
+    const b = this.findB6(proto, w0, w1, w2, w3, port6, this.h6(proto, w0, w1, w2, w3, port6));
+    if (b < 0) return false;
+    const s = this.findS(b, rec[off + SW_REMOTE4]! | 0, proto === ICMP ? 0 : rec[off + SW_RPORT]! & 0xffff);
+    if (s < 0) return false;
+    this.removeSession(s, 'removed');
+    return true;
   }
 
   /**

@@ -355,6 +355,37 @@ export class Sessions {
     if (after === this.carryTail[t]) this.carryTail[t] = r;
   }
 
+  /** Inserts `r` into class `t` right after `after` (a member of that list), with expiry `at`; the caller keeps the order (sync import). */
+  timerInsertAfter(r: number, t: number, at: number, after: number): void {
+    const rec = this.rec;
+    const o = r * S_STRIDE;
+    rec[o + S_PST] = (rec[o + S_PST]! & 0xffffff) | (t << 24);
+    this.exp[r * (S_STRIDE / 2) + S_EXP64] = at;
+    const next = this.tnext(after);
+    rec[o + S_TPREV] = after;
+    rec[o + S_TNEXT] = next;
+    rec[after * S_STRIDE + S_TNEXT] = r;
+    if (next >= 0) rec[next * S_STRIDE + S_TPREV] = r;
+    else this.ttail[t] = r;
+  }
+
+  /** Inserts `r` into class `t` at its place by expiry, searching from the head (sync import of a session expiring soon). */
+  timerInsertFromHead(r: number, t: number, at: number): void {
+    let before = this.thead[t]!;
+    while (before >= 0 && this.expires(before) <= at) before = this.tnext(before);
+    if (before < 0) return this.timerAppend(r, t, at);
+    const rec = this.rec;
+    const o = r * S_STRIDE;
+    rec[o + S_PST] = (rec[o + S_PST]! & 0xffffff) | (t << 24);
+    this.exp[r * (S_STRIDE / 2) + S_EXP64] = at;
+    const prev = this.tprev(before);
+    rec[o + S_TPREV] = prev;
+    rec[o + S_TNEXT] = before;
+    rec[before * S_STRIDE + S_TPREV] = r;
+    if (prev >= 0) rec[prev * S_STRIDE + S_TNEXT] = r;
+    else this.thead[t] = r;
+  }
+
   timerUnlink(r: number): void {
     const rec = this.rec;
     const o = r * S_STRIDE;

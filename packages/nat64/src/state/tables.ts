@@ -26,6 +26,11 @@ export function classOf(proto: number): number {
   return proto === TCP ? CLASS_TCP : proto === 17 ? CLASS_UDP : proto === ICMP ? CLASS_ICMP : -1;
 }
 
+/** `onSync` operations (packages/ha's record ops use the same numbers). */
+export const SYNC_CREATE = 1;
+export const SYNC_UPDATE = 2;
+export const SYNC_DELETE = 3;
+
 export const PROTO_NAMES = ['tcp', 'udp', 'icmp'] as const;
 const PROTO_OF_CLASS = [TCP, 17, ICMP] as const;
 
@@ -33,6 +38,13 @@ export const word = (buf: Uint8Array, o: number): number => (buf[o]! << 24) | (b
 
 export class StateTables {
   onEvent: ((e: StateEvent) => void) | undefined = undefined;
+  /**
+   * Numeric hook for session sync (packages/ha): `op` is SYNC_CREATE,
+   * SYNC_UPDATE (TCP state change) or SYNC_DELETE, `s` the session row, valid
+   * during the call only. Two integers, no allocation: the listener copies
+   * what it needs with `exportSession`.
+   */
+  onSync: ((op: number, s: number) => void) | undefined = undefined;
   // Reserved for the session limit (store.ts): the record arrays never grow by copying under traffic.
   protected readonly b: Bindings;
   protected readonly s: Sessions;
@@ -258,6 +270,7 @@ export class StateTables {
     this.sess.insert(this.hs(b, remote4, rport), s);
     if (this.refs !== undefined) this.refs.add(b, remote4);
     if (this.onEvent !== undefined) this.emitSession('session-created', s, undefined);
+    if (this.onSync !== undefined) this.onSync(SYNC_CREATE, s);
     return s;
   }
 
@@ -266,6 +279,7 @@ export class StateTables {
     const ss = this.s;
     const b = ss.bind(s);
     if (this.onEvent !== undefined) this.emitSession('session-removed', s, reason);
+    if (this.onSync !== undefined) this.onSync(SYNC_DELETE, s);
     this.sess.remove(this.hs(b, ss.rec[s * S_STRIDE + S_REMOTE4]!, ss.rport(s)), s);
     if (this.refs !== undefined) this.refs.remove(b, ss.rec[s * S_STRIDE + S_REMOTE4]!);
     ss.timerUnlink(s);

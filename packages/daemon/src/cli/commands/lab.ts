@@ -6,7 +6,8 @@
  */
 import type { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
-import { LAB, LAB_RECORDS, LabError, formatStatus, labDown, labStatus, labUp, startLabServer, tryCommands, type LabCli } from '@sixgate/lab';
+import { runLabClat } from '../../lab-clat.js';
+import { LAB, LAB_FILES, LAB_RECORDS, LabError, formatStatus, labDown, labStatus, labUp, startLabServer, tryCommands, type LabCli } from '@sixgate/lab';
 
 /** This same binary: node + bin/sixgate.js (falls back to the package's bin when argv has no script). */
 function thisCli(): LabCli {
@@ -29,7 +30,7 @@ async function up(): Promise<void> {
   }
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   const out = [
-    `sixgate lab is up (${secs} s): ${LAB.ns.client} (IPv6 only) -> ${LAB.ns.gateway} (sixgate, prefix ${LAB.prefix}) -> ${LAB.ns.server} (IPv4 only, ${LAB.server4})`,
+    `sixgate lab is up (${secs} s): ${LAB.ns.client} (IPv6 only, CLAT) -> ${LAB.ns.gateway} (sixgate, prefix ${LAB.prefix} in ${LAB_FILES.stateDir}/sixgate.yaml, announced in RAs) -> ${LAB.ns.server} (IPv4 only, ${LAB.server4})`,
     '',
     'Try:',
     ...tryCommands(cli.script).map((l) => `  ${l}`),
@@ -77,4 +78,5 @@ export function register(program: Command): void {
     .description('show what of the lab exists and runs (exit 0 up, 3 down, 1 partly)')
     .action(async () => status(Boolean(program.opts()['json'])));
   lab.command('serve', { hidden: true }).description('the lab server (DNS zone + web page); `up` runs it').action(serve);
+  lab.command('clat', { hidden: true }).description("the client's CLAT: TAYGA configured from the PREF64 in router advertisements; `up` runs it").action(() => runLabClat());
 }

@@ -68,7 +68,7 @@ export function register(program: Command): void {
     if (loaded.created) log.info({ file: loaded.file }, 'config file created with defaults');
     const app = new Appliance({ loaded, log });
     let stopping = false;
-    const shutdown = (signal: string): void => {
+    const shutdown = (signal: string, restart = false): void => {
       if (stopping) return;
       stopping = true;
       log.info({ signal }, 'stopping');
@@ -76,7 +76,7 @@ export function register(program: Command): void {
         log.error('shutdown took longer than 4.5 s; exiting');
         process.exit(1);
       }, 4500);
-      app.stop().then(
+      app.stop({ restart }).then(
         () => {
           clearTimeout(guard);
           log.info('stopped');
@@ -91,6 +91,8 @@ export function register(program: Command): void {
     };
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));
+    // A stop before a restart: router advertisements are not withdrawn (docs/ipv6-mostly.md).
+    process.on('SIGUSR2', () => shutdown('SIGUSR2', true));
     try {
       await app.start(appliancePorts);
     } catch (e) {

@@ -49,6 +49,15 @@ describe('sixgate status', () => {
     expect(run.err).toBe('sixgate: sixgate is degraded: DNS64 is not listening\n');
   });
 
+  it('shows health warnings and the router advertisement counters, exit 0 (a warning is not degraded)', async () => {
+    h.ports.healthValue = { status: 'ok', dns64: true, nat64: true, reasons: [], warnings: ['router fe80::99 on lan0 announces PREF64 2001:db8:bad::/96, sixgate announces 64:ff9b::/96: clients may use either'] };
+    h.ports.statsValue = { ...h.ports.statsValue, ra: { rasSent: 5, rasSolicitedUnicast: 1, rsReceived: 1, rsAnswered: 1, rsRateLimited: 0, sendErrors: 0, rasReceived: 2, foreignPref64: 2, foreignRdnss: 0, conflicts: 1, foreign: [] } };
+    const run = await h.run(['status']);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/^warning +router fe80::99 on lan0 announces PREF64 2001:db8:bad::\/96/m);
+    expect(run.out).toMatch(/^router adverts +5 sent, 1 solicitations answered, 1 conflicts$/m);
+  });
+
   it('a missing token fails with the API message', async () => {
     const run = await h.run(['--api', h.url, '--token', 'nope', 'status'], { auth: false });
     expect(run.code).toBe(1);
