@@ -41,10 +41,13 @@ function shares(a: Column, b: Column, sum: boolean): Column {
  * those endpoints exist the section is simply absent. The shapes are not
  * fixed yet, so the values are shown as key/value lines.
  */
+/** Parts that exist only when configured: asked for only then (an absent part answers 404, a console error). */
+type Section = Record<string, unknown> | undefined;
+const count = (v: unknown): number => (Array.isArray(v) ? v.length : 0);
 const OPTIONAL = [
-  { path: '/api/v1/ra', title: 'Router advertisements', id: 'ra' },
-  { path: '/api/v1/ha', title: 'High availability', id: 'ha' },
-  { path: '/api/v1/probes', title: 'Probes', id: 'probes' },
+  { path: '/api/v1/ra', title: 'Router advertisements', id: 'ra', on: (c: Record<string, Section>) => count(c['ra']?.['interfaces']) > 0 },
+  { path: '/api/v1/ha', title: 'High availability', id: 'ha', on: (c: Record<string, Section>) => c['ha']?.['enabled'] === true },
+  { path: '/api/v1/probes', title: 'Probes', id: 'probes', on: (c: Record<string, Section>) => count(c['probes']?.['targets']) > 0 },
 ] as const;
 
 function optionalCard(id: string, title: string, data: unknown): HTMLElement {
@@ -67,14 +70,15 @@ export const overview: View = {
   title: 'Overview',
   refreshMs: 5000,
   async render(root, signal) {
-    const [hl, stats, cfg, pool, hist, ...optional] = await Promise.all([
+    const [hl, stats, cfg, pool, hist] = await Promise.all([
       health(signal),
       get<Stats>('/api/v1/stats', signal),
       get<ConfigState>('/api/v1/config', signal),
       get<Pool4Usage>('/api/v1/pool4', signal),
       get<StatsHistory>('/api/v1/stats/history', signal),
-      ...OPTIONAL.map((o) => getOptional<unknown>(o.path)),
     ]);
+    const parts = cfg.config as unknown as Record<string, Section>;
+    const optional = await Promise.all(OPTIONAL.map((o) => (o.on(parts) ? getOptional<unknown>(o.path) : Promise.resolve(undefined))));
     if (signal.aborted) return;
     const n = stats.nat64;
     const d = stats.dns64;
