@@ -169,17 +169,7 @@ export class Appliance {
       await this.restoreSessions();
       this.attachSessionLog();
 
-      this.tun = openTun(cfg, this.log);
-      await setTxQueueLength(this.tun.name(), cfg.nat64.txQueueLength);
-      this.log.info({ tun: this.tun.name(), mtu: this.tun.mtu(), txQueueLength: cfg.nat64.txQueueLength, offload: this.tun.offload, udpGso: this.tun.udpGso }, 'TUN device up');
-      if (cfg.nat64.coalesce && this.tun.offload && !this.tun.udpGso) {
-        this.log.warn('the kernel takes no UDP GSO on TUN writes (Linux 6.2 and later do): UDP datagrams are written one by one (nat64.coalesce has no effect)');
-      }
-      this.routes = new KernelRoutes(this.tun.name());
-      if (cfg.nat64.manageRoutes) {
-        await this.routes.sync(routedPrefixes(cfg));
-        this.log.info({ routes: this.routes.current() }, 'routes into the TUN device');
-      }
+      await this.bringUpTun();
       await enableForwarding();
 
       this.loop = this.newLoop(this.tun);
@@ -303,6 +293,38 @@ export class Appliance {
     this.recoveryTimer.unref();
   }
 
+  /**
+   * Opens the TUN device with its queue length and offloads and routes the
+   * prefix and pool4 into it (for the config current when the routes are
+   * set: a change may commit while this awaits); on failure closes the new
+   * device and throws. Used at start and by recovery.
+   */
+  private async bringUpTun(): Promise<void> {
+    const cfg = this.config;
+    const tun = openTun(cfg, this.log);
+    try {
+      await setTxQueueLength(tun.name(), cfg.nat64.txQueueLength);
+      this.log.info({ tun: tun.name(), mtu: tun.mtu(), txQueueLength: cfg.nat64.txQueueLength, offload: tun.offload, udpGso: tun.udpGso }, 'TUN device up');
+      if (cfg.nat64.coalesce && tun.offload && !tun.udpGso) {
+        this.log.warn('the kernel takes no UDP GSO on TUN writes (Linux 6.2 and later do): UDP datagrams are written one by one (nat64.coalesce has no effect)');
+      }
+      const routes = new KernelRoutes(tun.name());
+      const wanted = (): string[] => (this.config.nat64.manageRoutes ? routedPrefixes(this.config) : []);
+      let want = wanted();
+      await routes.sync(want);
+      if (JSON.stringify(wanted()) !== JSON.stringify(want)) {
+        want = wanted();
+        await routes.sync(want);
+      }
+      if (want.length > 0) this.log.info({ routes: routes.current() }, 'routes into the TUN device');
+      this.routes = routes;
+    } catch (e) {
+      tun.close();
+      throw e;
+    }
+    this.tun = tun;
+  }
+
   private async recoverDataPath(): Promise<void> {
     if (this.stopping !== undefined) return;
     const attempt = ++this.datapath.attempt;
@@ -312,24 +334,8 @@ export class Appliance {
       } catch {
         // the old fd may already be unusable
       }
-      const cfg = this.config;
-      const tun = openTun(cfg, this.log);
-      try {
-        await setTxQueueLength(tun.name(), cfg.nat64.txQueueLength);
-        const routes = new KernelRoutes(tun.name());
-        let want = cfg.nat64.manageRoutes ? routedPrefixes(cfg) : [];
-        await routes.sync(want);
-        // a config change may have committed while we waited: route what is current
-        if (this.config.nat64.manageRoutes && JSON.stringify(routedPrefixes(this.config)) !== JSON.stringify(want)) {
-          want = routedPrefixes(this.config);
-          await routes.sync(want);
-        }
-        this.routes = routes;
-      } catch (e) {
-        tun.close();
-        throw e;
-      }
-      this.tun = tun;
+      await this.bringUpTun();
+      const tun = this.tun;
       if (this.loop.fits(tun)) this.loop.resume(tun);
       else {
         this.loop = this.newLoop(tun);
