@@ -171,6 +171,9 @@ let learned = '';
 describe('router advertisements from sixgate run, read by tshark in the client namespace', () => {
   it('answers a Router Solicitation within MAX_RA_DELAY_TIME and announces unsolicited: PREF64 = prefix, RDNSS = DNS64 address, hop limit 255', async () => {
     const rs: { time: number; src: string }[] = [];
+    // A solicitation sent while the client's link-local address is still tentative (DAD) leaves
+    // from :: and is rightly answered by multicast: solicit only once the address is usable.
+    await waitFor(() => !/tentative/.test(client('ip', ['-6', '-o', 'addr', 'show', 'dev', 'c0', 'scope', 'link']).stdout), 10_000, 'the client link-local address to finish DAD');
     const ras = await captureRas(
       t().client,
       'c0',
