@@ -39,6 +39,24 @@ describe('default DNS64 clients', () => {
     expect(nets.some((n) => n.startsWith('192.0.2.') || n.startsWith('2001:db8:9:'))).toBe(false);
   });
 
+  it('counts interfaces the OS list leaves out while their link comes up, from the kernel tables', () => {
+    // os.networkInterfaces() omits an interface until IFF_RUNNING; lan1 is only in the kernel tables.
+    const ifInet6 = [
+      '20010db8000500000000000000000001 05 40 00 80     lan1',
+      'fe80000000000000000000000000abcd 05 40 20 c0     lan1',
+      '20010db8000900000000000000000010 03 40 00 80     wan0',
+      'not a line',
+      '20010db8000600000000000000000001 06 ff 00 80     lan2', // prefix length out of range
+    ].join('\n');
+    const route4 = `${ROUTE4}lan1\t0000000A\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0
+lan1\t0100000A\t00000000\t0001\t0\t0\t0\t00FF00FF\t0\t0\t0
+lan1\t0200000A\t00000000\t0201\t0\t0\t0\t00FFFFFF\t0\t0\t0
+lan1\t00000B0A\t0100000A\t0003\t0\t0\t0\t00FFFFFF\t0\t0\t0
+`;
+    const nets = hostClientNetworks({}, { ipv4: route4, ipv6: ROUTE6, ifInet6 });
+    expect(nets.sort()).toEqual(['127.0.0.0/8', '::1/128', '10.0.0.0/16', '192.168.51.0/24', '2001:db8:5:0:0:0:0:0/64', 'fe80:0:0:0:0:0:0:0/64'].sort());
+  });
+
   it('admits every subnet when no interface carries a default route (an isolated host)', () => {
     const nets = hostClientNetworks(IFACES, { ipv4: '', ipv6: '' });
     expect(nets).toContain('192.0.2.0/24');

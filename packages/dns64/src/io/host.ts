@@ -34,10 +34,15 @@ function maskedText(bytes: number[], bits: number, v6: boolean): string {
   return `${words.join(':')}/${bits}`;
 }
 
-/** Route tables as the kernel shows them (/proc/net/route and /proc/net/ipv6_route); missing → ''. */
+/**
+ * Route tables as the kernel shows them (/proc/net/route and
+ * /proc/net/ipv6_route), and the IPv6 addresses (/proc/net/if_inet6, optional);
+ * missing → ''.
+ */
 export interface RouteTables {
   readonly ipv4: string;
   readonly ipv6: string;
+  readonly ifInet6?: string;
 }
 
 function readOr(path: string): string {
@@ -50,7 +55,7 @@ function readOr(path: string): string {
 
 /** The host's route tables. */
 export function hostRouteTables(): RouteTables {
-  return { ipv4: readOr('/proc/net/route'), ipv6: readOr('/proc/net/ipv6_route') };
+  return { ipv4: readOr('/proc/net/route'), ipv6: readOr('/proc/net/ipv6_route'), ifInet6: readOr('/proc/net/if_inet6') };
 }
 
 const RTF_UP = 0x0001;
@@ -81,6 +86,12 @@ export function defaultRouteInterfaces(t: RouteTables): Set<string> {
  * host's interfaces, except the interfaces that carry a default route —
  * those face the uplink, and hosts there must not get recursion (a query from
  * the uplink's subnet is REFUSED). Widen it by listing `clients`.
+ *
+ * os.networkInterfaces() leaves out an interface whose link is not yet up
+ * (no IFF_RUNNING: the kernel sets it up to a second after the carrier), so a
+ * daemon started with its LAN would refuse the LAN. The kernel's own tables
+ * do not wait: IPv6 addresses from /proc/net/if_inet6 and IPv4 on-link
+ * subnets (routes without a gateway) from /proc/net/route count as well.
  */
 export function hostClientNetworks(
   interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[]> = os.networkInterfaces(),
@@ -100,5 +111,34 @@ export function hostClientNetworks(
       }
     }
   }
+  for (const line of (routes.ifInet6 ?? '').split('\n')) {
+    // address ifindex prefixlen scope flags name, in hex
+    const f = line.trim().split(/\s+/);
+    if (f.length < 6 || !/^[0-9a-f]{32}$/i.test(f[0]!) || uplinks.has(f[5]!)) continue;
+    const bits = parseInt(f[2]!, 16);
+    if (!(bits >= 0 && bits <= 128)) continue;
+    out.add(maskedText([...Buffer.from(f[0]!, 'hex')], bits, true));
+  }
+  for (const line of routes.ipv4.split('\n').slice(1)) {
+    // Iface Destination Gateway Flags RefCnt Use Metric Mask: an on-link subnet has no gateway
+    const f = line.trim().split(/\s+/);
+    if (f.length < 8 || uplinks.has(f[0]!) || f[0] === 'lo' || f[2] !== '00000000') continue;
+    const flags = parseInt(f[3]!, 16);
+    if ((flags & RTF_UP) === 0 || (flags & RTF_REJECT) !== 0 || !/^[0-9a-f]{8}$/i.test(f[1]!) || !/^[0-9a-f]{8}$/i.test(f[7]!)) continue;
+    const mask = hostWord(f[7]!);
+    let bits = 0;
+    while (bits < 32 && (mask & (0x80000000 >>> bits)) !== 0) bits++;
+    // The default route (mask 0) is the uplink's; a mask that is not a prefix is no subnet.
+    if (bits === 0 || (mask & ~(bits === 32 ? 0xffffffff : ~(0xffffffff >>> bits))) !== 0) continue;
+    const dest = hostWord(f[1]!);
+    out.add(maskedText([dest >>> 24, (dest >>> 16) & 0xff, (dest >>> 8) & 0xff, dest & 0xff], bits, false));
+  }
   return [...out];
+}
+
+/** /proc/net/route prints each address as the host-order word in hex ("0033A8C0" is 192.168.51.0 on a little-endian host). */
+function hostWord(hex: string): number {
+  const v = parseInt(hex, 16) >>> 0;
+  if (os.endianness() === 'BE') return v;
+  return (((v & 0xff) << 24) | (((v >>> 8) & 0xff) << 16) | (((v >>> 16) & 0xff) << 8) | ((v >>> 24) & 0xff)) >>> 0;
 }
