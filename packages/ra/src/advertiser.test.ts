@@ -156,6 +156,45 @@ describe('LinkAdvertiser solicitations (RFC 4861 §6.2.6)', () => {
     expect(sent[1]!.at - sent[0]!.at).toBe(3_000);
   });
 
+  it('falls back to a multicast answer when the unicast one cannot leave, and does not rate-limit the retry', () => {
+    // The solicitor's first RS arrives while this link's link-local address is
+    // still tentative: the unicast send fails, a multicast answer follows once
+    // the address is usable; a second RS then is answered unicast.
+    let failing = true;
+    const { timers, sent, adv } = setup({ random: () => 0.5, fail: () => (failing ? 99 : 0) });
+    adv.start(); // fails: retried every second
+    const solicitor = parseIpv6('fe80::2');
+    adv.solicited(solicitor);
+    timers.advance(250); // the unicast answer fails
+    expect(sent).toHaveLength(0);
+    failing = false;
+    timers.advance(1_000); // the multicast answer, retried a second later, carries it
+    expect(sent.map((s) => s.dst)).toEqual(['ff02::1']);
+    expect(adv.counters).toMatchObject({ rsReceived: 1, rsAnswered: 1, rsRateLimited: 0, rasSolicitedUnicast: 0, sendErrors: 3 });
+    adv.solicited(solicitor);
+    timers.advance(250);
+    expect(sent.map((s) => s.dst)).toEqual(['ff02::1', 'fe80::2']);
+    expect(adv.counters).toMatchObject({ rsAnswered: 2, rasSolicitedUnicast: 1 });
+  });
+
+  it('answers by multicast after a failed unicast answer even when no initial RA is pending', () => {
+    let fail = 0;
+    const { timers, sent, adv } = setup({ random: () => 0.5, fail: () => (fail-- > 0 ? 101 : 0) });
+    adv.start();
+    timers.advance(60_000); // past the initial RAs
+    const before = sent.length;
+    fail = 1;
+    adv.solicited(parseIpv6('fe80::2'));
+    timers.advance(250); // the unicast answer fails; the last multicast RA was > 3 s ago, so one goes now
+    expect(sent.slice(before).map((s) => [s.at - sent[0]!.at, s.dst])).toEqual([[60_250, 'ff02::1']]);
+    adv.solicited(parseIpv6('fe80::3'));
+    fail = 1;
+    timers.advance(250); // fails again: this multicast answer keeps MIN_DELAY_BETWEEN_RAS after the previous
+    timers.advance(3_000);
+    expect(sent.slice(before).map((s) => [s.at - sent[0]!.at, s.dst])).toEqual([[60_250, 'ff02::1'], [63_250, 'ff02::1']]);
+    expect(adv.counters).toMatchObject({ rsAnswered: 2, rasSolicitedUnicast: 0 });
+  });
+
   it('lets an RA already due answer a solicitation', () => {
     const { timers, sent, adv } = setup({ random: () => 0.9 });
     adv.start();

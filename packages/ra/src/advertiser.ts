@@ -204,21 +204,32 @@ export class LinkAdvertiser {
         this.timers.setTimeout(() => {
           this.pendingUnicast.delete(key);
           if (!this.running) return;
-          this.lastUnicast.set(key, this.timers.now());
           this.pruneUnicast();
           if (this.transmit(dst, false)) {
+            this.lastUnicast.set(key, this.timers.now());
             this.counters.rsAnswered++;
             this.counters.rasSolicitedUnicast++;
+            return;
           }
+          // The unicast answer could not leave (the link-local source still
+          // in DAD, a neighbour entry refused): the solicitor still gets its
+          // answer, by multicast, which retries while the link comes up.
+          this.answerByMulticast(this.timers.now(), 0);
         }, delay),
       );
       return;
     }
-    // §6.2.6: multicast answers at least MIN_DELAY_BETWEEN_RAS apart; an RA
-    // already due by then answers this solicitation too.
+    this.answerByMulticast(now, delay);
+  }
+
+  /**
+   * §6.2.6: multicast answers at least MIN_DELAY_BETWEEN_RAS apart; an RA
+   * already due by then answers this solicitation too.
+   */
+  private answerByMulticast(now: number, delay: number): void {
     const at = Math.max(now + delay, this.lastMulticastAt + MIN_DELAY_BETWEEN_RAS);
     this.counters.rsAnswered++;
-    if (this.nextAt <= at) return;
+    if (this.nextAt > now && this.nextAt <= at) return;
     this.schedule(at - now);
   }
 

@@ -3,7 +3,7 @@ import { formatIpv6, parseIpv6 } from '@sixgate/addressing';
 import { hex } from '@sixgate/testkit';
 import type { Announcement, Conflict, Timers } from './advertiser.js';
 import { buildRouterAdvert, buildRouterSolicit } from './message.js';
-import { RaService, rdnssFor, type LinkSocket } from './service.js';
+import { RaService, rdnssFor, usableLinkLocal, type LinkSocket } from './service.js';
 import type { Received } from './socket.js';
 
 class FakeSocket implements LinkSocket {
@@ -136,3 +136,20 @@ describe('rdnssFor', () => {
     expect(rdnssFor([{ address: '0.0.0.0', port: 53 }, { address: '::', port: 5353 }], link)).toEqual([]);
   });
 });
+
+describe('usableLinkLocal', () => {
+  const table = [
+    'fe800000000000000000000000000001 02 40 20 c0     a0', // tentative (0x40) and permanent
+    '20010db8000000000000000000000053 02 40 00 80     a0',
+    'fe800000000000000000000000000009 03 40 20 88     b0', // dadfailed
+    'fe800000000000000000000000000002 02 40 20 80     a0',
+    'fe800000000000000000000000000003 04 40 20 80     a00',
+  ].join('\n');
+  it('skips addresses still in DAD or failed, and other interfaces', () => {
+    expect(formatIpv6(usableLinkLocal('a0', table)!)).toBe('fe80::2');
+    expect(usableLinkLocal('b0', table)).toBeUndefined();
+    expect(usableLinkLocal('c0', table)).toBeUndefined();
+    expect(usableLinkLocal('a0', 'garbage\n\n12 34')).toBeUndefined();
+  });
+});
+

@@ -4,7 +4,8 @@
  * advertisements validated (RFC 4861 §6.1) and handed to it. The daemon
  * supplies what each link announces; the service owns no configuration.
  */
-import { networkInterfaces } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { constants, networkInterfaces } from 'node:os';
 import { formatIpv6, tryParseIpv6 } from '@sixgate/addressing';
 import { LinkAdvertiser, type Announcement, type Conflict, type LinkCounters, type LinkTiming, type Timers } from './advertiser.js';
 import { ICMP6_ROUTER_ADVERT, ICMP6_ROUTER_SOLICIT, isLinkLocal, parseRouterAdvert, parseRouterSolicit, type RouterAdvert } from './message.js';
@@ -23,6 +24,8 @@ export interface RaServiceDeps {
   readonly openSocket?: (ifname: string) => LinkSocket;
   /** Addresses of `ifname` (default: os.networkInterfaces()). */
   readonly interfaceAddresses?: (ifname: string) => Uint8Array[];
+  /** The link-local address RAs leave from, once usable (default: {@link usableLinkLocal}). */
+  readonly linkLocal?: (ifname: string) => Uint8Array | undefined;
   /** Called once per new conflict (its first sighting). */
   readonly onConflict?: (c: Conflict) => void;
   readonly onError?: (ifname: string, e: Error) => void;
@@ -46,6 +49,8 @@ export interface LinkStatus {
   readonly routerLifetime: number;
   readonly lastSent?: string;
   readonly nextUnsolicited?: string;
+  /** errno code of the last RA that could not be sent. */
+  readonly lastSendError?: string;
   readonly counters: LinkCounters & { invalid: Record<string, number> };
 }
 
@@ -70,6 +75,38 @@ export function osInterfaceAddresses(ifname: string): Uint8Array[] {
   return out;
 }
 
+const errnoName = (n: number): string => Object.entries(constants.errno).find(([, v]) => v === n)?.[0] ?? `errno ${n}`;
+
+/** IFA_F_DADFAILED | IFA_F_TENTATIVE (linux/if_addr.h). */
+const NOT_USABLE = 0x08 | 0x40;
+
+/**
+ * The link-local address of `ifname` that may be a source now: not still in
+ * duplicate address detection (RFC 4862 §5.4; the kernel refuses a tentative
+ * source) and not failed. Read from /proc/net/if_inet6, whose lines are
+ * "address ifindex prefixlen scope flags name" in hex; where that file cannot
+ * be read, the first link-local address the OS lists. `ifInet6` stands in
+ * for the file's text (tests).
+ */
+export function usableLinkLocal(ifname: string, ifInet6?: string): Uint8Array | undefined {
+  let table = ifInet6;
+  if (table === undefined) {
+    try {
+      table = readFileSync('/proc/net/if_inet6', 'latin1');
+    } catch {
+      return osInterfaceAddresses(ifname).find(isLinkLocal);
+    }
+  }
+  for (const line of table.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 6 || f[5] !== ifname || f[0]!.length !== 32) continue;
+    const addr = Uint8Array.from(Buffer.from(f[0]!, 'hex'));
+    if (!isLinkLocal(addr) || (parseInt(f[4]!, 16) & NOT_USABLE) !== 0) continue;
+    return addr;
+  }
+  return undefined;
+}
+
 interface Link {
   readonly name: string;
   readonly socket: LinkSocket;
@@ -83,6 +120,7 @@ export class RaService {
   private readonly random: () => number;
   private readonly openSocket: (ifname: string) => LinkSocket;
   private readonly addressesOf: (ifname: string) => Uint8Array[];
+  private readonly linkLocalOf: (ifname: string) => Uint8Array | undefined;
   private opts: RaServiceOptions;
 
   constructor(opts: RaServiceOptions, private readonly deps: RaServiceDeps = {}) {
@@ -91,6 +129,7 @@ export class RaService {
     this.random = deps.random ?? Math.random;
     this.openSocket = deps.openSocket ?? ((n) => RaSocket.open(n));
     this.addressesOf = deps.interfaceAddresses ?? osInterfaceAddresses;
+    this.linkLocalOf = deps.linkLocal ?? (deps.interfaceAddresses ? (n) => deps.interfaceAddresses!(n).find(isLinkLocal) : usableLinkLocal);
   }
 
   /** Opens every interface's socket and sends the first RAs; on a failure closes what it opened and throws. */
@@ -180,6 +219,7 @@ export class RaService {
         routerLifetime: ra.routerLifetime,
         ...(lastSent ? { lastSent } : {}),
         ...(next ? { nextUnsolicited: next } : {}),
+        ...(l.adv.lastError ? { lastSendError: errnoName(l.adv.lastError) } : {}),
         counters: { ...l.adv.counters, invalid: { ...l.invalid } },
       };
     });
@@ -194,11 +234,10 @@ export class RaService {
       throw Object.assign(new Error(`router advertisements on ${name}: ${err.message}`), { errno: err.errno });
     }
     const invalid: Record<string, number> = {};
-    const linkLocal = (): Uint8Array | undefined => this.addressesOf(name).find(isLinkLocal);
     const send = (msg: Uint8Array, dst: Uint8Array): number => {
       // RFC 4861 §6.1.2: hosts drop an RA whose source is not link-local.
-      const src = linkLocal();
-      if (src === undefined) return 99; // EADDRNOTAVAIL: no link-local address (yet)
+      const src = this.linkLocalOf(name);
+      if (src === undefined) return 99; // EADDRNOTAVAIL: no usable link-local address (yet)
       return socket.send(msg, dst, src);
     };
     const adv = new LinkAdvertiser(name, opts.timing, () => this.opts.announcement(name), send, this.timers, this.random);

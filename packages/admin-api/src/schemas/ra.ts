@@ -41,6 +41,7 @@ export const RaLinkSchema = Type.Object({
   routerLifetime: Count,
   lastSent: Type.Optional(Type.String({ description: 'ISO 8601' })),
   nextUnsolicited: Type.Optional(Type.String({ description: 'ISO 8601' })),
+  lastSendError: Type.Optional(Type.String({ description: 'errno code of the last RA that could not be sent, e.g. EADDRNOTAVAIL while the link-local address is in DAD' })),
   counters: Type.Intersect([RaCountersSchema, Type.Object({ invalid: Type.Record(Type.String(), Count, { description: 'Received RS/RA dropped by RFC 4861 §6.1 validation, by reason' }) })]),
 });
 
