@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { formatIpv6, parseIpv6 } from '@sixgate/addressing';
+import { formatIpv6, parseIpv6, parseIpv6Cidr } from '@sixgate/addressing';
 import { defaultConfig, type Config } from '@sixgate/config';
 import { buildRouterAdvert, parseRouterAdvert, type LinkSocket } from '@sixgate/ra';
 import pino from 'pino';
-import { announcementFor, RouterAdverts, routerLifetime } from './router-adverts.js';
+import { announcementFor, dnsServesLink, RouterAdverts, routerLifetime } from './router-adverts.js';
 import { raFindings } from './router-adverts-check.js';
 
 const log = pino({ level: 'silent' });
@@ -43,6 +43,29 @@ describe('router advertisements in the daemon', () => {
     expect(a.dnssl).toEqual(['example.org']);
     expect(a.routerLifetime).toBe(0);
     expect(announcementFor(cfgWith({ rdnss: false }), [{ address: '::', port: 53 }], [parseIpv6('2001:db8::1')]).rdnss).toEqual([]);
+  });
+
+  it('announces RDNSS only on a link whose clients dns64.clients admits', () => {
+    const lan = [parseIpv6Cidr('2001:db8:1::/64'), parseIpv6Cidr('fe80::/64')];
+    expect(dnsServesLink([], lan)).toBe(true); // the default ACL admits the host's own subnets
+    expect(dnsServesLink(['2001:db8:1::/64'], lan)).toBe(true);
+    expect(dnsServesLink(['2001:db8::/32'], lan)).toBe(true); // a wider client prefix
+    expect(dnsServesLink(['2001:db8:1:0:8000::/65'], lan)).toBe(true); // part of the link
+    expect(dnsServesLink(['2001:db8:2::/64', '192.0.2.0/24'], lan)).toBe(false);
+    expect(dnsServesLink(['2001:db8:1::7'], lan)).toBe(true); // one host of the link
+    expect(dnsServesLink(['2001:db8:2::/64'], [])).toBe(false);
+    const c = cfgWith({});
+    const refused = { ...c, dns64: { ...c.dns64, clients: ['2001:db8:2::/64'] } };
+    const addrs = [parseIpv6('fe80::1'), parseIpv6('2001:db8:1::1')];
+    expect(announcementFor(refused, [{ address: '::', port: 53 }], addrs, lan).rdnss).toEqual([]);
+    expect(announcementFor(c, [{ address: '::', port: 53 }], addrs, lan).rdnss.map((x) => formatIpv6(x))).toEqual(['2001:db8:1::1']);
+    // The health warning names the link.
+    const { deps } = harness();
+    const ra = new RouterAdverts({ ...refused, ra: { ...refused.ra, interfaces: ['lan0'] } }, () => [{ address: '::', port: 53 }], log, { ...deps, linkNetworks: () => lan });
+    ra.start();
+    expect(ra.warnings()).toEqual(['no RDNSS announced on lan0: dns64.clients admits none of its networks']);
+    expect(ra.view().links[0]!.rdnss).toEqual([]);
+    ra.stop(false);
   });
 
   it('claims to be a default router only when asked', () => {

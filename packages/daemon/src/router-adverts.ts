@@ -11,10 +11,10 @@
  * keep the PREF64 (lifetime 3 × maxInterval) across the few seconds the
  * process is away, and the new process announces it again at start.
  */
-import { parseNat64Prefix, parseIpv6Cidr } from '@sixgate/addressing';
+import { ipv6InCidr, parseNat64Prefix, parseIpv6Cidr, type Ipv6Cidr } from '@sixgate/addressing';
 import type { RaView } from '@sixgate/admin-api';
 import type { Config } from '@sixgate/config';
-import { osInterfaceAddresses, RaService, rdnssFor, type Announcement, type Conflict, type RaServiceDeps, type RaServiceOptions } from '@sixgate/ra';
+import { linkNetworks, osInterfaceAddresses, RaService, rdnssFor, type Announcement, type Conflict, type RaServiceDeps, type RaServiceOptions } from '@sixgate/ra';
 import type { Logger } from 'pino';
 
 /** Router lifetime for `ra` (RFC 4861 §6.2.1: AdvDefaultLifetime defaults to 3 × MaxRtrAdvInterval). */
@@ -23,12 +23,25 @@ export function routerLifetime(ra: Config['ra']): number {
   return ra.defaultRouter ? Math.min(9_000, Math.ceil(3 * ra.maxInterval)) : 0;
 }
 
-/** What `ifname` announces under `cfg`. */
-export function announcementFor(cfg: Config, listeners: readonly { address: string; port: number }[], linkAddresses: readonly Uint8Array[]): Announcement {
+/**
+ * Whether DNS64 answers the clients of a link with these networks: with
+ * `dns64.clients` set, some IPv6 client prefix must overlap one of them
+ * (else RDNSS would point the link's hosts at a resolver that refuses them);
+ * the default ACL admits the subnets of the host's own interfaces.
+ */
+export function dnsServesLink(clients: readonly string[], linkNets: readonly Ipv6Cidr[]): boolean {
+  if (clients.length === 0) return true;
+  const v6 = clients.filter((c) => c.includes(':')).map((c) => parseIpv6Cidr(c.includes('/') ? c : `${c}/128`));
+  return v6.some((c) => linkNets.some((n) => ipv6InCidr(n.bytes, 0, { bytes: c.bytes, length: Math.min(c.length, n.length) })));
+}
+
+/** What `ifname` announces under `cfg`; `linkNets` (address/length on the link) decide RDNSS against `dns64.clients`. */
+export function announcementFor(cfg: Config, listeners: readonly { address: string; port: number }[], linkAddresses: readonly Uint8Array[], linkNets?: readonly Ipv6Cidr[]): Announcement {
   const p = parseNat64Prefix(cfg.prefix);
+  const served = linkNets === undefined || dnsServesLink(cfg.dns64.clients, linkNets);
   return {
     pref64: { prefix: p.bytes, length: p.length },
-    rdnss: cfg.ra.rdnss ? rdnssFor(listeners, linkAddresses) : [],
+    rdnss: cfg.ra.rdnss && served ? rdnssFor(listeners, linkAddresses) : [],
     dnssl: cfg.ra.dnssl,
     prefixes: cfg.ra.prefixes.map((x) => {
       const c = parseIpv6Cidr(x.prefix);
@@ -49,7 +62,7 @@ export class RouterAdverts {
     cfg: Config,
     private readonly dnsListeners: () => { address: string; port: number }[],
     private readonly log: Logger,
-    private readonly deps: RaServiceDeps = {},
+    private readonly deps: RaServiceDeps & { readonly linkNetworks?: (ifname: string) => Ipv6Cidr[] } = {},
   ) {
     this.cfg = cfg;
   }
@@ -106,13 +119,19 @@ export class RouterAdverts {
     return this.service?.conflicts() ?? [];
   }
 
-  /** Health warnings, one per conflict. */
+  /** Health warnings: one per conflict, and one per link whose clients DNS64 would refuse. */
   warnings(): string[] {
-    return this.conflicts().map((c) =>
+    const out = this.conflicts().map((c) =>
       c.kind === 'pref64'
         ? `router ${c.router} on ${c.interface} announces PREF64 ${c.announced}, sixgate announces ${c.ours}: clients may use either`
         : `router ${c.router} on ${c.interface} announces sixgate's PREF64 with RDNSS ${c.announced} (sixgate's DNS64: ${c.ours})`,
     );
+    if (this.service && this.cfg.ra.rdnss) {
+      for (const ifname of this.service.interfaces) {
+        if (!dnsServesLink(this.cfg.dns64.clients, (this.deps.linkNetworks ?? linkNetworks)(ifname))) out.push(`no RDNSS announced on ${ifname}: dns64.clients admits none of its networks`);
+      }
+    }
+    return out;
   }
 
   view(): RaView {
@@ -133,7 +152,7 @@ export class RouterAdverts {
     return {
       interfaces: cfg.ra.interfaces,
       timing: { minInterval: cfg.ra.minInterval, maxInterval: cfg.ra.maxInterval },
-      announcement: (ifname) => announcementFor(this.cfg, this.dnsListeners(), (this.deps.interfaceAddresses ?? osInterfaceAddresses)(ifname)),
+      announcement: (ifname) => announcementFor(this.cfg, this.dnsListeners(), (this.deps.interfaceAddresses ?? osInterfaceAddresses)(ifname), (this.deps.linkNetworks ?? linkNetworks)(ifname)),
     };
   }
 

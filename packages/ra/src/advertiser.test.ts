@@ -261,6 +261,29 @@ describe('LinkAdvertiser changes and withdrawal', () => {
     expect(sent[1]!.ra.rdnss).toEqual([{ lifetime: 0, addresses: [parseIpv6('2001:db8::53')] }]);
   });
 
+  it('withdraws a DNSSL domain and deprecates a prefix no longer announced, in the next 3 RAs', () => {
+    const { sent, adv, set, timers } = setup();
+    const lan = { prefix: parseIpv6('2001:db8:1::'), length: 64, onLink: true, autonomous: true, validLifetime: 86_400, preferredLifetime: 14_400 };
+    const lab = { ...lan, prefix: parseIpv6('2001:db8:2::') };
+    set({ dnssl: ['example.org', 'branch.example.org'], prefixes: [lan, lab] });
+    adv.start();
+    timers.advance(5_000);
+    const n = sent.length;
+    set({ dnssl: ['example.org'], prefixes: [lan] });
+    adv.changed();
+    timers.advance(16_000 * 3);
+    const view = (x: Sent) => [
+      x.ra.dnssl.map((d) => `${d.domains.join(',')} ${d.lifetime}`),
+      x.ra.prefixes.map((p) => `${formatIpv6(p.prefix)}/${p.length} ${p.validLifetime}/${p.preferredLifetime}`),
+    ];
+    const changed = [['example.org 1800', 'branch.example.org 0'], ['2001:db8:1::/64 86400/14400', '2001:db8:2::/64 7200/0']];
+    expect(sent.slice(n).map(view)).toEqual([changed, changed, changed, [['example.org 1800'], ['2001:db8:1::/64 86400/14400']]]);
+    // Announced again: no longer withdrawn.
+    set({ dnssl: ['example.org', 'branch.example.org'], prefixes: [lan, lab] });
+    adv.changed();
+    expect(view(sent.at(-1)!)).toEqual([['example.org,branch.example.org 1800'], ['2001:db8:1::/64 86400/14400', '2001:db8:2::/64 86400/14400']]);
+  });
+
   it('on a withdrawing stop sends 3 final RAs with every lifetime 0 (§6.2.5), then nothing', () => {
     const { sent, adv, set, timers } = setup();
     set({ routerLifetime: 1800, dnssl: ['example.org'] });

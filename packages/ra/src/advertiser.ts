@@ -13,9 +13,10 @@
  *   and an RA already due sooner answers instead. A solicitor gets at most one
  *   unicast answer per MIN_DELAY_BETWEEN_RAS.
  * - A change (new prefix, new RDNSS addresses) is announced at once (at most
- *   one change RA per second); a PREF64 or RDNSS address that is no longer
- *   announced is sent with lifetime 0 (withdrawn, RFC 8781 §4, RFC 8106 §5.1)
- *   in the next WITHDRAW_COUNT RAs.
+ *   one change RA per second); a PREF64, RDNSS address or DNSSL domain that
+ *   is no longer announced is sent with lifetime 0 (withdrawn, RFC 8781 §4,
+ *   RFC 8106 §5.1/§5.2) in the next WITHDRAW_COUNT RAs, a prefix with
+ *   preferred lifetime 0 (deprecated, RFC 4862 §5.5.3).
  * - Stopping with `withdraw` sends MAX_FINAL_RTR_ADVERTISEMENTS RAs with every
  *   lifetime 0 (§6.2.5).
  * - Valid RAs from other routers are checked against what this link
@@ -37,7 +38,7 @@ export const MAX_INITIAL_RTR_ADVERTISEMENTS = 3;
 export const MAX_FINAL_RTR_ADVERTISEMENTS = 3;
 export const MIN_DELAY_BETWEEN_RAS = 3_000;
 export const MAX_RA_DELAY_TIME = 500;
-/** RAs that carry a withdrawn PREF64/RDNSS address with lifetime 0. */
+/** RAs that carry a withdrawn PREF64, RDNSS address, DNSSL domain or prefix. */
 export const WITHDRAW_COUNT = 3;
 /** Shortest gap between two RAs sent for configuration changes. */
 export const CHANGE_GAP = 1_000;
@@ -125,10 +126,10 @@ export class LinkAdvertiser {
   private lastChangeAt = -Infinity;
   private initialLeft = MAX_INITIAL_RTR_ADVERTISEMENTS;
   private running = false;
-  private lastPref64?: { prefix: Uint8Array; length: number };
-  private lastRdnss: Uint8Array[] = [];
-  private withdrawnPref64: Withdrawn<{ prefix: Uint8Array; length: number }>[] = [];
-  private withdrawnRdnss: Withdrawn<Uint8Array>[] = [];
+  private readonly withdrawnPref64 = new Withdrawals<{ prefix: Uint8Array; length: number }>((p) => `${hex(p.prefix)}/${p.length}`);
+  private readonly withdrawnRdnss = new Withdrawals<Uint8Array>(hex);
+  private readonly withdrawnDnssl = new Withdrawals<string>((d) => d.toLowerCase());
+  private readonly withdrawnPrefixes = new Withdrawals<PrefixInfoOption>((p) => `${hex(maskPrefix(p.prefix, p.length))}/${p.length}`);
   private readonly pendingUnicast = new Map<string, unknown>();
   private readonly lastUnicast = new Map<string, number>();
   private readonly conflictMap = new Map<string, Conflict>();
@@ -388,41 +389,60 @@ export class LinkAdvertiser {
     // RFC 8106 §5.1: RDNSS/DNSSL lifetimes default to 3 × MaxRtrAdvInterval.
     const dnsLifetime = final ? 0 : 3 * maxInterval;
     const pref = a.pref64 ? { prefix: maskPrefix(a.pref64.prefix, a.pref64.length), length: a.pref64.length } : undefined;
-    let wPref = this.withdrawnPref64;
-    let wRdnss = this.withdrawnRdnss;
-    if (this.lastPref64 && (!pref || pref.length !== this.lastPref64.length || hex(pref.prefix) !== hex(this.lastPref64.prefix))) {
-      wPref = [...wPref.filter((w) => !(w.value.length === this.lastPref64!.length && hex(w.value.prefix) === hex(this.lastPref64!.prefix))), { value: this.lastPref64, left: WITHDRAW_COUNT }];
-    }
-    const now = new Set(a.rdnss.map(hex));
-    const gone = this.lastRdnss.filter((r) => !now.has(hex(r)));
-    if (gone.length > 0) wRdnss = [...wRdnss.filter((w) => !gone.some((g) => hex(g) === hex(w.value))), ...gone.map((g) => ({ value: g, left: WITHDRAW_COUNT }))];
-    // Something announced again is no longer withdrawn.
-    if (pref) wPref = wPref.filter((w) => !(w.value.length === pref.length && hex(w.value.prefix) === hex(pref.prefix)));
-    wRdnss = wRdnss.filter((w) => !now.has(hex(w.value)));
-    const ra: RouterAdvert = {
+    // What was announced before and is not now goes out with lifetime 0 in
+    // the next WITHDRAW_COUNT RAs (RFC 8781 §4, RFC 8106 §5.1 and §5.2).
+    const wPref = this.withdrawnPref64.next(pref ? [pref] : [], commit);
+    const wRdnss = this.withdrawnRdnss.next(a.rdnss, commit);
+    const wDnssl = this.withdrawnDnssl.next(a.dnssl, commit);
+    const wPrefixes = this.withdrawnPrefixes.next(a.prefixes, commit);
+    // RFC 4862 §5.5.3 (e): a host keeps a valid lifetime above two hours
+    // against a shorter one, so a withdrawn prefix is deprecated at once
+    // (preferred 0) and left to expire within two hours.
+    const deprecate = (p: PrefixInfoOption): PrefixInfoOption => ({ ...p, preferredLifetime: 0, validLifetime: Math.min(p.validLifetime, 7_200) });
+    return {
       curHopLimit: 0,
       managed: false,
       other: false,
       routerLifetime: final ? 0 : a.routerLifetime,
       reachableTime: 0,
       retransTimer: 0,
-      prefixes: a.prefixes.map((p) => (final ? { ...p, preferredLifetime: 0, validLifetime: Math.min(p.validLifetime, 7_200) } : p)),
-      pref64: [...(pref ? [{ ...pref, lifetime: pref64Lifetime }] : []), ...wPref.map((w) => ({ ...w.value, lifetime: 0 }))],
+      prefixes: [...a.prefixes.map((p) => (final ? deprecate(p) : p)), ...wPrefixes.map(deprecate)],
+      pref64: [...(pref ? [{ ...pref, lifetime: pref64Lifetime }] : []), ...wPref.map((w) => ({ ...w, lifetime: 0 }))],
       rdnss: [
         ...(a.rdnss.length > 0 ? [{ lifetime: dnsLifetime, addresses: a.rdnss }] : []),
-        ...(wRdnss.length > 0 ? [{ lifetime: 0, addresses: wRdnss.map((w) => w.value) }] : []),
+        ...(wRdnss.length > 0 ? [{ lifetime: 0, addresses: wRdnss }] : []),
       ],
-      dnssl: a.dnssl.length > 0 ? [{ lifetime: dnsLifetime, domains: a.dnssl }] : [],
+      dnssl: [
+        ...(a.dnssl.length > 0 ? [{ lifetime: dnsLifetime, domains: a.dnssl }] : []),
+        ...(wDnssl.length > 0 ? [{ lifetime: 0, domains: wDnssl }] : []),
+      ],
     };
+  }
+}
+
+/**
+ * Values (PREF64 prefixes, RDNSS addresses, DNSSL domains, prefixes) that a
+ * link announced and no longer does, each to be sent with lifetime 0 in the
+ * next WITHDRAW_COUNT RAs; one announced again is no longer withdrawn.
+ */
+class Withdrawals<T> {
+  private last: T[] = [];
+  private pending: Withdrawn<T>[] = [];
+
+  constructor(private readonly key: (v: T) => string) {}
+
+  /** The values to withdraw in an RA announcing `now`; with `commit` (the RA is sent) records it and counts down. */
+  next(now: readonly T[], commit: boolean): T[] {
+    const current = new Set(now.map(this.key));
+    const gone = this.last.filter((v) => !current.has(this.key(v)));
+    const goneKeys = new Set(gone.map(this.key));
+    const w = [...this.pending.filter((x) => !goneKeys.has(this.key(x.value))), ...gone.map((value) => ({ value, left: WITHDRAW_COUNT }))].filter((x) => !current.has(this.key(x.value)));
     if (commit) {
-      this.lastPref64 = pref;
-      this.lastRdnss = a.rdnss.map((r) => r.slice());
-      for (const w of wPref) w.left--;
-      for (const w of wRdnss) w.left--;
-      this.withdrawnPref64 = wPref.filter((w) => w.left > 0);
-      this.withdrawnRdnss = wRdnss.filter((w) => w.left > 0);
+      this.last = [...now];
+      for (const x of w) x.left--;
+      this.pending = w.filter((x) => x.left > 0);
     }
-    return ra;
+    return w.map((x) => x.value);
   }
 }
 

@@ -51,5 +51,5 @@ export {
   type LinkCounters,
 } from './advertiser.js';
 export { RaSocket, loadNativeRa, type NativeRa, type Received } from './socket.js';
-export { RaService, rdnssFor, osInterfaceAddresses, usableLinkLocal, type LinkSocket, type LinkStatus, type RaServiceDeps, type RaServiceOptions } from './service.js';
+export { RaService, rdnssFor, osInterfaceAddresses, usableLinkLocal, linkNetworks, type LinkSocket, type LinkStatus, type RaServiceDeps, type RaServiceOptions } from './service.js';
 export { probeRouters, type SeenRouter, type ProbeDeps } from './probe.js';

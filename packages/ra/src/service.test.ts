@@ -3,7 +3,7 @@ import { formatIpv6, parseIpv6 } from '@sixgate/addressing';
 import { hex } from '@sixgate/testkit';
 import type { Announcement, Conflict, Timers } from './advertiser.js';
 import { buildRouterAdvert, buildRouterSolicit } from './message.js';
-import { RaService, rdnssFor, usableLinkLocal, type LinkSocket } from './service.js';
+import { linkNetworks, RaService, rdnssFor, usableLinkLocal, type LinkSocket } from './service.js';
 import type { Received } from './socket.js';
 
 class FakeSocket implements LinkSocket {
@@ -153,3 +153,11 @@ describe('usableLinkLocal', () => {
   });
 });
 
+describe('linkNetworks', () => {
+  it('lists address/length of one interface, masked, skipping malformed lines', () => {
+    const table = ['20010db8000100000000000000000053 02 40 00 80     a0', 'fe800000000000000000000000000001 02 40 20 80     a0', '20010db8000900000000000000000001 03 30 00 80     b0', 'zz 02 40 00 80 a0', '20010db8000100000000000000000001 02 99 00 80     a0'].join('\n');
+    expect(linkNetworks('a0', table).map((n) => `${formatIpv6(n.bytes)}/${n.length}`)).toEqual(['2001:db8:1::/64', 'fe80::/64']);
+    expect(linkNetworks('b0', table).map((n) => `${formatIpv6(n.bytes)}/${n.length}`)).toEqual(['2001:db8:9::/48']);
+    expect(linkNetworks('c0', table)).toEqual([]);
+  });
+});

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { constants, networkInterfaces } from 'node:os';
 import { formatIpv6, tryParseIpv6 } from '@sixgate/addressing';
 import { LinkAdvertiser, type Announcement, type Conflict, type LinkCounters, type LinkTiming, type Timers } from './advertiser.js';
-import { ICMP6_ROUTER_ADVERT, ICMP6_ROUTER_SOLICIT, isLinkLocal, parseRouterAdvert, parseRouterSolicit, type RouterAdvert } from './message.js';
+import { ICMP6_ROUTER_ADVERT, ICMP6_ROUTER_SOLICIT, isLinkLocal, maskPrefix, parseRouterAdvert, parseRouterSolicit, type RouterAdvert } from './message.js';
 import { RaSocket, type Received } from './socket.js';
 
 /** Opens a link's socket (tests pass a fake). */
@@ -105,6 +105,30 @@ export function usableLinkLocal(ifname: string, ifInet6?: string): Uint8Array | 
     return addr;
   }
   return undefined;
+}
+
+/**
+ * The IPv6 networks on `ifname` (address/prefix length, link-local
+ * included), from /proc/net/if_inet6 (`ifInet6` stands in for its text);
+ * [] where it cannot be read.
+ */
+export function linkNetworks(ifname: string, ifInet6?: string): { bytes: Uint8Array; length: number }[] {
+  let table = ifInet6;
+  if (table === undefined) {
+    try {
+      table = readFileSync('/proc/net/if_inet6', 'latin1');
+    } catch {
+      return [];
+    }
+  }
+  const out: { bytes: Uint8Array; length: number }[] = [];
+  for (const line of table.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 6 || f[5] !== ifname || !/^[0-9a-f]{32}$/i.test(f[0]!)) continue;
+    const length = parseInt(f[2]!, 16);
+    if (length >= 0 && length <= 128) out.push({ bytes: maskPrefix(Uint8Array.from(Buffer.from(f[0]!, 'hex')), length), length });
+  }
+  return out;
 }
 
 interface Link {
