@@ -209,6 +209,26 @@ static napi_value sg_poller_poll(napi_env env, sg_poller *p, napi_value fn, cons
   return NULL;
 }
 
+/*
+ * The handle struct behind a JS external made by an addon's open(): its
+ * sg_poller (the struct's first member). With `open_only`, a closed handle
+ * throws EBADF "closed". NULL, with an exception pending, for anything else;
+ * `code`/`what` name the TypeError ("ERR_X_ARGUMENT", "not a ... handle").
+ */
+static sg_poller *sg_handle(napi_env env, napi_value v, const char *code, const char *what, int open_only) {
+  void *ptr = NULL;
+  if (napi_get_value_external(env, v, &ptr) != napi_ok || ptr == NULL) {
+    napi_throw_type_error(env, code, what);
+    return NULL;
+  }
+  sg_poller *p = (sg_poller *)ptr;
+  if (open_only && p->fd < 0) {
+    sg_throw_errno(env, EBADF, "closed");
+    return NULL;
+  }
+  return p;
+}
+
 /* A typed array argument of the given type as pointer + element count; -1 when it is something else. */
 static int sg_typed_arg(napi_env env, napi_value v, napi_typedarray_type want, void **p, size_t *n) {
   napi_typedarray_type t;

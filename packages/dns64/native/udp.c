@@ -54,17 +54,7 @@ _Static_assert(sizeof(struct sockaddr_in6) == ADDR_SLOT, "sockaddr_in6 is 28 byt
 #define throw_errno sg_throw_errno
 
 static udp_sock *get_sock(napi_env env, napi_value v) {
-  void *p = NULL;
-  if (napi_get_value_external(env, v, &p) != napi_ok || p == NULL) {
-    napi_throw_type_error(env, "ERR_DNS64_ARGUMENT", "not a UDP handle");
-    return NULL;
-  }
-  udp_sock *s = (udp_sock *)p;
-  if (s->p.fd < 0) {
-    throw_errno(env, EBADF, "closed");
-    return NULL;
-  }
-  return s;
+  return (udp_sock *)sg_handle(env, v, "ERR_DNS64_ARGUMENT", "not a UDP handle", 1);
 }
 
 /* A Uint8Array / Int32Array argument as pointer + length; -1 when it is something else. */

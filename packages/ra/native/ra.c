@@ -41,17 +41,7 @@ typedef struct {
 #define throw_errno sg_throw_errno
 
 static ra_sock *get_sock(napi_env env, napi_value v) {
-  void *ptr = NULL;
-  if (napi_get_value_external(env, v, &ptr) != napi_ok || ptr == NULL) {
-    napi_throw_type_error(env, "ERR_RA_ARGUMENT", "not an RA socket handle");
-    return NULL;
-  }
-  ra_sock *s = (ra_sock *)ptr;
-  if (s->p.fd < 0) {
-    throw_errno(env, EBADF, "closed");
-    return NULL;
-  }
-  return s;
+  return (ra_sock *)sg_handle(env, v, "ERR_RA_ARGUMENT", "not an RA socket handle", 1);
 }
 
 /* A Uint8Array argument as pointer + length; -1 when it is something else. */

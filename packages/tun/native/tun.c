@@ -68,12 +68,7 @@ static napi_value closed_error(napi_env env) {
 }
 
 static tun_dev *get_dev(napi_env env, napi_value v) {
-  void *p = NULL;
-  if (napi_get_value_external(env, v, &p) != napi_ok || p == NULL) {
-    napi_throw_type_error(env, "ERR_TUN_ARGUMENT", "not a TUN handle");
-    return NULL;
-  }
-  return (tun_dev *)p;
+  return (tun_dev *)sg_handle(env, v, "ERR_TUN_ARGUMENT", "not a TUN handle", 0);
 }
 
 /*
