@@ -42,6 +42,7 @@ function setup(ifaces = ['lan0']) {
       random: () => 0,
       openSocket: (n) => {
         if (n === 'missing0') throw Object.assign(new Error('if_nametoindex: No such device'), { errno: 19 });
+        if (n === 'noraw0') throw Object.assign(new Error('socket: Operation not permitted'), { errno: 1 });
         const s = new FakeSocket();
         sockets.set(n, s);
         return s;
@@ -103,6 +104,9 @@ describe('RaService', () => {
     svc.start();
     const opts = { interfaces: ['lan0', 'lan1', 'missing0'], timing: { minInterval: 200, maxInterval: 600 }, announcement: () => ({ rdnss: [], dnssl: [], prefixes: [], routerLifetime: 0 }) };
     expect(() => svc.update(opts)).toThrow(/No such device/);
+    expect(svc.interfaces).toEqual(['lan0']);
+    // Without CAP_NET_RAW the error says what is missing.
+    expect(() => svc.update({ ...opts, interfaces: ['lan0', 'noraw0'] })).toThrow(/router advertisements on noraw0: socket: Operation not permitted \(a raw ICMPv6 socket needs CAP_NET_RAW/);
     expect(svc.interfaces).toEqual(['lan0']);
     expect(sockets.get('lan1')!.closed).toBe(true);
   });

@@ -255,7 +255,9 @@ export class RaService {
       socket = this.openSocket(name);
     } catch (e) {
       const err = e as Error & { errno?: number };
-      throw Object.assign(new Error(`router advertisements on ${name}: ${err.message}`), { errno: err.errno });
+      // EPERM: a raw ICMPv6 socket needs CAP_NET_RAW (Docker grants it by default, podman does not).
+      const hint = err.errno === 1 ? ' (a raw ICMPv6 socket needs CAP_NET_RAW: run as root, or the container with --cap-add NET_RAW)' : '';
+      throw Object.assign(new Error(`router advertisements on ${name}: ${err.message}${hint}`), { errno: err.errno });
     }
     const invalid: Record<string, number> = {};
     const send = (msg: Uint8Array, dst: Uint8Array): number => {
