@@ -232,6 +232,9 @@ describe('sixgate image (podman)', () => {
       'run', '-d', '--name', ctr,
       '--network', `ns:/run/netns/${appliance}`,
       '--cap-add', 'NET_ADMIN', '--device', '/dev/net/tun',
+      // As Debian's podman runs it (its containers.conf grants no NET_RAW; the test's own
+      // containers.conf falls back to podman's built-in defaults, which do).
+      '--cap-drop', 'NET_RAW',
       '--health-interval', 'disable', // no systemd timers here; the test runs the check itself
       '-e', `SIXGATE_PREFIX=${ADDR.prefix}`,
       '-e', `SIXGATE_POOL4=${ADDR.pool4}`,
@@ -283,6 +286,15 @@ describe('sixgate image (podman)', () => {
     expect(sources.length).toBeGreaterThan(0);
     for (const s of sources) expect(ipv4InCidr(parseIpv4(s), pool), s).toBe(true);
 
+    // Router advertisements need a raw ICMPv6 socket (CAP_NET_RAW), which this container lacks:
+    // turning them on fails with an error that says so and changes nothing.
+    const raDenied = await podman.run(['exec', ctr, 'sixgate', 'config', 'set', 'ra.interfaces', '["a0"]'], 20_000);
+    expect(raDenied.code, raDenied.stdout + raDenied.stderr).not.toBe(0);
+    expect(raDenied.stdout + raDenied.stderr).toMatch(/a0/);
+    expect(raDenied.stdout + raDenied.stderr).toMatch(/NET_RAW/);
+    const raView = JSON.parse((await podman.must(['exec', ctr, 'sixgate', '--json', 'config', 'get', 'ra.interfaces'])).stdout) as unknown;
+    expect(raView).toEqual([]);
+
     // podman stop: SIGTERM → exit 0, device and routes gone (SPEC §3: within 5 s).
     t = Date.now();
     await podman.must(['stop', '-t', '10', ctr], 30_000);
@@ -312,6 +324,62 @@ describe('sixgate image (podman)', () => {
     expect((await podman.must(['inspect', ctr, '--format', '{{.State.ExitCode}}'])).stdout.trim()).toBe('0');
     expect(net.exec(appliance, 'ip', ['link', 'show', 'dev', 'sixgate0'], { allowFail: true }).code).not.toBe(0);
   });
+
+  it('with --cap-add NET_RAW announces PREF64 and RDNSS on the LAN, read by tshark in the client; a stop withdraws them', async () => {
+    if (!topo) throw new Error('needs the topology of the test before (run the whole file)');
+    const { net, client, appliance } = topo;
+    const name = `${ctr}-ra`;
+    const capture = join(serverDir, 'ra.pcap');
+    const cap = net.spawn(client, 'tshark', ['-n', '-i', 'c0', '-f', 'icmp6 and ip6[40] == 134', '-w', capture]);
+    let capErr = '';
+    cap.stderr?.on('data', (d: Buffer) => (capErr += d.toString()));
+    try {
+      await waitFor(() => /Capturing on/.test(capErr), 20_000, `tshark capturing: ${capErr}`);
+      await podman.must([
+        'run', '-d', '--name', name,
+        '--network', `ns:/run/netns/${appliance}`,
+        '--cap-add', 'NET_ADMIN,NET_RAW', '--device', '/dev/net/tun',
+        '--health-interval', 'disable',
+        '-e', `SIXGATE_PREFIX=${ADDR.prefix}`,
+        '-e', `SIXGATE_POOL4=${ADDR.pool4}`,
+        '-e', `SIXGATE_UPSTREAMS=${ADDR.server4}`,
+        '-e', `SIXGATE_DNS_LISTEN=[${ADDR.appliance6}]:53`,
+        '-e', 'SIXGATE_DNS_CLIENTS=2001:db8:1::/64',
+        '-e', 'SIXGATE_API_LISTEN=127.0.0.1:8064',
+        image,
+      ]);
+      const logs = async (): Promise<string> => {
+        const r = await podman.run(['logs', name]);
+        return r.stdout + r.stderr;
+      };
+      await waitFor(async () => /"msg":"ready"/.test(await logs()), 60_000, 'the ready line', 250).catch(async (e: Error) => {
+        throw new Error(`${e.message}; logs:\n${(await logs()).slice(-3000)}`);
+      });
+      const set = await podman.run(['exec', name, 'sixgate', 'config', 'set', 'ra.interfaces', '["a0"]'], 20_000);
+      expect(set.code, set.stdout + set.stderr).toBe(0);
+      expect((await podman.must(['exec', name, 'sixgate', 'status'])).stdout).toMatch(/router adverts\s+\d+ sent/);
+      // The first RA goes out at once (once a0's link-local address is usable).
+      await new Promise((r) => setTimeout(r, 2_000));
+      await podman.must(['stop', '-t', '10', name], 30_000);
+    } finally {
+      cap.kill('SIGINT');
+      await new Promise((r) => cap.once('exit', r));
+      net.release(cap);
+      await podman.run(['rm', '-f', '-v', '-t', '0', name], 30_000);
+    }
+    const fields = ['ipv6.hlim', 'icmpv6.opt.pref64.prefix', 'icmpv6.opt.pref64.scaled_lifetime', 'icmpv6.opt.rdnss', 'icmpv6.opt.rdnss.lifetime'];
+    const rows = (await runCmd('tshark', ['-n', '-r', capture, '-Y', 'icmpv6.type == 134', '-T', 'fields', '-E', 'occurrence=f', ...fields.flatMap((f) => ['-e', f])])).stdout
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => l.split('\t'));
+    const live = rows.filter((r) => r[2] !== '0');
+    const final = rows.filter((r) => r[2] === '0');
+    expect(live.length, JSON.stringify(rows)).toBeGreaterThanOrEqual(1);
+    expect(live[0]).toEqual(['255', ADDR.prefix.split('/')[0], '225', ADDR.appliance6, String(3 * 600)]);
+    // A real stop (SIGTERM) withdraws: final RAs with PREF64 and RDNSS lifetime 0 (RFC 4861 §6.2.5).
+    expect(final.length, JSON.stringify(rows)).toBeGreaterThanOrEqual(1);
+    expect(final[0]).toEqual(['255', ADDR.prefix.split('/')[0], '0', ADDR.appliance6, '0']);
+  }, 180_000);
 
   it('`check` validates the same variables: exit 0 when good, 1 with one line naming a bad prefix', async () => {
     const ns = topo ? `ns:/run/netns/${topo.appliance}` : 'none';

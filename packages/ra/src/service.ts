@@ -255,7 +255,7 @@ export class RaService {
       socket = this.openSocket(name);
     } catch (e) {
       const err = e as Error & { errno?: number };
-      // EPERM: a raw ICMPv6 socket needs CAP_NET_RAW (Docker grants it by default, podman does not).
+      // EPERM: a raw ICMPv6 socket needs CAP_NET_RAW (Docker grants it by default; podman's default depends on containers.conf).
       const hint = err.errno === 1 ? ' (a raw ICMPv6 socket needs CAP_NET_RAW: run as root, or the container with --cap-add NET_RAW)' : '';
       throw Object.assign(new Error(`router advertisements on ${name}: ${err.message}${hint}`), { errno: err.errno });
     }
