@@ -147,6 +147,21 @@ describe('sixgate image (podman)', () => {
   const ctr = `sg-docker-e2e-${process.pid}`;
   const timings: Record<string, number> = {};
   const log = (s: string): void => void process.stderr.write(`[docker.test] ${s}\n`);
+  /** `podman run` of the image in the appliance namespace as an operator runs it, plus `extra` options. */
+  const applianceRun = (name: string, appliance: string, extra: string[]): string[] => [
+    'run', '-d', '--name', name,
+    '--network', `ns:/run/netns/${appliance}`,
+    '--cap-add', 'NET_ADMIN', '--device', '/dev/net/tun',
+    ...extra,
+    '--health-interval', 'disable', // no systemd timers here; the test runs the check itself
+    '-e', `SIXGATE_PREFIX=${ADDR.prefix}`,
+    '-e', `SIXGATE_POOL4=${ADDR.pool4}`,
+    '-e', `SIXGATE_UPSTREAMS=${ADDR.server4}`,
+    '-e', `SIXGATE_DNS_LISTEN=[${ADDR.appliance6}]:53`,
+    '-e', 'SIXGATE_DNS_CLIENTS=2001:db8:1::/64',
+    '-e', 'SIXGATE_API_LISTEN=127.0.0.1:8064',
+    image,
+  ];
 
   beforeAll(async () => {
     requireRoot();
@@ -229,20 +244,9 @@ describe('sixgate image (podman)', () => {
 
     let t = Date.now();
     await podman.must([
-      'run', '-d', '--name', ctr,
-      '--network', `ns:/run/netns/${appliance}`,
-      '--cap-add', 'NET_ADMIN', '--device', '/dev/net/tun',
       // As Debian's podman runs it (its containers.conf grants no NET_RAW; the test's own
       // containers.conf falls back to podman's built-in defaults, which do).
-      '--cap-drop', 'NET_RAW',
-      '--health-interval', 'disable', // no systemd timers here; the test runs the check itself
-      '-e', `SIXGATE_PREFIX=${ADDR.prefix}`,
-      '-e', `SIXGATE_POOL4=${ADDR.pool4}`,
-      '-e', `SIXGATE_UPSTREAMS=${ADDR.server4}`,
-      '-e', `SIXGATE_DNS_LISTEN=[${ADDR.appliance6}]:53`,
-      '-e', 'SIXGATE_DNS_CLIENTS=2001:db8:1::/64',
-      '-e', 'SIXGATE_API_LISTEN=127.0.0.1:8064',
-      image,
+      ...applianceRun(ctr, appliance, ['--cap-drop', 'NET_RAW']),
     ]);
     const logs = async (): Promise<string> => {
       const r = await podman.run(['logs', ctr]);
@@ -336,17 +340,7 @@ describe('sixgate image (podman)', () => {
     try {
       await waitFor(() => /Capturing on/.test(capErr), 20_000, `tshark capturing: ${capErr}`);
       await podman.must([
-        'run', '-d', '--name', name,
-        '--network', `ns:/run/netns/${appliance}`,
-        '--cap-add', 'NET_ADMIN,NET_RAW', '--device', '/dev/net/tun',
-        '--health-interval', 'disable',
-        '-e', `SIXGATE_PREFIX=${ADDR.prefix}`,
-        '-e', `SIXGATE_POOL4=${ADDR.pool4}`,
-        '-e', `SIXGATE_UPSTREAMS=${ADDR.server4}`,
-        '-e', `SIXGATE_DNS_LISTEN=[${ADDR.appliance6}]:53`,
-        '-e', 'SIXGATE_DNS_CLIENTS=2001:db8:1::/64',
-        '-e', 'SIXGATE_API_LISTEN=127.0.0.1:8064',
-        image,
+        ...applianceRun(name, appliance, ['--cap-add', 'NET_RAW']),
       ]);
       const logs = async (): Promise<string> => {
         const r = await podman.run(['logs', name]);
