@@ -403,7 +403,7 @@ describe('HA pair: keepalived + sixgate in two namespaces', () => {
     const maxEntries = (n: Node): number => (api(n, 'GET', '/api/v1/config').json as { config: { dns64: { cache: { maxEntries: number } } } }).config.dns64.cache.maxEntries;
     const head = (n: Node) => (api(n, 'GET', '/api/v1/config/history').json as { items: { version: number; summary: string }[] }).items[0]!;
     await waitFor(() => head(r1).version === head(r2).version && maxEntries(r1) === maxEntries(r2) && head(r1).version === version + 2 - refused, 10_000, 'both nodes on one version with one content');
-    expect(head(r1)).toEqual(head(r2));
+    expect({ ...head(r1), appliedAt: '' }).toEqual({ ...head(r2), appliedAt: '' });
     expect([5001, 5002]).toContain(maxEntries(r1));
     expect(ha(r1).configConflicts + ha(r2).configConflicts).toBe(conflictsBefore + refused);
 
