@@ -314,6 +314,7 @@ export class HaNode {
     clearInterval(this.heartbeatTimer);
     clearInterval(this.sweepTimer);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.myLock?.done('alone');
     this.detachHook();
     this.sock?.destroy();
     this.sock = undefined;
@@ -429,7 +430,7 @@ export class HaNode {
     }
     if (this.peerConfigVersion !== null && this.peerConfigVersion >= version) conflict(`the peer ${this.peerId ?? ''} has version ${this.peerConfigVersion} already (its change is on the way here)`);
     const r = await new Promise<'granted' | 'alone' | Error>((done) => {
-      const timer = setTimeout(() => done(new Error(`the peer did not answer within ${this.opts.lockMs} ms`)), this.opts.lockMs);
+      const timer = setTimeout(() => done(new Error(`the peer did not answer within ${this.opts.lockMs} ms`)), this.opts.lockMs).unref();
       this.myLock = { version, done, timer };
       this.send(encodeJson('configLock', { version, nodeId: this.opts.nodeId }));
     });
