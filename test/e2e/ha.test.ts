@@ -11,12 +11,14 @@
  * VRRP runs unicast over the uplink; keepalived's notify script calls
  * `sixgate ha notify`. The sync link is 192.0.2.11 ↔ 192.0.2.12:6464.
  *
- * The tests run in order on one topology: wrong key; failover r1 → r2 (kill -9) with TCP, UDP and
- * DNS64; r1 returns, config change on it, failover back r2 → r1; r2 returns, 100 MB download
- * across failover r1 → r2; r1 returns, r2's LAN link goes down (track_interface → FAULT), r2 → r1.
+ * The tests run in order on one topology: wrong key; a misrouted new flow at the standby is refused
+ * (only the active creates state); failover r1 → r2 (kill -9) with TCP, UDP (100 pps probe) and
+ * DNS64; r1 returns, config change on it, simultaneous changes on both (one version, one content),
+ * failover back r2 → r1; r2 returns, 100 MB download across failover r1 → r2; r1 returns, r2's LAN
+ * link goes down (track_interface → FAULT), r2 → r1.
  */
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -59,19 +61,28 @@ let tcpClient: ChildProcess;
 let tcpOut = '';
 let bigSha256 = '';
 
-/** Calls a node's admin API with curl inside its namespace. */
-function api(n: Node, method: string, path: string, body?: unknown): { status: number; json: unknown } {
+function curlArgs(method: string, path: string, body?: unknown): string[] {
   const args = ['-s', '-o', '-', '-w', '\n%{http_code}', '-X', method, '-H', `Authorization: Bearer ${TOKEN}`, '--max-time', '5'];
   if (body !== undefined) args.push('-H', 'Content-Type: application/json', '--data', JSON.stringify(body));
-  const r = net.exec(n.ns, 'curl', [...args, `http://127.0.0.1:8064${path}`], { allowFail: true, timeoutMs: 10_000 });
-  const nl = r.stdout.lastIndexOf('\n');
+  return [...args, `http://127.0.0.1:8064${path}`];
+}
+/** Calls a node's admin API with curl inside its namespace. */
+function api(n: Node, method: string, path: string, body?: unknown): { status: number; json: unknown } {
+  return parseCurl(net.exec(n.ns, 'curl', curlArgs(method, path, body), { allowFail: true, timeoutMs: 10_000 }).stdout);
+}
+/** `api` without blocking the test (two nodes' APIs called at the same moment). */
+async function apiAsync(n: Node, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  return parseCurl((await net.execAsync(n.ns, 'curl', curlArgs(method, path, body), { timeoutMs: 10_000 })).stdout);
+}
+function parseCurl(stdout: string): { status: number; json: unknown } {
+  const nl = stdout.lastIndexOf('\n');
   let json: unknown;
   try {
-    json = JSON.parse(r.stdout.slice(0, nl));
+    json = JSON.parse(stdout.slice(0, nl));
   } catch {
     json = undefined;
   }
-  return { status: Number(r.stdout.slice(nl + 1)), json };
+  return { status: Number(stdout.slice(nl + 1)), json };
 }
 /** The fields of GET /api/v1/ha the test reads. */
 interface HaJson {
@@ -79,8 +90,13 @@ interface HaJson {
   peer: { state: string };
   sync: { bulkTransfersReceived: number };
   link: { authFailures: number; lastError: string | null };
+  standbyDrops: number;
+  configConflicts: number;
+  staleConfig: boolean;
 }
-const ha = (n: Node): HaJson => (api(n, 'GET', '/api/v1/ha').json ?? { role: 'unreachable', peer: { state: '' }, sync: { bulkTransfersReceived: 0 }, link: { authFailures: 0, lastError: null } }) as HaJson;
+const ha = (n: Node): HaJson => (api(n, 'GET', '/api/v1/ha').json ?? { role: 'unreachable', peer: { state: '' }, sync: { bulkTransfersReceived: 0 }, link: { authFailures: 0, lastError: null }, standbyDrops: 0, configConflicts: 0, staleConfig: false }) as HaJson;
+/** The failover probe: one UDP socket at 100 packets per second (issue 16), bounded in count and time. */
+const PROBE_PPS = 100;
 
 function startSixgate(n: Node, spec: (typeof NODES)[number]): Promise<void> {
   writeFileSync(join(n.dir, 'sixgate.yaml'), `# ${n.name}
@@ -269,6 +285,33 @@ describe('HA pair: keepalived + sixgate in two namespaces', () => {
     expect(ha(nodes[1]!).peer.state).toBe('connected');
   });
 
+  it('a new flow that reaches the standby (a misrouted client) is refused and counted: no binding on either node', async () => {
+    const [r1, r2] = nodes as [Node, Node];
+    // 198.51.100.3 through the prefix, routed by the client to r2's own LAN address instead of the VIP.
+    const stray6 = '2001:db8:64::c633:6403';
+    const before = ha(r2).standbyDrops;
+    const bib = (n: Node): number => (api(n, 'GET', '/api/v1/bib').json as { items: unknown[] }).items.length;
+    const bibBefore = [bib(r1), bib(r2)];
+    sh('ip', ['-n', client, '-6', 'route', 'add', `${stray6}/128`, 'via', NODES[1].lan6]);
+    try {
+      const u = JSON.parse(net.exec(client, process.execPath, [UDP_TOOL, 'probe', stray6, '7001', '20', '1'], { timeoutMs: 10_000 }).stdout.trim()) as { sent: number; received: number };
+      expect(u.received).toBe(0);
+      // Every packet that reached r2 (neighbour discovery may hold back the first few) is refused.
+      await waitFor(() => ha(r2).standbyDrops > before, 5000, 'r2 counts the refused packets');
+    } finally {
+      sh('ip', ['-n', client, '-6', 'route', 'del', `${stray6}/128`], { allowFail: true });
+    }
+    const metrics = net.exec(r2.ns, 'curl', ['-s', '-H', `Authorization: Bearer ${TOKEN}`, 'http://127.0.0.1:8064/metrics'], { timeoutMs: 10_000 }).stdout;
+    expect(metrics).toMatch(/sixgate_nat64_drops_total\{reason="ha-standby"\} [1-9]/);
+    expect(metrics).toMatch(/sixgate_ha_standby_drops_total [1-9]/);
+    for (const n of [r1, r2]) {
+      const s = api(n, 'GET', '/api/v1/sessions?protocol=udp&limit=1000').json as { items: { ipv4Remote: string }[] };
+      expect(s.items.filter((x) => x.ipv4Remote.startsWith('198.51.100.3:'))).toEqual([]);
+    }
+    expect([bib(r1), bib(r2)]).toEqual(bibBefore);
+    expect(ha(r1).standbyDrops).toBe(0);
+  });
+
   it('a long-lived TCP connection, a UDP flow and DNS64 survive kill -9 of the active\'s sixgate and keepalived', async () => {
     const [r1, r2] = nodes as [Node, Node];
     // DNS64 through the virtual address.
@@ -283,8 +326,8 @@ describe('HA pair: keepalived + sixgate in two namespaces', () => {
     for (const l of lines) tcpClient.stdin!.write(`${l}\n`);
     await waitFor(() => lines.every((l) => tcpOut.includes(`echo ${l}\n`)), 10_000, 'echo before failover');
 
-    // UDP: one socket, 50 pps for 12 s, across the failover.
-    const probe = net.execAsync(client, process.execPath, [UDP_TOOL, 'probe', SERVER6, '7001', '50', '12'], { timeoutMs: 30_000 });
+    // UDP: one socket, 100 pps for 12 s (at most 1200 packets), across the failover.
+    const probe = net.execAsync(client, process.execPath, [UDP_TOOL, 'probe', SERVER6, '7001', String(PROBE_PPS), '12'], { timeoutMs: 30_000 });
     await new Promise((r) => setTimeout(r, 2000));
     // The standby holds the TCP session before the failover.
     await waitFor(() => {
@@ -307,7 +350,9 @@ describe('HA pair: keepalived + sixgate in two namespaces', () => {
     expect(u.sources).toHaveLength(1);
     expect(u.sources[0]).toMatch(/^203\.0\.113\.\d+:\d+$/);
     expect(u.received).toBeGreaterThan(u.sent * 0.5);
-    console.log(`HA failover: UDP probe at 50 pps: ${u.sent} sent, ${u.received} answered, longest gap ${u.maxGapMs} ms (shared machine, under load)`);
+    console.log(`HA failover: UDP probe at ${PROBE_PPS} pps: ${u.sent} sent, ${u.received} answered, longest gap ${u.maxGapMs} ms (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+    // Promoted with the peer gone and the configuration equal: not stale.
+    expect(ha(r2).staleConfig).toBe(false);
 
     // DNS64 keeps answering through the virtual address, now from r2.
     const q2 = net.exec(client, 'dig', ['+short', '+time=2', '+tries=3', `@${VIP6}`, 'AAAA', 'www.example.net'], { timeoutMs: 15_000 });
@@ -341,8 +386,29 @@ describe('HA pair: keepalived + sixgate in two namespaces', () => {
     expect(h1[0]!.version).toBe(version);
     expect(h2[0]).toEqual(h1[0] && { ...h2[0], version, summary: h1[0].summary });
 
+    // Two admins change the configuration through both nodes' APIs at the same moment: one change
+    // takes the next version, a change that would take the same version is refused (409) — never
+    // two contents under one version. Both histories end with the same version and content.
+    const conflictsBefore = ha(r1).configConflicts + ha(r2).configConflicts;
+    const [c1, c2] = await Promise.all([
+      apiAsync(r1, 'PATCH', '/api/v1/config', { dns64: { cache: { maxEntries: 5001 } } }),
+      apiAsync(r2, 'PATCH', '/api/v1/config', { dns64: { cache: { maxEntries: 5002 } } }),
+    ]);
+    const statuses = [c1.status, c2.status];
+    console.log(`HA simultaneous config changes: r1 ${c1.status}, r2 ${c2.status}`);
+    expect(statuses.every((s) => s === 200 || s === 409)).toBe(true);
+    expect(statuses).toContain(200);
+    for (const c of [c1, c2]) if (c.status === 409) expect((c.json as { message: string }).message).toMatch(/version \d+ is taken/);
+    const refused = statuses.filter((s) => s === 409).length;
+    const maxEntries = (n: Node): number => (api(n, 'GET', '/api/v1/config').json as { config: { dns64: { cache: { maxEntries: number } } } }).config.dns64.cache.maxEntries;
+    const head = (n: Node) => (api(n, 'GET', '/api/v1/config/history').json as { items: { version: number; summary: string }[] }).items[0]!;
+    await waitFor(() => head(r1).version === head(r2).version && maxEntries(r1) === maxEntries(r2) && head(r1).version === version + 2 - refused, 10_000, 'both nodes on one version with one content');
+    expect({ ...head(r1), appliedAt: '' }).toEqual({ ...head(r2), appliedAt: '' });
+    expect([5001, 5002]).toContain(maxEntries(r1));
+    expect(ha(r1).configConflicts + ha(r2).configConflicts).toBe(conflictsBefore + refused);
+
     // Failover back: r2 dies, r1 takes over; the same TCP connection carries data again.
-    const probe = net.execAsync(client, process.execPath, [UDP_TOOL, 'probe', SERVER6, '7001', '50', '10'], { timeoutMs: 30_000 });
+    const probe = net.execAsync(client, process.execPath, [UDP_TOOL, 'probe', SERVER6, '7001', String(PROBE_PPS), '10'], { timeoutMs: 30_000 });
     await new Promise((r) => setTimeout(r, 1500));
     killNode(r2);
     await waitFor(() => ha(r1)?.role === 'active', 15_000, 'r1 active again');
@@ -353,7 +419,7 @@ describe('HA pair: keepalived + sixgate in two namespaces', () => {
     expect(tcpServerLog).not.toMatch(/error|close/);
     const u = JSON.parse((await probe).stdout.trim()) as { sent: number; received: number; sources: string[]; maxGapMs: number };
     expect(u.sources).toHaveLength(1);
-    console.log(`HA failover back: UDP probe at 50 pps: ${u.sent} sent, ${u.received} answered, longest gap ${u.maxGapMs} ms (shared machine, under load)`);
+    console.log(`HA failover back: UDP probe at ${PROBE_PPS} pps: ${u.sent} sent, ${u.received} answered, longest gap ${u.maxGapMs} ms (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
     tcpClient.stdin!.end();
   }, 150_000);
 

@@ -226,9 +226,9 @@ export class FakeAdminPorts implements AdminPorts {
     return this.haValue;
   }
 
-  haNotify(state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'): { role: 'active' | 'standby' | 'fault'; catchingUp: boolean } {
+  haNotify(state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'): { role: 'active' | 'standby' | 'fault'; catchingUp: boolean; staleConfig: boolean } {
     this.haNotified.push(state);
-    return { role: state === 'MASTER' ? 'active' : state === 'BACKUP' ? 'standby' : 'fault', catchingUp: false };
+    return { role: state === 'MASTER' ? 'active' : state === 'BACKUP' ? 'standby' : 'fault', catchingUp: false, staleConfig: false };
   }
 
   statsHistory(seconds?: number): StatsHistory {

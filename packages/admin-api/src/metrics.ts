@@ -112,6 +112,9 @@ const HA_FAMILIES: [string, string, 'counter' | 'gauge', string[], Fill][] = [
   }],
   ['sixgate_ha_auth_failures_total', 'Sync link handshakes refused (wrong pre-shared key)', 'counter', [], haOne((h) => h.authFailures)],
   ['sixgate_ha_peer_disconnects_total', 'Times the sync link to the peer was lost', 'counter', [], haOne((h) => h.disconnects)],
+  ['sixgate_ha_standby_drops_total', 'New flows refused while this node was not active', 'counter', [], haOne((h) => h.standbyDrops)],
+  ['sixgate_ha_config_conflicts_total', 'Configuration changes refused or lost because the peer took their version', 'counter', [], haOne((h) => h.configConflicts)],
+  ['sixgate_ha_stale_config', '1 when this node is active with an older configuration than the peer\'s', 'gauge', [], haOne((h) => (h.staleConfig ? 1 : 0))],
 ];
 
 /**

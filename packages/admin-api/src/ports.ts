@@ -13,7 +13,7 @@ import type { RaView } from './schemas/ra.js';
 import type { ConfigView, HistoryEntry, HistoryVersion, PolicyRule, PolicyRuleWithHits } from './schemas/config.js';
 import type { WriteOptions } from './etag.js';
 import type { StatsHistory } from './stats-ring.js';
-import type { HaStatusView } from './schemas/ha.js';
+import type { HaNotifyResult, HaStatusView } from './schemas/ha.js';
 
 export type { HaStatusView };
 import type { ProbeMetricSample, ProbesView } from './schemas/probes.js';
@@ -109,7 +109,7 @@ export interface AdminPorts {
   /** The HA pair's state (ADR 8); absent or undefined when ha is not enabled (404). */
   ha?(): HaStatusView | undefined;
   /** keepalived's VRRP state for this node; returns the role it now has. */
-  haNotify?(state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'): { role: 'active' | 'standby' | 'fault'; catchingUp: boolean };
+  haNotify?(state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'): Promise<HaNotifyResult> | HaNotifyResult;
   /** The continuous probes (packages/probe) with their last results; absent: none configured. */
   probes?(): ProbesView;
   /** sixgate_probe_success / sixgate_probe_duration_seconds samples of the last runs. */

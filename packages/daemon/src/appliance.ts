@@ -166,6 +166,8 @@ export class Appliance {
 
       this.plane = buildDataPlane(cfg, this.clock);
       this.plane.state.reserveTables(); // the record arrays' one allocation happens at startup, not behind a packet
+      // HA: a node is standby until keepalived (or ha.role) says otherwise — no state of its own before the HA node is up (ADR 8).
+      if (cfg.ha.enabled) this.plane.state.standby = cfg.ha.role !== 'active';
       await this.restoreSessions();
       this.attachSessionLog();
 

@@ -21,6 +21,7 @@ import { parseEntries } from '@sixgate/probe';
 import { buildDataPlane, parseBibEndpoints, PROTO, type Appliance, type DataPlane } from './appliance.js';
 import { changedKeys, dns64Options, routedPrefixes, stateOptions } from './options.js';
 import { RA_KEYS } from './router-adverts.js';
+import { HaError } from '@sixgate/ha';
 import { sharedConfig } from './ha.js';
 
 /** Keys that only take effect at start; changing them at runtime is refused. */
@@ -134,6 +135,18 @@ export async function applyConfig(app: Appliance, next: Config, summary?: string
     throw new ApplyError(400, `${frozen.join(', ')} cannot change while sixgate runs; edit ${app.file} and restart`);
   }
   const { plane, newState } = prebuild(app, next, changed);
+  // HA (ADR 8, "Simultaneous changes"): a change made here first takes its
+  // version from the peer, so two changes made at the same moment on the two
+  // nodes cannot both become the same version; the loser changes nothing (409).
+  const reserved = !opts.fromPeer && app.ha !== undefined ? latest + 1 : undefined;
+  if (reserved !== undefined) {
+    try {
+      await app.ha!.reserveConfig(reserved);
+    } catch (e) {
+      if (e instanceof HaError && e.code === 'ERR_HA_CONFIG_CONFLICT') throw new ApplyError(409, e.message);
+      throw e;
+    }
+  }
   const prefixChanged = changed.includes('prefix');
   const undos: Undo[] = [];
   // What each step did, for the API's answer (the dashboard's result page).
@@ -182,6 +195,7 @@ export async function applyConfig(app: Appliance, next: Config, summary?: string
     did('done', app.file);
   } catch (e) {
     for (const u of undos.reverse()) await Promise.resolve().then(u).catch(() => undefined);
+    if (reserved !== undefined) app.ha?.releaseConfig(reserved);
     app.log.error({ step, err: (e as Error).message }, 'config change rolled back');
     throw new ApplyError(500, `the change was not applied: ${step} failed (${(e as Error).message}); the previous configuration is still in effect`);
   }
@@ -213,6 +227,7 @@ export async function applyConfig(app: Appliance, next: Config, summary?: string
     await app.refreshHistory();
     did('done', `version ${version}`);
   } catch (e) {
+    if (reserved !== undefined) app.ha?.releaseConfig(reserved);
     app.log.warn({ err: (e as Error).message }, 'config history not recorded');
     did('failed', `not recorded: ${(e as Error).message}`);
   }

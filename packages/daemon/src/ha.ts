@@ -42,7 +42,11 @@ export function mergeShared(local: Config, shared: Record<string, unknown>): Con
 
 const version = (): string => process.env['npm_package_version'] ?? '0.1.0';
 
-/** Builds (not starts) the HA node for `app`; `apply` runs a peer's change through the apply transaction. */
+/**
+ * Builds (not starts) the HA node for `app`; `apply` runs a peer's change
+ * through the apply transaction (and, with the configuration unchanged,
+ * records it again under a new version: the winner of a divergence).
+ */
 export async function buildHa(app: Appliance, apply: (next: Config, change: ConfigChange) => Promise<void>): Promise<HaNode> {
   const h = app.config.ha;
   const key = h.key !== undefined ? parseKey(h.key) : await readKeyFile(h.keyFile);
@@ -50,6 +54,7 @@ export async function buildHa(app: Appliance, apply: (next: Config, change: Conf
     configVersion: () => app.historyCache[0]?.version ?? 0,
     currentConfig: () => ({ version: app.historyCache[0]?.version ?? 0, config: sharedConfig(app.config), summary: 'configuration of the peer' }),
     applyPeerConfig: (change) => apply(mergeShared(app.config, change.config), change),
+    recordVersion: (v, summary) => apply(app.config, { version: v, config: sharedConfig(app.config), summary }),
   };
   return new HaNode({
     nodeId: h.nodeId === '' ? hostname() : h.nodeId,
@@ -85,6 +90,9 @@ export function haStats(s: HaStatus): NonNullable<Stats['ha']> {
     bulkTransfersReceived: s.sync.bulkTransfersReceived,
     authFailures: s.link.authFailures,
     disconnects: s.link.disconnects,
+    standbyDrops: s.standbyDrops,
+    configConflicts: s.configConflicts,
+    staleConfig: s.staleConfig,
   };
 }
 
@@ -94,5 +102,7 @@ export function haWarnings(s: HaStatus): string[] {
   if (s.peer.state !== 'connected') out.push(`HA peer ${s.peer.address} is not connected${s.link.lastError ? ` (${s.link.lastError})` : ''}`);
   if (s.splitBrain) out.push('HA split brain: both nodes are active');
   if (s.sync.queueDrops > 0 && s.sync.queued === s.sync.queueCapacity) out.push('HA sync queue is full');
+  if (s.staleConfig) out.push(`HA: active with configuration version ${s.configVersion} while the peer had ${s.peer.configVersion ?? '?'} (it could not be brought up to date at promotion); it catches up when the peer is back`);
+  if (s.configDiverged) out.push('HA: the two nodes hold different configurations under the same version (changed while apart); see the log');
   return out;
 }

@@ -6,7 +6,8 @@
  * with length at most MAX_FRAME. Record-carrying frames (records, bulk-chunk)
  * are `u32 seq | u32 count | count × 48-byte records` (nat64's sync record,
  * each int32 word big-endian); bulk-begin is `u32 seq`, bulk-end `u32 seq |
- * u32 total`, ack `u32 seq`; hello, heartbeat and config carry one JSON object.
+ * u32 total`, ack `u32 seq`; hello, heartbeat, config, config-lock and
+ * config-lock-reply carry one JSON object.
  * Anything else is a protocol error: the link is closed with a named reason,
  * nothing is guessed.
  */
@@ -22,8 +23,14 @@ export const KIND = {
   records: 6,
   ack: 7,
   config: 8,
+  /** A node asks the peer for a configuration version before committing a change there (ADR 8). */
+  configLock: 9,
+  /** The answer: granted or refused, with the reason. */
+  configLockReply: 10,
 } as const;
 export type KindName = keyof typeof KIND;
+/** Kinds whose payload is one JSON object. */
+export type JsonKind = 'hello' | 'heartbeat' | 'config' | 'configLock' | 'configLockReply';
 const NAME_OF: Record<number, KindName> = Object.fromEntries(Object.entries(KIND).map(([k, v]) => [v, k as KindName]));
 
 /** Largest frame (kind + payload), 1 MiB. */
@@ -33,7 +40,7 @@ export const HEADER = 5;
 export const RECORDS_PER_FRAME = Math.floor(65_536 / SYNC_BYTES);
 
 export type Frame =
-  | { kind: 'hello' | 'heartbeat' | 'config'; json: Record<string, unknown> }
+  | { kind: JsonKind; json: Record<string, unknown> }
   | { kind: 'records' | 'bulkChunk'; seq: number; count: number; records: Int32Array }
   | { kind: 'bulkBegin' | 'ack'; seq: number }
   | { kind: 'bulkEnd'; seq: number; total: number };
@@ -45,7 +52,7 @@ function frame(kind: number, payload: number): Buffer {
   return b;
 }
 
-export function encodeJson(kind: 'hello' | 'heartbeat' | 'config', obj: Record<string, unknown>): Buffer {
+export function encodeJson(kind: JsonKind, obj: Record<string, unknown>): Buffer {
   const body = Buffer.from(JSON.stringify(obj), 'utf8');
   if (body.length + 1 > MAX_FRAME) throw new HaError('ERR_HA_FRAME', `${kind} message of ${body.length} bytes is over the ${MAX_FRAME}-byte frame limit`);
   const b = frame(KIND[kind], body.length);
@@ -89,7 +96,9 @@ function decode(kind: number, p: Buffer): Frame {
   switch (name) {
     case 'hello':
     case 'heartbeat':
-    case 'config': {
+    case 'config':
+    case 'configLock':
+    case 'configLockReply': {
       let v: unknown;
       try {
         v = JSON.parse(p.toString('utf8'));

@@ -9,7 +9,13 @@ export type HaErrorCode =
   /** The pre-shared key is missing, too short or not hex. */
   | 'ERR_HA_KEY'
   /** Bad options (addresses, sizes). */
-  | 'ERR_HA_OPTIONS';
+  | 'ERR_HA_OPTIONS'
+  /**
+   * A configuration change on this node cannot take the next version: the
+   * peer has it already, is committing it, or won the tie-break for it
+   * (ADR 8, "Simultaneous changes"). Nothing changed; retry.
+   */
+  | 'ERR_HA_CONFIG_CONFLICT';
 
 export class HaError extends Error {
   constructor(readonly code: HaErrorCode, message: string) {

@@ -1,6 +1,6 @@
 import tls from 'node:tls';
 import { parseIpv4, parseIpv4Cidr, parseIpv6, parseNat64Prefix } from '@sixgate/addressing';
-import { defaultStateOptions, Nat64State, TCP, TCP_ACK, TCP_FIN, TCP_SYN, UDP } from '@sixgate/nat64';
+import { defaultStateOptions, Nat64State, StateFail, TCP, TCP_ACK, TCP_FIN, TCP_SYN, UDP } from '@sixgate/nat64';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeJson } from './codec.js';
 import { PSK_IDENTITY } from './link.js';
@@ -23,10 +23,21 @@ class Host implements HaHost {
   currentConfig(): ConfigChange {
     return { version: this.version, config: this.config, summary: 'current' };
   }
+  /** Applying waits this long (ms), or fails while `failing` > 0 (counted down). */
+  applyDelay = 0;
+  failing = 0;
   async applyPeerConfig(c: ConfigChange): Promise<void> {
+    if (this.applyDelay > 0) await new Promise((r) => setTimeout(r, this.applyDelay));
+    if (this.failing > 0) {
+      this.failing--;
+      throw new Error('apply failed (test)');
+    }
     this.applied.push(c);
     this.config = c.config;
     this.version = c.version;
+  }
+  async recordVersion(v: number): Promise<void> {
+    this.version = v;
   }
 }
 
@@ -44,9 +55,9 @@ afterEach(async () => {
 });
 
 /** `b` listens on 127.0.0.2 (port from the OS), `a` on 127.0.0.1 dials it. */
-async function pair(o: { keyA?: Buffer; hostA?: Host; hostB?: Host; queueRecords?: number; stateA?: Nat64State; stateB?: Nat64State } = {}) {
+async function pair(o: { keyA?: Buffer; hostA?: Host; hostB?: Host; queueRecords?: number; stateA?: Nat64State; stateB?: Nat64State; catchUpMs?: number; logB?: typeof quiet } = {}) {
   const hostB = o.hostB ?? new Host();
-  const b = new HaNode({ nodeId: 'b', listen: { host: '127.0.0.2', port: 0 }, peer: { host: '127.0.0.1', port: 7001 }, key: KEY, host: hostB, log: quiet, heartbeatMs: 200, reconnectMinMs: 20, reconnectMaxMs: 100 });
+  const b = new HaNode({ nodeId: 'b', listen: { host: '127.0.0.2', port: 0 }, peer: { host: '127.0.0.1', port: 7001 }, key: KEY, host: hostB, log: o.logB ?? quiet, heartbeatMs: 200, reconnectMinMs: 20, reconnectMaxMs: 100, ...(o.catchUpMs ? { catchUpMs: o.catchUpMs } : {}) });
   nodes.push(b);
   await b.start();
   const port = b.listeningPort()!;
@@ -204,5 +215,204 @@ describe('HaNode: two nodes over TLS-PSK on loopback', () => {
     }
     expect(b.status().link.protocolErrors).toBe(3);
     expect(b.status().link.lastError).toMatch(/protocol 2/);
+  });
+});
+
+describe('HaNode: only the active creates state (standby guard)', () => {
+  it('the standby translates synced flows but refuses new ones, counted across state swaps; the active creates', async () => {
+    const { a, b, stateA, stateB } = await pair();
+    void a.notify('MASTER');
+    void b.notify('BACKUP');
+    a.start();
+    await waitFor('first bulk', () => b.status().sync.bulkTransfersReceived === 1);
+    expect(stateA.standby).toBe(false);
+    expect(stateB.standby).toBe(true);
+    const h = udp(stateA, 1, 1001);
+    await waitFor('synced', () => stateB.stats().sessions['total'] === 1);
+    // The synced flow passes both ways on the standby; a new one is refused and creates nothing.
+    expect(stateB.inbound(UDP, SRV, 53, stateA.addr4(h), stateA.port4(h), 0, new Uint8Array(0))).toBeGreaterThanOrEqual(0);
+    expect(udp(stateB, 1, 1001)).toBeGreaterThanOrEqual(0);
+    expect(udp(stateB, 2, 2002)).toBe(StateFail.standby);
+    expect(stateB.stats()).toMatchObject({ bindings: 1, pool4Used: 1 });
+    expect(b.status().standbyDrops).toBe(1);
+    // A config change swaps the tables: the guard moves to the new ones, the count goes on.
+    const stateB2 = newState();
+    b.attach(stateB2);
+    expect(stateB2.standby).toBe(true);
+    expect(udp(stateB2, 3, 3003)).toBe(StateFail.standby);
+    expect(b.status().standbyDrops).toBe(2);
+    // fault is not active either; active creates.
+    await b.notify('FAULT');
+    expect(stateB2.standby).toBe(true);
+    await b.notify('MASTER');
+    expect(stateB2.standby).toBe(false);
+    expect(udp(stateB2, 3, 3003)).toBeGreaterThanOrEqual(0);
+    await a.notify('BACKUP');
+    expect(stateA.standby).toBe(true);
+    expect(udp(stateA, 4, 4004)).toBe(StateFail.standby);
+  });
+});
+
+describe('HaNode: promotion while the configuration is behind the peer', () => {
+  it('peer reachable: MASTER waits for the catch-up (asking the peer again), then becomes active with the newer configuration', async () => {
+    const hostA = new Host();
+    hostA.version = 5;
+    hostA.config = { prefix: '64:ff9b:5::/96' };
+    const hostB = new Host();
+    hostB.failing = 1; // the configuration sent at hello does not apply: b stays behind
+    const { a, b } = await pair({ hostA, hostB });
+    void a.notify('MASTER');
+    a.start();
+    await waitFor('b saw the failed apply', () => b.status().peer.configVersion === 5 && hostB.failing === 0);
+    expect(hostB.version).toBe(1);
+    hostB.applyDelay = 150;
+    const t0 = Date.now();
+    const promotion = b.notify('MASTER');
+    expect(b.status()).toMatchObject({ role: 'standby', promoting: true, catchingUp: true });
+    const r = await promotion;
+    expect(r).toEqual({ role: 'active', catchingUp: false, staleConfig: false });
+    expect(hostB.version).toBe(5); // b asked (needConfig) and a sent its configuration again
+    expect(hostB.config).toEqual({ prefix: '64:ff9b:5::/96' });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(150);
+    expect(b.status()).toMatchObject({ role: 'active', promoting: false, staleConfig: false });
+  });
+
+  it('peer reachable but the catch-up fails: active anyway after catchUpMs, stale and loud', async () => {
+    const hostA = new Host();
+    hostA.version = 3;
+    const hostB = new Host();
+    hostB.failing = 1000;
+    const errors: string[] = [];
+    const { a, b } = await pair({ hostA, hostB, catchUpMs: 300, logB: { ...quiet, error: (_o, m) => void errors.push(m) } });
+    a.start();
+    await waitFor('connected', () => b.status().peer.configVersion === 3);
+    const t0 = Date.now();
+    const r = await b.notify('MASTER');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
+    expect(r).toEqual({ role: 'active', catchingUp: expect.any(Boolean), staleConfig: true });
+    expect(b.status()).toMatchObject({ role: 'active', staleConfig: true, configVersion: 1 });
+    expect(errors.some((m) => /OLDER configuration/.test(m))).toBe(true);
+    expect(a.status().peer.configVersion).toBe(1);
+  });
+
+  it('peer unreachable (it died): active at once with the configuration it has, stale until the peer is back and it caught up', async () => {
+    const hostA = new Host();
+    hostA.version = 4;
+    hostA.config = { prefix: '64:ff9b:4::/96' };
+    const hostB = new Host();
+    hostB.failing = 1;
+    const { a, b } = await pair({ hostA, hostB });
+    a.start();
+    await waitFor('b knows it is behind', () => b.status().peer.configVersion === 4 && hostB.failing === 0);
+    await a.stop();
+    await waitFor('peer lost', () => b.status().peer.state !== 'connected');
+    const t0 = Date.now();
+    const r = await b.notify('MASTER');
+    expect(Date.now() - t0).toBeLessThan(100);
+    expect(r).toEqual({ role: 'active', catchingUp: false, staleConfig: true });
+    expect(b.status()).toMatchObject({ role: 'active', staleConfig: true, promoting: false });
+    // The peer returns (as standby, with its newer configuration): b catches up and is no longer stale.
+    const a2 = makeA(b.listeningPort()!, { hostA });
+    void a2.notify('BACKUP');
+    a2.start();
+    await waitFor('b caught up', () => hostB.version === 4 && !b.status().staleConfig);
+    expect(hostB.config).toEqual({ prefix: '64:ff9b:4::/96' });
+    expect(b.status().role).toBe('active');
+  });
+
+  it('a BACKUP during a pending promotion wins: the node stays standby', async () => {
+    const hostA = new Host();
+    hostA.version = 2;
+    const hostB = new Host();
+    hostB.failing = 1000;
+    const { a, b } = await pair({ hostA, hostB, catchUpMs: 2000 });
+    a.start();
+    await waitFor('connected', () => b.status().peer.configVersion === 2);
+    const p = b.notify('MASTER');
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await b.notify('BACKUP')).role).toBe('standby');
+    expect((await p).role).toBe('standby');
+    expect(b.status()).toMatchObject({ role: 'standby', promoting: false, staleConfig: false });
+  });
+});
+
+describe('HaNode: simultaneous configuration changes on both nodes', () => {
+  /** What the daemon's apply path does: reserve the next version, commit, record, publish. */
+  async function change(n: HaNode, host: Host, config: Record<string, unknown>): Promise<number> {
+    const v = host.version + 1;
+    await n.reserveConfig(v);
+    host.version = v;
+    host.config = config;
+    n.publishConfig({ version: v, config, summary: JSON.stringify(config) });
+    return v;
+  }
+  const conflict = (e: unknown): string => (e as { code?: string }).code ?? String(e);
+
+  it('two changes at the same moment: exactly one takes the version (lower node id), the other is refused; both end equal', async () => {
+    const { a, b, hostA, hostB } = await pair();
+    a.start();
+    await waitFor('connected', () => a.status().peer.state === 'connected' && b.status().peer.state === 'connected');
+    for (let round = 0; round < 3; round++) {
+      // Both reserve in the same turn of the event loop: each lock request crosses the other.
+      const [ra, rb] = await Promise.allSettled([change(a, hostA, { round, by: 'a' }), change(b, hostB, { round, by: 'b' })]);
+      expect(ra.status).toBe('fulfilled');
+      expect(rb.status).toBe('rejected');
+      expect(conflict((rb as PromiseRejectedResult).reason)).toBe('ERR_HA_CONFIG_CONFLICT');
+      expect(String((rb as PromiseRejectedResult).reason.message)).toMatch(/tie-break/);
+      await waitFor('b has a\'s change', () => hostB.version === hostA.version && JSON.stringify(hostB.config) === JSON.stringify(hostA.config));
+      expect(hostA.config).toEqual({ round, by: 'a' });
+      // b's admin retries: it lands on both with the next version.
+      await change(b, hostB, { round, by: 'b', retry: true });
+      await waitFor('a has b\'s retry', () => hostA.version === hostB.version && JSON.stringify(hostA.config) === JSON.stringify(hostB.config));
+    }
+    expect(hostA.version).toBe(7);
+    expect(b.status().configConflicts).toBe(3);
+    expect(b.status().lastConfigConflict).toMatch(/version 6: .*tie-break/);
+    expect(a.status().configConflicts).toBe(0);
+  });
+
+  it('a change while the peer commits the same version is refused at once; after the peer\'s change lands it takes the next', async () => {
+    const { a, b, hostA, hostB } = await pair();
+    a.start();
+    await waitFor('connected', () => a.status().peer.state === 'connected' && b.status().peer.state === 'connected');
+    // b holds the lock for version 2 (its commit is slow).
+    expect(await b.reserveConfig(2)).toBe('granted');
+    await expect(a.reserveConfig(2)).rejects.toMatchObject({ code: 'ERR_HA_CONFIG_CONFLICT', message: /committing version 2/ });
+    hostB.version = 2;
+    hostB.config = { by: 'b' };
+    b.publishConfig({ version: 2, config: { by: 'b' }, summary: 'b' });
+    await waitFor('a applied 2', () => hostA.version === 2);
+    expect(await change(a, hostA, { by: 'a' })).toBe(3);
+    await waitFor('b applied 3', () => hostB.version === 3);
+    // A version the peer has already is refused too, and a released lock frees the version.
+    await expect(a.reserveConfig(3)).rejects.toMatchObject({ code: 'ERR_HA_CONFIG_CONFLICT' });
+    expect(await a.reserveConfig(4)).toBe('granted');
+    a.releaseConfig(4);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await b.reserveConfig(4)).toBe('granted');
+  });
+
+  it('alone (no peer) a change goes ahead; changed on both sides while apart: one rule decides, both end equal, the loss is reported', async () => {
+    const hostA = new Host();
+    const hostB = new Host();
+    const bErrors: string[] = [];
+    const { a, b } = await pair({ hostA, hostB, logB: { ...quiet, error: (_o, m) => void bErrors.push(m) } });
+    void a.notify('MASTER');
+    // Not started: a never dials, both are alone. Each changes to version 2 with its own content.
+    expect(await a.reserveConfig(2)).toBe('alone');
+    hostA.version = 2;
+    hostA.config = { by: 'a' };
+    a.publishConfig({ version: 2, config: hostA.config, summary: 'a' });
+    expect(await b.reserveConfig(2)).toBe('alone');
+    hostB.version = 2;
+    hostB.config = { by: 'b' };
+    b.publishConfig({ version: 2, config: hostB.config, summary: 'b' });
+    a.start();
+    // Same version, different content: the active (a) wins, records version 3 and sends it.
+    await waitFor('converged', () => hostA.version === 3 && hostB.version === 3 && JSON.stringify(hostB.config) === JSON.stringify(hostA.config));
+    expect(hostB.config).toEqual({ by: 'a' });
+    expect(bErrors.some((m) => /diverged/.test(m))).toBe(true);
+    expect(b.status().configConflicts).toBe(1);
+    await waitFor('diverged flags cleared', () => !a.status().configDiverged && !b.status().configDiverged);
   });
 });

@@ -14,6 +14,7 @@
  * All network work runs on timers and socket callbacks, never inside the
  * hook the packet path calls.
  */
+import { createHash } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import { SYNC_OP_DELETE, SYNC_OP_REFRESH, SYNC_WORDS } from '@sixgate/nat64';
@@ -24,6 +25,13 @@ import { SyncQueue, type SessionExporter } from './queue.js';
 
 /** The protocol version spoken in hello; another major version is refused. */
 export const PROTOCOL_VERSION = 1;
+/**
+ * Optional parts of protocol 1 this node speaks, announced in hello (a peer
+ * without them gets the older behaviour): `config-lock` (a change takes its
+ * version from the peer first), `need-config` (a heartbeat may ask for the
+ * peer's newer configuration).
+ */
+export const FEATURES = ['config-lock', 'need-config'] as const;
 
 export type Role = 'active' | 'standby' | 'fault';
 export type PeerState = 'disconnected' | 'connecting' | 'connected';
@@ -31,6 +39,10 @@ export type PeerState = 'disconnected' | 'connecting' | 'connected';
 /** What the ha room needs of the state tables (nat64's `Nat64State` has all of it). */
 export interface SyncState extends SessionExporter {
   onSync: ((op: number, s: number) => void) | undefined;
+  /** Set on every role but active: the state creates no binding, session or held SYN (ADR 8). */
+  standby: boolean;
+  /** Packets refused because `standby` was set. */
+  readonly standbyRefused: number;
   sessionRows(): number;
   importSession(rec: Int32Array, off: number): number;
   dropSession(rec: Int32Array, off: number): boolean;
@@ -53,6 +65,12 @@ export interface HaHost {
   currentConfig(): ConfigChange;
   /** Applies a peer's change through the apply transaction and records it with `change.version`. */
   applyPeerConfig(change: ConfigChange): Promise<void>;
+  /**
+   * Records the running configuration again under `version` (no change):
+   * the winner of a divergence (both nodes changed while apart) moves past
+   * both histories, then sends it to the peer.
+   */
+  recordVersion(version: number, summary: string): Promise<void>;
 }
 
 export interface HaLogger {
@@ -82,6 +100,22 @@ export interface HaNodeOptions {
   /** Backoff bounds for reconnects. */
   readonly reconnectMinMs?: number;
   readonly reconnectMaxMs?: number;
+  /**
+   * keepalived's MASTER while this node's configuration is behind the
+   * connected peer's: how long it may wait to catch up before it becomes
+   * active anyway (default 3000 ms).
+   */
+  readonly catchUpMs?: number;
+  /** How long a change waits for the peer's answer to its version lock (default 2000 ms). */
+  readonly lockMs?: number;
+}
+
+/** What `notify` answers (POST /api/v1/ha/notify). */
+export interface NotifyResult {
+  role: Role;
+  catchingUp: boolean;
+  /** Active with a configuration older than the peer's (the peer could not be asked in time). */
+  staleConfig: boolean;
 }
 
 /** GET /api/v1/ha. */
@@ -92,6 +126,17 @@ export interface HaStatus {
   splitBrain: boolean;
   catchingUp: boolean;
   configVersion: number;
+  /** keepalived said MASTER; the node is catching up with the peer's configuration first (bounded by catchUpMs). */
+  promoting: boolean;
+  /** Active although the peer had a newer configuration (it could not be reached or did not answer in time). */
+  staleConfig: boolean;
+  /** Both nodes changed the configuration while apart and hold different content (resolved by the rule in ADR 8). */
+  configDiverged: boolean;
+  /** Changes refused (409) because the peer took their version, plus changes lost to the peer's after a partition. */
+  configConflicts: number;
+  lastConfigConflict: string | null;
+  /** New flows refused while this node was not active (only the active creates state). */
+  standbyDrops: number;
   sync: {
     sentSeq: number;
     lastAckedSeq: number;
@@ -162,6 +207,23 @@ export class HaNode {
   private splitBrain = false;
   private catchingUp = false;
   private configChain: Promise<void> = Promise.resolve();
+  private peerFeatures = new Set<string>();
+  /** The peer's configuration digest at hello (divergence check). */
+  private peerDigest: string | null = null;
+  /** A version this node asked the peer for and waits on. */
+  private myLock: { version: number; done: (r: 'granted' | 'alone' | Error) => void; timer: NodeJS.Timeout } | undefined;
+  /** A version granted to the peer: its change is on the way; local changes for it are refused until then. */
+  private peerLock: { version: number; until: number } | undefined;
+  /** A change was committed here while no peer was connected (a partition if the peer changed too). */
+  private unsyncedSince: number | null = null;
+  private configDiverged = false;
+  private configConflicts = 0;
+  private lastConfigConflict: string | null = null;
+  /** Bumped by every notify: a pending promotion gives way to a later state. */
+  private notifyGen = 0;
+  private promoting = false;
+  private staleConfig = false;
+  private refusedBase = 0;
   private connects = 0;
   private disconnects = 0;
   private authFailures = 0;
@@ -195,6 +257,8 @@ export class HaNode {
       heartbeatMs: options.heartbeatMs ?? 1000,
       reconnectMinMs: options.reconnectMinMs ?? 250,
       reconnectMaxMs: options.reconnectMaxMs ?? 10_000,
+      catchUpMs: options.catchUpMs ?? 3000,
+      lockMs: options.lockMs ?? 2000,
     };
     if (options.nodeId.length === 0 || options.nodeId.length > 64) throw new HaError('ERR_HA_OPTIONS', 'nodeId must be 1-64 characters');
     for (const [n, v] of [['flushMs', this.opts.flushMs], ['refreshSeconds', this.opts.refreshSeconds], ['heartbeatMs', this.opts.heartbeatMs]] as const) {
@@ -250,6 +314,7 @@ export class HaNode {
     clearInterval(this.heartbeatTimer);
     clearInterval(this.sweepTimer);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.myLock?.done('alone');
     this.detachHook();
     this.sock?.destroy();
     this.sock = undefined;
@@ -258,8 +323,12 @@ export class HaNode {
 
   /** The state tables to sync (call again whenever the appliance swaps them). */
   attach(state: SyncState): void {
-    if (this.state !== undefined && this.state !== state && this.state.onSync === this.hook) this.state.onSync = undefined;
+    if (this.state !== undefined && this.state !== state) {
+      if (this.state.onSync === this.hook) this.state.onSync = undefined;
+      this.refusedBase += this.state.standbyRefused;
+    }
     this.state = state;
+    state.standby = this.role !== 'active';
     this.queue.clear();
     if (this.role === 'active') {
       state.onSync = this.hook;
@@ -268,19 +337,61 @@ export class HaNode {
     }
   }
 
-  /** keepalived's state (`sixgate ha notify`): MASTER → active, BACKUP → standby, FAULT → fault. */
-  notify(vrrp: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'): { role: Role; catchingUp: boolean } {
+  /**
+   * keepalived's state (`sixgate ha notify`): MASTER → active, BACKUP →
+   * standby, FAULT → fault. A MASTER while this node's configuration is
+   * behind the peer's first catches up (ADR 8, "Promotion"): with the peer
+   * connected it asks for the newer configuration and waits until it is
+   * applied, at most `catchUpMs`; with the peer unreachable (it died: the
+   * real failover) it becomes active at once with what it has. Either way it
+   * becomes active — a pair without an active node serves nobody — and a
+   * node active on an older configuration says so (`staleConfig`, an error
+   * in the log, a health warning) until it caught up.
+   */
+  async notify(vrrp: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP'): Promise<NotifyResult> {
+    const gen = ++this.notifyGen;
     const next: Role = vrrp === 'MASTER' ? 'active' : vrrp === 'BACKUP' ? 'standby' : 'fault';
+    this.promoting = false;
+    if (next === 'active' && this.role !== 'active' && this.behind()) {
+      const mine = this.host.configVersion();
+      const theirs = this.peerConfigVersion!;
+      if (this.ready) {
+        this.promoting = true;
+        this.log.warn({ mine, theirs, waitMs: this.opts.catchUpMs }, 'HA: keepalived made this node MASTER while its configuration is behind the peer\'s: catching up first');
+        this.send(encodeJson('heartbeat', { ...this.heartbeatBody(), needConfig: true }));
+        const end = Date.now() + this.opts.catchUpMs;
+        while (this.ready && this.behind() && Date.now() < end && gen === this.notifyGen) await new Promise((r) => setTimeout(r, 20));
+        // The last configuration from the peer may still be inside the apply transaction.
+        if (gen === this.notifyGen && !this.behind()) await this.configChain;
+        if (gen !== this.notifyGen) return this.notifyResult(); // a later notify decided
+        this.promoting = false;
+      }
+      if (this.behind()) {
+        this.staleConfig = true;
+        const why = this.ready ? `the peer did not bring this node up to date within ${this.opts.catchUpMs} ms` : 'the peer is unreachable';
+        this.log.error({ mine: this.host.configVersion(), theirs: this.peerConfigVersion, why }, 'HA: becoming active with an OLDER configuration than the peer\'s (availability first); it catches up when the peer is back');
+      }
+    }
     this.setRole(next, `keepalived ${vrrp}`);
-    return { role: this.role, catchingUp: this.catchingUp };
+    return this.notifyResult();
+  }
+
+  private notifyResult(): NotifyResult {
+    return { role: this.role, catchingUp: this.catchingUp || this.promoting, staleConfig: this.staleConfig };
+  }
+
+  /** The peer's configuration is newer than this node's, as far as this node knows (also from before the link dropped). */
+  private behind(): boolean {
+    return this.peerConfigVersion !== null && this.peerConfigVersion > this.host.configVersion();
   }
 
   setRole(next: Role, why: string): void {
     const prev = this.role;
     if (next === prev) return;
     this.role = next;
+    if (this.state !== undefined) this.state.standby = next !== 'active';
+    if (next !== 'active') this.staleConfig = false;
     if (next === 'active') {
-      if (this.catchingUp) this.log.warn({ why }, 'HA: becoming active before the configuration caught up with the peer');
       if (this.state !== undefined) this.state.onSync = this.hook;
       this.queue.clear();
       if (this.ready) void this.bulk();
@@ -293,9 +404,53 @@ export class HaNode {
     this.send(encodeJson('heartbeat', this.heartbeatBody()));
   }
 
+  /**
+   * Reserves `version` for a change about to be committed on this node (ADR 8,
+   * "Simultaneous changes"): the connected peer grants it unless it has that
+   * version already, granted it to itself, or wants it too and wins the
+   * tie-break (the lower node id). Resolves 'granted', or 'alone' when no
+   * peer can be asked (it is away or does not speak config-lock: the change
+   * goes ahead and reaches the peer at hello). Throws ERR_HA_CONFIG_CONFLICT
+   * when the version is taken: nothing may be changed then. Call
+   * `publishConfig` after the commit, or `releaseConfig` when it failed.
+   */
+  async reserveConfig(version: number): Promise<'granted' | 'alone'> {
+    const conflict = (why: string): never => {
+      this.configConflicts++;
+      this.lastConfigConflict = `${new Date().toISOString()} version ${version}: ${why}`;
+      this.log.warn({ version, why }, 'HA: configuration change refused (version conflict with the peer)');
+      throw new HaError('ERR_HA_CONFIG_CONFLICT', `configuration version ${version} is taken: ${why}; nothing was changed, retry`);
+    };
+    if (this.myLock !== undefined) conflict('another change on this node is waiting for the peer');
+    this.expirePeerLock();
+    if (this.peerLock !== undefined && this.peerLock.version >= version) conflict(`the peer ${this.peerId ?? ''} is committing version ${this.peerLock.version} (a change made there at the same moment)`);
+    if (!this.ready || !this.peerFeatures.has('config-lock')) {
+      if (!this.ready && this.unsyncedSince === null) this.unsyncedSince = version;
+      return 'alone';
+    }
+    if (this.peerConfigVersion !== null && this.peerConfigVersion >= version) conflict(`the peer ${this.peerId ?? ''} has version ${this.peerConfigVersion} already (its change is on the way here)`);
+    const r = await new Promise<'granted' | 'alone' | Error>((done) => {
+      const timer = setTimeout(() => done(new Error(`the peer did not answer within ${this.opts.lockMs} ms`)), this.opts.lockMs).unref();
+      this.myLock = { version, done, timer };
+      this.send(encodeJson('configLock', { version, nodeId: this.opts.nodeId }));
+    });
+    const lock = this.myLock;
+    this.myLock = undefined;
+    if (lock !== undefined) clearTimeout(lock.timer);
+    if (r instanceof Error) return conflict(r.message);
+    if (r === 'alone' && this.unsyncedSince === null) this.unsyncedSince = version;
+    return r;
+  }
+
+  /** A reserved version was not committed (the change failed): the peer may take it. */
+  releaseConfig(version: number): void {
+    if (this.ready && this.peerFeatures.has('config-lock')) this.send(encodeJson('configLockReply', { version, granted: false, release: true, reason: 'not committed' }));
+  }
+
   /** Sends a configuration change made on this node to the peer (fire and forget; a peer that is away catches up at hello). */
   publishConfig(change: ConfigChange): void {
     if (this.ready) this.send(encodeJson('config', { ...change }));
+    else if (this.unsyncedSince === null) this.unsyncedSince = change.version;
   }
 
   status(now = Date.now()): HaStatus {
@@ -314,8 +469,14 @@ export class HaNode {
         softwareVersion: this.peerSoftware,
       },
       splitBrain: this.splitBrain,
-      catchingUp: this.catchingUp,
+      catchingUp: this.catchingUp || this.promoting,
       configVersion: this.host.configVersion(),
+      promoting: this.promoting,
+      staleConfig: this.staleConfig,
+      configDiverged: this.configDiverged,
+      configConflicts: this.configConflicts,
+      lastConfigConflict: this.lastConfigConflict,
+      standbyDrops: this.refusedBase + (this.state?.standbyRefused ?? 0),
       sync: {
         sentSeq: this.seq,
         lastAckedSeq: this.lastAckedSeq,
@@ -441,6 +602,9 @@ export class HaNode {
     this.peerRole = null;
     this.splitBrain = false;
     this.catchingUp = false;
+    this.peerLock = undefined;
+    // A change waiting for the peer's answer goes ahead alone (the peer gets it at hello).
+    this.myLock?.done('alone');
     if (was) {
       this.disconnects++;
       this.log.warn({ peer: this.peerId, address: endpoint(this.opts.peer) }, 'HA peer lost');
@@ -457,7 +621,12 @@ export class HaNode {
   }
 
   private helloBody(): Record<string, unknown> {
-    return { protocol: PROTOCOL_VERSION, nodeId: this.opts.nodeId, software: this.opts.softwareVersion, configVersion: this.host.configVersion(), role: this.role };
+    return { protocol: PROTOCOL_VERSION, nodeId: this.opts.nodeId, software: this.opts.softwareVersion, configVersion: this.host.configVersion(), role: this.role, features: [...FEATURES], configDigest: this.configDigest() };
+  }
+
+  /** SHA-256 of the shared configuration with sorted keys (both nodes compute the same for the same content). */
+  private configDigest(): string {
+    return createHash('sha256').update(canonical(this.host.currentConfig().config)).digest('hex');
   }
 
   private heartbeatBody(): Record<string, unknown> {
@@ -486,6 +655,10 @@ export class HaNode {
         return this.onPeerStatus(f.json);
       case 'config':
         return this.onConfig(f.json);
+      case 'configLock':
+        return this.onConfigLock(f.json);
+      case 'configLockReply':
+        return this.onConfigLockReply(f.json);
       case 'ack':
         return this.onAck(f.seq);
       case 'bulkBegin':
@@ -547,10 +720,17 @@ export class HaNode {
     this.peerSoftware = software;
     this.peerRole = role;
     this.peerConfigVersion = configVersion as number;
+    this.peerFeatures = new Set(Array.isArray(j['features']) ? j['features'].filter((x): x is string => typeof x === 'string') : []);
+    this.peerDigest = typeof j['configDigest'] === 'string' ? j['configDigest'] : null;
     this.log.info({ peer: nodeId, role, software, configVersion }, 'HA peer connected');
     const mine = this.host.configVersion();
-    if ((configVersion as number) > mine) this.catchingUp = true;
-    else if ((configVersion as number) < mine) this.send(encodeJson('config', { ...this.host.currentConfig() }));
+    const theirs = configVersion as number;
+    if (theirs > mine) {
+      this.catchingUp = true;
+      if (this.unsyncedSince !== null) this.lostToPeer(`changes made here while the peer was away (versions ${this.unsyncedSince}–${mine}) are replaced by the peer's newer version ${theirs}: both nodes were changed while apart`);
+    } else if (theirs < mine) this.send(encodeJson('config', { ...this.host.currentConfig() }));
+    else if (this.peerDigest !== null && this.peerDigest !== this.configDigest()) this.diverged(nodeId, role);
+    this.unsyncedSince = null;
     this.checkSplitBrain();
     if (this.role === 'active' && this.peerRole !== 'active') void this.bulk();
   }
@@ -560,6 +740,8 @@ export class HaNode {
     const was = this.peerRole;
     this.peerRole = j['role'];
     this.peerConfigVersion = j['configVersion'] as number;
+    // The peer is being promoted and is behind: it asks for this node's configuration.
+    if (j['needConfig'] === true && (j['configVersion'] as number) < this.host.configVersion()) this.send(encodeJson('config', { ...this.host.currentConfig() }));
     this.checkSplitBrain();
     // The peer stepped down (split brain over, or a failover back): it gets our table whole.
     if (was === 'active' && this.peerRole !== 'active' && this.role === 'active') void this.bulk();
@@ -584,7 +766,86 @@ export class HaNode {
           this.noteError(`config version ${change.version} from the peer not applied: ${(e as Error).message}`);
         }
       }
-      if (this.peerConfigVersion === null || this.host.configVersion() >= this.peerConfigVersion) this.catchingUp = false;
+      if (this.peerLock !== undefined && this.peerLock.version <= change.version) this.peerLock = undefined;
+      if (this.peerConfigVersion === null || this.host.configVersion() >= this.peerConfigVersion) {
+        this.catchingUp = false;
+        if (this.staleConfig) this.log.info({ version: this.host.configVersion() }, 'HA: the active node caught up with the peer\'s configuration');
+        this.staleConfig = false;
+      }
+      if (this.configDiverged && this.host.configVersion() >= change.version) this.configDiverged = false;
+    });
+  }
+
+  /**
+   * The peer asks for `version` before committing a change (ADR 8): granted
+   * unless this node has it, granted it already, or is itself waiting for
+   * the same version and has the lower node id (the deterministic tie-break:
+   * both nodes compute the same winner, so exactly one change gets it).
+   */
+  private onConfigLock(j: Record<string, unknown>): void {
+    const version = j['version'];
+    if (!Number.isSafeInteger(version) || (version as number) < 1) throw new HaError('ERR_HA_MESSAGE', 'config-lock without a valid version');
+    const v = version as number;
+    const reply = (granted: boolean, reason: string): void => void this.send(encodeJson('configLockReply', { version: v, granted, reason }));
+    const mine = this.host.configVersion();
+    if (v <= mine) return reply(false, `${this.opts.nodeId} has version ${mine} already`);
+    const my = this.myLock;
+    if (my !== undefined && my.version >= v && this.opts.nodeId < (this.peerId ?? '')) {
+      return reply(false, `${this.opts.nodeId} is committing version ${my.version} at the same moment and wins the tie-break (lower node id)`);
+    }
+    this.peerLock = { version: v, until: Date.now() + this.opts.lockMs * 5 };
+    reply(true, 'granted');
+  }
+
+  private onConfigLockReply(j: Record<string, unknown>): void {
+    const { version, granted, reason } = j;
+    if (!Number.isSafeInteger(version) || typeof granted !== 'boolean') throw new HaError('ERR_HA_MESSAGE', 'config-lock-reply with missing or invalid fields');
+    if (j['release'] === true) {
+      if (this.peerLock !== undefined && this.peerLock.version === version) this.peerLock = undefined;
+      return;
+    }
+    const my = this.myLock;
+    if (my === undefined || my.version !== version) return; // an answer that came after the timeout
+    my.done(granted ? 'granted' : new Error(typeof reason === 'string' ? reason : 'refused by the peer'));
+  }
+
+  private expirePeerLock(): void {
+    if (this.peerLock !== undefined && Date.now() > this.peerLock.until) this.peerLock = undefined;
+  }
+
+  private lostToPeer(what: string): void {
+    this.configConflicts++;
+    this.lastConfigConflict = `${new Date().toISOString()} ${what}`;
+    this.log.error({ peer: this.peerId }, `HA configuration conflict: ${what}`);
+  }
+
+  /**
+   * Same version, different content: both nodes committed changes while
+   * apart. The rule (ADR 8): the active node's configuration wins; with both
+   * or neither active, the lower node id's. The winner records its
+   * configuration as the next version and sends it, so both histories go on
+   * with one version and one content; the loser's changes are reported lost.
+   */
+  private diverged(peerId: string, peerRole: Role): void {
+    this.configDiverged = true;
+    const meActive = this.role === 'active';
+    const peerActive = peerRole === 'active';
+    const iWin = meActive !== peerActive ? meActive : this.opts.nodeId < peerId;
+    const v = this.host.configVersion();
+    this.log.error({ peer: peerId, version: v, winner: iWin ? this.opts.nodeId : peerId }, 'HA configuration diverged: both nodes hold a different configuration under the same version (changed while apart)');
+    if (!iWin) {
+      this.lostToPeer(`this node's configuration version ${v} differs from the peer's; the peer's wins (rule: active node, else lower node id)`);
+      return;
+    }
+    const sock = this.sock;
+    this.configChain = this.configChain.then(async () => {
+      try {
+        await this.host.recordVersion(v + 1, `configuration of ${this.opts.nodeId} kept after a divergence with ${peerId}`);
+        if (this.sock === sock) this.send(encodeJson('config', { ...this.host.currentConfig(), summary: `configuration of ${this.opts.nodeId} kept after a divergence` }));
+        this.configDiverged = false;
+      } catch (e) {
+        this.noteError(`divergence not resolved: ${(e as Error).message}`);
+      }
     });
   }
 
@@ -730,4 +991,14 @@ function endpoint(e: { host: string; port: number }): string {
 /** Sequence numbers wrap at 2^32 (RFC 1982-style comparison). */
 function seqLe(a: number, b: number): boolean {
   return ((b - a) >>> 0) < 0x80000000;
+}
+
+/** JSON with object keys sorted (digest input). */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
 }

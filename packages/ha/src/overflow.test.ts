@@ -6,7 +6,7 @@ import { HaNode, type HaHost } from './node.js';
 const clock = { now: () => performance.now() };
 const opts = () => defaultStateOptions([{ cidr: parseIpv4Cidr('198.51.100.0/24') }], { maxSessions: 1_000_000, maxSessionsPerClient: 100_000, portSecret: new Uint8Array(8).fill(5) });
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const host: HaHost = { configVersion: () => 1, currentConfig: () => ({ version: 1, config: {}, summary: '' }), applyPeerConfig: async () => undefined };
+const host: HaHost = { configVersion: () => 1, currentConfig: () => ({ version: 1, config: {}, summary: '' }), applyPeerConfig: async () => undefined, recordVersion: async () => undefined };
 const KEY = Buffer.alloc(32, 9);
 const nodes: HaNode[] = [];
 afterEach(async () => {

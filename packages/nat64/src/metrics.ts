@@ -56,6 +56,8 @@ export const DROP_REASONS = [
   'client-session-limit',
   /** 6→4 TCP segment that cannot open a session (not a SYN). */
   'tcp-no-session',
+  /** A new flow (6→4, or 4→6 to a binding without that session, or an unsolicited SYN) reached an HA standby: only the active creates state (ADR 8); dropped silently. */
+  'ha-standby',
   /** 4→6 packet to pool4 with no binding (silently dropped, see README). */
   'no-binding',
   /** 4→6 refused by address-dependent filtering; ICMPv4 3/13 sent. */

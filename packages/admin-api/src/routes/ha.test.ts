@@ -12,6 +12,12 @@ export function haView(): HaStatusView {
     splitBrain: false,
     catchingUp: false,
     configVersion: 4,
+    promoting: false,
+    staleConfig: false,
+    configDiverged: false,
+    configConflicts: 1,
+    lastConfigConflict: '2026-12-06T01:00:00.000Z version 4: the peer r2 is committing version 4',
+    standbyDrops: 12,
     sync: { sentSeq: 120, lastAckedSeq: 119, lagEntries: 3, lagMs: 2, queued: 1, queueCapacity: 65536, queueDrops: 0, recordsSent: 5000, recordsReceived: 0, recordsRejected: 0, bulkTransfersSent: 1, bulkTransfersReceived: 0, lastBulkAt: null },
     link: { connects: 1, disconnects: 0, authFailures: 0, protocolErrors: 0, lastError: null, lastErrorAt: null },
   };
@@ -34,7 +40,7 @@ describe('GET /api/v1/ha, POST /api/v1/ha/notify', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual(haView());
     const n = await ctx.call('POST', '/api/v1/ha/notify', { state: 'BACKUP' });
-    expect(n.json()).toEqual({ role: 'standby', catchingUp: false });
+    expect(n.json()).toEqual({ role: 'standby', catchingUp: false, staleConfig: false });
     expect(ctx.ports.haNotified).toEqual(['BACKUP']);
   });
 
@@ -53,11 +59,14 @@ describe('GET /api/v1/ha, POST /api/v1/ha/notify', () => {
     expect((off.get('sixgate_ha_active')?.samples ?? []).every((s) => s.value === 0)).toBe(true);
     ctx.ports.statsValue = {
       ...zeroStats(),
-      ha: { active: true, peerConnected: true, splitBrain: false, lagEntries: 3, lagMs: 1500, queueDrops: 7, recordsSent: 10, recordsReceived: 2, recordsRejected: 1, bulkTransfersSent: 2, bulkTransfersReceived: 1, authFailures: 4, disconnects: 1 },
+      ha: { active: true, peerConnected: true, splitBrain: false, lagEntries: 3, lagMs: 1500, queueDrops: 7, recordsSent: 10, recordsReceived: 2, recordsRejected: 1, bulkTransfersSent: 2, bulkTransfersReceived: 1, authFailures: 4, disconnects: 1, standbyDrops: 9, configConflicts: 2, staleConfig: true },
     };
     const m = parsePrometheus((await ctx.call('GET', '/metrics')).body);
     expect(m.get('sixgate_ha_active')?.samples[0]?.value).toBe(1);
     expect(m.get('sixgate_ha_sync_lag_seconds')?.samples[0]?.value).toBe(1.5);
+    expect(m.get('sixgate_ha_standby_drops_total')?.samples[0]?.value).toBe(9);
+    expect(m.get('sixgate_ha_config_conflicts_total')?.samples[0]?.value).toBe(2);
+    expect(m.get('sixgate_ha_stale_config')?.samples[0]?.value).toBe(1);
     expect(m.get('sixgate_ha_queue_drops_total')?.samples[0]?.value).toBe(7);
     expect(m.get('sixgate_ha_auth_failures_total')?.samples[0]?.value).toBe(4);
     expect(m.get('sixgate_ha_bulk_transfers_total')?.samples.map((s) => [s.labels['direction'], s.value])).toEqual([['sent', 2], ['received', 1]]);

@@ -21,6 +21,12 @@ export const HaStatusSchema = Type.Object(
     splitBrain: Type.Boolean({ description: 'Both nodes are active (keepalived\'s VRRP between them is broken)' }),
     catchingUp: Type.Boolean({ description: 'The peer has a newer configuration that this node has not applied yet' }),
     configVersion: Count,
+    promoting: Type.Boolean({ description: 'keepalived made this node MASTER while its configuration is behind the peer\'s: it catches up first (bounded), then becomes active' }),
+    staleConfig: Type.Boolean({ description: 'Active with an older configuration than the peer\'s: the peer could not be reached (or did not answer in time) at promotion. Cleared when it caught up' }),
+    configDiverged: Type.Boolean({ description: 'Both nodes hold a different configuration under the same version (changed while apart); resolved by the rule in ADR 8' }),
+    configConflicts: Type.Integer({ minimum: 0, description: 'Configuration changes refused (409) because the peer took their version, plus changes lost to the peer\'s after both were changed while apart' }),
+    lastConfigConflict: Type.Union([Type.String(), Type.Null()]),
+    standbyDrops: Type.Integer({ minimum: 0, description: 'New flows refused while this node was not active (only the active creates bindings and sessions); also sixgate_nat64_drops_total{reason="ha-standby"}' }),
     sync: Type.Object({
       sentSeq: Count,
       lastAckedSeq: Count,
@@ -53,4 +59,9 @@ export const HaNotifyBodySchema = Type.Object(
   { state: Type.Union([Type.Literal('MASTER'), Type.Literal('BACKUP'), Type.Literal('FAULT'), Type.Literal('STOP')], { description: 'keepalived\'s new VRRP state' }) },
   { additionalProperties: false },
 );
-export const HaNotifyResultSchema = Type.Object({ role: Role, catchingUp: Type.Boolean() });
+export const HaNotifyResultSchema = Type.Object({
+  role: Role,
+  catchingUp: Type.Boolean(),
+  staleConfig: Type.Boolean({ description: 'Became active with an older configuration than the peer\'s (the peer was unreachable or did not answer in time)' }),
+});
+export type HaNotifyResult = Static<typeof HaNotifyResultSchema>;

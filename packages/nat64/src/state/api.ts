@@ -44,6 +44,12 @@ export const StateFail = {
   synQueueFull: -8,
   /** TCP segment that cannot start a session (e.g. 6→4 non-SYN with no session). */
   tcpNoSession: -9,
+  /**
+   * A packet that would create state (binding, session, held SYN) reached an
+   * HA standby (`standby` set): only the active allocates (ADR 8). Packets of
+   * sessions the standby holds are translated as usual.
+   */
+  standby: -10,
 } as const;
 
 /** Session lifetimes in milliseconds (RFC 6146 §4 defaults in comments). */

@@ -26,6 +26,16 @@ export class StateCore extends StateTables {
   protected prev: StateCore | null = null;
   /** Commit time of the carry-over (ms). */
   private carryNow = 0;
+  /**
+   * HA standby (ADR 8; set by packages/ha from the role): no new binding,
+   * session or held SYN — the active alone allocates pool4 ports, so the two
+   * nodes' RFC 6146 state never splits. Packets of sessions this state holds
+   * (synced from the active) are still translated: the data plane stays hot
+   * for the moment keepalived moves the addresses.
+   */
+  standby = false;
+  /** Packets refused because `standby` was set (each is also a translator drop, `ha-standby`). */
+  standbyRefused = 0;
 
   constructor(options: StateOptions, clock: Clock) {
     super(options, clock);
@@ -66,6 +76,7 @@ export class StateCore extends StateTables {
     const syn = (tcpFlags & TCP_SYN) !== 0;
     // §3.5.2.2: only a V6 SYN can open a TCP session from the IPv6 side.
     if (proto === TCP && !syn) return this.unused(b, StateFail.tcpNoSession);
+    if (this.standby) return this.refuseStandby(b);
     if (this.s.count + this.pending() >= this.opts.maxSessions) return this.unused(b, StateFail.sessionLimit);
     const ci = b >= 0 ? this.b.client(b) : this.findClient(w0, w1, w2, w3);
     if (ci >= 0 && this.c.sessions[ci]! >= this.opts.maxSessionsPerClient) return this.unused(b, StateFail.clientSessionLimit);
@@ -91,6 +102,8 @@ export class StateCore extends StateTables {
     if (b < 0) {
       if (!opening || this.pool.indexOf(dst4) < 0) return StateFail.noBinding;
       if (this.opts.dropExternallyInitiatedTcp) return StateFail.externalTcp;
+      // A held SYN is state too (it names the port a V6 SYN will get): not on a standby.
+      if (this.standby) return this.refuseStandby(-1);
       // The expiry travels in a typed array (a double argument would be boxed).
       this.syns.at[0] = (this.cell !== null ? this.cell[0]! : this.clock.now()) + this.opts.timeouts.tcpIncomingSyn;
       return this.syns.hold(src4, srcPort, dst4, dstPort, packet, pktOff, pktLen);
@@ -105,6 +118,7 @@ export class StateCore extends StateTables {
       if ((tcpFlags & TCP_SYN) === 0) return this.unused(b, StateFail.tcpNoSession);
       if (this.opts.dropExternallyInitiatedTcp) return this.unused(b, StateFail.externalTcp);
     }
+    if (this.standby) return this.refuseStandby(b);
     // §3.5.2.1 / RFC 4787 REQ-8: address-dependent filtering admits a remote
     // only if the binding already has a session with that address.
     if (this.refs !== undefined && !this.refs.has(b, src4) && !this.prevHasRemote(b, src4)) return this.unused(b, StateFail.filtered);
@@ -299,6 +313,12 @@ export class StateCore extends StateTables {
     if (p === null || p.refs === undefined) return false;
     const pb = p.findB4(this.b.proto(b), this.b.rec[b * B_STRIDE + B_ADDR4]!, this.b.port4(b));
     return pb >= 0 && p.refs.has(pb, remote4);
+  }
+
+  /** A new flow on a standby: counted, nothing created. */
+  private refuseStandby(b: number): number {
+    this.standbyRefused++;
+    return this.unused(b, StateFail.standby);
   }
 
   /** Drops `b` when it is dynamic and was left without sessions (a carried binding whose flow was then refused); returns `ret`. */

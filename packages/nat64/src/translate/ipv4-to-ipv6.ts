@@ -307,6 +307,8 @@ function stateFail(c: TranslateContext, h: number, buf: Uint8Array, out: Uint8Ar
       return c.drop('syn-queue-full');
     case StateFail.tcpNoSession:
       return c.drop('tcp-no-session');
+    case StateFail.standby:
+      return c.drop('ha-standby');
     default:
       return c.drop('no-binding');
   }

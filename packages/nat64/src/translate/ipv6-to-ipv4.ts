@@ -210,7 +210,8 @@ function stateFail(c: TranslateContext, h: number, buf: Uint8Array, off: number,
   const reason =
     h === StateFail.poolExhausted ? 'pool-exhausted' : h === StateFail.sessionLimit ? 'session-limit' : h === StateFail.clientSessionLimit ? 'client-session-limit' : null;
   if (reason !== null) return replyIcmp6(c, buf, off, end - off, 1, 1, 0, out, outOff, reason);
-  return c.drop('tcp-no-session');
+  // An HA standby answers nothing for a new flow: the client retries, and reaches the active.
+  return c.drop(h === StateFail.standby ? 'ha-standby' : 'tcp-no-session');
 }
 
 /**

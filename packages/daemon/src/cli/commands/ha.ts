@@ -24,10 +24,12 @@ export function vrrpState(args: readonly string[]): VrrpState | undefined {
 export function haLines(h: HaStatusView): [string, string][] {
   const s = h.sync;
   return [
-    ['node', `${h.nodeId} ${h.role}${h.catchingUp ? ' (catching up with the peer\'s configuration)' : ''}`],
+    ['node', `${h.nodeId} ${h.role}${h.promoting ? ' (becoming active: catching up with the peer\'s configuration first)' : h.catchingUp ? ' (catching up with the peer\'s configuration)' : ''}`],
+    ...(h.staleConfig ? [['', `ACTIVE WITH AN OLDER CONFIGURATION than the peer's (version ${h.configVersion}, peer ${h.peer.configVersion ?? '?'})`] as [string, string]] : []),
     ['peer', `${h.peer.id ?? '?'} at ${h.peer.address} ${h.peer.state}${h.peer.role ? `, ${h.peer.role}` : ''}${h.peer.connectedSince ? ` since ${h.peer.connectedSince}` : ''}`],
     ...(h.splitBrain ? [['', 'SPLIT BRAIN: both nodes are active'] as [string, string]] : []),
-    ['config', `version ${h.configVersion} (peer ${h.peer.configVersion ?? '?'})`],
+    ['config', `version ${h.configVersion} (peer ${h.peer.configVersion ?? '?'})${h.configDiverged ? ', DIVERGED from the peer' : ''}, ${h.configConflicts} conflicts${h.lastConfigConflict ? `; last: ${h.lastConfigConflict}` : ''}`],
+    ['standby', `${h.standbyDrops} new flows refused while not active`],
     ['sync', `sent ${s.recordsSent} records (seq ${s.sentSeq}, acked ${s.lastAckedSeq}), lag ${s.lagEntries} records / ${Math.round(s.lagMs)} ms, received ${s.recordsReceived} (${s.recordsRejected} rejected)`],
     ['queue', `${s.queued}/${s.queueCapacity}, ${s.queueDrops} dropped`],
     ['bulk', `${s.bulkTransfersSent} sent, ${s.bulkTransfersReceived} received${s.lastBulkAt ? `, last ${s.lastBulkAt}` : ''}`],
@@ -52,8 +54,8 @@ export function register(program: Command): void {
     .action(async (args: string[], _opts: unknown, cmd: Command) => {
       const state = vrrpState(args);
       if (state === undefined) return fail(cmd, `no VRRP state (MASTER, BACKUP, FAULT, STOP) in "${args.join(' ')}"`);
-      const r = await request<{ role: string; catchingUp: boolean }>(cmd, 'POST', '/api/v1/ha/notify', { body: { state } });
+      const r = await request<{ role: string; catchingUp: boolean; staleConfig?: boolean }>(cmd, 'POST', '/api/v1/ha/notify', { body: { state } });
       if (apiTarget(cmd).json) printJson(cmd, r);
-      else print(cmd, `role ${r.role}${r.catchingUp ? ' (configuration still catching up with the peer)' : ''}`);
+      else print(cmd, `role ${r.role}${r.staleConfig ? ' (WITH AN OLDER CONFIGURATION than the peer\'s: it could not be brought up to date)' : r.catchingUp ? ' (configuration still catching up with the peer)' : ''}`);
     });
 }
