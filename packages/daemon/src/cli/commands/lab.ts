@@ -83,7 +83,7 @@ async function serve(): Promise<void> {
 export function register(program: Command): void {
   const lab = program
     .command('lab')
-    .description('DNS64 + NAT64 demo in three network namespaces on this machine (root)');
+    .description('DNS64 + NAT64 demo in three network namespaces on this machine (root); --ha: the HA pair in seven');
   lab
     .command('up')
     .description('build the namespaces, start sixgate in them, print commands to try')
