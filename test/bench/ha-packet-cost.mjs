@@ -14,7 +14,8 @@
 // - established: UDP 6→4 packets of 10 000 existing flows, round robin, paced at 100 kpps for
 //   3 s (1 ms timer ticks): no hook call per packet; sync costs the sweep and the heartbeats.
 // - new sessions: every packet a new UDP flow (binding + session), paced at 20 k/s for 3 s —
-//   a rate the standby keeps up with on this machine (no drops; checked).
+//   a rate the standby keeps up with on this machine (no drops; checked). HA_BENCH_NEW_RATE
+//   sets another rate.
 // - new sessions, unpaced, hook into a ring only (no link): the hook's own cost per new session,
 //   the ring drained once per 4096-packet batch (what issue 16's earlier "0.6–2.7 µs" was about).
 //
@@ -168,7 +169,7 @@ async function child(caseName, variant) {
   } else {
     const established = caseName === 'established';
     const FLOWS = 10_000;
-    const rate = established ? 100_000 : 20_000;
+    const rate = established ? 100_000 : Number(process.env.HA_BENCH_NEW_RATE ?? 20_000);
     let f = established ? 0 : 1_000_000;
     if (established) for (let i = 0; i < FLOWS; i++) send(i);
     await linkUp(); // the bulk of the established flows is done before the clock starts
@@ -240,7 +241,7 @@ const load1 = loadavg().map((l) => l.toFixed(2)).join(' ');
 const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 console.log(`HA sync cost to the packet loop, node ${process.version}, ${ROUNDS} rounds alternating, one process per run${process.env.NAT64_DIST ? `, nat64 from ${process.env.NAT64_DIST}` : ''}${process.env.HA_DIST ? `, ha from ${process.env.HA_DIST}` : ''}; load average before ${load0}, after ${load1}`);
 console.log(`${'case'.padEnd(52)}${'off ns/pkt'.padStart(11)}${'on ns/pkt'.padStart(11)}${'on − off'.padStart(10)}   (median; all rounds off | on)  drops`);
-const label = { established: 'established UDP, 10 k flows, 100 kpps', new: 'new UDP sessions, 20 k/s (standby keeps up)', 'hook-only': 'new UDP sessions, unpaced, hook → ring only' };
+const label = { established: 'established UDP, 10 k flows, 100 kpps', new: `new UDP sessions, ${Number(process.env.HA_BENCH_NEW_RATE ?? 20_000) / 1000} k/s (standby keeps up)`, 'hook-only': 'new UDP sessions, unpaced, hook → ring only' };
 for (const c of CASES) {
   const off = runs[`${c} off`].map((x) => x.cpuNsPerPacket);
   const on = runs[`${c} on`].map((x) => x.cpuNsPerPacket);
