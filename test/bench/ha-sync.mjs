@@ -11,6 +11,8 @@
 //    keeps up where there are no drops and the lag stays bounded.
 // 2. Cost to the packet path: new sessions/s and established outbound() lookups/s on one state
 //    with no hook and with the ha hook copying into the ring (the ring drained between rounds).
+//    Wall time, both variants in one process (shared JIT feedback): a rough figure only; the CPU
+//    per packet with sync off vs on, per process and with a real standby, is ha-packet-cost.mjs.
 //
 // Usage: node test/bench/ha-sync.mjs [max sessions per rate=400000] [slice=4096]
 import { dirname, join, resolve } from 'node:path';

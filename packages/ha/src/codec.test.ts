@@ -40,6 +40,22 @@ describe('frame codec', () => {
     expect(whole[0]).toEqual({ kind: 'hello', json: { protocol: 1, nodeId: 'a' } });
   });
 
+  it('puts every record word on the wire big-endian, for records in runs, out of order and across a wrap', () => {
+    const ring = Int32Array.from({ length: 8 * SYNC_WORDS }, (_, i) => (i * 0x9e3779b1) | 0);
+    const order = [5, 6, 7, 0, 1, 3, 2, 2]; // a run across the ring's end, a gap, one backwards, one twice
+    const b = encodeRecords('records', 0x01020304, ring, order.length, (i) => order[i]! * SYNC_WORDS);
+    const want = Buffer.alloc(5 + 8 + order.length * SYNC_WORDS * 4);
+    want.writeUInt32BE(want.length - 4, 0);
+    want[4] = 6;
+    want.writeUInt32BE(0x01020304, 5);
+    want.writeUInt32BE(order.length, 9);
+    let o = 13;
+    for (const r of order) for (let j = 0; j < SYNC_WORDS; j++, o += 4) want.writeInt32BE(ring[r * SYNC_WORDS + j]!, o);
+    expect(b.equals(want)).toBe(true);
+    const [f] = new FrameDecoder().push(b) as [{ records: Int32Array }];
+    expect([...f.records]).toEqual(order.flatMap((r) => [...ring.subarray(r * SYNC_WORDS, (r + 1) * SYNC_WORDS)]));
+  });
+
   it('refuses oversized, empty, unknown and malformed frames with ERR_HA_FRAME', () => {
     const hdr = (len: number, kind: number, payload: number[] = []): Buffer => {
       const b = Buffer.alloc(5 + payload.length);

@@ -8,10 +8,12 @@
  * whatever state a previous run left. Fixed names: one lab per machine.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CLAT, CLAT_SYSCTLS, clatSetupCommands, taygaConf } from './clat.js';
+import { HA_KEY_FILE, HA_LAB, HA_NAMESPACES, haKeepalivedArgs, haKeepalivedConf, haNodeConfig, haNodeDir, haNotifyScript, haRunArgs, haSetupCommands, haSysctls, type HaLabNode } from './ha-plan.js';
 import { LAB, namespaceEtc, runArgs, setupCommands } from './plan.js';
 
 /** How to start this same `sixgate` binary: node plus bin/sixgate.js. */
@@ -29,11 +31,13 @@ export const LAB_FILES = {
   /** TAYGA's configuration, rewritten by `lab clat` from each new PREF64. */
   taygaConf: join(LAB.runDir, 'tayga.conf'),
   info: join(LAB.runDir, 'lab.json'),
-  /** Each namespace's own resolv.conf, hosts and nsswitch.conf (`ip netns exec` bind-mounts them over /etc). */
-  etcDirs: [LAB.ns.client, LAB.ns.gateway, LAB.ns.server].map((ns) => `/etc/netns/${ns}`),
+  /** Each namespace's own resolv.conf, hosts and nsswitch.conf (`ip netns exec` bind-mounts them over /etc), of both lab shapes. */
+  etcDirs: [...new Set([LAB.ns.client, LAB.ns.gateway, LAB.ns.server, ...HA_NAMESPACES])].map((ns) => `/etc/netns/${ns}`),
 } as const;
 
 const NAMESPACES = [LAB.ns.client, LAB.ns.gateway, LAB.ns.server] as const;
+/** Every namespace either lab shape makes (`down` removes them all). */
+const ALL_NAMESPACES: readonly string[] = [...new Set<string>([...NAMESPACES, ...HA_NAMESPACES])];
 
 /**
  * The environment of the lab's processes: this one's without proxy variables
@@ -115,11 +119,11 @@ function spawnDetached(ns: string, args: readonly string[], log: string): { pid:
   return { pid: child.pid, exited: () => done };
 }
 
-/** Polls `log` for `marker` until `timeoutMs`; fails early when the process exits. */
-async function waitForLog(log: string, marker: RegExp, proc: { exited: () => boolean }, timeoutMs: number, what: string): Promise<void> {
+/** Polls `log` (from byte `from` on) for `marker` until `timeoutMs`; fails early when the process exits. */
+async function waitForLog(log: string, marker: RegExp, proc: { exited: () => boolean }, timeoutMs: number, what: string, from = 0): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    if (existsSync(log) && marker.test(readFileSync(log, 'utf8'))) return;
+    if (existsSync(log) && marker.test(readFileSync(log).subarray(from).toString('utf8'))) return;
     if (proc.exited()) throw new LabError(`${what} exited during start; last lines of ${log}:\n${tail(log)}`);
     if (Date.now() > end) throw new LabError(`${what} was not ready after ${timeoutMs} ms; last lines of ${log}:\n${tail(log)}`);
     await sleep(100);
@@ -148,7 +152,7 @@ function checkPrerequisites(): void {
   if (process.getuid?.() !== 0) throw new LabError('the lab needs root (network namespaces, a TUN device); run it with sudo');
   if (!existsSync('/dev/net/tun')) throw new LabError('/dev/net/tun is missing: load the tun module (modprobe tun)');
   if (!onPath('tayga')) throw new LabError("tayga is not installed: the lab's CLAT (IPv4 literals from the IPv6-only client) needs it (apt-get install tayga)");
-  const present = NAMESPACES.filter(nsExists);
+  const present = ALL_NAMESPACES.filter(nsExists);
   if (present.length > 0) throw new LabError(`the lab is already up (namespaces ${present.join(', ')} exist); run \`sixgate lab down\` first`);
 }
 
@@ -210,12 +214,13 @@ async function stopProcesses(ns: string, graceMs: number): Promise<number> {
 /** Removes the lab, whatever is left of it; returns what it removed (empty: nothing was there). */
 export async function labDown(): Promise<string[]> {
   const removed: string[] = [];
-  // The gateway first: sixgate removes its routes and TUN device on SIGTERM (SPEC §3, within 5 s).
-  for (const ns of [LAB.ns.gateway, LAB.ns.server, LAB.ns.client]) {
-    const n = await stopProcesses(ns, ns === LAB.ns.gateway ? 6000 : 2000);
+  // The appliances first: sixgate removes its routes and TUN device on SIGTERM (SPEC §3, within 5 s).
+  const appliances: readonly string[] = [LAB.ns.gateway, HA_LAB.ns.r1, HA_LAB.ns.r2];
+  for (const ns of [...appliances, ...ALL_NAMESPACES.filter((n) => !appliances.includes(n))]) {
+    const n = await stopProcesses(ns, appliances.includes(ns) ? 6000 : 2000);
     if (n > 0) removed.push(`${n} process(es) in ${ns}`);
   }
-  for (const ns of NAMESPACES) {
+  for (const ns of ALL_NAMESPACES) {
     if (!nsExists(ns)) continue;
     await ip(['netns', 'delete', ns]);
     removed.push(`namespace ${ns}`);
@@ -226,4 +231,134 @@ export async function labDown(): Promise<string[]> {
     removed.push(path);
   }
   return removed;
+}
+
+// ---- the HA pair (`lab up --ha`, ha-plan.ts) ------------------------------------------
+
+const onPathOrThrow = (bin: string, why: string): void => {
+  if (!onPath(bin)) throw new LabError(why);
+};
+
+/** Which shape of lab exists: 'ha', 'single', or null when none. */
+export function labMode(): 'ha' | 'single' | null {
+  if ([HA_LAB.ns.r1, HA_LAB.ns.r2, HA_LAB.ns.lan, HA_LAB.ns.uplink, HA_LAB.ns.router].some(nsExists)) return 'ha';
+  return ALL_NAMESPACES.some(nsExists) ? 'single' : null;
+}
+
+/** What GET /api/v1/ha of a node says, asked from inside its namespace with its token; null when nothing answers. */
+export interface HaNodeView {
+  readonly role: string;
+  readonly peer: { readonly state: string; readonly nodeId?: string | null };
+  readonly [k: string]: unknown;
+}
+
+export async function haView(node: string, n: HaLabNode): Promise<HaNodeView | null> {
+  const tokenFile = `${haNodeDir(n)}/api-token`;
+  if (!existsSync(tokenFile)) return null;
+  const probe = `const t=require('fs').readFileSync(${JSON.stringify(tokenFile)},'utf8').trim();fetch('http://${LAB.apiListen}/api/v1/ha',{headers:{authorization:'Bearer '+t},signal:AbortSignal.timeout(3000)}).then(r=>r.ok?r.text():'null',()=>'null').then(s=>console.log(s))`;
+  try {
+    const { stdout } = await execFileP('ip', ['netns', 'exec', n.ns, node, '-e', probe], { timeout: 8000 });
+    const v = JSON.parse(stdout.trim()) as HaNodeView | null;
+    return v !== null && typeof v === 'object' && typeof v.role === 'string' ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+async function waitForRoles(node: string, want: (views: (HaNodeView | null)[]) => boolean, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  let views: (HaNodeView | null)[] = [];
+  for (;;) {
+    views = await Promise.all(HA_LAB.nodes.map((n) => haView(node, n)));
+    if (want(views)) return;
+    if (Date.now() > end) {
+      const seen = HA_LAB.nodes.map((n, i) => `${n.name} ${views[i] === null ? 'no answer' : `${views[i]!.role}, peer ${views[i]!.peer.state}`}`).join('; ');
+      const logs = HA_LAB.nodes.map((n) => `${haNodeDir(n)}/sixgate.log:\n${tail(`${haNodeDir(n)}/sixgate.log`, 5)}\n${haNodeDir(n)}/keepalived.log:\n${tail(`${haNodeDir(n)}/keepalived.log`, 5)}`).join('\n');
+      throw new LabError(`${what} not reached after ${timeoutMs} ms (${seen})\n${logs}`);
+    }
+    await sleep(250);
+  }
+}
+
+/**
+ * Starts one appliance of the pair in its namespace as after a reboot: its
+ * stale virtual addresses go (a killed keepalived leaves them), then sixgate
+ * (until `ready`), then keepalived, which tells sixgate its role.
+ */
+async function startHaNode(cli: LabCli, n: HaLabNode, readyTimeoutMs: number): Promise<{ sixgate: number; keepalived: number }> {
+  const dir = haNodeDir(n);
+  await ip(['-n', n.ns, 'addr', 'flush', 'dev', 'u0']);
+  await ip(['-n', n.ns, 'addr', 'add', `${n.up4}/24`, 'dev', 'u0']);
+  await ip(['-n', n.ns, 'route', 'replace', 'default', 'via', HA_LAB.router4]);
+  await ip(['-n', n.ns, 'addr', 'del', `${HA_LAB.vip6}/64`, 'dev', 'l0']).catch(() => undefined);
+  const log = `${dir}/sixgate.log`;
+  const from = existsSync(log) ? statSync(log).size : 0;
+  const sixgate = spawnDetached(n.ns, [cli.node, cli.script, ...haRunArgs(n)], log);
+  await waitForLog(log, /"msg":"ready"/, sixgate, readyTimeoutMs, `sixgate on ${n.name}`, from);
+  const keepalived = spawnDetached(n.ns, haKeepalivedArgs(n), `${dir}/keepalived.log`);
+  return { sixgate: sixgate.pid, keepalived: keepalived.pid };
+}
+
+/**
+ * Builds the HA lab (ha-plan.ts) and starts the server, both appliances'
+ * sixgate and keepalived; resolves once one node is active, the other standby
+ * with the sync link up. On any failure removes what it made.
+ */
+export async function labUpHa(cli: LabCli, opts: { readyTimeoutMs?: number } = {}): Promise<void> {
+  if (process.getuid?.() !== 0) throw new LabError('the lab needs root (network namespaces, TUN devices); run it with sudo');
+  if (!existsSync('/dev/net/tun')) throw new LabError('/dev/net/tun is missing: load the tun module (modprobe tun)');
+  onPathOrThrow('keepalived', 'keepalived is not installed: the HA lab runs it in both appliances (apt-get install keepalived)');
+  const present = ALL_NAMESPACES.filter(nsExists);
+  if (present.length > 0) throw new LabError(`a lab is already up (namespaces ${present.join(', ')} exist); run \`sixgate lab down\` first`);
+  const readyMs = opts.readyTimeoutMs ?? 30_000;
+  try {
+    rmSync(LAB.runDir, { recursive: true, force: true });
+    for (const n of HA_LAB.nodes) mkdirSync(haNodeDir(n), { recursive: true, mode: 0o700 });
+    chmodSync(LAB.runDir, 0o700);
+    for (const args of haSetupCommands()) await ip(args);
+    for (const ns of HA_NAMESPACES) {
+      await ip(['netns', 'exec', ns, 'sysctl', '-qw', ...haSysctls(ns)]);
+      const dir = `/etc/netns/${ns}`;
+      mkdirSync(dir, { recursive: true });
+      for (const [file, text] of Object.entries(namespaceEtc(ns))) writeFileSync(join(dir, file), text);
+    }
+    // The pair's pre-shared key (TLS-PSK, 32 random bytes in hex), one file both nodes read.
+    writeFileSync(HA_KEY_FILE, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+    for (const n of HA_LAB.nodes) {
+      const dir = haNodeDir(n);
+      writeFileSync(join(dir, 'sixgate.yaml'), haNodeConfig(n));
+      writeFileSync(join(dir, 'notify.sh'), haNotifyScript(n, cli), { mode: 0o700 });
+      writeFileSync(join(dir, 'keepalived.conf'), haKeepalivedConf(n));
+    }
+    const server = spawnDetached(LAB.ns.server, [cli.node, cli.script, 'lab', 'serve'], LAB_FILES.serverLog);
+    await waitForLog(LAB_FILES.serverLog, /lab server listening/, server, 10_000, 'the lab server');
+    const [r1, r2] = HA_LAB.nodes as [HaLabNode, HaLabNode];
+    // r1 first: it becomes active alone; r2 then joins as the standby (nopreempt keeps it so).
+    const p1 = await startHaNode(cli, r1, readyMs);
+    await waitForRoles(cli.node, (v) => v[0]?.role === 'active', 20_000, 'r1 active');
+    const p2 = await startHaNode(cli, r2, readyMs);
+    await waitForRoles(cli.node, (v) => v[0]?.role === 'active' && v[1]?.role === 'standby' && v[1]?.peer.state === 'connected', 30_000, 'r1 active, r2 standby, sync link up');
+    writeFileSync(LAB_FILES.info, `${JSON.stringify({ mode: 'ha', started: new Date().toISOString(), server: server.pid, r1: p1, r2: p2 })}\n`);
+  } catch (e) {
+    const logs = [LAB_FILES.serverLog, ...HA_LAB.nodes.flatMap((n) => [`${haNodeDir(n)}/sixgate.log`, `${haNodeDir(n)}/keepalived.log`])].map((f) => (existsSync(f) ? `${f}:\n${tail(f, 5)}` : '')).join('\n');
+    await labDown().catch(() => undefined);
+    throw e instanceof LabError ? e : new LabError(`${(e as Error).message}${logs.trim() ? `\n${logs}` : ''}`);
+  }
+}
+
+/**
+ * Brings a node of the HA lab back after its plug was pulled: refuses while
+ * anything still runs in its namespace; resolves once it is back as the
+ * standby with the sync link up (it got the active's tables in a bulk transfer).
+ */
+export async function labRestartNode(cli: LabCli, name: string, opts: { readyTimeoutMs?: number } = {}): Promise<void> {
+  const n = HA_LAB.nodes.find((x) => x.name === name);
+  if (n === undefined) throw new LabError(`no node ${JSON.stringify(name)} in the HA lab: r1 or r2`);
+  if (labMode() !== 'ha' || !nsExists(n.ns)) throw new LabError('the HA lab is not up: `sixgate lab up --ha` first');
+  const running = (await pidsIn(n.ns)).filter(alive);
+  if (running.length > 0) throw new LabError(`${n.name} still runs (pids ${running.join(', ')}); pull its plug first: ip netns pids ${n.ns} | xargs -r kill -9`);
+  await ip(['-n', n.ns, 'link', 'set', 'l0', 'up']);
+  await startHaNode(cli, n, opts.readyTimeoutMs ?? 30_000);
+  const i = HA_LAB.nodes.indexOf(n);
+  await waitForRoles(cli.node, (v) => v[i]?.role === 'standby' && v[i]?.peer.state === 'connected' && v[1 - i]?.role === 'active', 30_000, `${n.name} back as the standby`);
 }

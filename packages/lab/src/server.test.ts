@@ -72,4 +72,20 @@ describe('lab server', () => {
     expect(hostile).not.toContain('<img');
     expect(hostile).toContain('<b>an unknown address</b>');
   });
+  it('streams one tick line per second from the client address and port it sees; refuses a bad duration', async () => {
+    srv = await startLabServer({ zone, host: '127.0.0.1', dnsPort: 0, httpPort: 0 });
+    const res = await fetch(`http://127.0.0.1:${srv.httpPort}/stream?seconds=2`);
+    expect(res.status).toBe(200);
+    const lines = (await res.text()).trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^tick 1 \d{4}-\d\d-\d\dT[\d:.]+Z from 127\.0\.0\.1:\d+$/);
+    expect(lines[1]).toMatch(/^tick 2 /);
+    // One connection: the same source port on every line.
+    expect(lines[1]!.split(' from ')[1]).toBe(lines[0]!.split(' from ')[1]);
+    for (const bad of ['0', '-1', '1.5', 'x', '86401']) {
+      const r = await fetch(`http://127.0.0.1:${srv.httpPort}/stream?seconds=${bad}`);
+      expect(r.status, bad).toBe(400);
+      expect(await r.text()).toMatch(/seconds must be/);
+    }
+  });
 });

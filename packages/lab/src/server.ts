@@ -5,7 +5,7 @@
  * `sixgate lab up` runs it inside the server namespace (`sixgate lab serve`).
  */
 import { createSocket } from 'node:dgram';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer, isIP, type Server as TcpServer, type Socket } from 'node:net';
 import { answerQuery, type LabZone } from './dns-zone.js';
 
@@ -91,6 +91,10 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
   });
   await listenTcp(tcp, dnsPort, opts.host);
   const http = createHttpServer((req, res) => {
+    if (req.url?.startsWith('/stream') === true) {
+      streamTicks(req, res);
+      return;
+    }
     const body = labPage(req.socket.remoteAddress ?? 'unknown', opts.zone);
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body) });
     res.end(body);
@@ -106,4 +110,34 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
       await Promise.all([new Promise((r) => tcp.close(r)), new Promise((r) => http.close(r))]);
     },
   };
+}
+
+/**
+ * `GET /stream[?seconds=N]`: a long-lived connection for watching a failover
+ * (`sixgate lab up --ha`): one line per second, `tick <n> <time> from
+ * <address>:<port>` (the address and port the server sees: sixgate's pool4
+ * binding, which must not change when the pair fails over), for N seconds
+ * (default 3600, at most 86400), then the response ends.
+ */
+function streamTicks(req: IncomingMessage, res: ServerResponse): void {
+  const asked = Number(new URL(req.url ?? '/', 'http://lab').searchParams.get('seconds') ?? '3600');
+  if (!Number.isInteger(asked) || asked < 1 || asked > 86_400) {
+    res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end('seconds must be an integer from 1 to 86400\n');
+    return;
+  }
+  const from = `${req.socket.remoteAddress ?? 'unknown'}:${req.socket.remotePort ?? 0}`;
+  res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+  let n = 0;
+  const tick = (): void => {
+    n++;
+    res.write(`tick ${n} ${new Date().toISOString()} from ${from}\n`);
+    if (n >= asked) {
+      clearInterval(timer);
+      res.end();
+    }
+  };
+  const timer = setInterval(tick, 1000);
+  res.on('close', () => clearInterval(timer));
+  tick();
 }

@@ -42,4 +42,22 @@ describe('formatStatus', () => {
     expect(line.length).toBeLessThan(130);
     expect(line.endsWith('...')).toBe(true);
   });
+  it('shows both nodes of the HA lab and how to bring a stopped one back', () => {
+    const s: LabStatus = {
+      namespaces: [ns('sixgate-lab-r1', true), ns('sixgate-lab-r2', true, [{ pid: 9, cmd: 'keepalived' }])],
+      tun: false,
+      routes: [],
+      health: null,
+      state: 'degraded',
+      ha: [
+        { name: 'r1', role: null, peer: null, vips: [], tun: false },
+        { name: 'r2', role: 'active', peer: 'disconnected', vips: ['203.0.113.1', '2001:db8:64::1'], tun: true },
+      ],
+    };
+    const text = formatStatus(s).join('\n');
+    expect(text).toContain('node r1: no answer from its API; virtual addresses: none; tun sixgate0 absent');
+    expect(text).toContain('node r2: active, peer disconnected; virtual addresses: 203.0.113.1, 2001:db8:64::1; tun sixgate0 present');
+    expect(text).toContain('sixgate lab restart r1');
+    expect(text).not.toContain('routes into it');
+  });
 });

@@ -380,7 +380,11 @@ export class StateCore extends StateTables {
     const act = step & 3;
     if (act === SET_EST) this.setTimer(s, T_EST);
     else if (act === SET_TRANS) this.setTimer(s, T_TRANS);
-    if (next !== st && this.onSync !== undefined) this.onSync(SYNC_UPDATE, s);
+    if (next !== st && this.onSync !== undefined) {
+      this.hookTime = this.cell !== null ? this.cell[0]! : NaN;
+      this.onSync(SYNC_UPDATE, s);
+      this.hookTime = NaN;
+    }
   }
 
   /** RFC 6056 §3.3.3 F(src6, dst4, dstPort) keyed with the port secret. */

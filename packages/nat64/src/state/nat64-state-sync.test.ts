@@ -193,4 +193,31 @@ describe('imported timers', () => {
     b.tick();
     expect(b.stats().sessions['total']).toBe(0);
   });
+  it('the hook on the packet path exports the remaining lifetime from the translator\'s time cell, no clock call; outside the hook it reads the clock', () => {
+    let calls = 0;
+    const clock = { now: (): number => (calls++, 50_000) };
+    const a = make(clock as unknown as FakeClock);
+    const cell = new Float64Array([10_000]); // the packet path's time, behind the clock
+    a.shareTime(cell);
+    const rec = new Int32Array(SYNC_WORDS);
+    let remainingInHook = -1;
+    let clockCallsInHook = -1;
+    a.onSync = (op, s) => {
+      const before = calls;
+      expect(a.exportSession(s, op, rec, 0)).toBe(true);
+      clockCallsInHook = calls - before;
+      remainingInHook = rec[SW_REMAINING]!;
+    };
+    const h = a.outbound(UDP, parseIpv6('2001:db8::9'), 0, 5000, SRV, 53, 0);
+    expect(h).toBeGreaterThanOrEqual(0);
+    // Created at the cell's time with the UDP lifetime (RFC 6146 §4: 5 min): exactly that remains in the hook.
+    expect(clockCallsInHook).toBe(0);
+    expect(remainingInHook).toBe(300_000);
+    // The sweep or a bulk (outside the hook) measure against the clock: 40 s later than the cell.
+    a.onSync = undefined;
+    const before = calls;
+    expect(a.exportSession(0, SYNC_OP_CREATE, rec, 0)).toBe(true);
+    expect(calls - before).toBe(1);
+    expect(rec[SW_REMAINING]).toBe(300_000 - 40_000);
+  });
 });

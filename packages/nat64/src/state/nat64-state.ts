@@ -209,7 +209,9 @@ export class Nat64State extends StateCore implements StateApi {
     out[off + SW_ADDR4] = rec[o + 5]!;
     out[off + SW_REMOTE4] = this.s.rec[s * S_STRIDE + 1]!;
     out[off + SW_RPORT] = this.s.rport(s) | (this.b.kind(b) << 16);
-    const left = this.s.expires(s) - this.clock.now();
+    // Inside the packet path's hook: the time the session's expiry was just set from (tables.ts hookTime).
+    const now = this.hookTime === this.hookTime ? this.hookTime : this.clock.now();
+    const left = this.s.expires(s) - now;
     out[off + SW_REMAINING] = left <= 0 ? 0 : left >= 0x7fffffff ? 0x7fffffff : Math.floor(left);
     out[off + 10] = 0;
     out[off + 11] = 0;

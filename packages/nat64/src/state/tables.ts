@@ -72,6 +72,13 @@ export class StateTables {
    * inlined. Management calls and `tick()` always read the clock.
    */
   protected cell: Float64Array | null = null;
+  /**
+   * The time an `onSync` call on the packet path hands to `exportSession`
+   * (the cell's, which set the session's expiry a moment before), NaN outside
+   * such a call: the hook's copy then costs no clock call (a boxed double
+   * where it is not inlined). The sweep and the bulk transfer read the clock.
+   */
+  protected hookTime = NaN;
 
   constructor(options: StateOptions, protected readonly clock: Clock) {
     this.opts = validateOptions(options);
@@ -270,7 +277,11 @@ export class StateTables {
     this.sess.insert(this.hs(b, remote4, rport), s);
     if (this.refs !== undefined) this.refs.add(b, remote4);
     if (this.onEvent !== undefined) this.emitSession('session-created', s, undefined);
-    if (this.onSync !== undefined) this.onSync(SYNC_CREATE, s);
+    if (this.onSync !== undefined) {
+      this.hookTime = this.cell !== null ? this.cell[0]! : NaN;
+      this.onSync(SYNC_CREATE, s);
+      this.hookTime = NaN;
+    }
     return s;
   }
 

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { runLabClat } from '../../lab-clat.js';
-import { LAB, LAB_FILES, LAB_RECORDS, LabError, formatStatus, labDown, labStatus, labUp, startLabServer, tryCommands, type LabCli } from '@sixgate/lab';
+import { HA_LAB, LAB, LAB_FILES, LAB_RECORDS, LabError, formatStatus, haTryCommands, labDown, labRestartNode, labStatus, labUp, labUpHa, startLabServer, tryCommands, type LabCli } from '@sixgate/lab';
 
 /** This same binary: node + bin/sixgate.js (falls back to the package's bin when argv has no script). */
 function thisCli(): LabCli {
@@ -20,15 +20,28 @@ const fail = (e: unknown): never => {
   process.exit(1);
 };
 
-async function up(): Promise<void> {
+async function up(opts: { ha?: boolean }): Promise<void> {
   const cli = thisCli();
   const started = Date.now();
   try {
-    await labUp(cli);
+    await (opts.ha === true ? labUpHa(cli) : labUp(cli));
   } catch (e) {
     fail(e);
   }
   const secs = ((Date.now() - started) / 1000).toFixed(1);
+  if (opts.ha === true) {
+    const [r1, r2] = HA_LAB.nodes;
+    process.stdout.write(
+      [
+        `sixgate lab is up as an HA pair (${secs} s): ${HA_LAB.ns.client} (IPv6 only) -> LAN bridge -> ${r1!.ns} (active) + ${r2!.ns} (standby), sixgate + keepalived each -> uplink bridge -> ${HA_LAB.ns.router} (pool4 ${LAB.pool4} via ${HA_LAB.vip4}) -> ${LAB.ns.server} (IPv4 only, ${LAB.server4})`,
+        '',
+        'Watch, pull the plug, bring it back:',
+        ...haTryCommands(cli.script).map((l) => `  ${l}`),
+        '',
+      ].join('\n'),
+    );
+    return;
+  }
   const out = [
     `sixgate lab is up (${secs} s): ${LAB.ns.client} (IPv6 only, CLAT) -> ${LAB.ns.gateway} (sixgate, prefix ${LAB.prefix} in ${LAB_FILES.stateDir}/sixgate.yaml, announced in RAs) -> ${LAB.ns.server} (IPv4 only, ${LAB.server4})`,
     '',
@@ -70,8 +83,23 @@ async function serve(): Promise<void> {
 export function register(program: Command): void {
   const lab = program
     .command('lab')
-    .description('DNS64 + NAT64 demo in three network namespaces on this machine (root)');
-  lab.command('up').description('build the namespaces, start sixgate in them, print commands to try').action(up);
+    .description('DNS64 + NAT64 demo in three network namespaces on this machine (root); --ha: the HA pair in seven');
+  lab
+    .command('up')
+    .description('build the namespaces, start sixgate in them, print commands to try')
+    .option('--ha', 'the high-availability pair: two appliances with sixgate and keepalived (VRRP), a client LAN, an uplink and a router (needs keepalived)')
+    .action(up);
+  lab
+    .command('restart <node>')
+    .description('HA lab: bring node r1 or r2 back after its plug was pulled (it resyncs and stays standby)')
+    .action(async (node: string) => {
+      try {
+        await labRestartNode(thisCli(), node);
+        process.stdout.write(`sixgate lab: ${node} is back as the standby (synced); \`sixgate lab status\` shows the pair\n`);
+      } catch (e) {
+        fail(e);
+      }
+    });
   lab.command('down').description('stop the lab and remove its namespaces and files').action(down);
   lab
     .command('status')
