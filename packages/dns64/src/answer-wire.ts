@@ -56,18 +56,19 @@ function skipRecords(buf: Uint8Array, o: number, count: number): number {
 
 /**
  * The layout of the upstream answer `buf` to the question `raw[12,
- * q.questionEnd)`, or undefined when it is not for this path: malformed, not
- * exactly one question of the same length and name (letter case aside), an
+ * q.questionEnd)` asked with type `qtype` (AAAA, or A for the synthesis), or
+ * undefined when it is not for this path: malformed, not exactly one
+ * question of the same length, name (letter case aside), type and class, an
  * OPT record anywhere but last in the additional section, bytes after the
  * last record.
  */
-export function readAnswer(buf: Uint8Array, raw: Uint8Array, q: ParsedQuery): AnswerLayout | undefined {
+export function readAnswer(buf: Uint8Array, raw: Uint8Array, q: ParsedQuery, qtype: number): AnswerLayout | undefined {
   const qEnd = q.questionEnd;
   if (buf.length < qEnd || u16(buf, 4) !== 1 || (buf[2]! & 0x80) === 0) return undefined;
   // The upstream question is ours (the client checked ID and question, RFC 5452 §9.1); the same bytes, or we do not copy around it.
   if (walkName(buf, 12, qEnd, NO_POINTERS) !== qEnd - 4) return undefined;
   for (let i = 12; i < qEnd - 4; i++) if (fold(buf[i]!) !== fold(raw[i]!)) return undefined;
-  for (let i = qEnd - 4; i < qEnd; i++) if (buf[i] !== raw[i]) return undefined;
+  if (u16(buf, qEnd - 4) !== qtype || buf[qEnd - 2] !== raw[qEnd - 2] || buf[qEnd - 1] !== raw[qEnd - 1]) return undefined;
   const an = u16(buf, 6);
   const ns = u16(buf, 8);
   let ar = u16(buf, 10);
@@ -141,13 +142,16 @@ function writeHeader(out: Uint8Array, q: ParsedQuery, flags: number, an: number,
  * opcode of the query, RA, the upstream's rcode, AD only for a DO query,
  * RFC 6840 §5.8), the client's question bytes (its letter case), the three
  * sections byte for byte (their compression pointers keep pointing at the
- * same offsets), then our OPT.
+ * same offsets), then our OPT. Undefined when a record is of a type whose
+ * names we do not know or a name is unsound (the decoding path then).
  */
-export function forwardAnswer(up: Uint8Array, L: AnswerLayout, raw: Uint8Array, q: ParsedQuery): Buffer {
+export function forwardAnswer(up: Uint8Array, L: AnswerLayout, raw: Uint8Array, q: ParsedQuery): Buffer | undefined {
   const opt = optFor(q, false);
   const out = Buffer.allocUnsafe(L.bodyEnd + (opt?.length ?? 0));
   out.set(up.subarray(L.anStart, L.bodyEnd), L.anStart);
   out.set(raw.subarray(12, q.questionEnd), 12);
+  // Nothing moves (delta 0); every name is checked, so what a client decodes is what the decoding path would give.
+  if (!relocateRecords(out.subarray(0, L.bodyEnd), L.anStart, L.an + L.ns + L.ar, L.anStart, 0, q.questionEnd)) return undefined;
   writeHeader(out, q, flagsFor(q, L.rcode, L.ad && q.edns?.dnssecOk === true), L.an, L.ns, L.ar + (opt === undefined ? 0 : 1));
   if (opt !== undefined) out.set(opt, L.bodyEnd);
   return out;
@@ -213,55 +217,97 @@ function isQuestionName(buf: Uint8Array, o: number, qEnd: number): number {
 }
 
 /**
- * Rewrites the compression pointer that ends the name at `out[o]`, if any:
- * a pointer into the question stays, one into the copied sections (at or
- * after `from` in the upstream answer) moves by `delta`; anything else
- * (into the answer section we replaced) fails. The offset after the name, or -1.
+ * Follows the name at `buf[o]` to its end through every pointer: each must
+ * lead strictly back (RFC 1035 §4.1.4: "a prior occurance"), past the
+ * header, so the walk ends; labels of at most 63 octets, 255 octets in all,
+ * inside `buf[0, end)`. What a client's decoder will do with it.
+ */
+function nameSound(buf: Uint8Array, o: number, end: number): boolean {
+  let total = 0;
+  for (;;) {
+    if (o >= end) return false;
+    const l = buf[o]!;
+    if (l === 0) return true;
+    if (l < 64) {
+      total += l + 1;
+      if (total > 254) return false;
+      o += l + 1;
+      continue;
+    }
+    if (l < 0xc0 || o + 2 > end) return false;
+    const t = ((l & 0x3f) << 8) | buf[o + 1]!;
+    if (t < 12 || t >= o) return false;
+    o = t;
+  }
+}
+
+/**
+ * For the name at `out[o]` in a section copied from the upstream answer:
+ * the compression pointer that ends it, if any, is kept when it points into
+ * the question, moved by `delta` when it points into the copied sections (at
+ * or after `from` in the upstream answer), refused otherwise (into the
+ * answer section we replaced, forward, the header). Then the whole name is
+ * checked (`nameSound`). The offset after the name, or -1.
  */
 function relocateName(out: Uint8Array, o: number, end: number, from: number, delta: number, qEnd: number): number {
+  const start = o;
   for (;;) {
     if (o >= end) return -1;
     const l = out[o]!;
-    if (l === 0) return o + 1;
+    if (l === 0) {
+      o += 1;
+      break;
+    }
     if (l < 64) {
       o += l + 1;
       continue;
     }
     if (l < 0xc0 || o + 2 > end) return -1;
     const t = ((l & 0x3f) << 8) | out[o + 1]!;
-    if (t >= 12 && t < qEnd) return o + 2;
-    // RFC 1035 §4.1.4: a pointer leads back to a prior name (`o - delta` is where this one was in the upstream answer).
-    if (t < from || t >= o - delta) return -1;
-    const nt = t + delta;
-    if (nt > 0x3fff) return -1;
-    out[o] = 0xc0 | (nt >> 8);
-    out[o + 1] = nt & 0xff;
-    return o + 2;
+    if (t < 12 || t >= qEnd) {
+      // RFC 1035 §4.1.4: a pointer leads back to a prior name (`o - delta` is where this one was in the upstream answer).
+      if (t < from || t >= o - delta) return -1;
+      const nt = t + delta;
+      if (nt > 0x3fff) return -1;
+      out[o] = 0xc0 | (nt >> 8);
+      out[o + 1] = nt & 0xff;
+    }
+    o += 2;
+    break;
   }
+  return nameSound(out, start, out.length) ? o : -1;
 }
 
 /**
- * Relocates the names of the `count` records copied to `out[o…]` (the
- * upstream's authority and additional sections): owners, and the names
- * inside the RDATA of the types that may carry compressed names (RFC 3597
- * §4: NS, CNAME, SOA, PTR, MX). Other types are accepted only when their
- * RDATA holds no name (A, AAAA, TXT). False when anything is out of reach.
+ * Relocates and checks the names of the `count` records at `out[o…]` that
+ * were copied from the upstream answer: owners, and the names inside the
+ * RDATA of the types that carry names where a decoder looks for them (RFC
+ * 3597 §4: NS, CNAME, PTR, MX, SOA may be compressed; DNAME, RRSIG's signer
+ * and NSEC's next name are read as names too). Types known to hold no name
+ * are copied as they are; any other type gives false (the decoding path
+ * handles it). False as well when a name is out of reach or unsound.
  */
 function relocateRecords(out: Uint8Array, o: number, count: number, from: number, delta: number, qEnd: number): boolean {
   for (let i = 0; i < count; i++) {
     const nameEnd = relocateName(out, o, out.length, from, delta, qEnd);
-    if (nameEnd < 0) return false;
+    if (nameEnd < 0 || nameEnd + 10 > out.length) return false;
     const type = u16(out, nameEnd);
     const rd = nameEnd + 10;
     const end = rd + u16(out, nameEnd + 8);
+    if (end > out.length) return false;
     switch (type) {
       case TYPE.A:
       case TYPE.AAAA:
       case 16: // TXT
+      case 43: // DS
+      case 48: // DNSKEY
+      case 50: // NSEC3
+      case 51: // NSEC3PARAM
         break;
       case TYPE.NS:
       case TYPE.CNAME:
       case TYPE.PTR:
+      case TYPE.DNAME:
         if (relocateName(out, rd, end, from, delta, qEnd) !== end) return false;
         break;
       case 15: // MX: preference, exchange
@@ -272,6 +318,12 @@ function relocateRecords(out: Uint8Array, o: number, count: number, from: number
         if (r < 0 || relocateName(out, r, end, from, delta, qEnd) !== end - 20) return false;
         break;
       }
+      case TYPE.RRSIG: // type covered … key tag (18 octets), signer's name, signature (RFC 4034 §3.1)
+        if (rd + 18 >= end || relocateName(out, rd + 18, end, from, delta, qEnd) < 0) return false;
+        break;
+      case 47: // NSEC: next domain name, type bit maps (RFC 4034 §4.1)
+        if (relocateName(out, rd, end, from, delta, qEnd) < 0) return false;
+        break;
       default:
         return false;
     }
@@ -327,7 +379,6 @@ export function synthesizeInPlace(
   const keptLen = L.bodyEnd - L.nsStart;
   const out = Buffer.allocUnsafe(qEnd + answerLen + keptLen + (opt?.length ?? 0));
   out.set(a.subarray(L.nsStart, L.bodyEnd), qEnd + answerLen);
-  if (!relocateRecords(out, qEnd + answerLen, L.ns + L.ar, L.nsStart, delta, qEnd)) return undefined;
   out.set(raw.subarray(12, qEnd), 12);
   // Pass 2: the AAAA records.
   const embedded: number[] = [];
@@ -354,6 +405,7 @@ export function synthesizeInPlace(
     w += 28;
     o = nameEnd + 14;
   }
+  if (!relocateRecords(out.subarray(0, qEnd + answerLen + keptLen), qEnd + answerLen, L.ns + L.ar, L.nsStart, delta, qEnd)) return undefined;
   const ad = synthesized && negativeAd && L.ad && q.edns?.dnssecOk === true;
   writeHeader(out, q, flagsFor(q, synthesized ? RCODE.noError : L.rcode, ad), L.an, L.ns, L.ar + (opt === undefined ? 0 : 1));
   if (opt !== undefined) out.set(opt, qEnd + answerLen + keptLen);

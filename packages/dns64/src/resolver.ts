@@ -291,13 +291,14 @@ export class Dns64Resolver {
         let negWire: Buffer | undefined;
         let negLayout: AnswerLayout | undefined;
         let negative: DecodedPacket | undefined;
-        const L = wire === undefined ? undefined : readAnswer(wire, raw, q);
+        const L = wire === undefined ? undefined : readAnswer(wire, raw, q, TYPE.AAAA);
         const verdict = L === undefined ? AAAA_DECODE : aaaaVerdict(wire!, L, this.opts.exclude, this.opts.synthesizeOnError);
-        if (verdict === AAAA_FORWARD) return done(undefined, { wire: forwardAnswer(wire!, L!, raw, q), synthesized: false, embedded: [], prefixDependent: false });
+        const forwarded = verdict === AAAA_FORWARD ? forwardAnswer(wire!, L!, raw, q) : undefined;
+        if (forwarded !== undefined) return done(undefined, { wire: forwarded, synthesized: false, embedded: [], prefixDependent: false });
         if (verdict === AAAA_SYNTHESIZE) {
           negWire = wire;
           negLayout = L;
-        } else if (verdict === AAAA_DECODE) {
+        } else if (verdict === AAAA_DECODE || verdict === AAAA_FORWARD) {
           const d = shouldSynthesize(q, wire === undefined ? undefined : this.#decode(wire), this.opts);
           if (d.kind === 'fail') return done(new Dns64Error('ERR_UPSTREAM_FAILED', 'AAAA lookup failed and synthesizeOnError is off'));
           this.counters.excluded += d.excluded;
@@ -325,7 +326,7 @@ export class Dns64Resolver {
         // §5.1.6: a failed A query is the basis of the reply; no answer at all is SERVFAIL.
         if (wire === undefined) return done(new Dns64Error('ERR_UPSTREAM_FAILED', 'A lookup failed'));
         if (negative === undefined) {
-          const L = readAnswer(wire, raw, q);
+          const L = readAnswer(wire, raw, q, TYPE.A);
           const s = L === undefined ? undefined : synthesizeInPlace(wire, L, raw, q, negativeTtlCap(negWire, negLayout), negLayout?.ad === true, this.opts);
           if (s !== undefined) {
             const synthesized = s.embedded.length > 0;
