@@ -276,7 +276,15 @@ async function startSixgate(dist = DIST, address = SIXGATE, extra = SHIPPED, env
     process.on('SIGINT', () => process.exit(0)); // a clean exit writes --cpu-prof/--heap-prof output
   `;
   const c = inNs(process.execPath, [...NODE_FLAGS, '--input-type=module', '-e', runner], { cwd: dir, env: { ...process.env, ...env } });
-  if (LOG !== undefined) c.stdout.on('data', (d) => appendFileSync(LOG, d.toString().replace(/^/gm, `${address} `)));
+  if (LOG !== undefined) {
+    // Whole lines only, each with its process's address (chunks end mid-line; processes interleave).
+    let partial = '';
+    c.stdout.on('data', (d) => {
+      const lines = (partial + d.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      if (lines.length > 0) appendFileSync(LOG, lines.map((l) => `${address} ${l}\n`).join(''));
+    });
+  }
   await waitLine(c, /ready/, 15_000, 'sixgate');
   return c;
 }
