@@ -180,6 +180,21 @@ describe('answer-wire: upstream answers read in place', () => {
     expect(out.readUInt16BE(0)).toBe(0xbeef);
   });
 
+  it('gives owners written in full as the question name the client\'s case (0x20 echoed into them), others untouched', () => {
+    const x = query('HoSt.Example.ORG');
+    // dns-packet writes every name in full: the owner echoes a random case, as an upstream may under 0x20.
+    const w = dnsPacket.encode({
+      type: 'response', id: 7, flags: dnsPacket.RECURSION_AVAILABLE,
+      questions: [{ name: NAME, type: 'AAAA', class: 'IN' }],
+      answers: [{ name: 'hOsT.eXaMpLe.oRg', type: 'AAAA', ttl: 5, class: 'IN', data: '2001:db8::1' }],
+      authorities: [{ name: 'eXaMpLe.oRg', type: 'NS', ttl: 5, class: 'IN', data: 'ns1.example.org' }],
+    });
+    const out = forwardAnswer(w, readAt(w, x.raw, x.q)!, x.raw, x.q)!;
+    const p = dnsPacket.decode(out);
+    expect(p.answers![0]!.name).toBe('HoSt.Example.ORG');
+    expect(p.authorities![0]!.name).toBe('eXaMpLe.oRg');
+  });
+
   it('synthesizes from NODATA + A with the §5.1.7 TTL and moves the pointers of the copied sections', () => {
     const x = query(NAME);
     const neg = upstreamAnswer(NAME, 'AAAA', { authorities: [soa(3600, 60)] });

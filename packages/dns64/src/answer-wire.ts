@@ -152,6 +152,7 @@ export function forwardAnswer(up: Uint8Array, L: AnswerLayout, raw: Uint8Array, 
   out.set(raw.subarray(12, q.questionEnd), 12);
   // Nothing moves (delta 0); every name is checked, so what a client decodes is what the decoding path would give.
   if (!relocateRecords(out.subarray(0, L.bodyEnd), L.anStart, L.an + L.ns + L.ar, L.anStart, 0, q.questionEnd)) return undefined;
+  clientCaseOwners(out.subarray(0, L.bodyEnd), L.anStart, L.an + L.ns + L.ar, raw, q.questionEnd);
   writeHeader(out, q, flagsFor(q, L.rcode, L.ad && q.edns?.dnssecOk === true), L.an, L.ns, L.ar + (opt === undefined ? 0 : 1));
   if (opt !== undefined) out.set(opt, L.bodyEnd);
   return out;
@@ -332,6 +333,26 @@ function relocateRecords(out: Uint8Array, o: number, count: number, from: number
   return true;
 }
 
+/**
+ * Gives owner names written out in full that equal the question name the
+ * client's letter case (its question bytes): with 0x20 the upstream may have
+ * echoed our random case into them, and the decoding path wrote such owners
+ * as pointers to the client's question. The records at `out[o…]` were
+ * checked by `relocateRecords`.
+ */
+function clientCaseOwners(out: Uint8Array, o: number, count: number, raw: Uint8Array, qEnd: number): void {
+  const nameLen = qEnd - 4 - 12;
+  for (let i = 0; i < count; i++) {
+    if (out[o]! < 64 && o + nameLen <= out.length) {
+      let same = true;
+      for (let k = 0; k < nameLen && same; k++) same = fold(out[o + k]!) === fold(raw[12 + k]!);
+      if (same) out.set(raw.subarray(12, 12 + nameLen), o);
+    }
+    const nameEnd = walkName(out, o, out.length, 0);
+    o = nameEnd + 10 + u16(out, nameEnd + 8);
+  }
+}
+
 /** An answer synthesized in place: the wire and the IPv4 addresses embedded, in answer order. */
 export interface InPlaceSynthesis {
   readonly wire: Buffer;
@@ -406,6 +427,7 @@ export function synthesizeInPlace(
     o = nameEnd + 14;
   }
   if (!relocateRecords(out.subarray(0, qEnd + answerLen + keptLen), qEnd + answerLen, L.ns + L.ar, L.nsStart, delta, qEnd)) return undefined;
+  clientCaseOwners(out.subarray(0, qEnd + answerLen + keptLen), qEnd + answerLen, L.ns + L.ar, raw, qEnd);
   const ad = synthesized && negativeAd && L.ad && q.edns?.dnssecOk === true;
   writeHeader(out, q, flagsFor(q, synthesized ? RCODE.noError : L.rcode, ad), L.an, L.ns, L.ar + (opt === undefined ? 0 : 1));
   if (opt !== undefined) out.set(opt, qEnd + answerLen + keptLen);
