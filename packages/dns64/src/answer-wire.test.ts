@@ -297,6 +297,24 @@ describe('answer-wire: upstream answers read in place', () => {
     expect(inPlace).toBeGreaterThan(150);
   });
 
+  it('reports a miss once even when the caller\'s callback throws', async () => {
+    const x = query(NAME);
+    const neg = upstreamAnswer(NAME, 'AAAA', { authorities: [soa(3600, 60)] });
+    const aw = upstreamAnswer(NAME, 'A', { answers: [{ name: NAME, type: 'A', ttl: 300, class: 'IN', data: '192.0.2.1' }] });
+    const { resolver, counters } = resolverWith(new Map([[`${NAME}|28`, neg], [`${NAME}|1`, aw]]));
+    let calls = 0;
+    await new Promise<void>((ok) => {
+      resolver.resolveWith(x.raw, x.q, undefined, () => {
+        calls++;
+        setTimeout(ok, 20);
+        throw new Error('a broken consumer');
+      });
+    });
+    expect(calls).toBe(1);
+    expect(counters.servfail).toBe(0);
+    expect(counters.synthesized).toBe(1);
+  });
+
   it('survives mutated upstream answers: an answer or SERVFAIL, never an exception', async () => {
     const r = rng(0xf00d);
     const neg = upstreamAnswer(NAME, 'AAAA', { authorities: [soa(3600, 60)] });

@@ -148,7 +148,11 @@ export class Dns64Resolver {
    */
   resolveWith(raw: Uint8Array, q: ParsedQuery, client6: Uint8Array | undefined, done: (r: Resolution) => void): void {
     const decision = shouldIntercept(q, this.opts);
+    let finished = false;
     const finish: BuildDone = (err, built) => {
+      // Once only: a callback that throws inside a step must not make that step report twice.
+      if (finished) return;
+      finished = true;
       if (err !== undefined || built === undefined) {
         // Upstream failures and anything unexpected (e.g. an upstream record dns-packet cannot re-encode).
         this.counters.servfail++;
@@ -183,7 +187,10 @@ export class Dns64Resolver {
     }
     const waiters: BuildDone[] = [];
     this.#inflight.set(key, waiters);
+    let reported = false;
     this.#build(decision, raw, q, (err, built) => {
+      if (reported) return;
+      reported = true;
       this.#inflight.delete(key);
       if (err === undefined && built !== undefined && !this.#suspended && !built.suspended) {
         try {
