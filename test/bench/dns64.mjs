@@ -16,6 +16,13 @@
 //   uncached 1000 addr the same from 1 000 source addresses
 //   uncached 5000/s    unique names at a fixed 5 000 queries/s (below both servers' saturation), one address
 //
+// Between two runs the bench settles (settle()): it waits until every UDP socket in the namespace
+// has an empty receive and send queue (nsd, Unbound and sixgate listeners and upstream sockets), every
+// sixgate process reports 0 upstream queries outstanding (stats over SIGUSR2), nsd, Unbound and the sixgate
+// processes use no CPU for 300 ms, and then pauses 2.2 s more — so no run pays for the backlog of a
+// saturating run before it (the fixed-rate row measures latency without queueing). The time each
+// settle took is printed with the table.
+//
 // Usage (root; `npx tsc -b packages/dns64` first, or `npm run bench -- dns64`):
 //   node test/bench/dns64.mjs [seconds=8] [uncachedQueries=60000] [rounds=1]
 // With rounds > 1 a last table gives the median of each column and of the
@@ -40,7 +47,7 @@
 //   SIXGATE_BENCH_KEEP=<dir>              keep dnsperf's per-query output there
 //   SIXGATE_BENCH_LOG=<file>              append the sixgate processes' stdout there (trace-gc, stats)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -75,6 +82,81 @@ const dir = mkdtempSync(join(tmpdir(), 'sg-dns64-bench-'));
 
 function need(tool) {
   if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) throw new Error(`${tool} is not installed (apt-get install dnsperf nsd unbound)`);
+}
+
+/** Total CPU ticks (user + system) of the processes of the namespace. */
+function nsCpuTicks() {
+  const pids = spawnSync('ip', ['netns', 'pids', NS], { encoding: 'utf8' }).stdout?.split(/\s+/).filter(Boolean) ?? [];
+  let t = 0;
+  for (const p of pids) {
+    try {
+      const f = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
+      t += Number(f[11]) + Number(f[12]);
+    } catch {
+      // the process just exited
+    }
+  }
+  return t;
+}
+
+/** Sum of the receive and send queues of every UDP socket in the namespace (ss -u, all states). */
+function udpQueued() {
+  const r = spawnSync('ip', ['netns', 'exec', NS, 'ss', '-uanH'], { encoding: 'utf8' });
+  let n = 0;
+  for (const line of r.stdout.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length >= 3) n += Number(f[1]) + Number(f[2]);
+  }
+  return n;
+}
+
+/** A sixgate process's stats (SIGUSR2 makes it print them as one JSON line). */
+function sixgateStats(child) {
+  return new Promise((ok) => {
+    let buf = '';
+    const t = setTimeout(() => done(undefined), 2000);
+    const onData = (d) => {
+      buf += d;
+      const line = buf.split('\n').find((l) => l.startsWith('{') && l.includes('upstreamOutstanding'));
+      if (line !== undefined) done(JSON.parse(line));
+    };
+    function done(v) {
+      clearTimeout(t);
+      child.stdout.off('data', onData);
+      ok(v);
+    }
+    child.stdout.on('data', onData);
+    child.kill('SIGUSR2');
+  });
+}
+
+/**
+ * Waits until the namespace is quiet (see the header): empty UDP queues, no sixgate upstream
+ * query outstanding, no CPU used for 300 ms; at most `ms`. Returns the milliseconds it took.
+ */
+async function settle(procs, ms = 60_000) {
+  const start = Date.now();
+  let quiet = 0;
+  let ticks = nsCpuTicks();
+  while (Date.now() - start < ms) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = nsCpuTicks();
+    let busy = now !== ticks || udpQueued() > 0;
+    ticks = now;
+    if (!busy) {
+      // (Not with SIXGATE_BENCH_TRACE: its SIGUSR2 handler would empty the trace between runs.)
+      for (const c of TRACE ? [] : procs) {
+        const s = await sixgateStats(c);
+        if (s === undefined || s.upstreamOutstanding > 0) busy = true;
+      }
+      // The stats round trip itself costs a little CPU: read the counter afresh.
+      ticks = nsCpuTicks();
+    }
+    quiet = busy ? 0 : quiet + 1;
+    if (quiet >= 3) return Date.now() - start;
+  }
+  console.error(`settle: still busy after ${ms} ms (queued ${udpQueued()}), going on`);
+  return Date.now() - start;
 }
 
 function inNs(cmd, args, opts = {}) {
@@ -194,7 +276,15 @@ async function startSixgate(dist = DIST, address = SIXGATE, extra = SHIPPED, env
     process.on('SIGINT', () => process.exit(0)); // a clean exit writes --cpu-prof/--heap-prof output
   `;
   const c = inNs(process.execPath, [...NODE_FLAGS, '--input-type=module', '-e', runner], { cwd: dir, env: { ...process.env, ...env } });
-  if (LOG !== undefined) c.stdout.on('data', (d) => appendFileSync(LOG, d.toString().replace(/^/gm, `${address} `)));
+  if (LOG !== undefined) {
+    // Whole lines only, each with its process's address (chunks end mid-line; processes interleave).
+    let partial = '';
+    c.stdout.on('data', (d) => {
+      const lines = (partial + d.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      if (lines.length > 0) appendFileSync(LOG, lines.map((l) => `${address} ${l}\n`).join(''));
+    });
+  }
   await waitLine(c, /ready/, 15_000, 'sixgate');
   return c;
 }
@@ -282,6 +372,7 @@ async function main() {
     ...(RATE > 0 ? [['uncached', `uncached ${RATE}/s`, (srv, tag) => sender(bin, srv, 'uncached', 1, ['-t', tag, '-l', String(SECONDS), '-Q', String(RATE), '-w', '4000'])]] : []),
   ].filter(([kind]) => ONLY === '' || ONLY === kind);
   const rounds = [];
+  const settled = [];
   for (let round = 0; round < ROUNDS; round++) {
     const results = {};
     let k = 0;
@@ -290,6 +381,7 @@ async function main() {
       const shift = (round + k++) % servers.length;
       const order = [...servers.slice(shift), ...servers.slice(0, shift)];
       for (const [name, server] of order) {
+        settled.push(await settle(procs));
         // A pause longer than the rate limiter's activity window: the sources of the previous
         // row must not count as "other clients asking" (exemptLoneClient) in this one.
         await new Promise((r) => setTimeout(r, 2200));
@@ -298,6 +390,7 @@ async function main() {
     }
     rounds.push(results);
     printTable(`round ${round + 1} of ${ROUNDS}`, scenarios.map(([, l]) => l), servers.map(([n]) => n), results);
+    console.log(`settle before each run (ms): ${settled.splice(0).join(' ')}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
   }
   for (const c of procs) c.kill('SIGUSR2');
   await new Promise((r) => setTimeout(r, 300));

@@ -7,7 +7,8 @@
  * does that straight from the receive arena into the send arena. Bounded by
  * entries and bytes, LRU eviction. Clock injected.
  */
-import { FLAG, RCODE, TYPE, cacheVariant, readTtl, walkRecords, type ParsedQuery } from './wire.js';
+import { FLAG, RCODE, TYPE, cacheVariant, readTtl, type ParsedQuery } from './wire.js';
+import { walkName } from './name-walk.js';
 import type { Dns64CacheOptions } from './config.js';
 
 /** One cached answer. */
@@ -63,28 +64,65 @@ function sameQuestion(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number, 
   return true;
 }
 
-/** Seconds this answer may be cached, or 0 (RFC 2308 §5 for negative answers). */
+/**
+ * Seconds this answer may be cached, or undefined (RFC 2308 §5 for negative
+ * answers), with the offsets of its TTL fields (OPT excluded). Two walks over
+ * the records in place: nothing allocated but the offsets array.
+ */
 export function cacheTtl(wire: Buffer, limits: Dns64CacheOptions): { ttl: number; offsets: Uint32Array } | undefined {
-  const spans = walkRecords(wire);
-  if (spans === undefined) return undefined;
   const rcode = wire[3]! & 0xf;
-  if (rcode !== RCODE.noError && rcode !== RCODE.nxDomain) return undefined;
-  const rrs = spans.filter((s) => s.type !== TYPE.OPT);
-  const offsets = Uint32Array.from(rrs.map((s) => s.ttlOffset));
-  const answers = rrs.filter((s) => s.section === 1);
+  if (wire.length < 12 || (rcode !== RCODE.noError && rcode !== RCODE.nxDomain)) return undefined;
+  let o = 12;
+  for (let i = u16(wire, 4); i > 0; i--) {
+    o = walkName(wire, o, wire.length, 0);
+    if (o < 0 || o + 4 > wire.length) return undefined;
+    o += 4;
+  }
+  const first = o;
+  const an = u16(wire, 6);
+  const total = an + u16(wire, 8) + u16(wire, 10);
+  let kept = 0;
+  let positive = false;
+  let answerTtl = Infinity;
+  let soaTtl = -1;
+  for (let i = 0; i < total; i++) {
+    const nameEnd = walkName(wire, o, wire.length, 0);
+    if (nameEnd < 0 || nameEnd + 10 > wire.length) return undefined;
+    const end = nameEnd + 10 + u16(wire, nameEnd + 8);
+    if (end > wire.length) return undefined;
+    const type = u16(wire, nameEnd);
+    if (type !== TYPE.OPT) {
+      kept++;
+      if (i < an) {
+        answerTtl = Math.min(answerTtl, readTtl(wire, nameEnd + 4));
+        if (type !== TYPE.CNAME && type !== TYPE.DNAME && type !== TYPE.RRSIG) positive = true;
+      } else if (i < an + u16(wire, 8) && type === TYPE.SOA && soaTtl < 0) {
+        soaTtl = Math.min(readTtl(wire, nameEnd + 4), readTtl(wire, end - 4));
+      }
+    }
+    o = end;
+  }
   let ttl: number;
-  if (rcode === RCODE.noError && answers.some((s) => s.type !== TYPE.CNAME && s.type !== TYPE.DNAME && s.type !== TYPE.RRSIG)) {
-    ttl = Math.min(...answers.map((s) => readTtl(wire, s.ttlOffset)));
+  if (rcode === RCODE.noError && positive) {
+    ttl = answerTtl;
   } else {
     // Negative: min(SOA TTL, SOA MINIMUM) capped by negativeTtl; no SOA, no caching (RFC 2308 §5).
-    const soa = rrs.find((s) => s.section === 2 && s.type === TYPE.SOA);
-    if (soa === undefined) return undefined;
-    ttl = Math.min(readTtl(wire, soa.ttlOffset), readTtl(wire, soa.end - 4), limits.negativeTtl);
-    for (const s of answers) ttl = Math.min(ttl, readTtl(wire, s.ttlOffset));
+    if (soaTtl < 0) return undefined;
+    ttl = Math.min(soaTtl, limits.negativeTtl, answerTtl);
   }
   ttl = Math.min(Math.max(ttl, limits.minTtl), limits.maxTtl);
-  return ttl > 0 ? { ttl, offsets } : undefined;
+  if (!(ttl > 0)) return undefined;
+  const offsets = new Uint32Array(kept);
+  o = first;
+  for (let i = 0, k = 0; i < total; i++) {
+    const nameEnd = walkName(wire, o, wire.length, 0);
+    if (u16(wire, nameEnd) !== TYPE.OPT) offsets[k++] = nameEnd + 4;
+    o = nameEnd + 10 + u16(wire, nameEnd + 8);
+  }
+  return { ttl, offsets };
 }
+
+const u16 = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!;
 
 /** Bytes counted per entry besides its wire (the entry object, its offsets array, its table slot). */
 const ENTRY_OVERHEAD = 160;

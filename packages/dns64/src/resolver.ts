@@ -14,7 +14,8 @@ import type { Dns64Counters } from './metrics.js';
 import { applyPolicy } from './policy.js';
 import { classifyReverse, inAddrName, reverseCname, reverseNegative } from './reverse.js';
 import { shouldIntercept, shouldSynthesize, synthesize, type Intercept } from './synthesize.js';
-import type { Upstream } from './upstream.js';
+import type { Upstream, UpstreamDone } from './upstream.js';
+import { AAAA_DECODE, AAAA_FORWARD, AAAA_SYNTHESIZE, aaaaVerdict, forwardAnswer, negativeTtlCap, readAnswer, synthesizeInPlace, type AnswerLayout } from './answer-wire.js';
 import { FLAG, RCODE, TYPE, cacheVariant, encodeOpt, headerOnlyResponse, replaceOpt, walkRecords, type ParsedQuery, type QueryProbe } from './wire.js';
 
 /** EDNS Extended DNS Error 29, "Synthesized" (RFC 8914 §4, IANA registry). */
@@ -28,6 +29,9 @@ export interface Resolution {
   readonly decision: Intercept | 'cache';
   readonly synthesized: boolean;
 }
+
+/** Receives a built answer or the error that prevented it, once. */
+type BuildDone = (err: unknown, built?: Built) => void;
 
 interface Built {
   wire: Buffer;
@@ -51,7 +55,7 @@ export class Dns64Resolver {
   /** True while the translator cannot carry traffic: answer as if no prefix existed. */
   #suspended = false;
   /** Misses being resolved, by cache key: identical questions share one upstream lookup. */
-  readonly #inflight = new Map<string, Promise<Built>>();
+  readonly #inflight = new Map<string, BuildDone[]>();
 
   constructor(
     private opts: ResolvedDns64Options,
@@ -134,39 +138,70 @@ export class Dns64Resolver {
   }
 
   /** Resolves a query that missed the cache. Never rejects. */
-  async resolve(raw: Uint8Array, q: ParsedQuery, client6: Uint8Array | undefined): Promise<Resolution> {
-    const decision = shouldIntercept(q, this.opts);
-    const key = cacheKey(q);
-    let built: Built;
-    try {
-      const pending = decision === 'local' ? undefined : this.#inflight.get(key);
-      if (pending !== undefined) {
-        const shared = await pending;
-        built = { ...shared, wire: readdress(shared.wire, raw, q) };
-      } else {
-        built = await this.#buildOnce(decision, raw, q, key);
-      }
-    } catch {
-      // Upstream failures and anything unexpected (e.g. an upstream record dns-packet cannot re-encode).
-      this.counters.servfail++;
-      return { wire: headerOnlyResponse(raw, q, RCODE.servFail), decision, synthesized: false };
-    }
-    if (built.synthesized) this.counters.synthesized++;
-    const wire = built.embedded.length > 0 && this.opts.wouldTranslate ? this.#policy(built.wire, built.embedded, client6) : built.wire;
-    return { wire, decision, synthesized: built.synthesized };
+  resolve(raw: Uint8Array, q: ParsedQuery, client6: Uint8Array | undefined): Promise<Resolution> {
+    return new Promise((done) => this.resolveWith(raw, q, client6, done));
   }
 
-  async #buildOnce(decision: Intercept, raw: Uint8Array, q: ParsedQuery, key: string): Promise<Built> {
-    if (decision === 'local') return this.#build(decision, raw, q);
-    const p = this.#build(decision, raw, q);
-    this.#inflight.set(key, p);
-    try {
-      const built = await p;
-      if (!this.#suspended && !built.suspended) this.cache.put(built.wire, q.questionEnd, cacheVariant(q.edns !== undefined, q.edns?.dnssecOk === true, q.cd), { prefixDependent: built.prefixDependent, embedded: built.embedded });
-      return built;
-    } finally {
-      this.#inflight.delete(key);
+  /**
+   * `resolve` with a callback, called once (synchronously for local data):
+   * the miss path's form, one closure per step instead of a promise chain.
+   */
+  resolveWith(raw: Uint8Array, q: ParsedQuery, client6: Uint8Array | undefined, done: (r: Resolution) => void): void {
+    const decision = shouldIntercept(q, this.opts);
+    let finished = false;
+    const finish: BuildDone = (err, built) => {
+      // Once only: a callback that throws inside a step must not make that step report twice.
+      if (finished) return;
+      finished = true;
+      if (err !== undefined || built === undefined) {
+        // Upstream failures and anything unexpected (e.g. an upstream record dns-packet cannot re-encode).
+        this.counters.servfail++;
+        return done({ wire: headerOnlyResponse(raw, q, RCODE.servFail), decision, synthesized: false });
+      }
+      let wire = built.wire;
+      try {
+        if (built.synthesized) this.counters.synthesized++;
+        if (built.embedded.length > 0 && this.opts.wouldTranslate) wire = this.#policy(built.wire, built.embedded, client6);
+      } catch {
+        this.counters.servfail++;
+        return done({ wire: headerOnlyResponse(raw, q, RCODE.servFail), decision, synthesized: false });
+      }
+      done({ wire, decision, synthesized: built.synthesized });
+    };
+    if (decision === 'local') return this.#build(decision, raw, q, finish);
+    const key = cacheKey(q);
+    const waiting = this.#inflight.get(key);
+    if (waiting !== undefined) {
+      // An identical question is being resolved: its answer, readdressed to this query.
+      waiting.push((err, shared) => {
+        if (err !== undefined || shared === undefined) return finish(err ?? new Error('no answer'));
+        let built: Built;
+        try {
+          built = { ...shared, wire: readdress(shared.wire, raw, q) };
+        } catch (e) {
+          return finish(e);
+        }
+        finish(undefined, built);
+      });
+      return;
     }
+    const waiters: BuildDone[] = [];
+    this.#inflight.set(key, waiters);
+    let reported = false;
+    this.#build(decision, raw, q, (err, built) => {
+      if (reported) return;
+      reported = true;
+      this.#inflight.delete(key);
+      if (err === undefined && built !== undefined && !this.#suspended && !built.suspended) {
+        try {
+          this.cache.put(built.wire, q.questionEnd, cacheVariant(q.edns !== undefined, q.edns?.dnssecOk === true, q.cd), { prefixDependent: built.prefixDependent, embedded: built.embedded });
+        } catch (e) {
+          err = e;
+        }
+      }
+      finish(err, built);
+      for (const w of waiters) w(err, built);
+    });
   }
 
   #policy(wire: Buffer, embedded: readonly number[], client6: Uint8Array | undefined): Buffer {
@@ -175,26 +210,42 @@ export class Dns64Resolver {
     return r.wire;
   }
 
-  async #build(decision: Intercept, raw: Uint8Array, q: ParsedQuery): Promise<Built> {
-    switch (decision) {
-      case 'local': {
-        this.counters.ipv4only++;
-        const { draft, synthesized } = ipv4onlyAnswer(q, this.opts.prefix);
-        if (synthesized && this.#suspended) {
-          // RFC 7050 discovery finds no prefix while the translator is down.
-          this.counters.synthesisSuspended++;
-          return this.#encode({ ...draft, answers: [] }, raw, q, undefined, true);
-        }
-        return this.#encode(draft, raw, q, synthesized ? [0xc00000aa, 0xc00000ab] : undefined, true);
+  /** Builds the answer and hands it to `done` once; never throws (errors go to `done`). */
+  #build(decision: Intercept, raw: Uint8Array, q: ParsedQuery, done: BuildDone): void {
+    try {
+      switch (decision) {
+        case 'local':
+          return done(undefined, this.#local(raw, q));
+        case 'pass':
+          return this.#lookup(q.qname, q.qtype, q, (err, wire) => {
+            if (err !== undefined) return done(err);
+            try {
+              done(undefined, { wire: this.#passThrough(wire!, raw, q), synthesized: false, embedded: [], prefixDependent: false });
+            } catch (e) {
+              done(e);
+            }
+          });
+        case 'ptr':
+          this.#reverse(raw, q).then((b) => done(undefined, b), (e: unknown) => done(e));
+          return;
+        case 'aaaa':
+        case 'aaaa-from-a':
+          return this.#aaaa(decision, raw, q, done);
       }
-      case 'pass':
-        return { wire: await this.#passThrough(raw, q), synthesized: false, embedded: [], prefixDependent: false };
-      case 'ptr':
-        return this.#reverse(raw, q);
-      case 'aaaa':
-      case 'aaaa-from-a':
-        return this.#aaaa(decision, raw, q);
+    } catch (e) {
+      done(e);
     }
+  }
+
+  #local(raw: Uint8Array, q: ParsedQuery): Built {
+    this.counters.ipv4only++;
+    const { draft, synthesized } = ipv4onlyAnswer(q, this.opts.prefix);
+    if (synthesized && this.#suspended) {
+      // RFC 7050 discovery finds no prefix while the translator is down.
+      this.counters.synthesisSuspended++;
+      return this.#encode({ ...draft, answers: [] }, raw, q, undefined, true);
+    }
+    return this.#encode(draft, raw, q, synthesized ? [0xc00000aa, 0xc00000ab] : undefined, true);
   }
 
   #encode(draft: ResponseDraft, raw: Uint8Array, q: ParsedQuery, embedded: readonly number[] | undefined, prefixDependent: boolean): Built {
@@ -205,36 +256,101 @@ export class Dns64Resolver {
     return { wire: out, synthesized, embedded: embedded ?? [], prefixDependent };
   }
 
-  async #ask(name: string, type: number, q: ParsedQuery): Promise<DecodedPacket | undefined> {
-    try {
-      const wire = await this.upstream.lookup({ name, type, qclass: q.qclass, dnssecOk: q.edns?.dnssecOk === true, checkingDisabled: q.cd });
-      const p = decodeMessage(wire);
-      if (p === undefined) this.counters.upstreamErrors++;
-      return p;
-    } catch (err) {
-      if (err instanceof Dns64Error) return undefined;
-      throw err;
-    }
+  /** One upstream question; `done(err)` only for a failure that is not the upstream's (then SERVFAIL). */
+  #lookup(name: string, type: number, q: ParsedQuery, done: UpstreamDone): void {
+    const uq = { name, type, qclass: q.qclass, dnssecOk: q.edns?.dnssecOk === true, checkingDisabled: q.cd };
+    const up = this.upstream;
+    if (up.query !== undefined) up.query(uq, done);
+    else up.lookup(uq).then((wire) => done(undefined, wire), (e: unknown) => done(e));
   }
 
-  async #aaaa(decision: 'aaaa' | 'aaaa-from-a', raw: Uint8Array, q: ParsedQuery): Promise<Built> {
-    let negative: DecodedPacket | undefined;
-    if (decision === 'aaaa') {
-      const aaaa = await this.#ask(q.qname, TYPE.AAAA, q);
-      const d = shouldSynthesize(q, aaaa, this.opts);
-      if (d.kind === 'fail') throw new Dns64Error('ERR_UPSTREAM_FAILED', 'AAAA lookup failed and synthesizeOnError is off');
-      this.counters.excluded += d.excluded;
-      if (d.kind === 'return') return this.#encode(d.draft, raw, q, undefined, false);
-      negative = d.negative;
-    }
-    if (this.#suspended) return this.#suspendedNodata(raw, q, negative);
-    const a = await this.#ask(q.qname, TYPE.A, q);
-    // §5.1.6: a failed A query is the basis of the reply; no answer at all is SERVFAIL.
-    if (a === undefined) throw new Dns64Error('ERR_UPSTREAM_FAILED', 'A lookup failed');
-    const s = synthesize(q, negative, a, this.opts);
-    this.counters.notEmbeddable += s.notEmbeddable;
-    const embedded = s.embedded.length > 0 ? s.embedded : undefined;
-    return this.#encode(s.draft, raw, q, embedded, true);
+  /** `#lookup` where an upstream failure (Dns64Error) is an answer of its own: undefined. */
+  #askWire(name: string, type: number, q: ParsedQuery, done: (err: unknown, wire: Buffer | undefined) => void): void {
+    this.#lookup(name, type, q, (err, wire) => {
+      if (err === undefined) done(undefined, wire);
+      else if (err instanceof Dns64Error) done(undefined, undefined);
+      else done(err, undefined);
+    });
+  }
+
+  async #ask(name: string, type: number, q: ParsedQuery): Promise<DecodedPacket | undefined> {
+    const wire = await new Promise<Buffer | undefined>((ok, fail) => this.#askWire(name, type, q, (err, w) => (err === undefined ? ok(w) : fail(err))));
+    return wire === undefined ? undefined : this.#decode(wire);
+  }
+
+  /** dns-packet's reading of an upstream answer; undefined (and counted) when it is malformed. */
+  #decode(wire: Buffer): DecodedPacket | undefined {
+    const p = decodeMessage(wire);
+    if (p === undefined) this.counters.upstreamErrors++;
+    return p;
+  }
+
+  /**
+   * RFC 6147 §5.1 for a AAAA question: the AAAA answer (unless ignoreAaaa),
+   * then the A answer when synthesizing. The common shapes are read in place
+   * (answer-wire.ts); the rest is decoded and goes through synthesize.ts.
+   */
+  #aaaa(decision: 'aaaa' | 'aaaa-from-a', raw: Uint8Array, q: ParsedQuery, done: BuildDone): void {
+    if (decision === 'aaaa-from-a') return this.#fromA(raw, q, undefined, undefined, undefined, done);
+    this.#askWire(q.qname, TYPE.AAAA, q, (err, wire) => {
+      if (err !== undefined) return done(err);
+      try {
+        let negWire: Buffer | undefined;
+        let negLayout: AnswerLayout | undefined;
+        let negative: DecodedPacket | undefined;
+        const L = wire === undefined ? undefined : readAnswer(wire, raw, q, TYPE.AAAA);
+        const verdict = L === undefined ? AAAA_DECODE : aaaaVerdict(wire!, L, this.opts.exclude, this.opts.synthesizeOnError);
+        const forwarded = verdict === AAAA_FORWARD ? forwardAnswer(wire!, L!, raw, q) : undefined;
+        if (forwarded !== undefined) return done(undefined, { wire: forwarded, synthesized: false, embedded: [], prefixDependent: false });
+        if (verdict === AAAA_SYNTHESIZE) {
+          negWire = wire;
+          negLayout = L;
+        } else if (verdict === AAAA_DECODE || verdict === AAAA_FORWARD) {
+          const d = shouldSynthesize(q, wire === undefined ? undefined : this.#decode(wire), this.opts);
+          if (d.kind === 'fail') return done(new Dns64Error('ERR_UPSTREAM_FAILED', 'AAAA lookup failed and synthesizeOnError is off'));
+          this.counters.excluded += d.excluded;
+          if (d.kind === 'return') return done(undefined, this.#encode(d.draft, raw, q, undefined, false));
+          negative = d.negative;
+        }
+        if (this.#suspended) return done(undefined, this.#suspendedNodata(raw, q, negative ?? (negWire === undefined ? undefined : this.#decode(negWire))));
+        this.#fromA(raw, q, negWire, negLayout, negative, done);
+      } catch (e) {
+        done(e);
+      }
+    });
+  }
+
+  /**
+   * The A step: `negWire`/`negLayout` is the negative AAAA answer read in
+   * place, `negative` the decoded one (only one of them is given; neither
+   * after a failure counted as empty or with ignoreAaaa).
+   */
+  #fromA(raw: Uint8Array, q: ParsedQuery, negWire: Buffer | undefined, negLayout: AnswerLayout | undefined, negative: DecodedPacket | undefined, done: BuildDone): void {
+    if (this.#suspended) return done(undefined, this.#suspendedNodata(raw, q, negative));
+    this.#askWire(q.qname, TYPE.A, q, (err, wire) => {
+      if (err !== undefined) return done(err);
+      try {
+        // §5.1.6: a failed A query is the basis of the reply; no answer at all is SERVFAIL.
+        if (wire === undefined) return done(new Dns64Error('ERR_UPSTREAM_FAILED', 'A lookup failed'));
+        if (negative === undefined) {
+          const L = readAnswer(wire, raw, q, TYPE.A);
+          const s = L === undefined ? undefined : synthesizeInPlace(wire, L, raw, q, negativeTtlCap(negWire, negLayout), negLayout?.ad === true, this.opts);
+          if (s !== undefined) {
+            const synthesized = s.embedded.length > 0;
+            return done(undefined, { wire: s.wire, synthesized, embedded: s.embedded, prefixDependent: true });
+          }
+        }
+        const a = this.#decode(wire);
+        if (a === undefined) return done(new Dns64Error('ERR_UPSTREAM_FAILED', 'A lookup failed'));
+        const neg = negative ?? (negWire === undefined ? undefined : decodeMessage(negWire));
+        const s = synthesize(q, neg, a, this.opts);
+        this.counters.notEmbeddable += s.notEmbeddable;
+        const embedded = s.embedded.length > 0 ? s.embedded : undefined;
+        done(undefined, this.#encode(s.draft, raw, q, embedded, true));
+      } catch (e) {
+        done(e);
+      }
+    });
   }
 
   /** NODATA as the upstream gave it (its SOA, negative TTL capped), in place of a synthesized answer. */
@@ -280,8 +396,7 @@ export class Dns64Resolver {
   }
 
   /** §5.3.3: anything else is relayed unchanged; only ID, question case and OPT are ours. */
-  async #passThrough(raw: Uint8Array, q: ParsedQuery): Promise<Buffer> {
-    const wire = await this.upstream.lookup({ name: q.qname, type: q.qtype, qclass: q.qclass, dnssecOk: q.edns?.dnssecOk === true, checkingDisabled: q.cd });
+  #passThrough(wire: Buffer, raw: Uint8Array, q: ParsedQuery): Buffer {
     const spans = walkRecords(wire);
     const opt = q.edns === undefined ? undefined : encodeOpt(EDNS_UDP_SIZE, q.edns.dnssecOk);
     const out = spans === undefined ? undefined : replaceOpt(wire, spans, opt);

@@ -26,9 +26,14 @@ export interface UpstreamHealth {
   readonly down: boolean;
 }
 
+/** Called once with the raw response, or with the error (a Dns64Error for upstream failures). */
+export type UpstreamDone = (err: unknown, wire?: Buffer) => void;
+
 /** Asks upstream resolvers; resolves with the raw response (its own ID), rejects with Dns64Error. */
 export interface Upstream {
   lookup(q: UpstreamQuestion): Promise<Buffer>;
+  /** `lookup` with a callback, when the implementation has one (the resolver prefers it: no promise per query). */
+  query?(q: UpstreamQuestion, done: UpstreamDone): void;
   health(): UpstreamHealth[];
   close?(): void;
 }

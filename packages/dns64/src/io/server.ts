@@ -69,6 +69,10 @@ export interface Dns64ServerDeps {
 
 type Answer = { wire: Buffer; q: ParsedQuery | undefined; query?: Buffer };
 
+function asIs(a: Answer): Answer {
+  return a;
+}
+
 function udpBackendOf(deps: Dns64ServerDeps): UdpBackend {
   const env = process.env.SIXGATE_DNS64_UDP;
   if (deps.udp !== undefined && deps.udp !== 'auto') return deps.udp;
@@ -163,7 +167,7 @@ export class Dns64Server {
     const ipv6Only = ep.family === 6 && this.#opts.listen.some((l) => l.family === 4 && l.port === ep.port && l.address === '0.0.0.0');
     const udp = await openUdpListener(this.#udpBackend, ep, ipv6Only, { clients: this.#clients, counters: this.#counters, answer: this.#answerUdp, answerInto: this.#answerUdpInto, batchStart: this.#batchStart });
     this.#udp.push(udp);
-    const tcp = new TcpHandler(this.#opts.tcp, this.#counters, (raw, remote) => this.#answer(raw, this.#clients.fromText(remote), 'tcp'));
+    const tcp = new TcpHandler(this.#opts.tcp, this.#counters, (raw, remote) => this.#answer(raw, this.#clients.fromText(remote), 'tcp', false, asIs));
     this.#tcp.push(tcp);
     await tcp.listen(ep.address, udp.address().port, ipv6Only);
   }
@@ -263,11 +267,13 @@ export class Dns64Server {
 
   /** One UDP query to the wire to send (fitted to the client's buffer), now or later. */
   readonly #answerUdp = (raw: Buffer, client: ClientInfo, rateChecked = false): Buffer | Promise<Buffer | undefined> | undefined => {
-    const r = this.#answer(raw, client, 'udp', rateChecked);
-    if (r === undefined) return undefined;
-    if (!(r instanceof Promise)) return this.#running ? this.#fitUdp(raw, r.wire, r.q) : undefined;
-    return r.then((a) => (a === undefined || !this.#running ? undefined : this.#fitUdp(a.query ?? raw, a.wire, a.q)));
+    const r = this.#answer(raw, client, 'udp', rateChecked, this.#fitLate);
+    if (r === undefined || r instanceof Promise) return r;
+    return this.#running ? this.#fitUdp(raw, r.wire, r.q) : undefined;
   };
+
+  /** A UDP answer that came later (a miss), fitted to the client's buffer. */
+  readonly #fitLate = (a: Answer): Buffer | undefined => (this.#running ? this.#fitUdp(a.query!, a.wire, a.q) : undefined);
 
   /** Called by the native listener before it answers a received batch. */
   readonly #batchStart = (): void => {
@@ -317,9 +323,10 @@ export class Dns64Server {
 
   /**
    * The answer to one query: synchronous for errors and cache hits, a
-   * promise for the rest, undefined when the packet is dropped.
+   * promise for the rest (one per miss: `late` shapes the answer inside
+   * it), undefined when the packet is dropped.
    */
-  #answer(raw: Buffer, client: ClientInfo, transport: 'udp' | 'tcp', rateChecked = false): Answer | Promise<Answer | undefined> | undefined {
+  #answer<T>(raw: Buffer, client: ClientInfo, transport: 'udp' | 'tcp', rateChecked: boolean, late: (a: Answer) => T): Answer | Promise<T> | undefined {
     const c = this.#counters;
     c.queries++;
     if (transport === 'tcp') c.tcpQueries++;
@@ -362,10 +369,14 @@ export class Dns64Server {
     }
     // The UDP receive buffer is reused by the next batch: the query outlives this call, so it gets its own copy.
     const query = Buffer.from(raw);
-    return this.#resolver.resolve(query, q, client.client6).then((res) => {
-      if (this.onTrace) this.#trace(address, transport, q, res.decision, res.wire, started, res.synthesized);
-      return { wire: res.wire, q, query };
-    });
+    return new Promise<T>((done, fail) => this.#resolver.resolveWith(query, q, client.client6, (res) => {
+      try {
+        if (this.onTrace) this.#trace(address, transport, q, res.decision, res.wire, started, res.synthesized);
+        done(late({ wire: res.wire, q, query }));
+      } catch (e) {
+        fail(e); // counted as dropped by the listener; never thrown into the upstream client
+      }
+    }));
   }
 
   #countLimited(verdict: number): void {

@@ -13,7 +13,7 @@ import { formatIpv6, parseIpv6 } from '@sixgate/addressing';
 import type { Endpoint } from '../config.js';
 import { Dns64Error } from '../errors.js';
 import type { Dns64Counters } from '../metrics.js';
-import type { Upstream, UpstreamHealth, UpstreamQuestion } from '../upstream.js';
+import type { Upstream, UpstreamDone, UpstreamHealth, UpstreamQuestion } from '../upstream.js';
 import { FLAG, TYPE, encodeNameInto } from '../wire.js';
 import type { UdpBackend } from './udp.js';
 import { DeadlineQueue, type DeadlineEntry } from './deadlines.js';
@@ -139,8 +139,8 @@ export function foldQuestionCase(answer: Uint8Array, query: Uint8Array): void {
 }
 
 /**
- * One UDP query in flight: the deadline-queue links, the promise's settle
- * functions and the transport callbacks, in one object (no timer, closure
+ * One UDP query in flight: the deadline-queue links, the caller's callback
+ * and the transport callbacks, in one object (no timer, closure
  * set or map entry of its own).
  */
 class UdpWait implements DeadlineEntry {
@@ -155,8 +155,7 @@ class UdpWait implements DeadlineEntry {
     private readonly client: UpstreamClient,
     readonly ep: Endpoint,
     readonly query: Buffer,
-    readonly resolve: (msg: Buffer) => void,
-    readonly reject: (err: Dns64Error) => void,
+    readonly done: UpstreamDone,
   ) {}
 
   readonly onDatagram = (msg: Buffer, fromPeer: boolean): void => {
@@ -242,32 +241,45 @@ export class UpstreamClient implements Upstream {
     this.#transport.close();
   }
 
-  async lookup(q: UpstreamQuestion): Promise<Buffer> {
-    if (this.#servers.length === 0) throw new Dns64Error('ERR_UPSTREAM_FAILED', 'no upstream resolvers configured');
+  lookup(q: UpstreamQuestion): Promise<Buffer> {
+    return new Promise((resolve, reject) => this.query(q, (err, wire) => (err === undefined ? resolve(wire!) : reject(err))));
+  }
+
+  /**
+   * `lookup` with a callback: `done(undefined, answer)` or `done(error)`
+   * (a Dns64Error, or whatever unexpected the transport threw), once. The
+   * miss path's form: no promise per attempt or per query.
+   */
+  query(q: UpstreamQuestion, done: UpstreamDone): void {
+    if (this.#servers.length === 0) return done(new Dns64Error('ERR_UPSTREAM_FAILED', 'no upstream resolvers configured'));
     if (this.#outstanding >= this.opts.maxOutstanding) {
       this.counters.upstreamOverload++;
-      throw new Dns64Error('ERR_UPSTREAM_OVERLOAD', `${this.#outstanding} upstream queries outstanding (maxOutstanding)`);
+      return done(new Dns64Error('ERR_UPSTREAM_OVERLOAD', `${this.#outstanding} upstream queries outstanding (maxOutstanding)`));
     }
     this.#outstanding++;
-    try {
-      let last: Dns64Error | undefined;
-      for (let attempt = 0; attempt < this.opts.attempts; attempt++) {
-        const s = this.#pick(attempt);
-        try {
-          const answer = await this.#once(s, q);
-          s.consecutive = 0;
-          s.downUntil = 0;
-          return answer;
-        } catch (err) {
-          if (!(err instanceof Dns64Error)) throw err;
-          last = err;
-          this.#failed(s, err);
-        }
-      }
-      throw last!;
-    } finally {
+    this.#attempt(q, 0, undefined, done);
+  }
+
+  #attempt(q: UpstreamQuestion, attempt: number, last: unknown, done: UpstreamDone): void {
+    if (attempt >= this.opts.attempts) {
       this.#outstanding--;
+      return done(last);
     }
+    const s = this.#pick(attempt);
+    this.#once(s, q, (err, answer) => {
+      if (err === undefined) {
+        s.consecutive = 0;
+        s.downUntil = 0;
+        this.#outstanding--;
+        return done(undefined, answer);
+      }
+      if (!(err instanceof Dns64Error)) {
+        this.#outstanding--;
+        return done(err);
+      }
+      this.#failed(s, err);
+      this.#attempt(q, attempt + 1, err, done);
+    });
   }
 
   /** The upstream for this attempt: with failover, the next one that is not held down. */
@@ -287,23 +299,26 @@ export class UpstreamClient implements Upstream {
     if (s.consecutive >= (this.opts.holdDownAfter ?? 3)) s.downUntil = this.now() + (this.opts.holdDownMs ?? 30_000);
   }
 
-  async #once(s: ServerState, q: UpstreamQuestion): Promise<Buffer> {
+  #once(s: ServerState, q: UpstreamQuestion, done: UpstreamDone): void {
     s.queries++;
     this.counters.upstreamQueries++;
     const query = buildUpstreamQuery(randomInt(0, 65536), q);
     if (this.caseRandomized) randomizeCase(query);
-    const answer = await this.#udp(s.ep, query);
-    if ((answer[2]! & (FLAG.tc >> 8)) === 0) return answer;
-    this.counters.upstreamTcpRetries++;
-    return this.#tcp(s.ep, query);
+    const w = new UdpWait(this, s.ep, query, done);
+    try {
+      this.#udpWaits.add(w, this.opts.timeoutMs);
+      w.close = this.#transport.send(s.ep, query, w.onDatagram, w.onError);
+    } catch (err) {
+      this.#udpWaits.remove(w);
+      w.finished = true;
+      done(err);
+    }
   }
 
-  #udp(ep: Endpoint, query: Buffer): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-      const w = new UdpWait(this, ep, query, resolve, reject);
-      this.#udpWaits.add(w, this.opts.timeoutMs);
-      w.close = this.#transport.send(ep, query, w.onDatagram, w.onError);
-    });
+  /** A UDP answer with TC: the same query again over TCP (RFC 7766 §5). */
+  retryTcp(ep: Endpoint, query: Buffer, done: UpstreamDone): void {
+    this.counters.upstreamTcpRetries++;
+    this.#tcp(ep, query).then((answer) => done(undefined, answer), (err: unknown) => done(err));
   }
 
   /** Ends a UDP query: out of the deadline queue, its socket released, the promise settled. */
@@ -312,8 +327,10 @@ export class UpstreamClient implements Upstream {
     w.finished = true;
     this.#udpWaits.remove(w);
     w.close();
-    if (err) w.reject(err);
-    else w.resolve(msg!);
+    if (err) return w.done(err);
+    // A truncated answer is asked again over TCP.
+    if ((msg![2]! & (FLAG.tc >> 8)) !== 0) return this.retryTcp(w.ep, w.query, w.done);
+    w.done(undefined, msg);
   }
 
   #udpTimedOut(w: UdpWait): void {
