@@ -482,3 +482,53 @@ describe('Dns64Server against hostile input (fuzz)', () => {
     expect(decode(replies[0]).answers).toHaveLength(2);
   });
 });
+
+describe('binding port 0', () => {
+  it('picks another port when the UDP port the kernel chose is taken for TCP', async () => {
+    // The first TCP listen fails as if another process held that port for TCP.
+    const real = net.Server.prototype.listen;
+    let failed = 0;
+    const spy = vi.spyOn(net.Server.prototype, 'listen').mockImplementation(function (this: net.Server, ...args: unknown[]) {
+      if (failed === 0) {
+        failed++;
+        setImmediate(() => this.emit('error', Object.assign(new Error('listen EADDRINUSE'), { code: 'EADDRINUSE' })));
+        return this;
+      }
+      return (real as (...a: unknown[]) => net.Server).apply(this, args);
+    });
+    try {
+      const srv = new Dns64Server({ listen: ['127.0.0.1:0'], upstreams: ['192.0.2.53'], clients: ['127.0.0.1'], prefix: '64:ff9b:1::/96' }, { upstream: new FakeUpstream(), udp: backend });
+      servers.push(srv);
+      await srv.start();
+      expect(failed).toBe(1);
+      const a = srv.addresses();
+      const port = a[0]!.port;
+      expect(a.map((x) => x.transport)).toEqual(['udp', 'tcp']);
+      expect(a[1]!.port).toBe(port);
+      const [reply] = await udpExchange(port, [query('ipv4only.arpa')], 1);
+      expect(dnsPacket.decode(reply!).answers!.length).toBe(2);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('gives up with the error, leaving nothing bound, when a fixed port is taken for TCP', async () => {
+    const holder = net.createServer();
+    await new Promise<void>((r) => holder.listen({ host: '127.0.0.1', port: 0 }, () => r()));
+    const port = (holder.address() as net.AddressInfo).port;
+    try {
+      const srv = new Dns64Server({ listen: [`127.0.0.1:${port}`], upstreams: ['192.0.2.53'], clients: ['127.0.0.1'], prefix: '64:ff9b:1::/96' }, { upstream: new FakeUpstream(), udp: backend });
+      await expect(srv.start()).rejects.toThrow(/EADDRINUSE/);
+      expect(srv.addresses()).toEqual([]);
+      // The UDP port is free again.
+      const probe = dgram.createSocket('udp4');
+      await new Promise<void>((resolve, reject) => {
+        probe.once('error', reject);
+        probe.bind(port, '127.0.0.1', () => resolve());
+      });
+      probe.close();
+    } finally {
+      holder.close();
+    }
+  });
+});

@@ -165,11 +165,23 @@ export class Dns64Server {
   async #listen(ep: Endpoint): Promise<void> {
     // [::] also takes IPv4 unless 0.0.0.0 on the same port is listed too.
     const ipv6Only = ep.family === 6 && this.#opts.listen.some((l) => l.family === 4 && l.port === ep.port && l.address === '0.0.0.0');
-    const udp = await openUdpListener(this.#udpBackend, ep, ipv6Only, { clients: this.#clients, counters: this.#counters, answer: this.#answerUdp, answerInto: this.#answerUdpInto, batchStart: this.#batchStart });
-    this.#udp.push(udp);
-    const tcp = new TcpHandler(this.#opts.tcp, this.#counters, (raw, remote) => this.#answer(raw, this.#clients.fromText(remote), 'tcp', false, asIs));
-    this.#tcp.push(tcp);
-    await tcp.listen(ep.address, udp.address().port, ipv6Only);
+    // Port 0: the kernel picks a free UDP port, which another process may hold for TCP;
+    // then both are given up and another port is picked (a few times at most).
+    for (let attempt = 1; ; attempt++) {
+      const udp = await openUdpListener(this.#udpBackend, ep, ipv6Only, { clients: this.#clients, counters: this.#counters, answer: this.#answerUdp, answerInto: this.#answerUdpInto, batchStart: this.#batchStart });
+      const tcp = new TcpHandler(this.#opts.tcp, this.#counters, (raw, remote) => this.#answer(raw, this.#clients.fromText(remote), 'tcp', false, asIs));
+      try {
+        await tcp.listen(ep.address, udp.address().port, ipv6Only);
+      } catch (e) {
+        udp.close();
+        await tcp.close();
+        if (ep.port === 0 && (e as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < 8) continue;
+        throw e;
+      }
+      this.#udp.push(udp);
+      this.#tcp.push(tcp);
+      return;
+    }
   }
 
   /** Which UDP implementation each listener uses, and the addon's counters where native. */
