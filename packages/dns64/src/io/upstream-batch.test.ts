@@ -38,6 +38,13 @@ vi.mock('./native-udp.js', async (orig) => {
   };
 });
 
+/** IDs randomInt hands out next (then the real one): lets a test force ID collisions. */
+const scriptedIds: number[] = [];
+vi.mock('node:crypto', async (orig) => {
+  const real = await orig<typeof import('node:crypto')>();
+  return { ...real, default: real, randomInt: (...a: Parameters<typeof real.randomInt>) => (scriptedIds.length > 0 ? scriptedIds.shift()! : (real.randomInt as (min: number, max: number) => number)(a[0] as number, a[1] as number)) };
+});
+
 const closers: (() => void)[] = [];
 afterEach(() => closers.splice(0).forEach((c) => c()));
 
@@ -62,6 +69,30 @@ describe('upstream queries through the addon', () => {
     // A later turn is a batch of its own.
     await c.lookup({ name: 'later.example.org', type: 1, qclass: 1, dnssecOk: false, checkingDisabled: false });
     expect(calls.batch).toEqual([40, 1]);
+  });
+
+  it('draws another ID when the one drawn is outstanding on every pooled socket', async () => {
+    // The IDs the client draws, scripted: the second and third queries draw 0x0505 again,
+    // which is outstanding on the only pooled socket, so the transport draws again.
+    scriptedIds.push(0x0505, 0x0505, 0x0505, 0x0606, 0x0505, 0x0707);
+    const ids: number[] = [];
+    const sock = dgram.createSocket('udp4');
+    closers.push(() => sock.close());
+    sock.on('message', (m, r) => {
+      const q = dnsPacket.decode(m);
+      ids.push(q.id!);
+      sock.send(dnsPacket.encode({ ...q, type: 'response', flags: dnsPacket.RECURSION_AVAILABLE, answers: [{ name: q.questions![0]!.name, type: 'A', ttl: 60, data: '192.0.2.1' }], additionals: [] }), r.port, r.address);
+    });
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    const c = new UpstreamClient([{ address: '127.0.0.1', port: sock.address().port, family: 4 }],
+      { timeoutMs: 2000, attempts: 1, failover: false, maxOutstanding: 100, portPool: { sockets: 1, uses: 1000 } }, createCounters(), Date.now, 'native');
+    closers.push(() => c.close());
+    const names = ['a.example.org', 'b.example.org', 'c.example.org'];
+    const answers = await Promise.all(names.map((name) => c.lookup({ name, type: 1, qclass: 1, dnssecOk: false, checkingDisabled: false })));
+    expect(answers.map((w) => dnsPacket.decode(w).questions![0]!.name)).toEqual(names);
+    expect(answers.map((w) => dnsPacket.decode(w).id)).toEqual([0x0505, 0x0606, 0x0707]);
+    expect(ids.sort()).toEqual([0x0505, 0x0606, 0x0707]);
+    expect(scriptedIds).toEqual([]);
   });
 
   it('answers that complete in one callback leave the listener in one sendmmsg', async () => {

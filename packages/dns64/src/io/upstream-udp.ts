@@ -16,6 +16,7 @@
  * from the address and port asked; the caller checks ID and question
  * (RFC 5452 §9.1) and calls the returned close function.
  */
+import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import { parseIpv6 } from '@sixgate/addressing';
 import type { Endpoint } from '../config.js';
@@ -163,14 +164,21 @@ class NativeUpstreamUdp implements UpstreamUdp {
 
   send(ep: Endpoint, query: Buffer, onDatagram: DatagramFn, onError: (e: Error) => void): () => void {
     const v6 = ep.family === 6;
-    const id = (query[0]! << 8) | query[1]!;
-    let s: PoolSocket;
-    try {
-      s = this.#socketFor(v6, id);
-    } catch (e) {
-      queueMicrotask(() => onError(e as Error));
+    let id = (query[0]! << 8) | query[1]!;
+    let found = this.#socketFor(v6, id);
+    // The ID is outstanding on every pooled socket (a small pool, many queries): draw another
+    // random one (RFC 5452 §9.2) and write it into the query, which the caller matches answers against.
+    for (let t = 0; found === undefined && t < 16; t++) {
+      id = randomInt(0, 65536);
+      query[0] = id >>> 8;
+      query[1] = id & 0xff;
+      found = this.#socketFor(v6, id);
+    }
+    if (found === undefined) {
+      queueMicrotask(() => onError(new Error(`no pooled socket is free for a new query ID (${this.#pool.sockets} sockets)`)));
       return () => undefined;
     }
+    const s = found;
     const w: Waiter = { peer: this.#peer(ep), v6, onDatagram, onError, query };
     s.waiters.set(id, w);
     // Batched: every query of this loop turn's callback goes out in one sendmmsg per socket,
@@ -236,8 +244,8 @@ class NativeUpstreamUdp implements UpstreamUdp {
     return peer;
   }
 
-  /** A random pool slot whose socket has no query with this ID outstanding; opens or replaces sockets as needed. */
-  #socketFor(v6: boolean, id: number): PoolSocket {
+  /** A random pool slot whose socket has no query with this ID outstanding (opened or replaced as needed); undefined when every one has. */
+  #socketFor(v6: boolean, id: number): PoolSocket | undefined {
     const slots = v6 ? this.#slots6 : this.#slots4;
     const start = Math.floor(Math.random() * slots.length);
     for (let t = 0; t < slots.length; t++) {
@@ -252,7 +260,7 @@ class NativeUpstreamUdp implements UpstreamUdp {
       }
       return s;
     }
-    throw new Error(`query ID ${id} is outstanding on every pooled socket`);
+    return undefined;
   }
 
   #openSocket(v6: boolean): PoolSocket {
