@@ -22,6 +22,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { keepalivedArgs, keepalivedConf } from '@sixgate/lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupDir, ensureBuilt, SIXGATE, TOKEN, UDP_TOOL, zone } from './lib/appliance.js';
 import { nsdConf } from './lib/dns-zone.js';
@@ -135,36 +136,8 @@ function startKeepalived(n: Node, spec: (typeof NODES)[number]): void {
   const notify = join(n.dir, 'notify.sh');
   writeFileSync(notify, `#!/bin/sh\nexec ${process.execPath} ${SIXGATE} --api http://127.0.0.1:8064 --token ${TOKEN} ha notify "$@" >> ${join(n.dir, 'notify.log')} 2>&1\n`);
   chmodSync(notify, 0o700);
-  writeFileSync(join(n.dir, 'keepalived.conf'), `global_defs {
-  router_id ${n.name}
-  script_user root
-  enable_script_security
-  vrrp_version 3
-}
-vrrp_instance SIXGATE {
-  state BACKUP
-  nopreempt
-  interface u0
-  track_interface {
-    l0
-  }
-  virtual_router_id 64
-  priority ${spec.priority}
-  advert_int 0.5
-  unicast_src_ip ${spec.up4}
-  unicast_peer {
-    ${spec.peer4}
-  }
-  virtual_ipaddress {
-    ${VIP4}/24 dev u0
-  }
-  virtual_ipaddress_excluded {
-    ${VIP6}/64 dev l0
-  }
-  notify ${notify}
-}
-`);
-  const k = net.spawn(n.ns, 'keepalived', ['--dont-fork', '--log-console', '--vrrp', '-f', join(n.dir, 'keepalived.conf'), '-p', join(n.dir, 'keepalived.pid'), '-r', join(n.dir, 'vrrp.pid')]);
+  writeFileSync(join(n.dir, 'keepalived.conf'), keepalivedConf({ name: n.name, priority: spec.priority, src4: spec.up4, peer4: spec.peer4, vrid: 64, vip4: VIP4, vip6: VIP6, notify }));
+  const k = net.spawn(n.ns, 'keepalived', keepalivedArgs(n.dir).slice(1));
   n.keepalived = k;
   k.stdout?.on('data', (d: Buffer) => (n.log += `[keepalived] ${d.toString()}`));
   k.stderr?.on('data', (d: Buffer) => (n.log += `[keepalived] ${d.toString()}`));

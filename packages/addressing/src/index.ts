@@ -27,6 +27,8 @@ export {
   ipv6InCidr,
   ipv6CidrsOverlap,
   ipv6Equal,
+  type IfInet6Entry,
+  parseIfInet6,
 } from './ipv6.js';
 export {
   NAT64_PREFIX_LENGTHS,

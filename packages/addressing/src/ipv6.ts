@@ -110,3 +110,31 @@ export function ipv6Equal(a: Uint8Array, aOff: number, b: Uint8Array, bOff: numb
   for (let i = 0; i < 16; i++) if (a[aOff + i] !== b[bOff + i]) return false;
   return true;
 }
+
+/** One line of the kernel's IPv6 address table (/proc/net/if_inet6). */
+export interface IfInet6Entry {
+  readonly ifname: string;
+  readonly address: Uint8Array;
+  readonly prefixLength: number;
+  /** IFA_F_* flags (linux/if_addr.h): 0x40 tentative (in DAD), 0x08 DAD failed. */
+  readonly flags: number;
+}
+
+/**
+ * Parses the text of /proc/net/if_inet6: per line "address ifindex
+ * prefixlen scope flags name", the numbers in hex. Malformed lines and
+ * prefix lengths over 128 are skipped. Pure (the caller reads the file).
+ */
+export function parseIfInet6(text: string): IfInet6Entry[] {
+  const out: IfInet6Entry[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 6 || !/^[0-9a-f]{32}$/i.test(f[0]!)) continue;
+    const prefixLength = parseInt(f[2]!, 16);
+    if (!(prefixLength >= 0 && prefixLength <= 128)) continue;
+    const address = new Uint8Array(16);
+    for (let i = 0; i < 16; i++) address[i] = parseInt(f[0]!.slice(2 * i, 2 * i + 2), 16);
+    out.push({ ifname: f[5]!, address, prefixLength, flags: parseInt(f[4]!, 16) });
+  }
+  return out;
+}

@@ -11,7 +11,7 @@
  * keep the PREF64 (lifetime 3 × maxInterval) across the few seconds the
  * process is away, and the new process announces it again at start.
  */
-import { ipv6InCidr, parseNat64Prefix, parseIpv6Cidr, type Ipv6Cidr } from '@sixgate/addressing';
+import { ipv6CidrsOverlap, parseNat64Prefix, parseIpv6Cidr, type Ipv6Cidr } from '@sixgate/addressing';
 import type { RaView } from '@sixgate/admin-api';
 import type { Config } from '@sixgate/config';
 import { linkNetworks, osInterfaceAddresses, RaService, rdnssFor, type Announcement, type Conflict, type RaServiceDeps, type RaServiceOptions } from '@sixgate/ra';
@@ -32,7 +32,7 @@ export function routerLifetime(ra: Config['ra']): number {
 export function dnsServesLink(clients: readonly string[], linkNets: readonly Ipv6Cidr[]): boolean {
   if (clients.length === 0) return true;
   const v6 = clients.filter((c) => c.includes(':')).map((c) => parseIpv6Cidr(c.includes('/') ? c : `${c}/128`));
-  return v6.some((c) => linkNets.some((n) => ipv6InCidr(n.bytes, 0, { bytes: c.bytes, length: Math.min(c.length, n.length) })));
+  return v6.some((c) => linkNets.some((n) => ipv6CidrsOverlap(c, n)));
 }
 
 /** What `ifname` announces under `cfg`; `linkNets` (address/length on the link) decide RDNSS against `dns64.clients`. */

@@ -176,11 +176,26 @@ exec ${cli.node} ${cli.script} --api http://${LAB.apiListen} --token "$(cat ${di
 `;
 }
 
-/** keepalived.conf for a node: the one docs/high-availability.md documents, with the lab's addresses. */
-export function haKeepalivedConf(node: HaLabNode): string {
-  return `# sixgate lab --ha, node ${node.name}
+/** What differs between the two nodes' keepalived.conf (and between the lab and another pair). */
+export interface KeepalivedNode {
+  readonly name: string;
+  readonly priority: number;
+  /** This node's and the peer's uplink IPv4 addresses (unicast VRRP). */
+  readonly src4: string;
+  readonly peer4: string;
+  readonly vrid: number;
+  /** The uplink virtual IPv4 address (/24 on u0) and the LAN virtual IPv6 address (/64 on l0). */
+  readonly vip4: string;
+  readonly vip6: string;
+  /** The notify script that tells sixgate the state. */
+  readonly notify: string;
+}
+
+/** keepalived.conf for a node: the one docs/high-availability.md documents (interfaces u0 uplink, l0 LAN). */
+export function keepalivedConf(n: KeepalivedNode): string {
+  return `# sixgate HA node ${n.name}
 global_defs {
-  router_id ${node.name}
+  router_id ${n.name}
   script_user root
   enable_script_security
   vrrp_version 3
@@ -192,28 +207,37 @@ vrrp_instance SIXGATE {
   track_interface {
     l0
   }
-  virtual_router_id ${HA_LAB.vrid}
-  priority ${node.priority}
+  virtual_router_id ${n.vrid}
+  priority ${n.priority}
   advert_int 0.5
-  unicast_src_ip ${node.up4}
+  unicast_src_ip ${n.src4}
   unicast_peer {
-    ${node.peer4}
+    ${n.peer4}
   }
   virtual_ipaddress {
-    ${HA_LAB.vip4}/24 dev u0
+    ${n.vip4}/24 dev u0
   }
   virtual_ipaddress_excluded {
-    ${HA_LAB.vip6}/64 dev l0
+    ${n.vip6}/64 dev l0
   }
-  notify ${haNodeDir(node)}/notify.sh
+  notify ${n.notify}
 }
 `;
 }
 
-/** keepalived's arguments for a node (foreground, VRRP only, its own pid files). */
-export function haKeepalivedArgs(node: HaLabNode): string[] {
-  const dir = haNodeDir(node);
+/** keepalived's arguments: foreground, VRRP only, its config and pid files in `dir`. */
+export function keepalivedArgs(dir: string): string[] {
   return ['keepalived', '--dont-fork', '--log-console', '--vrrp', '-f', `${dir}/keepalived.conf`, '-p', `${dir}/keepalived.pid`, '-r', `${dir}/vrrp.pid`];
+}
+
+/** keepalived.conf for a lab node. */
+export function haKeepalivedConf(node: HaLabNode): string {
+  return keepalivedConf({ name: node.name, priority: node.priority, src4: node.up4, peer4: node.peer4, vrid: HA_LAB.vrid, vip4: HA_LAB.vip4, vip6: HA_LAB.vip6, notify: `${haNodeDir(node)}/notify.sh` });
+}
+
+/** keepalived's arguments for a lab node. */
+export function haKeepalivedArgs(node: HaLabNode): string[] {
+  return keepalivedArgs(haNodeDir(node));
 }
 
 /** The lines `lab up --ha` prints: how to watch, pull the plug, and keep a connection running through the pair. */

@@ -5,7 +5,7 @@
  */
 export { LAB, LAB_RECORDS, namespaceEtc, runArgs, setupCommands, tryCommands } from './plan.js';
 export { LabError, LAB_FILES, haView, labConfig, labDown, labEnv, labMode, labRestartNode, labUp, labUpHa, type HaNodeView, type LabCli } from './lab.js';
-export { HA_LAB, HA_NAMESPACES, haKeepalivedConf, haNodeConfig, haNodeDir, haRunArgs, haSetupCommands, haTryCommands, type HaLabNode } from './ha-plan.js';
+export { HA_LAB, HA_NAMESPACES, keepalivedArgs, keepalivedConf, type KeepalivedNode, haKeepalivedConf, haNodeConfig, haNodeDir, haRunArgs, haSetupCommands, haTryCommands, type HaLabNode } from './ha-plan.js';
 export { labStatus, formatStatus, type LabStatus, type LabNamespaceStatus, type LabHaNodeStatus } from './status.js';
 export { startLabServer, labPage, type LabServer } from './server.js';
 export { answerQuery, type LabZone } from './dns-zone.js';

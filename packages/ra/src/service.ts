@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { constants, networkInterfaces } from 'node:os';
-import { formatIpv6, tryParseIpv6 } from '@sixgate/addressing';
+import { formatIpv6, parseIfInet6, tryParseIpv6, type IfInet6Entry, type Ipv6Cidr } from '@sixgate/addressing';
 import { LinkAdvertiser, type Announcement, type Conflict, type LinkCounters, type LinkTiming, type Timers } from './advertiser.js';
 import { ICMP6_ROUTER_ADVERT, ICMP6_ROUTER_SOLICIT, isLinkLocal, maskPrefix, parseRouterAdvert, parseRouterSolicit, type RouterAdvert } from './message.js';
 import { RaSocket, type Received } from './socket.js';
@@ -80,55 +80,31 @@ const errnoName = (n: number): string => Object.entries(constants.errno).find(([
 /** IFA_F_DADFAILED | IFA_F_TENTATIVE (linux/if_addr.h). */
 const NOT_USABLE = 0x08 | 0x40;
 
-/**
- * The link-local address of `ifname` that may be a source now: not still in
- * duplicate address detection (RFC 4862 §5.4; the kernel refuses a tentative
- * source) and not failed. Read from /proc/net/if_inet6, whose lines are
- * "address ifindex prefixlen scope flags name" in hex; where that file cannot
- * be read, the first link-local address the OS lists. `ifInet6` stands in
- * for the file's text (tests).
- */
-export function usableLinkLocal(ifname: string, ifInet6?: string): Uint8Array | undefined {
-  let table = ifInet6;
-  if (table === undefined) {
-    try {
-      table = readFileSync('/proc/net/if_inet6', 'latin1');
-    } catch {
-      return osInterfaceAddresses(ifname).find(isLinkLocal);
-    }
+/** The kernel's IPv6 address table (`ifInet6` stands in for its text in tests); undefined where it cannot be read. */
+function ifInet6Table(ifInet6?: string): IfInet6Entry[] | undefined {
+  if (ifInet6 !== undefined) return parseIfInet6(ifInet6);
+  try {
+    return parseIfInet6(readFileSync('/proc/net/if_inet6', 'latin1'));
+  } catch {
+    return undefined;
   }
-  for (const line of table.split('\n')) {
-    const f = line.trim().split(/\s+/);
-    if (f.length < 6 || f[5] !== ifname || f[0]!.length !== 32) continue;
-    const addr = Uint8Array.from(Buffer.from(f[0]!, 'hex'));
-    if (!isLinkLocal(addr) || (parseInt(f[4]!, 16) & NOT_USABLE) !== 0) continue;
-    return addr;
-  }
-  return undefined;
 }
 
 /**
- * The IPv6 networks on `ifname` (address/prefix length, link-local
- * included), from /proc/net/if_inet6 (`ifInet6` stands in for its text);
- * [] where it cannot be read.
+ * The link-local address of `ifname` that may be a source now: not still in
+ * duplicate address detection (RFC 4862 §5.4; the kernel refuses a tentative
+ * source) and not failed. Read from /proc/net/if_inet6; where that file cannot
+ * be read, the first link-local address the OS lists.
  */
-export function linkNetworks(ifname: string, ifInet6?: string): { bytes: Uint8Array; length: number }[] {
-  let table = ifInet6;
-  if (table === undefined) {
-    try {
-      table = readFileSync('/proc/net/if_inet6', 'latin1');
-    } catch {
-      return [];
-    }
-  }
-  const out: { bytes: Uint8Array; length: number }[] = [];
-  for (const line of table.split('\n')) {
-    const f = line.trim().split(/\s+/);
-    if (f.length < 6 || f[5] !== ifname || !/^[0-9a-f]{32}$/i.test(f[0]!)) continue;
-    const length = parseInt(f[2]!, 16);
-    if (length >= 0 && length <= 128) out.push({ bytes: maskPrefix(Uint8Array.from(Buffer.from(f[0]!, 'hex')), length), length });
-  }
-  return out;
+export function usableLinkLocal(ifname: string, ifInet6?: string): Uint8Array | undefined {
+  const table = ifInet6Table(ifInet6);
+  if (table === undefined) return osInterfaceAddresses(ifname).find(isLinkLocal);
+  return table.find((e) => e.ifname === ifname && isLinkLocal(e.address) && (e.flags & NOT_USABLE) === 0)?.address;
+}
+
+/** The IPv6 networks on `ifname` (address/prefix length, link-local included), from /proc/net/if_inet6; [] where it cannot be read. */
+export function linkNetworks(ifname: string, ifInet6?: string): Ipv6Cidr[] {
+  return (ifInet6Table(ifInet6) ?? []).filter((e) => e.ifname === ifname).map((e) => ({ bytes: maskPrefix(e.address, e.prefixLength), length: e.prefixLength }));
 }
 
 interface Link {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { tryParseIpv4, tryParseIpv6 } from '@sixgate/addressing';
+import { parseIfInet6, tryParseIpv4, tryParseIpv6 } from '@sixgate/addressing';
 
 /** `nameserver` lines of a resolv.conf (RFC-less but universal format); missing file → []. */
 export function resolvConfNameservers(path = '/etc/resolv.conf'): string[] {
@@ -111,13 +111,8 @@ export function hostClientNetworks(
       }
     }
   }
-  for (const line of (routes.ifInet6 ?? '').split('\n')) {
-    // address ifindex prefixlen scope flags name, in hex
-    const f = line.trim().split(/\s+/);
-    if (f.length < 6 || !/^[0-9a-f]{32}$/i.test(f[0]!) || uplinks.has(f[5]!)) continue;
-    const bits = parseInt(f[2]!, 16);
-    if (!(bits >= 0 && bits <= 128)) continue;
-    out.add(maskedText([...Buffer.from(f[0]!, 'hex')], bits, true));
+  for (const e of parseIfInet6(routes.ifInet6 ?? '')) {
+    if (!uplinks.has(e.ifname)) out.add(maskedText([...e.address], e.prefixLength, true));
   }
   for (const line of routes.ipv4.split('\n').slice(1)) {
     // Iface Destination Gateway Flags RefCnt Use Metric Mask: an on-link subnet has no gateway

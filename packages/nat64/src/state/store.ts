@@ -374,16 +374,17 @@ export class Sessions {
     let before = this.thead[t]!;
     while (before >= 0 && this.expires(before) <= at) before = this.tnext(before);
     if (before < 0) return this.timerAppend(r, t, at);
+    const prev = this.tprev(before);
+    if (prev >= 0) return this.timerInsertAfter(r, t, at, prev);
+    // A new head.
     const rec = this.rec;
     const o = r * S_STRIDE;
     rec[o + S_PST] = (rec[o + S_PST]! & 0xffffff) | (t << 24);
     this.exp[r * (S_STRIDE / 2) + S_EXP64] = at;
-    const prev = this.tprev(before);
-    rec[o + S_TPREV] = prev;
+    rec[o + S_TPREV] = -1;
     rec[o + S_TNEXT] = before;
     rec[before * S_STRIDE + S_TPREV] = r;
-    if (prev >= 0) rec[prev * S_STRIDE + S_TNEXT] = r;
-    else this.thead[t] = r;
+    this.thead[t] = r;
   }
 
   timerUnlink(r: number): void {
