@@ -20,22 +20,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADDR, buildTopology, requireRoot, sh, waitFor, type Topology } from './lib/netns.js';
-import { api, applianceEnv, cleanupDir, ensureBuilt, SIXGATE, startSixgate, TOKEN, type Sixgate } from './lib/appliance.js';
+import { api, applianceEnv, cleanupDir, ensureBuilt, SIXGATE, startSixgate, TOKEN, zone, type Sixgate } from './lib/appliance.js';
 import { nsdConf } from './lib/dns-zone.js';
 
 const NOROUTE4 = '192.0.2.2';
 const BIG4 = '192.0.2.130';
 const SERVERS = join(import.meta.dirname, 'lib', 'probe-servers.mjs');
 
-const ZONE = `$ORIGIN example.net.
-$TTL 300
-@ 3600 IN SOA ns1.example.net. hostmaster.example.net. 1 3600 900 604800 60
-@ IN NS ns1
-ns1 IN A ${ADDR.server4}
-www IN A ${ADDR.server4}
-dual IN A ${ADDR.server4}
-dual IN AAAA 2001:db8:d::1
-deny IN A 198.51.100.66
+/** The appliance tests' zone plus the names each diagnosis needs. */
+const ZONE = `${zone()}deny IN A 198.51.100.66
 noroute IN A ${NOROUTE4}
 selfsigned IN A ${ADDR.server4}
 secure IN A ${ADDR.server4}
