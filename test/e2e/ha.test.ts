@@ -26,7 +26,7 @@ import { keepalivedArgs, keepalivedConf } from '@sixgate/lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupDir, ensureBuilt, SIXGATE, TOKEN, UDP_TOOL, zone } from './lib/appliance.js';
 import { nsdConf } from './lib/dns-zone.js';
-import { Netns, requireRoot, sh, waitFor } from './lib/netns.js';
+import { killNamespace, Netns, requireRoot, sh, waitFor } from './lib/netns.js';
 
 const PREFIX = '2001:db8:64::/96';
 const POOL4 = '203.0.113.0/28';
@@ -155,9 +155,9 @@ async function restart(i: number): Promise<void> {
   startKeepalived(n, spec);
 }
 
-/** Every process of a node, also keepalived's forked children (kill -9: a crash, not a shutdown). */
+/** Every process of a node, also keepalived's forked children (a crash, not a shutdown: the virtual addresses stay behind). */
 function killNode(n: Node): void {
-  for (const pid of sh('ip', ['netns', 'pids', n.ns], { allowFail: true }).stdout.split(/\s+/).filter(Boolean)) sh('kill', ['-9', pid], { allowFail: true });
+  killNamespace(n.ns);
 }
 
 describe('HA pair: keepalived + sixgate in two namespaces', () => {

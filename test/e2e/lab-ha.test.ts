@@ -13,7 +13,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { ipv4InCidr, parseIpv4, parseIpv4Cidr } from '@sixgate/addressing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, SIXGATE } from './lib/appliance.js';
-import { requireRoot, run, sh, waitFor } from './lib/netns.js';
+import { killNamespace, requireRoot, run, sh, waitFor } from './lib/netns.js';
 
 const NS = ['sixgate-lab-client', 'sixgate-lab-lan', 'sixgate-lab-r1', 'sixgate-lab-r2', 'sixgate-lab-up', 'sixgate-lab-rt', 'sixgate-lab-server'];
 const POOL4 = '198.51.100.0/28';
@@ -43,9 +43,6 @@ const labProcesses = (): string[] =>
     .stdout.split('\n')
     .filter((l) => !/^\s*\d+\s+Z/.test(l))
     .filter((l) => l.includes('/run/sixgate-lab/') || (l.includes(SIXGATE) && l.includes(' lab serve')));
-const killAll = (ns: string): void => {
-  for (const pid of sh('ip', ['netns', 'pids', ns], { allowFail: true }).stdout.split(/\s+/).filter(Boolean)) sh('kill', ['-9', pid], { allowFail: true });
-};
 
 describe('sixgate lab up --ha', () => {
   beforeAll(() => {
@@ -74,8 +71,8 @@ describe('sixgate lab up --ha', () => {
     expect(code).toBe(0);
     expect(s.state).toBe('up');
     const [r1, r2] = s.ha!;
-    expect(r1).toEqual({ name: 'r1', role: 'active', peer: 'connected', vips: ['203.0.113.1', '2001:db8:64::1'], tun: true });
-    expect(r2).toEqual({ name: 'r2', role: 'standby', peer: 'connected', vips: [], tun: true });
+    expect(r1).toEqual({ name: 'r1', role: 'active', peer: 'connected', vips: ['203.0.113.1', '2001:db8:64::1'], keepalived: true, tun: true });
+    expect(r2).toEqual({ name: 'r2', role: 'standby', peer: 'connected', vips: [], keepalived: true, tun: true });
     const text = await run(process.execPath, [SIXGATE, 'lab', 'status'], { timeoutMs: 30_000 });
     expect(text.stdout).toMatch(/node r1: active, peer connected/);
     expect(text.stdout).toMatch(/node r2: standby, peer connected/);
@@ -103,16 +100,18 @@ describe('sixgate lab up --ha', () => {
     expect(synced.stdout).toContain('192.0.2.80');
 
     const killedAt = Date.now();
-    killAll('sixgate-lab-r1');
+    killNamespace('sixgate-lab-r1');
     await waitFor(async () => (await status()).s.ha?.[1]?.role === 'active', 20_000, 'r2 active after r1 was killed', 500);
     const takeoverMs = Date.now() - killedAt;
     const { code, s } = await status();
     expect(code).toBe(1); // degraded: one node down
     expect(s.state).toBe('degraded');
-    expect(s.ha![0]).toMatchObject({ name: 'r1', role: null, vips: [] });
-    expect(s.ha![1]).toMatchObject({ name: 'r2', role: 'active', peer: 'disconnected', vips: ['203.0.113.1', '2001:db8:64::1'] });
+    // A crashed node keeps its addresses in its (still running) kernel; the status says they are stale.
+    expect(s.ha![0]).toMatchObject({ name: 'r1', role: null, vips: ['203.0.113.1', '2001:db8:64::1'], keepalived: false });
+    expect(s.ha![1]).toMatchObject({ name: 'r2', role: 'active', peer: 'disconnected', vips: ['203.0.113.1', '2001:db8:64::1'], keepalived: true });
     const text = await run(process.execPath, [SIXGATE, 'lab', 'status'], { timeoutMs: 30_000 });
     expect(text.stdout).toContain('sixgate lab restart r1');
+    expect(text.stdout).toMatch(/node r1: .*\(stale: no keepalived runs there\)/);
 
     // Every line of the stream arrived, in order, over one connection with one pool4 address and port.
     const r = await stream;
@@ -142,13 +141,13 @@ describe('sixgate lab up --ha', () => {
     expect(back.code, back.stderr).toBe(0);
     const { code, s } = await status();
     expect(code).toBe(0);
-    expect(s.ha!.map((h) => [h.name, h.role, h.peer])).toEqual([['r1', 'standby', 'connected'], ['r2', 'active', 'connected']]);
+    expect(s.ha!.map((h) => [h.name, h.role, h.peer, h.vips.length])).toEqual([['r1', 'standby', 'connected', 0], ['r2', 'active', 'connected', 2]]);
     const ha = sh('sh', ['-c', `ip netns exec sixgate-lab-r1 ${process.execPath} ${SIXGATE} --json --token "$(cat /run/sixgate-lab/r1/api-token)" ha status`]);
     expect((JSON.parse(ha.stdout) as { sync: { bulkTransfersReceived: number } }).sync.bulkTransfersReceived).toBeGreaterThanOrEqual(1);
   }, 120_000);
 
   it('down removes the whole pair, also half-broken (a node killed, a segment gone): no namespace, process or file left', async () => {
-    killAll('sixgate-lab-r2');
+    killNamespace('sixgate-lab-r2');
     sh('ip', ['netns', 'delete', 'sixgate-lab-up']);
     const down = await lab('down');
     expect(down.code, down.stderr).toBe(0);

@@ -50,8 +50,8 @@ describe('formatStatus', () => {
       health: null,
       state: 'degraded',
       ha: [
-        { name: 'r1', role: null, peer: null, vips: [], tun: false },
-        { name: 'r2', role: 'active', peer: 'disconnected', vips: ['203.0.113.1', '2001:db8:64::1'], tun: true },
+        { name: 'r1', role: null, peer: null, vips: [], keepalived: false, tun: false },
+        { name: 'r2', role: 'active', peer: 'disconnected', vips: ['203.0.113.1', '2001:db8:64::1'], keepalived: true, tun: true },
       ],
     };
     const text = formatStatus(s).join('\n');
@@ -59,5 +59,23 @@ describe('formatStatus', () => {
     expect(text).toContain('node r2: active, peer disconnected; virtual addresses: 203.0.113.1, 2001:db8:64::1; tun sixgate0 present');
     expect(text).toContain('sixgate lab restart r1');
     expect(text).not.toContain('routes into it');
+    expect(text).not.toContain('stale');
+  });
+  it('marks virtual addresses on a node without keepalived as stale (a killed keepalived leaves them)', () => {
+    const vips = ['203.0.113.1', '2001:db8:64::1'];
+    const s: LabStatus = {
+      namespaces: [ns('sixgate-lab-r1', true), ns('sixgate-lab-r2', true, [{ pid: 9, cmd: '/usr/sbin/keepalived -f x' }])],
+      tun: false,
+      routes: [],
+      health: null,
+      state: 'degraded',
+      ha: [
+        { name: 'r1', role: null, peer: null, vips, keepalived: false, tun: true },
+        { name: 'r2', role: 'active', peer: 'disconnected', vips, keepalived: true, tun: true },
+      ],
+    };
+    const lines = formatStatus(s);
+    expect(lines.find((l) => l.includes('node r1'))).toContain('virtual addresses: 203.0.113.1, 2001:db8:64::1 (stale: no keepalived runs there)');
+    expect(lines.find((l) => l.includes('node r2'))).not.toContain('stale');
   });
 });

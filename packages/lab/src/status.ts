@@ -38,6 +38,12 @@ export interface LabHaNodeStatus {
   readonly peer: string | null;
   /** The virtual addresses this node holds now (keepalived puts them on the active). */
   readonly vips: readonly string[];
+  /**
+   * Whether a keepalived process runs in the node's namespace. Virtual
+   * addresses on a node without one are stale: a keepalived killed before it
+   * could clean up leaves them behind (`lab restart` removes them).
+   */
+  readonly keepalived: boolean;
   readonly tun: boolean;
 }
 
@@ -66,7 +72,8 @@ async function haLabStatus(node: string): Promise<LabStatus> {
     const addrs = exists ? await ip(['-n', n.ns, '-o', 'addr', 'show']).catch(() => '') : '';
     const vips = [HA_LAB.vip4, HA_LAB.vip6].filter((v) => addrs.includes(` ${v}/`));
     const tun = exists && (await ip(['-n', n.ns, 'link', 'show', 'dev', LAB.tun]).catch(() => '')) !== '';
-    ha.push({ name: n.name, role: view?.role ?? null, peer: view === null ? null : view.peer.state, vips, tun });
+    const keepalived = namespaces.find((x) => x.name === n.ns)?.processes.some((p) => /(^|\/)keepalived( |$)/.test(p.cmd)) ?? false;
+    ha.push({ name: n.name, role: view?.role ?? null, peer: view === null ? null : view.peer.state, vips, keepalived, tun });
   }
   const roles = ha.map((h) => h.role).sort().join(',');
   const up = namespaces.every((n) => n.exists) && roles === 'active,standby' && ha.every((h) => h.peer === 'connected' && h.tun) && namespaces.find((n) => n.name === LAB.ns.server)!.processes.length > 0;
@@ -108,7 +115,8 @@ export function formatStatus(s: LabStatus): string[] {
   }
   for (const h of s.ha ?? []) {
     const role = h.role === null ? 'no answer from its API' : `${h.role}, peer ${h.peer ?? '?'}`;
-    lines.push(`  node ${h.name}: ${role}; virtual addresses: ${h.vips.length > 0 ? h.vips.join(', ') : 'none'}; tun ${LAB.tun} ${h.tun ? 'present' : 'absent'}`);
+    const stale = h.vips.length > 0 && !h.keepalived ? ' (stale: no keepalived runs there)' : '';
+    lines.push(`  node ${h.name}: ${role}; virtual addresses: ${h.vips.length > 0 ? h.vips.join(', ') : 'none'}${stale}; tun ${LAB.tun} ${h.tun ? 'present' : 'absent'}`);
   }
   if (s.ha !== undefined) {
     for (const n of HA_LAB.nodes) if (existsSync(`${haNodeDir(n)}/sixgate.log`)) lines.push(`  log ${n.name}: ${haNodeDir(n)}/sixgate.log, keepalived.log`);

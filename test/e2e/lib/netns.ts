@@ -50,6 +50,19 @@ export function sh(cmd: string, args: string[], opts: { allowFail?: boolean; tim
 }
 
 /** Runs a command asynchronously with a time bound and collects its output. */
+/**
+ * Pulls the plug on every process of a namespace: all are stopped before any
+ * is killed, so none gets to clean up. (Killed one by one, keepalived's VRRP
+ * child may outlive its parent by a moment and remove the virtual addresses,
+ * a shutdown rather than a crash.)
+ */
+export function killNamespace(ns: string): void {
+  const pids = sh('ip', ['netns', 'pids', ns], { allowFail: true }).stdout.split(/\s+/).filter(Boolean);
+  if (pids.length === 0) return;
+  sh('kill', ['-STOP', ...pids], { allowFail: true });
+  sh('kill', ['-9', ...pids], { allowFail: true });
+}
+
 export function run(cmd: string, args: string[], opts: { timeoutMs?: number } = {}): Promise<ExecResult> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv() });
