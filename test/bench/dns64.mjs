@@ -46,6 +46,8 @@
 //                                         cache-hit fast path off) with the stats
 //   SIXGATE_BENCH_KEEP=<dir>              keep dnsperf's per-query output there
 //   SIXGATE_BENCH_LOG=<file>              append the sixgate processes' stdout there (trace-gc, stats)
+//   SIXGATE_BENCH_ALLOC_PROFILE=<prefix>   sample every allocation of the sixgate process(es), also the
+//                                         garbage (<prefix>.<address>.heapprofile, for DevTools)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -271,9 +273,22 @@ async function startSixgate(dist = DIST, address = SIXGATE, extra = SHIPPED, env
         console.log(\`server-side ms over \${s.length} queries: p50 \${at(0.5)} p90 \${at(0.9)} p99 \${at(0.99)} max \${at(1)}\`);
       });
     }
+    const allocProfile = process.env.SIXGATE_BENCH_ALLOC_PROFILE;
+    let stopProfile = async () => {};
+    if (allocProfile) {
+      // Every allocation sampled, also what the next scavenge collects (--heap-prof keeps only the survivors).
+      const { Session } = await import('node:inspector/promises');
+      const s = new Session();
+      s.connect();
+      await s.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
+      stopProfile = async () => {
+        const { profile } = await s.post('HeapProfiler.stopSampling');
+        (await import('node:fs')).writeFileSync(\`\${allocProfile}.\${${JSON.stringify(address)}}.heapprofile\`, JSON.stringify(profile));
+      };
+    }
     console.log('ready');
     process.on('SIGUSR2', () => console.log(JSON.stringify(srv.stats())));
-    process.on('SIGINT', () => process.exit(0)); // a clean exit writes --cpu-prof/--heap-prof output
+    process.on('SIGINT', () => stopProfile().finally(() => process.exit(0))); // a clean exit writes --cpu-prof/--heap-prof output
   `;
   const c = inNs(process.execPath, [...NODE_FLAGS, '--input-type=module', '-e', runner], { cwd: dir, env: { ...process.env, ...env } });
   if (LOG !== undefined) {
@@ -395,7 +410,7 @@ async function main() {
   for (const c of procs) c.kill('SIGUSR2');
   await new Promise((r) => setTimeout(r, 300));
   for (const c of procs) c.kill('SIGINT');
-  await new Promise((r) => setTimeout(r, 1000));
+  await new Promise((r) => setTimeout(r, process.env.SIXGATE_BENCH_ALLOC_PROFILE ? 15_000 : 1000));
   if (ROUNDS > 1) printMedians(scenarios.map(([, l]) => l), servers.map(([n]) => n), rounds);
 }
 

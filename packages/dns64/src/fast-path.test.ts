@@ -104,8 +104,8 @@ describe('UDP fast path vs the full path (differential)', () => {
       const before = { ...t.counters };
       let fast: Buffer | undefined;
       if (probeQuery(arena, at, b.length, p)) {
-        const e = t.resolver.cachedFor(arena, at, p, t.now());
-        if (e !== undefined) fast = Buffer.from(out.subarray(100, 100 + t.resolver.hitInto(e, arena, at, out, 100, t.now())));
+        const e = t.resolver.cachedFor(arena, at, p, t.now(), out.length - 100);
+        if (e >= 0) fast = Buffer.from(out.subarray(100, 100 + t.resolver.hitInto(e, arena, at, out, 100, t.now())));
       }
       const fastCounts = { ...t.counters };
       Object.assign(t.counters, before);
@@ -137,16 +137,16 @@ describe('UDP fast path vs the full path (differential)', () => {
     const p = new QueryProbe();
     const big = encode({ name: 'big.example.org', upper: [false], type: 28, id: 9, flags: 0x0100, edns: null });
     expect(probeQuery(big, 0, big.length, p)).toBe(true);
-    expect(t.resolver.cachedFor(big, 0, p, t.now())).toBeUndefined(); // > 512 without EDNS: the full path truncates
+    expect(t.resolver.cachedFor(big, 0, p, t.now(), 65535)).toBe(-1); // > 512 without EDNS: the full path truncates
     const small = encode({ name: 'v4only.example.org', upper: [true], type: 28, id: 9, flags: 0x0100, edns: null });
     expect(probeQuery(small, 0, small.length, p)).toBe(true);
-    expect(t.resolver.cachedFor(small, 0, p, t.now())).toBeDefined();
+    expect(t.resolver.cachedFor(small, 0, p, t.now(), 65535)).toBeGreaterThanOrEqual(0);
     t.resolver.setOptions({ ...validateDns64Options({ prefix: '64:ff9b:1::/96', upstreams: ['192.0.2.53'], clients: ['::1'] }), wouldTranslate: () => true });
-    expect(t.resolver.cachedFor(small, 0, p, t.now())).toBeUndefined(); // synthesized + policy: depends on the client
+    expect(t.resolver.cachedFor(small, 0, p, t.now(), 65535)).toBe(-1); // synthesized + policy: depends on the client
     const txt = encode({ name: 'v4only.example.org', upper: [false], type: 16, id: 9, flags: 0x0100, edns: null });
     expect(probeQuery(txt, 0, txt.length, p)).toBe(true);
-    expect(t.resolver.cachedFor(txt, 0, p, t.now())).toBeDefined(); // nothing synthesized: policy does not apply
+    expect(t.resolver.cachedFor(txt, 0, p, t.now(), 65535)).toBeGreaterThanOrEqual(0); // nothing synthesized: policy does not apply
     t.tick(61);
-    expect(t.resolver.cachedFor(txt, 0, p, t.now())).toBeUndefined(); // TXT TTL 60 has run out
+    expect(t.resolver.cachedFor(txt, 0, p, t.now(), 65535)).toBe(-1); // TXT TTL 60 has run out
   });
 });

@@ -5,7 +5,7 @@
  */
 import type { DecodedPacket } from 'dns-packet';
 import type { Nat64Prefix } from '@sixgate/addressing';
-import { ResponseCache, cacheKey, questionHash, readdress, type CacheEntry } from './cache.js';
+import { ResponseCache, cacheKey, questionHash, readdress } from './cache.js';
 import type { ResolvedDns64Options } from './config.js';
 import { Dns64Error } from './errors.js';
 import { ipv4onlyAnswer } from './ipv4only.js';
@@ -106,34 +106,37 @@ export class Dns64Resolver {
 
   /** The cached answer, synchronously, or undefined on a miss. */
   fromCache(raw: Uint8Array, q: ParsedQuery, client6: Uint8Array | undefined): Buffer | undefined {
-    const e: CacheEntry | undefined = this.cache.get(raw, q);
-    if (e === undefined) {
+    const e = this.cache.lookup(raw, q);
+    if (e < 0) {
       this.counters.cacheMisses++;
       return undefined;
     }
     this.counters.cacheHits++;
-    if (e.embedded.length > 0) this.counters.synthesized++;
+    const synthesized = this.cache.embeddedCount(e) > 0;
+    if (synthesized) this.counters.synthesized++;
     const out = this.cache.render(e, raw);
-    return e.embedded.length > 0 && this.opts.wouldTranslate ? this.#policy(out, e.embedded, client6) : out;
+    return synthesized && this.opts.wouldTranslate ? this.#policy(out, this.cache.embeddedOf(e), client6) : out;
   }
 
   /**
-   * Fast path, step 1: the cached entry for the query at `buf[off…]` that
-   * `probeQuery` accepted into `p`, when it can go out as stored (no
-   * per-client policy to apply, fits the client's UDP buffer); else
-   * undefined and nothing is counted (the query takes the full path).
+   * Fast path, step 1: the cache slot for the query at `buf[off…]` that
+   * `probeQuery` accepted into `p`, when its answer can go out as stored (no
+   * per-client policy to apply, fits the client's UDP buffer and `outCap`);
+   * else -1 and nothing is counted (the query takes the full path).
    */
-  cachedFor(buf: Uint8Array, off: number, p: QueryProbe, now: number): CacheEntry | undefined {
+  cachedFor(buf: Uint8Array, off: number, p: QueryProbe, now: number, outCap: number): number {
     const qOff = off + 12;
     const e = this.cache.find(buf, qOff, p.qLen, p.variant, questionHash(buf, qOff, qOff + p.qLen, p.variant, this.cache.seed), now);
-    if (e === undefined || e.wire.length > p.udpLimit || (e.embedded.length > 0 && this.opts.wouldTranslate)) return undefined;
+    if (e < 0) return -1;
+    const len = this.cache.wireLength(e);
+    if (len > p.udpLimit || len > outCap || (this.cache.embeddedCount(e) > 0 && this.opts.wouldTranslate)) return -1;
     return e;
   }
 
-  /** Fast path, step 2: counts the hit and writes the answer to the query at `query[qOff…]` into `out[outOff…]`; returns its length. */
-  hitInto(e: CacheEntry, query: Uint8Array, qOff: number, out: Uint8Array, outOff: number, now: number): number {
+  /** Fast path, step 2: counts the hit and writes the answer in cache slot `e` to the query at `query[qOff…]` into `out[outOff…]`; returns its length. */
+  hitInto(e: number, query: Uint8Array, qOff: number, out: Uint8Array, outOff: number, now: number): number {
     this.counters.cacheHits++;
-    if (e.embedded.length > 0) this.counters.synthesized++;
+    if (this.cache.embeddedCount(e) > 0) this.counters.synthesized++;
     return this.cache.renderInto(e, query, qOff, out, outOff, now);
   }
 

@@ -315,8 +315,8 @@ export class Dns64Server {
         const rl = this.#opts.rateLimit;
         return headerOnlyInto(rx, off, p, rl.response === 'refuse' ? RCODE.refused : 0, rl.response === 'refuse' ? 0 : FLAG.tc, out, outOff, outCap);
       }
-      const e = this.#resolver.cachedFor(rx, off, p, now);
-      if (e !== undefined && e.wire.length <= outCap) {
+      const e = this.#resolver.cachedFor(rx, off, p, now, outCap);
+      if (e >= 0) {
         c.queries++;
         return this.#resolver.hitInto(e, rx, off, out, outOff, now);
       }
