@@ -46,9 +46,11 @@ export class LoopLagMonitor {
   }
 
   #read(h: IntervalHistogram): LoopLag {
-    // The histogram holds the delay beyond the resolution, in nanoseconds; empty → 0.
+    // The histogram holds whole intervals between samples (the resolution included: an idle
+    // loop reads about 10 ms), in nanoseconds; the lag is what exceeds the resolution. Empty → 0.
     if (h.count === 0) return { p99: 0, max: 0 };
-    return { p99: h.percentile(99) / 1e9, max: h.max / 1e9 };
+    const beyond = (ns: number): number => Math.max(0, ns / 1e9 - this.resolutionMs / 1e3);
+    return { p99: beyond(h.percentile(99)), max: beyond(h.max) };
   }
 
   #rotate(): void {
