@@ -30,6 +30,7 @@
 //
 // Environment (for profiling and A/B runs):
 //   SIXGATE_BENCH_ONLY=uncached|cached   run only the rows of that kind
+//   SIXGATE_BENCH_ROW=5000/s              run only the rows whose label contains this
 //   SIXGATE_BENCH_SOURCES=1000            source addresses of the many-address rows
 //   SIXGATE_BENCH_RATE=5000               queries/s of the fixed-rate row (0: no such row)
 //   SIXGATE_BENCH_VARIANTS=tuned,unbounded extra labelled sixgate rows: "tuned" = rate limiter off,
@@ -73,6 +74,7 @@ const SOURCES = Number(process.env.SIXGATE_BENCH_SOURCES ?? 1000);
 const RATE = Number(process.env.SIXGATE_BENCH_RATE ?? 5000);
 const VARIANTS = (process.env.SIXGATE_BENCH_VARIANTS ?? '').split(',').filter(Boolean);
 const ONLY = process.env.SIXGATE_BENCH_ONLY ?? '';
+const ROW = process.env.SIXGATE_BENCH_ROW ?? '';
 const NODE_FLAGS = (process.env.SIXGATE_BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 const TRACE = process.env.SIXGATE_BENCH_TRACE === '1';
 const KEEP = process.env.SIXGATE_BENCH_KEEP || undefined;
@@ -385,7 +387,7 @@ async function main() {
     ['uncached', 'uncached 1 addr', (srv, tag) => dnsperf(srv, uncachedFile(tag), ['-n', '1', '-l', String(SECONDS * 4)])],
     ['uncached', `uncached ${SOURCES} addr`, (srv, tag) => sender(bin, srv, 'uncached', SOURCES, ['-t', tag, '-l', String(SECONDS), '-w', '400'])],
     ...(RATE > 0 ? [['uncached', `uncached ${RATE}/s`, (srv, tag) => sender(bin, srv, 'uncached', 1, ['-t', tag, '-l', String(SECONDS), '-Q', String(RATE), '-w', '4000'])]] : []),
-  ].filter(([kind]) => ONLY === '' || ONLY === kind);
+  ].filter(([kind, label]) => (ONLY === '' || ONLY === kind) && (ROW === '' || label.includes(ROW)));
   const rounds = [];
   const settled = [];
   for (let round = 0; round < ROUNDS; round++) {
