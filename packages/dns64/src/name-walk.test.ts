@@ -115,4 +115,25 @@ describe('nameText', () => {
     expect(text(...labels('a', 'b'), 0)).toBe('a.b');
     expect(text(3, 0x5c, 0x20, 0xff, 0)).toBe('\\092\\032\\255');
   });
+
+  it('matches the per-character reading for any labels, up to a 255-byte name of escaped bytes', () => {
+    const reference = (ls: number[][]): string =>
+      ls.map((l) => l.map((b) => {
+        const c = b >= 0x41 && b <= 0x5a ? b + 0x20 : b;
+        return c === 0x2e || c === 0x5c || c < 0x21 || c > 0x7e ? `\\${String(c).padStart(3, '0')}` : String.fromCharCode(c);
+      }).join('')).join('.');
+    const label = fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 63 });
+    fc.assert(
+      fc.property(fc.array(label, { maxLength: 8 }), (ls) => {
+        const wire = ls.flatMap((l) => [l.length, ...l]);
+        fc.pre(wire.length + 1 <= 255);
+        expect(text(...wire, 0)).toBe(reference(ls));
+      }),
+      { numRuns: 2000 },
+    );
+    // 63 + 63 + 63 + 61 bytes of 0xff: 255 wire bytes with the root, 1 003 characters of text.
+    const worst = Array.from({ length: 4 }, () => Array<number>(63).fill(0xff));
+    worst[3]!.length = 61;
+    expect(text(...worst.flatMap((l) => [l.length, ...l]), 0)).toBe(reference(worst));
+  });
 });

@@ -57,24 +57,36 @@ export function walkName(buf: Uint8Array, off: number, end: number, msg: number)
   }
 }
 
+/** Where `nameText` writes a name before it becomes one string (255 name bytes, each at most 4 as `\DDD`). */
+const textScratch = Buffer.allocUnsafe(1024);
+
 /**
  * The presentation form of an uncompressed name that `walkName` accepted,
  * `buf[off..nameEnd)`: labels lower-cased (ASCII) and joined by '.', '' for
  * the root; '.', '\' and bytes outside 0x21–0x7e as `\DDD`, so two different
- * names never give the same text. Allocates the string (slow path only).
+ * names never give the same text. The characters go into a scratch buffer
+ * and become one string at the end (one allocation, not one per character).
  */
 export function nameText(buf: Uint8Array, off: number, nameEnd: number): string {
-  let name = '';
+  const out = textScratch;
+  let n = 0;
   for (let o = off; o < nameEnd - 1; ) {
     const l = buf[o]!;
     if (l === 0 || l > 63) break;
-    if (o !== off) name += '.';
+    if (o !== off) out[n++] = 0x2e;
     for (let i = o + 1; i <= o + l; i++) {
       let c = buf[i]!;
       if (c >= 0x41 && c <= 0x5a) c += 0x20;
-      name += c === 0x2e || c === 0x5c || c < 0x21 || c > 0x7e ? `\\${c.toString().padStart(3, '0')}` : String.fromCharCode(c);
+      if (c === 0x2e || c === 0x5c || c < 0x21 || c > 0x7e) {
+        out[n++] = 0x5c;
+        out[n++] = 0x30 + Math.floor(c / 100);
+        out[n++] = 0x30 + (Math.floor(c / 10) % 10);
+        out[n++] = 0x30 + (c % 10);
+      } else {
+        out[n++] = c;
+      }
     }
     o += l + 1;
   }
-  return name;
+  return n === 0 ? '' : out.toString('latin1', 0, n);
 }

@@ -40,6 +40,24 @@ function clientOn(udp: 'native' | 'dgram'): typeof UpstreamClient {
 const Q = { name: 'www.example.org', type: 1, qclass: 1, dnssecOk: true, checkingDisabled: false };
 const opts = { timeoutMs: 300, attempts: 2, failover: true, maxOutstanding: 10 };
 
+describe('buildUpstreamQuery', () => {
+  it('writes every byte itself: the same query from a pool full of garbage as from zeroed memory', () => {
+    for (const q of [Q, { ...Q, name: 'a\\046b.example', type: 28, dnssecOk: false, checkingDisabled: true }, { ...Q, name: '' }]) {
+      // Dirty Node's shared pool, where the query bytes come from.
+      for (let i = 0; i < 200; i++) Buffer.allocUnsafe(40).fill(0xff);
+      const wire = buildUpstreamQuery(0xbeef, q);
+      const d = dnsPacket.decode(wire);
+      expect(d.id).toBe(0xbeef);
+      expect([d.questions!.length, d.answers!.length, d.authorities!.length, d.additionals!.length]).toEqual([1, 0, 0, 1]);
+      expect(d.questions![0]).toMatchObject({ name: q.name === '' ? '.' : q.name.replace('\\046', '.'), class: 'IN' });
+      const opt = d.additionals![0] as { type: string; name: string; udpPayloadSize: number; extendedRcode: number; ednsVersion: number; flags: number; options: unknown[] };
+      expect(opt).toMatchObject({ type: 'OPT', name: '.', udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: q.dnssecOk ? dnsPacket.DNSSEC_OK : 0, options: [] });
+      expect(wire.readUInt16BE(2)).toBe(0x0100 | (q.checkingDisabled ? 0x0010 : 0));
+      if (q.name.startsWith('a\\046')) expect([...wire.subarray(12, 17)]).toEqual([3, 0x61, 0x2e, 0x62, 7]); // one label "a.b"
+    }
+  });
+});
+
 describe('matchesQuery', () => {
   const query = buildUpstreamQuery(0x1234, { name: 'www.example.org', type: 65, qclass: 1, dnssecOk: false, checkingDisabled: false });
   const answer = (edit: (b: Buffer) => void = () => undefined): Buffer => {

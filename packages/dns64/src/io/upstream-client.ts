@@ -45,18 +45,24 @@ interface ServerState {
 
 /** Builds the query bytes: RD, optional CD, one question, OPT with DO as asked. */
 export function buildUpstreamQuery(id: number, q: UpstreamQuestion): Buffer {
-  const buf = Buffer.alloc(12 + q.name.length + 2 + 4 + 11);
+  // From Node's shared pool (no ArrayBuffer of its own per query); every byte is written below.
+  const buf = Buffer.allocUnsafe(12 + q.name.length + 2 + 4 + 11);
   buf.writeUInt16BE(id, 0);
   buf.writeUInt16BE(FLAG.rd | (q.checkingDisabled ? FLAG.cd : 0), 2);
   buf.writeUInt16BE(1, 4);
+  buf.writeUInt32BE(0, 6); // ANCOUNT, NSCOUNT
   buf.writeUInt16BE(1, 10);
   let o = encodeNameInto(q.name, buf, 12);
   buf.writeUInt16BE(q.type, o);
   buf.writeUInt16BE(q.qclass, o + 2);
   o += 4;
+  // OPT: root owner, type, UDP size 1232, extended RCODE and version 0, DO as asked, no options.
+  buf[o] = 0;
   buf.writeUInt16BE(TYPE.OPT, o + 1);
   buf.writeUInt16BE(1232, o + 3);
+  buf.writeUInt16BE(0, o + 5);
   buf.writeUInt16BE(q.dnssecOk ? 0x8000 : 0, o + 7);
+  buf.writeUInt16BE(0, o + 9);
   return o + 11 === buf.length ? buf : buf.subarray(0, o + 11);
 }
 

@@ -87,6 +87,14 @@ const RX_ROUNDS = 16;
 const ANY4 = new Uint8Array(4);
 const ANY6 = new Uint8Array(16);
 
+/** `src[off, off+size)` in a buffer of its own (from Node's pool when small): one object, no view of `src` in between. */
+function copyOut(src: Buffer, off: number, size: number): Buffer {
+  const out = Buffer.allocUnsafe(size);
+  if (size <= 512) for (let k = 0; k < size; k++) out[k] = src[off + k]!;
+  else src.copy(out, 0, off, off + size);
+  return out;
+}
+
 /** The raw sockaddr (ADDR_SLOT bytes, the layout native/udp.c documents) of an upstream. */
 export function peerSockaddr(ep: Endpoint): Uint8Array {
   const out = new Uint8Array(ADDR_SLOT);
@@ -142,7 +150,7 @@ class NativeUpstreamUdp implements UpstreamUdp {
   readonly #rx = Buffer.alloc(RX_BATCH * RX_SLOT);
   readonly #sizes = new Int32Array(RX_BATCH);
   readonly #addrs = new Uint8Array(RX_BATCH * ADDR_SLOT);
-  readonly #peers = new Map<string, Uint8Array>();
+  readonly #peers = new WeakMap<Endpoint, Uint8Array>();
   readonly #slots4: (PoolSocket | undefined)[];
   readonly #slots6: (PoolSocket | undefined)[];
   /** Every open socket, pooled or retired with answers still due. */
@@ -238,9 +246,9 @@ class NativeUpstreamUdp implements UpstreamUdp {
   }
 
   #peer(ep: Endpoint): Uint8Array {
-    const key = `${ep.address}#${ep.port}`;
-    let peer = this.#peers.get(key);
-    if (peer === undefined) this.#peers.set(key, (peer = peerSockaddr(ep)));
+    // Keyed by the endpoint object (the client keeps one per upstream): no key string per query.
+    let peer = this.#peers.get(ep);
+    if (peer === undefined) this.#peers.set(ep, (peer = peerSockaddr(ep)));
     return peer;
   }
 
@@ -297,7 +305,7 @@ class NativeUpstreamUdp implements UpstreamUdp {
           if (size < 0) continue; // longer than 64 KiB: counted by the addon
           const w = size >= 2 ? s.waiters.get((this.#rx[o]! << 8) | this.#rx[o + 1]!) : undefined;
           if (w === undefined) this.#onStray();
-          else w.onDatagram(Buffer.from(this.#rx.subarray(o, o + size)), samePeer(this.#addrs, i, w.peer, w.v6));
+          else w.onDatagram(copyOut(this.#rx, o, size), samePeer(this.#addrs, i, w.peer, w.v6));
         }
       }
     } catch (e) {
