@@ -8,7 +8,10 @@
 // cache entries, maxOutstanding 4096); only listen/upstreams/clients/prefix
 // are set. Tuned variants are separate, labelled rows (SIXGATE_BENCH_VARIANTS).
 //
-// Rows, each with qps, p50, p99 and max latency, every server in the same
+// Rows, each with qps, p50, p99 and max latency and the server's CPU time per
+// answer (/proc/<pid>/stat over the run; the load generators share the two
+// vCPUs and dnsperf saturates before the servers on the cached rows, so qps
+// there measures dnsperf, CPU per answer the engine), every server in the same
 // round, the order rotated per round:
 //   cached 1 addr      one synthesized AAAA asked over and over, dnsperf (-c 8 -q 400) from one address
 //   cached 1000 addr   the same from 1 000 source addresses (test/bench/dns-sender.c, window 400)
@@ -252,7 +255,14 @@ forward-zone:
   name: "."
   forward-addr: ${NSD}
 `);
-  inNs('unbound', ['-d', '-c', join(dir, 'unbound.conf')]);
+  return inNs('unbound', ['-d', '-c', join(dir, 'unbound.conf')]);
+}
+
+/** CPU seconds a process has used so far, all its threads (user + system; /proc/<pid>/stat, clock ticks of 10 ms). */
+function cpuSeconds(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) / 100;
 }
 
 /** The daemon's defaults (packages/config schema) where they differ from the library's. */
@@ -316,7 +326,7 @@ function sender(bin, server, mode, sources, extra) {
   const r = spawnSync('ip', ['netns', 'exec', NS, bin, '-s', server, '-b', '127.1.0.1', '-n', String(sources), '-m', mode, ...extra], { encoding: 'utf8', timeout: 10 * 60_000 });
   if (r.status !== 0) throw new Error(`dns-sender failed: ${r.stderr}`);
   const f = Object.fromEntries(r.stdout.trim().split(/\s+/).map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)]));
-  return { qps: f.qps, sent: f.sent, lost: f.lost, noerror: f.noerror, tc: f.tc, p50: f.p50, p99: f.p99, max: f.max };
+  return { qps: f.qps, sent: f.sent, lost: f.lost, completed: f.sent - f.lost, noerror: f.noerror, tc: f.tc, p50: f.p50, p99: f.p99, max: f.max };
 }
 
 function dnsperfRun(server, file, extra) {
@@ -328,6 +338,7 @@ function dnsperfRun(server, file, extra) {
   const qps = Number(/Queries per second:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? NaN);
   const lost = Number(/Queries lost:\s+(\d+)/.exec(r.stdout)?.[1] ?? NaN);
   const sent = Number(/Queries sent:\s+(\d+)/.exec(r.stdout)?.[1] ?? NaN);
+  const completed = Number(/Queries completed:\s+(\d+)/.exec(r.stdout)?.[1] ?? NaN);
   const lat = [];
   let noerror = 0;
   for (const line of r.stdout.split('\n')) {
@@ -338,7 +349,7 @@ function dnsperfRun(server, file, extra) {
   }
   lat.sort((a, b) => a - b);
   const pct = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(lat.length * p))] * 1000 : NaN);
-  return { qps, sent, lost, noerror, tc: NaN, p50: pct(0.5), p99: pct(0.99), max: lat.length ? lat[lat.length - 1] * 1000 : NaN };
+  return { qps, sent, lost, completed, noerror, tc: NaN, p50: pct(0.5), p99: pct(0.99), max: lat.length ? lat[lat.length - 1] * 1000 : NaN };
 }
 
 function fmt(n, d = 0) {
@@ -357,19 +368,24 @@ async function main() {
   execFileSync('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
   for (const a of [NSD, SIXGATE, UNBOUND, BASELINE, TUNED, UNBOUNDED]) execFileSync('ip', ['-n', NS, 'addr', 'add', `${a}/32`, 'dev', 'lo']);
   startNsd();
-  startUnbound();
+  const unbound = startUnbound();
   const procs = [await startSixgate()];
   const servers = [['sixgate', SIXGATE], ['unbound', UNBOUND]];
+  /** The process behind each server address (`ip netns exec` execs it: the child's pid is the server's). */
+  const pidOf = { [SIXGATE]: procs[0].pid, [UNBOUND]: unbound.pid };
   if (BASELINE_DIST !== undefined) {
     procs.push(await startSixgate(BASELINE_DIST, BASELINE));
+    pidOf[BASELINE] = procs.at(-1).pid;
     servers.push(['baseline', BASELINE]);
   }
   if (VARIANTS.includes('tuned')) {
     procs.push(await startSixgate(DIST, TUNED, TUNED_OPTS));
+    pidOf[TUNED] = procs.at(-1).pid;
     servers.push(['sg-tuned', TUNED]);
   }
   if (VARIANTS.includes('unbounded')) {
     procs.push(await startSixgate(DIST, UNBOUNDED, SHIPPED, { SIXGATE_DNS64_TURN_MISSES: '1000000' }));
+    pidOf[UNBOUNDED] = procs.at(-1).pid;
     servers.push(['sg-unbnd', UNBOUNDED]);
   }
   for (const [, a] of servers) await waitDns(a, 'v4only.example.org', 10_000);
@@ -402,7 +418,12 @@ async function main() {
         // A pause longer than the rate limiter's activity window: the sources of the previous
         // row must not count as "other clients asking" (exemptLoneClient) in this one.
         await new Promise((r) => setTimeout(r, 2200));
-        results[`${label}|${name}`] = run(server, `${name}-${round}-${k}-${process.pid}`);
+        // The server's CPU time over the run: the load generator shares the two vCPUs and can be
+        // the bottleneck (dnsperf on the cached rows), so CPU per answer is the engines' measure.
+        const cpu0 = cpuSeconds(pidOf[server]);
+        const r = run(server, `${name}-${round}-${k}-${process.pid}`);
+        r.cpuUs = ((cpuSeconds(pidOf[server]) - cpu0) * 1e6) / r.completed;
+        results[`${label}|${name}`] = r;
       }
     }
     rounds.push(results);
@@ -418,16 +439,16 @@ async function main() {
 
 function printTable(title, labels, names, results) {
   console.log(`\nDNS64 benchmark, ${title} (${SECONDS}s runs, ${UNCACHED} unique names per uncached dnsperf run; loopback, one namespace; sixgate as shipped${VARIANTS.length ? `; variants: ${VARIANTS.join(', ')}` : ''})`);
-  console.log('| row | server | qps | p50 ms | p99 ms | max ms | lost | TC |');
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|');
+  console.log('| row | server | qps | p50 ms | p99 ms | max ms | lost | TC | CPU µs/answer | answers/s per core |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const l of labels) {
     for (const n of names) {
       const r = results[`${l}|${n}`];
-      console.log(`| ${l} | ${n} | ${fmt(r.qps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.max, 1)} | ${fmt(r.lost)} | ${fmt(r.tc)} |`);
+      console.log(`| ${l} | ${n} | ${fmt(r.qps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.max, 1)} | ${fmt(r.lost)} | ${fmt(r.tc)} | ${fmt(r.cpuUs, 2)} | ${fmt(1e6 / r.cpuUs)} |`);
     }
     const s = results[`${l}|sixgate`];
     const u = results[`${l}|unbound`];
-    console.log(`| ${l} | ratio sg/ub | ${fmt(s.qps / u.qps, 2)} | ${fmt(s.p50 / u.p50, 2)} | ${fmt(s.p99 / u.p99, 2)} | ${fmt(s.max / u.max, 2)} | | |`);
+    console.log(`| ${l} | ratio sg/ub | ${fmt(s.qps / u.qps, 2)} | ${fmt(s.p50 / u.p50, 2)} | ${fmt(s.p99 / u.p99, 2)} | ${fmt(s.max / u.max, 2)} | | | ${fmt(s.cpuUs / u.cpuUs, 2)} | ${fmt(u.cpuUs / s.cpuUs, 2)} |`);
   }
 }
 
@@ -439,9 +460,9 @@ function median(xs) {
 /** Medians over the rounds: each server's columns, and the median of the per-round ratios (not the ratio of the medians). */
 function printMedians(labels, names, rounds) {
   console.log(`\nDNS64 benchmark, median of ${rounds.length} rounds`);
-  console.log('| row | server | qps | p50 ms | p99 ms | max ms |');
-  console.log('|---|---|---:|---:|---:|---:|');
-  const keys = ['qps', 'p50', 'p99', 'max'];
+  console.log('| row | server | qps | p50 ms | p99 ms | max ms | CPU µs/answer |');
+  console.log('|---|---|---:|---:|---:|---:|---:|');
+  const keys = ['qps', 'p50', 'p99', 'max', 'cpuUs'];
   for (const l of labels) {
     for (const n of names) {
       const cells = keys.map((k) => fmt(median(rounds.map((r) => r[`${l}|${n}`][k])), k === 'qps' ? 0 : 2));

@@ -146,6 +146,37 @@ describe('sixgate DNS64 with nsd upstream, queried by dig from an IPv6-only clie
     expect(wan.answers).toEqual([]);
   });
 
+  it('sends IPv4 answers and upstream queries as atomic datagrams: DF set, never fragmented here, ID 0 (RFC 9715 §3.1, RFC 6864 §4.1), read by tshark', async () => {
+    const { net, appliance } = topo!;
+    const capture = join(dir, 'df.pcap');
+    const cap = net.spawn(appliance, 'tshark', ['-n', '-i', 'any', '-f', 'udp and (port 53 or port 5454)', '-w', capture]);
+    let capErr = '';
+    cap.stderr?.on('data', (d: Buffer) => (capErr += d.toString()));
+    try {
+      await waitFor(() => /Capturing on/.test(capErr), 20_000, `tshark capturing: ${capErr}`);
+      // A name never asked before: the answer comes from nsd, asked over IPv4.
+      const r = await dig(net, appliance, '127.0.0.1', 5454, ['AAAA', `df-${process.pid}.example.org`]);
+      expect(r.status).toBe('NXDOMAIN');
+      await new Promise((res) => setTimeout(res, 500));
+    } finally {
+      cap.kill('SIGINT');
+      await new Promise((res) => cap.once('exit', res));
+      net.release(cap);
+    }
+    const rows = sh('tshark', ['-n', '-r', capture, '-Y', 'ip', '-T', 'fields', '-e', 'ip.src', '-e', 'udp.srcport', '-e', 'ip.dst', '-e', 'udp.dstport', '-e', 'ip.flags.df', '-e', 'ip.id'])
+      .stdout.split('\n').filter((l) => l.trim() !== '').map((l) => l.split('\t'));
+    const answers = rows.filter(([src, sport]) => src === '127.0.0.1' && sport === '5454');
+    const upstream = rows.filter(([, , dst, dport]) => dst === ADDR.server4 && dport === '53');
+    expect(answers.length, JSON.stringify(rows)).toBeGreaterThanOrEqual(1);
+    expect(upstream.length, JSON.stringify(rows)).toBeGreaterThanOrEqual(1);
+    for (const row of [...answers, ...upstream]) {
+      expect(row[4], row.join(' ')).toMatch(/^(1|True)$/);
+      // The kernel's default (path MTU discovery "want") sets DF too but may still fragment
+      // locally, so it draws a fragment ID for every datagram; PROBE never fragments: ID 0.
+      expect(row[5], row.join(' ')).toBe('0x0000');
+    }
+  });
+
   it('refuses recursion to a source outside `clients`', async () => {
     const r = await dig(topo!.net, topo!.appliance, '::1', 53, ['AAAA', 'v4only.example.org']);
     expect(r.status).toBe('REFUSED');

@@ -112,6 +112,20 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
       return throw_errno(env, err, "setsockopt IPV6_V6ONLY");
     }
   }
+  /*
+   * RFC 9715 §3.1: DNS over UDP goes out with DF set and is never fragmented
+   * here. PROBE sets DF and sends at the interface MTU, ignoring path MTU
+   * values learnt from ICMP (an off-path attacker can forge those to shrink
+   * them); our answers are at most 1232 bytes. With DF the kernel also skips
+   * drawing an IPv4 fragment ID per datagram. Best effort: an older kernel
+   * keeps its defaults.
+   */
+  int probe = IP_PMTUDISC_PROBE;
+  (void)setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &probe, sizeof probe);
+  if (family == 6) {
+    int probe6 = IPV6_PMTUDISC_PROBE;
+    (void)setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &probe6, sizeof probe6);
+  }
   if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) < 0)
     (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   if (bind(fd, (struct sockaddr *)&sa, salen) < 0) {
