@@ -18,6 +18,8 @@
 //   uncached 1 addr    unique names under a wildcard (every query misses: AAAA + A upstream), dnsperf
 //   uncached 1000 addr the same from 1 000 source addresses
 //   uncached 5000/s    unique names at a fixed 5 000 queries/s (below both servers' saturation), one address
+//   uncached 0.75× ub max unique names from 1 000 addresses at 75 % of the rate Unbound reached in the
+//                      round's uncached 1000 addr row: the tail of both at the same high load
 //
 // Between two runs the bench settles (settle()): it waits until every UDP socket in the namespace
 // has an empty receive and send queue (nsd, Unbound and sixgate listeners and upstream sockets), every
@@ -403,6 +405,14 @@ async function main() {
     ['uncached', 'uncached 1 addr', (srv, tag) => dnsperf(srv, uncachedFile(tag), ['-n', '1', '-l', String(SECONDS * 4)])],
     ['uncached', `uncached ${SOURCES} addr`, (srv, tag) => sender(bin, srv, 'uncached', SOURCES, ['-t', tag, '-l', String(SECONDS), '-w', '400'])],
     ...(RATE > 0 ? [['uncached', `uncached ${RATE}/s`, (srv, tag) => sender(bin, srv, 'uncached', 1, ['-t', tag, '-l', String(SECONDS), '-Q', String(RATE), '-w', '4000'])]] : []),
+    // The tail at equal load near saturation: both servers at 75 % of the rate Unbound reached in this
+    // round's many-address row (at saturation the faster server also makes nsd and the load
+    // generator busier on the shared vCPUs, which shows in its own latency).
+    ['uncached', 'uncached 0.75× ub max', (srv, tag, results) => {
+      const max = results[`uncached ${SOURCES} addr|unbound`]?.qps;
+      if (!(max > 0)) throw new Error('the 0.75× row needs the uncached many-address row before it');
+      return sender(bin, srv, 'uncached', SOURCES, ['-t', tag, '-l', String(SECONDS), '-Q', String(Math.round(0.75 * max)), '-w', '4000']);
+    }],
   ].filter(([kind, label]) => (ONLY === '' || ONLY === kind) && (ROW === '' || label.includes(ROW)));
   const rounds = [];
   const settled = [];
@@ -421,7 +431,7 @@ async function main() {
         // The server's CPU time over the run: the load generator shares the two vCPUs and can be
         // the bottleneck (dnsperf on the cached rows), so CPU per answer is the engines' measure.
         const cpu0 = cpuSeconds(pidOf[server]);
-        const r = run(server, `${name}-${round}-${k}-${process.pid}`);
+        const r = run(server, `${name}-${round}-${k}-${process.pid}`, results);
         r.cpuUs = ((cpuSeconds(pidOf[server]) - cpu0) * 1e6) / r.completed;
         results[`${label}|${name}`] = r;
       }
