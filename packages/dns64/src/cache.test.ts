@@ -77,6 +77,11 @@ describe('ResponseCache limits', () => {
     const c = new ResponseCache(limits, () => 0);
     c.put(wa, qend(wa), 0, { prefixDependent: true, embedded: [1] });
     c.put(wb, qend(wb), 0, meta);
+    const d = new ResponseCache(limits, () => 0);
+    d.put(wa, qend(wa), 0, { prefixDependent: true, embedded: [1] });
+    d.put(wb, qend(wb), 0, meta);
+    expect(d.flushPrefixDependent()).toBe(1);
+    expect([lookup(d, query('a.example.org')), lookup(d, query('b.example.org')) !== undefined]).toEqual([undefined, true]);
     expect(c.flush((e) => e.prefixDependent)).toBe(1);
     expect([lookup(c, query('a.example.org')), lookup(c, query('b.example.org')) !== undefined]).toEqual([undefined, true]);
     expect(c.flush()).toBe(1);

@@ -377,12 +377,29 @@ export class ResponseCache {
     return (this.#flags[s]! & F_USED) !== 0;
   }
 
-  /** Removes every entry matching `pred` (given a copy of each); returns how many. */
-  flush(pred: (e: CacheEntry) => boolean = () => true): number {
+  /**
+   * Removes every entry matching `pred` (given a copy of each: for rare,
+   * selective flushes), or every entry without one; returns how many.
+   */
+  flush(pred?: (e: CacheEntry) => boolean): number {
     let n = 0;
     for (let s = this.#oldest; s >= 0; ) {
       const next = this.#newer[s]!;
-      if (pred(this.entry(s))) {
+      if (pred === undefined || pred(this.entry(s))) {
+        this.#remove(s);
+        n++;
+      }
+      s = next;
+    }
+    return n;
+  }
+
+  /** Removes the entries that depend on the prefix (synthesized AAAA, PTR under it), without copying any; returns how many. */
+  flushPrefixDependent(): number {
+    let n = 0;
+    for (let s = this.#oldest; s >= 0; ) {
+      const next = this.#newer[s]!;
+      if ((this.#flags[s]! & F_PREFIX) !== 0) {
         this.#remove(s);
         n++;
       }

@@ -74,7 +74,7 @@ export class Dns64Resolver {
     this.opts = opts;
     this.cache.setLimits(opts.cache);
     if (synthesisChanged) this.cache.flush();
-    else if (prefixChanged) this.cache.flush((e) => e.prefixDependent);
+    else if (prefixChanged) this.cache.flushPrefixDependent();
   }
 
   /**
@@ -87,7 +87,7 @@ export class Dns64Resolver {
   setSuspended(on: boolean): void {
     if (on === this.#suspended) return;
     this.#suspended = on;
-    if (on) this.cache.flush((e) => e.prefixDependent);
+    if (on) this.cache.flushPrefixDependent();
   }
 
   get suspended(): boolean {
