@@ -149,20 +149,12 @@ describe('sixgate DNS64 with nsd upstream, queried by dig from an IPv6-only clie
   it('sends IPv4 answers and upstream queries as atomic datagrams: DF set, never fragmented here, ID 0 (RFC 9715 §3.1, RFC 6864 §4.1), read by tshark', async () => {
     const { net, appliance } = topo!;
     const capture = join(dir, 'df.pcap');
-    const cap = net.spawn(appliance, 'tshark', ['-n', '-i', 'any', '-f', 'udp and (port 53 or port 5454)', '-w', capture]);
-    let capErr = '';
-    cap.stderr?.on('data', (d: Buffer) => (capErr += d.toString()));
-    try {
-      await waitFor(() => /Capturing on/.test(capErr), 20_000, `tshark capturing: ${capErr}`);
+    await net.capture(appliance, 'any', 'udp and (port 53 or port 5454)', capture, async () => {
       // A name never asked before: the answer comes from nsd, asked over IPv4.
       const r = await dig(net, appliance, '127.0.0.1', 5454, ['AAAA', `df-${process.pid}.example.org`]);
       expect(r.status).toBe('NXDOMAIN');
       await new Promise((res) => setTimeout(res, 500));
-    } finally {
-      cap.kill('SIGINT');
-      await new Promise((res) => cap.once('exit', res));
-      net.release(cap);
-    }
+    });
     const rows = sh('tshark', ['-n', '-r', capture, '-Y', 'ip', '-T', 'fields', '-e', 'ip.src', '-e', 'udp.srcport', '-e', 'ip.dst', '-e', 'udp.dstport', '-e', 'ip.flags.df', '-e', 'ip.id'])
       .stdout.split('\n').filter((l) => l.trim() !== '').map((l) => l.split('\t'));
     const answers = rows.filter(([src, sport]) => src === '127.0.0.1' && sport === '5454');

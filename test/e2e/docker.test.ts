@@ -335,34 +335,29 @@ describe('sixgate image (podman)', () => {
     const name = `${ctr}-ra`;
     let stopLog = '';
     const capture = join(serverDir, 'ra.pcap');
-    const cap = net.spawn(client, 'tshark', ['-n', '-i', 'c0', '-f', 'icmp6 and ip6[40] == 134', '-w', capture]);
-    let capErr = '';
-    cap.stderr?.on('data', (d: Buffer) => (capErr += d.toString()));
     try {
-      await waitFor(() => /Capturing on/.test(capErr), 20_000, `tshark capturing: ${capErr}`);
-      await podman.must([
-        ...applianceRun(name, appliance, ['--cap-add', 'NET_RAW']),
-      ]);
-      const logs = async (): Promise<string> => {
-        const r = await podman.run(['logs', name]);
-        return r.stdout + r.stderr;
-      };
-      await waitFor(async () => /"msg":"ready"/.test(await logs()), 60_000, 'the ready line', 250).catch(async (e: Error) => {
-        throw new Error(`${e.message}; logs:\n${(await logs()).slice(-3000)}`);
+      await net.capture(client, 'c0', 'icmp6 and ip6[40] == 134', capture, async () => {
+        await podman.must([
+          ...applianceRun(name, appliance, ['--cap-add', 'NET_RAW']),
+        ]);
+        const logs = async (): Promise<string> => {
+          const r = await podman.run(['logs', name]);
+          return r.stdout + r.stderr;
+        };
+        await waitFor(async () => /"msg":"ready"/.test(await logs()), 60_000, 'the ready line', 250).catch(async (e: Error) => {
+          throw new Error(`${e.message}; logs:\n${(await logs()).slice(-3000)}`);
+        });
+        const set = await podman.run(['exec', name, 'sixgate', 'config', 'set', 'ra.interfaces', '["a0"]'], 20_000);
+        expect(set.code, set.stdout + set.stderr).toBe(0);
+        expect((await podman.must(['exec', name, 'sixgate', 'status'])).stdout).toMatch(/router adverts\s+\d+ sent/);
+        // The first RA goes out at once (once a0's link-local address is usable).
+        await new Promise((r) => setTimeout(r, 2_000));
+        await podman.must(['stop', '-t', '10', name], 30_000);
+        stopLog = await logs();
+        // The final RAs leave as the process exits; give the capture a moment to write them.
+        await new Promise((r) => setTimeout(r, 1_000));
       });
-      const set = await podman.run(['exec', name, 'sixgate', 'config', 'set', 'ra.interfaces', '["a0"]'], 20_000);
-      expect(set.code, set.stdout + set.stderr).toBe(0);
-      expect((await podman.must(['exec', name, 'sixgate', 'status'])).stdout).toMatch(/router adverts\s+\d+ sent/);
-      // The first RA goes out at once (once a0's link-local address is usable).
-      await new Promise((r) => setTimeout(r, 2_000));
-      await podman.must(['stop', '-t', '10', name], 30_000);
-      stopLog = await logs();
-      // The final RAs leave as the process exits; give the capture a moment to write them.
-      await new Promise((r) => setTimeout(r, 1_000));
     } finally {
-      cap.kill('SIGINT');
-      await new Promise((r) => cap.once('exit', r));
-      net.release(cap);
       await podman.run(['rm', '-f', '-v', '-t', '0', name], 30_000);
     }
     const fields = ['ipv6.hlim', 'icmpv6.opt.pref64.prefix', 'icmpv6.opt.pref64.scaled_lifetime', 'icmpv6.opt.rdnss', 'icmpv6.opt.rdnss.lifetime'];

@@ -430,7 +430,15 @@ describe('HA pair: keepalived + sixgate in two namespaces', () => {
     await waitFor(() => ha(r2).role === 'fault', 15_000, 'r2 reports fault');
     const line = 'link-2-' + 'w'.repeat(1500);
     c.stdin!.write(`${line}\n`);
-    await waitFor(() => out.includes(`echo ${line}\n`), 20_000, 'echo through r1');
+    // The line is the connection's first data since r2's link went down: if it left before the
+    // client's neighbour entry for the virtual address moved to r1, TCP retransmits it with
+    // exponential backoff (0.2, 0.4, … 6.4, 12.8 s), so a few seconds without a path can mean the
+    // next try comes 25 s after the first. (It failed once at 20 s in a full-suite run.)
+    await waitFor(() => out.includes(`echo ${line}\n`), 45_000, 'echo through r1').catch((e: Error) => {
+      // What the client's and the nodes' neighbour tables and addresses said when it did not come.
+      const show = (ns: string, args: string[]): string => sh('ip', ['-n', ns, ...args], { allowFail: true }).stdout.trim();
+      throw new Error(`${e.message}\nclient neigh:\n${show(client, ['-6', 'neigh'])}\nr1 addr:\n${show(r1.ns, ['-br', 'addr'])}\nr2 addr:\n${show(r2.ns, ['-br', 'addr'])}\nr1 ha: ${JSON.stringify(ha(r1))}\nr2 ha: ${JSON.stringify(ha(r2))}\nr1 log tail:\n${r1.log.slice(-2000)}`);
+    });
     expect(out).not.toMatch(/error/);
     expect(tcpServerLog).not.toMatch(/error/);
     c.stdin!.end();

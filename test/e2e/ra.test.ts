@@ -42,17 +42,7 @@ interface Ra {
 /** Captures ICMPv6 on `dev` in `ns` with tshark while `during` runs, then reads the RAs with tshark's dissector. */
 async function captureRas(ns: string, dev: string, during: () => Promise<void>, solicitations?: { time: number; src: string }[]): Promise<Ra[]> {
   const file = join(workDir!, `cap-${Date.now()}.pcap`);
-  const cap = t().net.spawn(ns, 'tshark', ['-n', '-i', dev, '-f', 'icmp6', '-w', file]);
-  let err = '';
-  cap.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  await waitFor(() => /Capturing on/.test(err), 20_000, `tshark capturing on ${dev}: ${err}`);
-  try {
-    await during();
-  } finally {
-    cap.kill('SIGINT');
-    await new Promise((r) => cap.once('exit', r));
-    t().net.release(cap);
-  }
+  await t().net.capture(ns, dev, 'icmp6', file, during);
   if (solicitations) {
     const rs = sh('tshark', ['-n', '-r', file, '-Y', 'icmpv6.type == 133', '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'ipv6.src']).stdout;
     for (const l of rs.split('\n').filter((x) => x.trim() !== '')) solicitations.push({ time: Number(l.split('\t')[0]), src: l.split('\t')[1]! });

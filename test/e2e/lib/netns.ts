@@ -158,6 +158,28 @@ export class Netns {
     return child;
   }
 
+  /**
+   * Captures with tshark on `iface` in `ns` (capture filter `filter`) into
+   * `file` while `during` runs: starts only once tshark reports it is
+   * capturing, and stops it (SIGINT, so the file is complete) even when
+   * `during` throws.
+   */
+  async capture<T>(ns: string, iface: string, filter: string, file: string, during: () => Promise<T>): Promise<T> {
+    const cap = this.spawn(ns, 'tshark', ['-n', '-i', iface, '-f', filter, '-w', file]);
+    let err = '';
+    cap.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    try {
+      await waitFor(() => /Capturing on/.test(err), 20_000, `tshark capturing on ${iface} in ${ns}: ${err}`);
+      return await during();
+    } finally {
+      if (cap.exitCode === null && cap.signalCode === null) {
+        cap.kill('SIGINT');
+        await new Promise((r) => cap.once('exit', r));
+      }
+      this.release(cap);
+    }
+  }
+
   /** Forgets a child (e.g. after the test stopped it itself). */
   release(child: ChildProcess): void {
     this.children.delete(child);
