@@ -38,7 +38,7 @@ function strings(def: string[], description: string, options: { minItems?: numbe
 export const CacheSchema = Type.Object(
   {
     maxEntries: int(100_000, 'Most answers kept in the DNS64 cache (0 disables the cache)', 0, 100_000_000),
-    maxBytes: int(67_108_864, 'Most bytes of answers kept in the DNS64 cache', 0, 2 ** 40),
+    maxBytes: int(67_108_864, 'Most bytes the DNS64 cache holds: each answer counts its arena block (the answer and its TTL offsets, rounded up to a power of two, at least 64 bytes) and 64 bytes of index', 0, 2 ** 40),
     // The bounds are the DNS64 resolver's own (packages/dns64 validateDns64Options): a day, a week, a day.
     minTtl: int(0, 'Shortest TTL the cache keeps an answer for (seconds)', 0, 86_400),
     // RFC 2181 §8: a TTL is a 31-bit unsigned value; the cache keeps an answer a week at most.
