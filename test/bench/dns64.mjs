@@ -60,6 +60,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cleanEnv, removeNamespaceEtc, writeNamespaceEtc } from '../e2e/lib/hermetic.mjs';
+import { cpuOf } from './lib/translators.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../..');
@@ -260,11 +261,10 @@ forward-zone:
   return inNs('unbound', ['-d', '-c', join(dir, 'unbound.conf')]);
 }
 
-/** CPU seconds a process has used so far, all its threads (user + system; /proc/<pid>/stat, clock ticks of 10 ms). */
+/** CPU seconds a process has used so far, all its threads, user + system. */
 function cpuSeconds(pid) {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return (Number(rest[11]) + Number(rest[12])) / 100;
+  const c = cpuOf(pid);
+  return c.user + c.sys;
 }
 
 /** The daemon's defaults (packages/config schema) where they differ from the library's. */

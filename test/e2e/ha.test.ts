@@ -155,11 +155,6 @@ async function restart(i: number): Promise<void> {
   startKeepalived(n, spec);
 }
 
-/** Every process of a node, also keepalived's forked children (a crash, not a shutdown: the virtual addresses stay behind). */
-function killNode(n: Node): void {
-  killNamespace(n.ns);
-}
-
 describe('HA pair: keepalived + sixgate in two namespaces', () => {
   beforeAll(async () => {
     requireRoot();
@@ -308,7 +303,7 @@ describe('HA pair: keepalived + sixgate in two namespaces', () => {
       return s?.items.some((x) => x.ipv4Remote === `${SERVER4}:7000` && x.state === 'established') === true;
     }, 10_000, 'TCP session synced to r2');
 
-    killNode(r1);
+    killNamespace(r1.ns);
     await waitFor(() => ha(r2)?.role === 'active', 15_000, 'r2 active after r1 died');
 
     // The idle TCP connection carries data again, through r2.
@@ -383,7 +378,7 @@ describe('HA pair: keepalived + sixgate in two namespaces', () => {
     // Failover back: r2 dies, r1 takes over; the same TCP connection carries data again.
     const probe = net.execAsync(client, process.execPath, [UDP_TOOL, 'probe', SERVER6, '7001', String(PROBE_PPS), '10'], { timeoutMs: 30_000 });
     await new Promise((r) => setTimeout(r, 1500));
-    killNode(r2);
+    killNamespace(r2.ns);
     await waitFor(() => ha(r1)?.role === 'active', 15_000, 'r1 active again');
     const back = 'back-1-' + 'z'.repeat(3000);
     tcpClient.stdin!.write(`${back}\n`);
@@ -403,7 +398,7 @@ describe('HA pair: keepalived + sixgate in two namespaces', () => {
     // 20 MB/s: the download is still running when the active dies.
     const get = net.execAsync(client, 'sh', ['-c', `curl -sS --max-time 60 --limit-rate 20M http://[${SERVER6}]:8080/big.bin | sha256sum`], { timeoutMs: 90_000 });
     await new Promise((r) => setTimeout(r, 1500));
-    killNode(r1);
+    killNamespace(r1.ns);
     await waitFor(() => ha(r2).role === 'active', 15_000, 'r2 active');
     const r = await get;
     expect(r.stdout.split(' ')[0]).toBe(bigSha256);

@@ -9,10 +9,11 @@
  * pair — leaves no namespace, process or file. Fixed names: the test refuses
  * to run when a lab is already up on this machine.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { ipv4InCidr, parseIpv4, parseIpv4Cidr } from '@sixgate/addressing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, SIXGATE } from './lib/appliance.js';
+import { lab, labNamespaces, requireNoLab } from './lib/lab.js';
 import { killNamespace, requireRoot, run, sh, waitFor } from './lib/netns.js';
 
 const NS = ['sixgate-lab-client', 'sixgate-lab-lan', 'sixgate-lab-r1', 'sixgate-lab-r2', 'sixgate-lab-up', 'sixgate-lab-rt', 'sixgate-lab-server'];
@@ -31,12 +32,10 @@ interface Status {
   ha?: HaNodeStatus[];
 }
 
-const lab = (...args: string[]): ReturnType<typeof run> => run(process.execPath, [SIXGATE, 'lab', ...args], { timeoutMs: 90_000 });
 const status = async (): Promise<{ code: number | null; s: Status }> => {
   const r = await run(process.execPath, [SIXGATE, '--json', 'lab', 'status'], { timeoutMs: 30_000 });
   return { code: r.code, s: JSON.parse(r.stdout) as Status };
 };
-const labNamespaces = (): string[] => (existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.startsWith('sixgate-lab-')) : []);
 /** Live (not zombie) processes of the lab: keepalived or sixgate with the lab's files, the lab server. */
 const labProcesses = (): string[] =>
   sh('ps', ['-eo', 'pid=,stat=,args='])
@@ -49,9 +48,7 @@ describe('sixgate lab up --ha', () => {
     requireRoot();
     const missing = ['keepalived', 'curl', 'dig'].filter((b) => sh('sh', ['-c', `command -v ${b}`], { allowFail: true }).code !== 0);
     if (missing.length > 0) throw new Error(`the HA lab test needs ${missing.join(', ')} (scripts/ensure-test-deps.mjs installs them)`);
-    if (labNamespaces().length > 0 || existsSync('/run/sixgate-lab')) {
-      throw new Error('a sixgate lab is already up on this machine (fixed names); run `sixgate lab down` before this test');
-    }
+    requireNoLab();
     ensureBuilt();
   }, 300_000);
 

@@ -6,11 +6,12 @@
  * refuses to run (fails) when a lab is already up on this machine.
  */
 import { embedIpv4, formatIpv6, ipv4InCidr, parseIpv4, parseIpv4Cidr, parseNat64Prefix } from '@sixgate/addressing';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, SIXGATE } from './lib/appliance.js';
+import { lab, labNamespaces, requireNoLab } from './lib/lab.js';
 import { runCmd } from './lib/image.js';
-import { requireRoot, run, sh } from './lib/netns.js';
+import { requireRoot, sh } from './lib/netns.js';
 
 const NS = ['sixgate-lab-client', 'sixgate-lab-gw', 'sixgate-lab-server'];
 const PREFIX = '2001:db8:6464::/96';
@@ -18,8 +19,6 @@ const NEXT_PREFIX = '2001:db8:6465::/96';
 const POOL4 = '198.51.100.0/28';
 const SERVER4 = '192.0.2.80';
 
-const lab = (...args: string[]): ReturnType<typeof run> => run(process.execPath, [SIXGATE, 'lab', ...args], { timeoutMs: 60_000 });
-const labNamespaces = (): string[] => (existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.startsWith('sixgate-lab-')) : []);
 /** Processes started from this checkout's CLI for the lab (`lab serve`, or `run` with the lab's state dir). */
 const labProcesses = (): string[] =>
   sh('ps', ['-eo', 'pid=,args='])
@@ -31,9 +30,7 @@ describe('sixgate lab', () => {
 
   beforeAll(() => {
     requireRoot();
-    if (labNamespaces().length > 0 || existsSync('/run/sixgate-lab')) {
-      throw new Error('a sixgate lab is already up on this machine (fixed names); run `sixgate lab down` before this test');
-    }
+    requireNoLab();
     ensureBuilt();
   }, 300_000);
 

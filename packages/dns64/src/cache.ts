@@ -69,7 +69,7 @@ function sameQuestion(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number, 
  * answers), with the offsets of its TTL fields (OPT excluded). Two walks over
  * the records in place: nothing allocated but the offsets array.
  */
-export function cacheTtl(wire: Buffer, limits: Dns64CacheOptions): { ttl: number; offsets: Uint32Array } | undefined {
+export function cacheTtl(wire: Uint8Array, limits: Dns64CacheOptions): { ttl: number; offsets: Uint32Array } | undefined {
   const rcode = wire[3]! & 0xf;
   if (wire.length < 12 || (rcode !== RCODE.noError && rcode !== RCODE.nxDomain)) return undefined;
   let o = 12;
@@ -333,7 +333,7 @@ export class ResponseCache {
    */
   put(wire: Uint8Array, questionEnd: number, variant: number, meta: { prefixDependent: boolean; embedded: readonly number[] }): boolean {
     if (this.limits.maxEntries === 0 || questionEnd < 17 || questionEnd > wire.length || wire.length > MAX_WIRE) return false;
-    const t = cacheTtl(wire as Buffer, this.limits);
+    const t = cacheTtl(wire, this.limits);
     if (t === undefined) return false;
     const hash = questionHash(wire, 12, questionEnd, variant, this.seed);
     const now = this.now();

@@ -21,7 +21,7 @@
  *
  * Pure data and pure functions; lab.ts does the I/O.
  */
-import { LAB } from './plan.js';
+import { LAB, runArgs } from './plan.js';
 
 export interface HaLabNode {
   readonly name: 'r1' | 'r2';
@@ -149,22 +149,13 @@ ha:
 `;
 }
 
-/** Arguments of `sixgate run` in a node's namespace: DNS64 on the LAN virtual address (nonlocal bind). */
+/**
+ * Arguments of `sixgate run` in a node's namespace: the single gateway's, with
+ * the node's files. DNS64 listens on the LAN virtual address, which is the
+ * single lab's gateway address (a nonlocal bind while the node is standby).
+ */
 export function haRunArgs(node: HaLabNode): string[] {
-  const dir = haNodeDir(node);
-  return [
-    'run',
-    '--config', `${dir}/sixgate.yaml`,
-    '--state-dir', dir,
-    '--pool4', LAB.pool4,
-    '--upstream', `${LAB.server4}:53`,
-    '--dns-listen', `[${HA_LAB.vip6}]:53`,
-    '--dns-listen', '127.0.0.1:53',
-    '--dns-clients', LAB.clientNet6,
-    '--dns-clients', '127.0.0.0/8',
-    '--tun', LAB.tun,
-    '--api-listen', LAB.apiListen,
-  ];
+  return runArgs(haNodeDir(node));
 }
 
 /** keepalived's notify script for a node: the local CLI with the node's API token (docs/high-availability.md). */
