@@ -169,6 +169,39 @@ describe('sixgate DNS64 with nsd upstream, queried by dig from an IPv6-only clie
     }
   });
 
+  it('asks A together with AAAA (RFC 6147 §5.1.8): both questions leave while the upstream is frozen, read by tshark', async () => {
+    const { net, appliance, server } = topo!;
+    const capture = join(dir, 'parallel.pcap');
+    const name = `p${process.pid}.bench.example.org`; // *.bench has only an A record
+    const nsd = sh('ip', ['netns', 'pids', server]).stdout.split(/\s+/).filter(Boolean);
+    expect(nsd.length).toBeGreaterThan(0);
+    let r: Awaited<ReturnType<typeof ask>> | undefined;
+    await net.capture(appliance, 'any', `udp and host ${ADDR.server4} and port 53`, capture, async () => {
+      // nsd stopped: whatever sixgate sends now, it sent without any upstream answer.
+      sh('kill', ['-STOP', ...nsd]);
+      let pending: ReturnType<typeof ask>;
+      try {
+        pending = ask(['AAAA', name]);
+        await new Promise((res) => setTimeout(res, 400));
+      } finally {
+        sh('kill', ['-CONT', ...nsd]);
+      }
+      r = await pending;
+      await new Promise((res) => setTimeout(res, 300));
+    });
+    expect(rrs(r!)).toEqual([`${name} 300 AAAA 64:ff9b:1::cb00:7107`]);
+    const rows = sh('tshark', ['-n', '-r', capture, '-Y', 'dns', '-T', 'fields', '-e', 'frame.time_relative', '-e', 'dns.flags.response', '-e', 'dns.qry.type', '-e', 'dns.qry.name'])
+      .stdout.split('\n').filter((l) => l.trim() !== '').map((l) => l.split('\t'));
+    const mine = rows.filter((row) => row[3]?.toLowerCase() === name);
+    const queries = mine.filter((row) => row[1] === '0' || row[1] === 'False');
+    const answers = mine.filter((row) => row[1] === '1' || row[1] === 'True');
+    expect(queries.map((row) => row[2]).sort(), JSON.stringify(rows)).toEqual(['1', '28']);
+    expect(answers.length, JSON.stringify(rows)).toBe(2);
+    const firstAnswer = Math.min(...answers.map((row) => Number(row[0])));
+    // Both questions went out before nsd was let go, 400 ms before the first answer.
+    for (const q of queries) expect(firstAnswer - Number(q[0]), JSON.stringify(rows)).toBeGreaterThan(0.3);
+  });
+
   it('refuses recursion to a source outside `clients`', async () => {
     const r = await dig(topo!.net, topo!.appliance, '::1', 53, ['AAAA', 'v4only.example.org']);
     expect(r.status).toBe('REFUSED');

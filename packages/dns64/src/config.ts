@@ -72,6 +72,8 @@ export interface Dns64Options {
   exclude: string[];
   /** RFC 6147 §5.1.2/§5.1.3: treat AAAA errors and timeouts as empty and synthesize. */
   synthesizeOnError: boolean;
+  /** RFC 6147 §5.1.8: ask A together with AAAA (not for DO=1 queries, §5.5), not after an empty AAAA answer. */
+  parallelA: boolean;
   /** Domains (and their subdomains) never synthesized. */
   noSynthesis: string[];
   /** Domains whose real AAAA records are ignored: always synthesized from A. */
@@ -108,6 +110,7 @@ export const DNS64_DEFAULTS: Readonly<Dns64Options> = Object.freeze({
   wkpStrict: true,
   exclude: ['::ffff:0:0/96'],
   synthesizeOnError: true,
+  parallelA: true,
   noSynthesis: [],
   ignoreAaaa: [],
   timeoutMs: 2000,
@@ -245,7 +248,7 @@ export function validateDns64Options(input: Dns64Input = {}): ResolvedDns64Optio
     tcp: { ...DNS64_DEFAULTS.tcp, ...input.tcp },
   };
   validateNumbers(o);
-  for (const k of ['wkpStrict', 'synthesizeOnError', 'failover', 'upstreamCaseRandomization'] as const) {
+  for (const k of ['wkpStrict', 'synthesizeOnError', 'parallelA', 'failover', 'upstreamCaseRandomization'] as const) {
     if (typeof o[k] !== 'boolean') fail(k, o[k], 'must be true or false');
   }
   if (o.wouldTranslate !== undefined && typeof o.wouldTranslate !== 'function') fail('wouldTranslate', typeof o.wouldTranslate, 'must be a function');

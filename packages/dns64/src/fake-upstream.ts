@@ -30,6 +30,7 @@ export class FakeUpstream implements Upstream {
   /** Questions nobody scripted; tests assert this stays empty. */
   readonly unexpected: string[] = [];
   readonly #script = new Map<string, FakeScript>();
+  readonly #held = new Map<string, Promise<void>>();
 
   /** Scripts the reply for `name` and `type` (e.g. 'AAAA'). */
   on(name: string, type: string, reply: FakeScript): this {
@@ -37,11 +38,20 @@ export class FakeUpstream implements Upstream {
     return this;
   }
 
+  /** Holds the answer to `name` and `type` until the returned function is called (to order answers). */
+  hold(name: string, type: string): () => void {
+    let release!: () => void;
+    this.#held.set(`${name.toLowerCase()}|${type}`, new Promise<void>((r) => (release = r)));
+    return release;
+  }
+
   async lookup(q: UpstreamQuestion): Promise<Buffer> {
     const type = TYPE_NAMES[q.type] ?? `UNKNOWN_${q.type}`;
     const key = `${q.name}|${type}`;
     this.calls.push(key);
     this.questions.push(q);
+    const gate = this.#held.get(`${q.name.toLowerCase()}|${type}`);
+    if (gate !== undefined) await gate;
     const entry = this.#script.get(key);
     if (entry === undefined) {
       this.unexpected.push(key);

@@ -22,6 +22,9 @@ function script(up: FakeUpstream): void {
   up.on('v4only.example.org', 'A', { answers: [rec('v4only.example.org', 'A', '192.0.2.10'), rec('v4only.example.org', 'A', '192.0.2.11', 200)] });
   up.on('dual.example.org', 'AAAA', { answers: [rec('dual.example.org', 'AAAA', '2001:db8::5')], ad: true });
   up.on('nx.example.org', 'AAAA', { rcode: 'NXDOMAIN', authorities: [soa] });
+  // Asked with AAAA (parallelA, the default) and left unused.
+  up.on('dual.example.org', 'A', { answers: [rec('dual.example.org', 'A', '192.0.2.5')] });
+  up.on('nx.example.org', 'A', { rcode: 'NXDOMAIN', authorities: [soa] });
   up.on('v4only.example.org', 'TXT', { answers: [rec('v4only.example.org', 'TXT', ['hello'], 60)] });
   up.on('alias.example.org', 'AAAA', { answers: [rec('alias.example.org', 'CNAME', 'v4only.example.org')], authorities: [soa] });
   up.on('alias.example.org', 'A', { answers: [rec('alias.example.org', 'CNAME', 'v4only.example.org'), rec('v4only.example.org', 'A', '192.0.2.10')] });

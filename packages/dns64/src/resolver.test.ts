@@ -1,6 +1,7 @@
 import dnsPacket, { type Answer, type DecodedPacket } from 'dns-packet';
 import { afterEach, describe, expect, it } from 'vitest';
 import { validateDns64Options, type Dns64Input } from './config.js';
+import { Dns64Error } from './errors.js';
 import { FakeUpstream } from './fake-upstream.js';
 import { createCounters } from './metrics.js';
 import { SUSPENDED_NEGATIVE_TTL, Dns64Resolver } from './resolver.js';
@@ -26,7 +27,8 @@ function setup(input: Dns64Input = {}) {
   const up = new FakeUpstream();
   fakes.push(up);
   const counters = createCounters();
-  const opts = validateDns64Options({ prefix: NSP, upstreams: ['192.0.2.53'], clients: ['::1'], ...input });
+  // Sequential unless a test says otherwise, so `calls` shows each §5.1 step; parallel A has its own tests below.
+  const opts = validateDns64Options({ prefix: NSP, upstreams: ['192.0.2.53'], clients: ['::1'], parallelA: false, ...input });
   const resolver = new Dns64Resolver(opts, up, counters, () => clock);
   async function ask(name: string, o: AskOpts = {}): Promise<{ p: DecodedPacket; wire: Buffer; q: ParsedQuery }> {
     const edns = o.edns ?? true;
@@ -175,6 +177,99 @@ describe('AAAA synthesis (RFC 6147 §5.1)', () => {
     const { p } = await t.ask('glue.example.org');
     expect(rr(p, 'authorities')).toEqual(['example.org 3600 NS ns1.example.org']);
     expect(rr(p, 'additionals')).toEqual(['ns1.example.org 3600 A 192.0.2.53']);
+  });
+});
+
+describe('A asked with AAAA (parallelA, RFC 6147 §5.1.8)', () => {
+  const settle = () => new Promise((r) => setImmediate(r));
+  const parallel = (input: Dns64Input = {}) => setup({ parallelA: true, ...input });
+
+  it('is the default', () => {
+    expect(validateDns64Options({}).parallelA).toBe(true);
+  });
+
+  it('asks A before the AAAA answer is back and synthesizes when AAAA is NODATA, whichever answer comes first', async () => {
+    for (const aFirst of [false, true]) {
+      const t = parallel();
+      t.up.on('v4only.example.org', 'AAAA', { authorities: [soa('example.org', 3600, 60)] });
+      t.up.on('v4only.example.org', 'A', { answers: [a('v4only.example.org', '192.0.2.10', 300)] });
+      const releaseAaaa = t.up.hold('v4only.example.org', 'AAAA');
+      const releaseA = t.up.hold('v4only.example.org', 'A');
+      let answered = false;
+      const pending = t.ask('v4only.example.org').then((r) => ((answered = true), r));
+      await settle();
+      expect(t.up.calls).toEqual(['v4only.example.org|AAAA', 'v4only.example.org|A']);
+      (aFirst ? releaseA : releaseAaaa)();
+      await settle();
+      expect(answered).toBe(false);
+      (aFirst ? releaseAaaa : releaseA)();
+      const { p } = await pending;
+      expect(rr(p)).toEqual(['v4only.example.org 60 AAAA 64:ff9b:1::c000:20a']);
+      expect(ede(p)).toEqual([29]);
+      expect(t.up.calls).toHaveLength(2);
+      // Cached like a sequential answer: the repeat asks nothing.
+      expect(rr((await t.ask('v4only.example.org')).p)).toEqual(['v4only.example.org 60 AAAA 64:ff9b:1::c000:20a']);
+      expect(t.up.calls).toHaveLength(2);
+    }
+  });
+
+  it('returns a real AAAA or NXDOMAIN without waiting for the A answer, which is then dropped', async () => {
+    const t = parallel();
+    t.up.on('dual.example.org', 'AAAA', { answers: [aaaa('dual.example.org', '2001:db8::1')] });
+    t.up.on('dual.example.org', 'A', { answers: [a('dual.example.org', '192.0.2.1')] });
+    t.up.on('nx.example.org', 'AAAA', { rcode: 'NXDOMAIN', authorities: [soa('example.org', 3600, 60)] });
+    t.up.on('nx.example.org', 'A', 'timeout');
+    const releaseA = t.up.hold('dual.example.org', 'A');
+    expect(rr((await t.ask('dual.example.org')).p)).toEqual(['dual.example.org 300 AAAA 2001:db8::1']);
+    expect(rcode((await t.ask('nx.example.org')).p)).toBe('NXDOMAIN');
+    expect(t.up.calls).toEqual(['dual.example.org|AAAA', 'dual.example.org|A', 'nx.example.org|AAAA', 'nx.example.org|A']);
+    releaseA();
+    await settle();
+    expect(t.counters.servfail).toBe(0);
+    expect(rr((await t.ask('dual.example.org')).p)).toEqual(['dual.example.org 300 AAAA 2001:db8::1']);
+    expect(t.up.calls).toHaveLength(4);
+  });
+
+  it('keeps §5.1.6: an A timeout is SERVFAIL and A NXDOMAIN the answer when AAAA is empty', async () => {
+    const t = parallel();
+    t.up.on('slow.example.org', 'AAAA', {});
+    t.up.on('slow.example.org', 'A', 'timeout');
+    t.up.on('gone.example.org', 'AAAA', {});
+    t.up.on('gone.example.org', 'A', { rcode: 'NXDOMAIN', authorities: [soa('example.org', 3600, 60)] });
+    expect(rcode((await t.ask('slow.example.org')).p)).toBe('SERVFAIL');
+    expect(rcode((await t.ask('gone.example.org')).p)).toBe('NXDOMAIN');
+  });
+
+  it('asks sequentially for DO=1 (§5.5), while synthesis is suspended, and not at all for CD=1', async () => {
+    const t = parallel();
+    t.up.on('dual.example.org', 'AAAA', { answers: [aaaa('dual.example.org', '2001:db8::1')] });
+    t.up.on('v4only.example.org', 'AAAA', {});
+    expect(rr((await t.ask('dual.example.org', { dnssecOk: true })).p)).toEqual(['dual.example.org 300 AAAA 2001:db8::1']);
+    expect(rr((await t.ask('dual.example.org', { cd: true, dnssecOk: true })).p)).toEqual(['dual.example.org 300 AAAA 2001:db8::1']);
+    t.resolver.setSuspended(true);
+    expect(rr((await t.ask('v4only.example.org')).p)).toEqual([]);
+    expect(t.up.calls).toEqual(['dual.example.org|AAAA', 'dual.example.org|AAAA', 'v4only.example.org|AAAA']);
+  });
+
+  it('asks A after an AAAA failure reported at once (nothing waits on an A never sent)', async () => {
+    const up = new FakeUpstream();
+    fakes.push(up);
+    up.on('v4only.example.org', 'A', { answers: [a('v4only.example.org', '192.0.2.10', 300)] });
+    // An upstream that refuses AAAA on the spot, as one over maxOutstanding does.
+    const upstream = {
+      lookup: (q: Parameters<FakeUpstream['lookup']>[0]) => up.lookup(q),
+      query(q: Parameters<FakeUpstream['lookup']>[0], done: (err: unknown, wire?: Buffer) => void): void {
+        if (q.type === 28) return done(new Dns64Error('ERR_UPSTREAM_FAILED', 'too many outstanding'));
+        up.lookup(q).then((w) => done(undefined, w), (e: unknown) => done(e));
+      },
+      health: () => up.health(),
+    };
+    const resolver = new Dns64Resolver(validateDns64Options({ prefix: NSP, upstreams: ['192.0.2.53'], clients: ['::1'] }), upstream, createCounters(), () => 1_000_000);
+    const raw = dnsPacket.encode({ type: 'query', id: 7, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name: 'v4only.example.org', type: 'AAAA', class: 'IN' }] });
+    const r = await Promise.race([resolver.resolve(raw, parseQuery(raw) as ParsedQuery, undefined), new Promise<undefined>((ok) => setTimeout(ok, 2000))]);
+    expect(r).toBeDefined();
+    expect(rr(dnsPacket.decode(r!.wire))).toEqual(['v4only.example.org 300 AAAA 64:ff9b:1::c000:20a']);
+    expect(up.calls).toEqual(['v4only.example.org|A']);
   });
 });
 

@@ -42,6 +42,34 @@ interface Built {
   suspended?: boolean;
 }
 
+/**
+ * The A answer of a question sent together with the AAAA question
+ * (`parallelA`): kept until the AAAA step wants it, or dropped with this
+ * object when the AAAA answer is returned as it is.
+ */
+class EarlyA {
+  #settled = false;
+  #err: unknown;
+  #wire: Buffer | undefined;
+  #then: ((err: unknown, wire: Buffer | undefined) => void) | undefined;
+
+  /** The callback for the upstream's answer. */
+  readonly settle = (err: unknown, wire: Buffer | undefined): void => {
+    this.#settled = true;
+    this.#err = err;
+    this.#wire = wire;
+    const then = this.#then;
+    this.#then = undefined;
+    then?.(err, wire);
+  };
+
+  /** Hands the answer to `fn` now if it is here, else when it arrives (once). */
+  then(fn: (err: unknown, wire: Buffer | undefined) => void): void {
+    if (this.#settled) fn(this.#err, this.#wire);
+    else this.#then = fn;
+  }
+}
+
 /** Resolves queries: cache, local data, upstream, synthesis, per-client policy. */
 /**
  * Negative TTL of the NODATA answers given while synthesis is suspended: short,
@@ -295,7 +323,13 @@ export class Dns64Resolver {
    */
   #aaaa(decision: 'aaaa' | 'aaaa-from-a', raw: Uint8Array, q: ParsedQuery, done: BuildDone): void {
     if (decision === 'aaaa-from-a') return this.#fromA(raw, q, undefined, undefined, undefined, done);
+    // RFC 6147 §5.1.8: the A question MAY go out with the AAAA question, so a
+    // name to synthesize waits for one upstream round trip, not two. Not with
+    // DO=1: §5.5 has the AAAA negative answer validated before A is asked.
+    let early: EarlyA | undefined;
+    let aaaaBack = false;
     this.#askWire(q.qname, TYPE.AAAA, q, (err, wire) => {
+      aaaaBack = true;
       if (err !== undefined) return done(err);
       try {
         let negWire: Buffer | undefined;
@@ -316,11 +350,16 @@ export class Dns64Resolver {
           negative = d.negative;
         }
         if (this.#suspended) return done(undefined, this.#suspendedNodata(raw, q, negative ?? (negWire === undefined ? undefined : this.#decode(negWire))));
-        this.#fromA(raw, q, negWire, negLayout, negative, done);
+        this.#fromA(raw, q, negWire, negLayout, negative, done, early);
       } catch (e) {
         done(e);
       }
     });
+    // Asked second, so an AAAA answer given at once (a local failure) never waits on it.
+    if (!aaaaBack && this.opts.parallelA && !this.#suspended && q.edns?.dnssecOk !== true) {
+      early = new EarlyA();
+      this.#askWire(q.qname, TYPE.A, q, early.settle);
+    }
   }
 
   /**
@@ -328,9 +367,9 @@ export class Dns64Resolver {
    * place, `negative` the decoded one (only one of them is given; neither
    * after a failure counted as empty or with ignoreAaaa).
    */
-  #fromA(raw: Uint8Array, q: ParsedQuery, negWire: Buffer | undefined, negLayout: AnswerLayout | undefined, negative: DecodedPacket | undefined, done: BuildDone): void {
+  #fromA(raw: Uint8Array, q: ParsedQuery, negWire: Buffer | undefined, negLayout: AnswerLayout | undefined, negative: DecodedPacket | undefined, done: BuildDone, early?: EarlyA): void {
     if (this.#suspended) return done(undefined, this.#suspendedNodata(raw, q, negative));
-    this.#askWire(q.qname, TYPE.A, q, (err, wire) => {
+    const withA = (err: unknown, wire: Buffer | undefined): void => {
       if (err !== undefined) return done(err);
       try {
         // §5.1.6: a failed A query is the basis of the reply; no answer at all is SERVFAIL.
@@ -353,7 +392,9 @@ export class Dns64Resolver {
       } catch (e) {
         done(e);
       }
-    });
+    };
+    if (early !== undefined) early.then(withA);
+    else this.#askWire(q.qname, TYPE.A, q, withA);
   }
 
   /** NODATA as the upstream gave it (its SOA, negative TTL capped), in place of a synthesized answer. */
