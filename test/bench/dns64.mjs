@@ -17,6 +17,8 @@
 //   cached 1000 addr   the same from 1 000 source addresses (test/bench/dns-sender.c, window 400)
 //   uncached 1 addr    unique names under a wildcard (every query misses: AAAA + A upstream), dnsperf
 //   uncached 1000 addr the same from 1 000 source addresses
+//   uncached CNAME 1000 addr  the same, but every name a CNAME (wildcard) to a name with only an A record
+//   uncached dual-stack 1000 addr  the same, but every name has a AAAA record (returned as it is, no synthesis)
 //   uncached 5000/s    unique names at a fixed 5 000 queries/s (below both servers' saturation), one address
 //   uncached 0.75× ub max unique names from 1 000 addresses at 75 % of the rate Unbound reached in the
 //                      round's uncached 1000 addr row: the tail of both at the same high load
@@ -42,7 +44,8 @@
 //                                         1 M cache entries, maxOutstanding 10 000 (the settings of the
 //                                         earlier engine comparisons); "unbounded" = defaults with the
 //                                         per-turn miss budget lifted (SIXGATE_DNS64_TURN_MISSES=1000000),
-//                                         to show what the bound costs
+//                                         to show what the bound costs; "sequential" = defaults with
+//                                         parallelA off (A asked only after an empty AAAA answer)
 //   SIXGATE_BENCH_NODE_FLAGS="--trace-gc" extra node flags of the sixgate process(es)
 //   SIXGATE_BENCH_DIST=<dist dir>         run this build as "sixgate" instead of packages/dns64/dist
 //   SIXGATE_BENCH_BASELINE=<dist dir>     also run a second sixgate ("baseline", e.g. a copy
@@ -76,6 +79,7 @@ const UNBOUND = '127.0.0.4';
 const BASELINE = '127.0.0.5';
 const TUNED = '127.0.0.6';
 const UNBOUNDED = '127.0.0.7';
+const SEQUENTIAL = '127.0.0.8';
 const SOURCES = Number(process.env.SIXGATE_BENCH_SOURCES ?? 1000);
 const RATE = Number(process.env.SIXGATE_BENCH_RATE ?? 5000);
 const VARIANTS = (process.env.SIXGATE_BENCH_VARIANTS ?? '').split(',').filter(Boolean);
@@ -210,6 +214,10 @@ $TTL 3600
 ns1 IN A ${NSD}
 v4only IN A 192.0.2.10
 *.bench IN A 203.0.113.7
+*.cdn.bench IN CNAME edge
+*.dual.bench IN AAAA 2001:db8:d::7
+*.dual.bench IN A 203.0.113.8
+edge IN A 203.0.113.9
 `);
   writeFileSync(join(dir, 'nsd.conf'), `server:
   ip-address: ${NSD}
@@ -368,7 +376,7 @@ async function main() {
   writeNamespaceEtc(NS);
   execFileSync('ip', ['netns', 'add', NS]);
   execFileSync('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
-  for (const a of [NSD, SIXGATE, UNBOUND, BASELINE, TUNED, UNBOUNDED]) execFileSync('ip', ['-n', NS, 'addr', 'add', `${a}/32`, 'dev', 'lo']);
+  for (const a of [NSD, SIXGATE, UNBOUND, BASELINE, TUNED, UNBOUNDED, SEQUENTIAL]) execFileSync('ip', ['-n', NS, 'addr', 'add', `${a}/32`, 'dev', 'lo']);
   startNsd();
   const unbound = startUnbound();
   const procs = [await startSixgate()];
@@ -390,6 +398,11 @@ async function main() {
     pidOf[UNBOUNDED] = procs.at(-1).pid;
     servers.push(['sg-unbnd', UNBOUNDED]);
   }
+  if (VARIANTS.includes('sequential')) {
+    procs.push(await startSixgate(DIST, SEQUENTIAL, { ...SHIPPED, parallelA: false }));
+    pidOf[SEQUENTIAL] = procs.at(-1).pid;
+    servers.push(['sg-seq', SEQUENTIAL]);
+  }
   for (const [, a] of servers) await waitDns(a, 'v4only.example.org', 10_000);
 
   const cachedFile = join(dir, 'cached.txt');
@@ -404,6 +417,10 @@ async function main() {
     ['cached', `cached ${SOURCES} addr`, (srv) => sender(bin, srv, 'cached', SOURCES, ['-l', String(SECONDS), '-w', '400'])],
     ['uncached', 'uncached 1 addr', (srv, tag) => dnsperf(srv, uncachedFile(tag), ['-n', '1', '-l', String(SECONDS * 4)])],
     ['uncached', `uncached ${SOURCES} addr`, (srv, tag) => sender(bin, srv, 'uncached', SOURCES, ['-t', tag, '-l', String(SECONDS), '-w', '400'])],
+    // u<i>-<tag>.cdn.bench.example.org: a CNAME to edge.example.org (A only) in both upstream answers, as a CDN-hosted site.
+    ['uncached', `uncached CNAME ${SOURCES} addr`, (srv, tag) => sender(bin, srv, 'uncached', SOURCES, ['-t', `${tag}.cdn`, '-l', String(SECONDS), '-w', '400'])],
+    // u<i>-<tag>.dual.bench.example.org: a real AAAA, returned as it is (what parallelA costs: an A query nobody needs).
+    ['uncached', `uncached dual-stack ${SOURCES} addr`, (srv, tag) => sender(bin, srv, 'uncached', SOURCES, ['-t', `${tag}.dual`, '-l', String(SECONDS), '-w', '400'])],
     ...(RATE > 0 ? [['uncached', `uncached ${RATE}/s`, (srv, tag) => sender(bin, srv, 'uncached', 1, ['-t', tag, '-l', String(SECONDS), '-Q', String(RATE), '-w', '4000'])]] : []),
     // The tail at equal load near saturation: both servers at 75 % of the rate Unbound reached in this
     // round's many-address row (at saturation the faster server also makes nsd and the load

@@ -214,11 +214,13 @@ describe('answer-wire: upstream answers read in place', () => {
     expect(p.additionals!.find((r) => r.type === 'A')!.name).toBe('ns1.example.org');
   });
 
-  it('leaves chains, excluded AAAA, foreign owners and non-embeddable A records to the decoding path', () => {
+  it('leaves DNAME, excluded AAAA, foreign owners and non-embeddable A records to the decoding path', () => {
     const x = query(NAME);
     const opts = validateDns64Options({ prefix: '64:ff9b::/96' });
     const chain = upstreamAnswer(NAME, 'AAAA', { answers: [{ name: NAME, type: 'CNAME', ttl: 5, class: 'IN', data: 'other.example.org' }] });
-    expect(aaaaVerdict(chain, readAt(chain, x.raw, x.q)!, opts.exclude, true)).toBe(AAAA_DECODE);
+    expect(aaaaVerdict(chain, readAt(chain, x.raw, x.q)!, opts.exclude, true)).toBe(AAAA_SYNTHESIZE);
+    const dname = upstreamAnswer(NAME, 'AAAA', { answers: [{ name: 'example.org', type: 'DNAME', ttl: 5, class: 'IN', data: 'example.net' }, { name: NAME, type: 'CNAME', ttl: 5, class: 'IN', data: 'host.example.net' }] });
+    expect(aaaaVerdict(dname, readAt(dname, x.raw, x.q)!, opts.exclude, true)).toBe(AAAA_DECODE);
     const mapped = upstreamAnswer(NAME, 'AAAA', { answers: [{ name: NAME, type: 'AAAA', ttl: 5, class: 'IN', data: '::ffff:192.0.2.1' }] });
     expect(aaaaVerdict(mapped, readAt(mapped, x.raw, x.q)!, opts.exclude, true)).toBe(AAAA_DECODE);
     const foreign = upstreamAnswer(NAME, 'A', { answers: [{ name: 'else.example.org', type: 'A', ttl: 5, class: 'IN', data: '192.0.2.1' }] });
@@ -226,6 +228,72 @@ describe('answer-wire: upstream answers read in place', () => {
     // RFC 6052 §3.1: 10.0.0.1 is not global, the WKP may not carry it.
     const private4 = upstreamAnswer(NAME, 'A', { answers: [{ name: NAME, type: 'A', ttl: 5, class: 'IN', data: '10.0.0.1' }] });
     expect(synthesizeInPlace(private4, readAt(private4, x.raw, x.q)!, x.raw, x.q, 600, false, opts)).toBeUndefined();
+  });
+
+  it('synthesizes through a CNAME chain both answers carry alike (§5.1.5): the AAAA answer\'s chain, then AAAA records owned by its end', async () => {
+    const x = query('HoSt.Example.ORG');
+    // The chain as two upstream answers give it: TTLs counted down in between, letter case of their own (0x20).
+    const chain = (ttl: number, c: (n: string) => string): Answer[] => [
+      { name: c(NAME), type: 'CNAME', ttl, class: 'IN', data: c('www.cdn.example.net') },
+      { name: c('www.cdn.example.net'), type: 'CNAME', ttl: ttl + 1, class: 'IN', data: c('edge.cdn.example.net') },
+    ];
+    const netSoa = { ...soa(900, 120), name: 'cdn.example.net' } as Answer;
+    const neg = upstreamAnswer(NAME, 'AAAA', { answers: chain(300, (n) => n.toUpperCase()), authorities: [netSoa] });
+    const aw = upstreamAnswer(NAME, 'A', {
+      answers: [...chain(299, (n) => n), { name: 'edge.cdn.example.net', type: 'A', ttl: 60, class: 'IN', data: '192.0.2.7' }, { name: 'EDGE.cdn.example.net', type: 'A', ttl: 500, class: 'IN', data: '192.0.2.8' }],
+      authorities: [{ name: 'cdn.example.net', type: 'NS', ttl: 3600, class: 'IN', data: 'ns.cdn.example.net' }],
+      additionals: [{ name: 'ns.cdn.example.net', type: 'A', ttl: 3600, class: 'IN', data: '198.51.100.9' }],
+    });
+    const nL = readAt(neg, x.raw, x.q)!;
+    expect(aaaaVerdict(neg, nL, [], true)).toBe(AAAA_SYNTHESIZE);
+    const s = synthesizeInPlace(aw, readAt(aw, x.raw, x.q)!, x.raw, x.q, negativeTtlCap(neg, nL), false, validateDns64Options({ prefix: NSP }), neg, nL)!;
+    expect(s).toBeDefined();
+    expect(s.embedded).toEqual([0xc0000207, 0xc0000208]);
+    expect(view(s.wire)).toEqual(view(reference(x, neg, aw)));
+    const p = dnsPacket.decode(s.wire);
+    expect(p.answers!.map((r) => `${r.name} ${r.ttl} ${r.type} ${String(r.data)}`)).toEqual([
+      'HoSt.Example.ORG 300 CNAME WWW.CDN.EXAMPLE.NET',
+      'WWW.CDN.EXAMPLE.NET 301 CNAME EDGE.CDN.EXAMPLE.NET',
+      'EDGE.CDN.EXAMPLE.NET 60 AAAA 64:ff9b:1::c000:207',
+      'EDGE.CDN.EXAMPLE.NET 120 AAAA 64:ff9b:1::c000:208',
+    ]);
+    expect(p.additionals!.find((r) => r.type === 'A')!.name.toLowerCase()).toBe('ns.cdn.example.net');
+    // The resolver takes this path and gives the same answer.
+    const { resolver } = resolverWith(new Map<string, Buffer | 'timeout'>([[`${NAME}|28`, neg], [`${NAME}|1`, aw]]));
+    expect(view((await resolver.resolve(x.raw, x.q, undefined)).wire)).toEqual(view(s.wire));
+    // A chain with no A at its end is the basis of the reply (§5.1.6): the chain and the A answer's SOA, no EDE.
+    const nodata = upstreamAnswer(NAME, 'A', { answers: chain(299, (n) => n), authorities: [netSoa] });
+    const b = synthesizeInPlace(nodata, readAt(nodata, x.raw, x.q)!, x.raw, x.q, 120, false, validateDns64Options({ prefix: NSP }), neg, nL)!;
+    expect(b.embedded).toEqual([]);
+    expect(view(b.wire)).toEqual(view(reference(x, neg, nodata)));
+  });
+
+  it('leaves a chain to the decoding path when the answers disagree on it, it does not start at the query name, or A records hang elsewhere', async () => {
+    const x = query(NAME);
+    const opts = validateDns64Options({ prefix: NSP });
+    const cname = (from: string, to: string, ttl = 300): Answer => ({ name: from, type: 'CNAME', ttl, class: 'IN', data: to });
+    const a4 = (name: string, ip: string): Answer => ({ name, type: 'A', ttl: 300, class: 'IN', data: ip });
+    const neg = upstreamAnswer(NAME, 'AAAA', { answers: [cname(NAME, 'one.example.net')], authorities: [soa(900, 120)] });
+    const nL = readAt(neg, x.raw, x.q)!;
+    const cases: [string, Buffer][] = [
+      ['another target', upstreamAnswer(NAME, 'A', { answers: [cname(NAME, 'two.example.net'), a4('two.example.net', '192.0.2.1')] })],
+      ['a longer chain', upstreamAnswer(NAME, 'A', { answers: [cname(NAME, 'one.example.net'), cname('one.example.net', 'two.example.net'), a4('two.example.net', '192.0.2.1')] })],
+      ['no chain', upstreamAnswer(NAME, 'A', { answers: [a4(NAME, '192.0.2.1')] })],
+      ['A of the query name after the chain', upstreamAnswer(NAME, 'A', { answers: [cname(NAME, 'one.example.net'), a4(NAME, '192.0.2.1')] })],
+      ['a chain from elsewhere', upstreamAnswer(NAME, 'A', { answers: [cname('else.example.org', 'one.example.net'), a4('one.example.net', '192.0.2.1')] })],
+    ];
+    for (const [what, aw] of cases) {
+      expect(synthesizeInPlace(aw, readAt(aw, x.raw, x.q)!, x.raw, x.q, 120, false, opts, neg, nL), what).toBeUndefined();
+      const { resolver } = resolverWith(new Map<string, Buffer | 'timeout'>([[`${NAME}|28`, neg], [`${NAME}|1`, aw]]));
+      expect(view((await resolver.resolve(x.raw, x.q, undefined)).wire), what).toEqual(view(reference(x, neg, aw)));
+    }
+    // A target pointing to itself (a loop a client would chase) is never copied.
+    const aw = upstreamAnswer(NAME, 'A', { answers: [cname(NAME, 'one.example.net'), a4('one.example.net', '192.0.2.1')] });
+    const L = readAt(aw, x.raw, x.q)!;
+    const loop = Buffer.from(aw);
+    const rdata = L.anStart + 2 + 10; // owner: a pointer to the question
+    loop.writeUInt16BE(0xc000 | rdata, rdata);
+    expect(synthesizeInPlace(loop, readAt(loop, x.raw, x.q)!, x.raw, x.q, 120, false, opts)).toBeUndefined();
   });
 
   it('refuses malformed answers: truncated, wrong counts, pointer loops, forward pointers, another question', () => {
@@ -259,30 +327,41 @@ describe('answer-wire: upstream answers read in place', () => {
     const r = rng(0x5eed);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
     let inPlace = 0;
+    let cdnSeen = 0;
+    let cdnInPlace = 0;
     for (let i = 0; i < 300; i++) {
       const edns = r() < 0.8;
       const dnssecOk = edns && r() < 0.3;
       const caseName = NAME.replace(/[a-z]/g, (c) => (r() < 0.5 ? c.toUpperCase() : c));
       const x = query(caseName, { edns, dnssecOk, id: i });
-      const aaaaShape = pick(['nodata-soa', 'nodata', 'nxdomain', 'servfail', 'aaaa', 'excluded', 'chain', 'timeout'] as const);
+      const aaaaShape = pick(['nodata-soa', 'nodata', 'nxdomain', 'servfail', 'aaaa', 'excluded', 'chain', 'cdn', 'cdn', 'timeout'] as const);
+      // 'cdn': a chain of one or two CNAMEs in both answers, the A records at its end (TTLs differ between the answers).
+      const cdn: Answer[] = [{ name: NAME, type: 'CNAME', ttl: 50, class: 'IN', data: 'www.cdn.example.net' }];
+      if (r() < 0.5) cdn.push({ name: 'www.cdn.example.net', type: 'CNAME', ttl: 40, class: 'IN', data: 'edge.cdn.example.net' });
+      const cdnEnd = String(cdn.at(-1)!.data);
       const soaRr = soa(Math.floor(r() * 5000), Math.floor(r() * 5000));
       const aaaaReply: Reply | 'timeout' = aaaaShape === 'timeout' ? 'timeout' : {
         ad: r() < 0.5,
         rcode: aaaaShape === 'nxdomain' ? 3 : aaaaShape === 'servfail' ? 2 : 0,
         answers: aaaaShape === 'aaaa' ? [{ name: NAME, type: 'AAAA', ttl: 50, class: 'IN', data: '2001:db8::5' }]
           : aaaaShape === 'excluded' ? [{ name: NAME, type: 'AAAA', ttl: 50, class: 'IN', data: '::ffff:192.0.2.9' }]
-            : aaaaShape === 'chain' ? [{ name: NAME, type: 'CNAME', ttl: 50, class: 'IN', data: NAME.replace('host', 'alias') }] : [],
+            : aaaaShape === 'chain' ? [{ name: NAME, type: 'CNAME', ttl: 50, class: 'IN', data: NAME.replace('host', 'alias') }]
+              : aaaaShape === 'cdn' ? cdn : [],
         authorities: aaaaShape === 'nodata' ? [] : [soaRr],
       };
       const nA = Math.floor(r() * 4);
       const aReply: Reply = {
         ad: r() < 0.5,
         rcode: r() < 0.1 ? 3 : 0,
-        answers: Array.from({ length: nA }, (_, k) => ({ name: NAME, type: 'A', ttl: Math.floor(r() * 4000), class: 'IN', data: `198.51.100.${k + 1}` }) as Answer),
+        answers: [
+          ...(aaaaShape === 'cdn' ? cdn.map((c) => ({ ...c, ttl: (c as { ttl: number }).ttl - 1 }) as Answer) : []),
+          ...Array.from({ length: nA }, (_, k) => ({ name: aaaaShape === 'cdn' ? cdnEnd : NAME, type: 'A', ttl: Math.floor(r() * 4000), class: 'IN', data: `198.51.100.${k + 1}` }) as Answer),
+        ],
         authorities: r() < 0.5 ? [ns()] : r() < 0.5 ? [soaRr] : [],
         additionals: r() < 0.5 ? [glue()] : [],
       };
       if (aReply.rcode === 3) aReply.answers = [];
+      if (aaaaShape === 'cdn') cdnSeen++;
       const aaaaWire = aaaaReply === 'timeout' ? undefined : upstreamAnswer(NAME, 'AAAA', aaaaReply);
       const aWire = upstreamAnswer(NAME, 'A', aReply);
       const { resolver } = resolverWith(new Map<string, Buffer | 'timeout'>([[`${NAME}|28`, aaaaWire ?? 'timeout'], [`${NAME}|1`, aWire]]));
@@ -292,9 +371,15 @@ describe('answer-wire: upstream answers read in place', () => {
       const nL = aaaaWire === undefined ? undefined : readAt(aaaaWire, x.raw, x.q);
       const verdict = nL === undefined ? -1 : aaaaVerdict(aaaaWire!, nL, [], true);
       if (verdict === AAAA_FORWARD && aaaaShape !== 'excluded') inPlace++;
-      else if (verdict !== AAAA_DECODE && synthesizeInPlace(aWire, readAt(aWire, x.raw, x.q)!, x.raw, x.q, 600, false, validateDns64Options({ prefix: NSP })) !== undefined) inPlace++;
+      else if (verdict !== AAAA_DECODE && synthesizeInPlace(aWire, readAt(aWire, x.raw, x.q)!, x.raw, x.q, 600, false, validateDns64Options({ prefix: NSP }), verdict === AAAA_SYNTHESIZE ? aaaaWire : undefined, verdict === AAAA_SYNTHESIZE ? nL : undefined) !== undefined) {
+        inPlace++;
+        if (aaaaShape === 'cdn') cdnInPlace++;
+      }
     }
     expect(inPlace).toBeGreaterThan(150);
+    expect(cdnSeen).toBeGreaterThan(30);
+    // Chains reach the in-place path except where the A answer is NXDOMAIN.
+    expect(cdnInPlace).toBeGreaterThan(cdnSeen * 0.7);
   });
 
   it('reports a miss once even when the caller\'s callback throws', async () => {

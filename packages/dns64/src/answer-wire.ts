@@ -6,16 +6,17 @@
  * - a AAAA answer returned to the client (real AAAA records, NXDOMAIN, an
  *   error with synthesizeOnError off): the upstream's sections copied as they
  *   are, behind our header and the client's question (`forwardAnswer`);
- * - a negative AAAA answer without a CNAME chain (NODATA with or without SOA,
- *   an error counted as empty) plus an A answer whose records all belong to
- *   the query name: synthetic AAAA records written next to a copy of the A
- *   answer's authority and additional sections (`synthesizeInPlace`).
+ * - a negative AAAA answer (NODATA with or without SOA, an error counted as
+ *   empty) plus an A answer whose records all belong to the query name, or
+ *   to the end of a CNAME chain that both answers carry alike: the chain
+ *   copied, synthetic AAAA records after it, then a copy of the A answer's
+ *   authority and additional sections (`synthesizeInPlace`).
  *
- * Everything else (CNAME/DNAME chains in a synthesis, excluded AAAA, A
- * records the prefix may not carry, foreign owners, DNSSEC records around a
- * synthesis, an OPT record that is not last, unusual record types in the
- * copied sections) answers "not here" and the resolver takes the decoding
- * path with the same result. Every read is bounded by the message length;
+ * Everything else (DNAME, a chain that differs between the two answers or
+ * does not lead from the query name, excluded AAAA, A records the prefix may
+ * not carry, foreign owners, DNSSEC records around a synthesis, an OPT record
+ * that is not last, unusual record types in the copied sections) answers
+ * "not here" and the resolver takes the decoding path with the same result. Every read is bounded by the message length;
  * malformed bytes give "not here", never an exception.
  */
 import { embedIpv4, mayEmbed, ipv6InCidr, type Ipv6Cidr, type Nat64Prefix } from '@sixgate/addressing';
@@ -164,7 +165,7 @@ export const AAAA_FORWARD = 0;
 export const AAAA_SYNTHESIZE = 1;
 /** Synthesize as if there were no AAAA answer (an error rcode counted as empty, §5.1.2). */
 export const AAAA_SYNTHESIZE_EMPTY = 2;
-/** Not for this path (excluded AAAA, a CNAME chain to keep): decode. */
+/** Not for this path (excluded AAAA, DNAME or signatures in the answer): decode. */
 export const AAAA_DECODE = 3;
 
 /** `shouldSynthesize` for the shapes this path handles (see the AAAA_* values). */
@@ -173,21 +174,25 @@ export function aaaaVerdict(buf: Uint8Array, L: AnswerLayout, exclude: readonly 
   if (L.rcode === RCODE.nxDomain) return AAAA_FORWARD;
   if (L.rcode !== RCODE.noError) return synthesizeOnError ? AAAA_SYNTHESIZE_EMPTY : AAAA_FORWARD;
   let aaaa = 0;
+  let other = 0;
   let o = L.anStart;
   for (let i = 0; i < L.an; i++) {
     const nameEnd = walkName(buf, o, buf.length, 0);
     const rd = nameEnd + 10;
-    if (u16(buf, nameEnd) === TYPE.AAAA) {
+    const type = u16(buf, nameEnd);
+    if (type === TYPE.AAAA) {
       // §5.1.4: an excluded address changes the answer (or makes it empty): the decoding path does that.
       if (u16(buf, nameEnd + 8) !== 16) return AAAA_DECODE;
       for (const c of exclude) if (ipv6InCidr(buf, rd, c)) return AAAA_DECODE;
       aaaa++;
+    } else if (type !== TYPE.CNAME || u16(buf, nameEnd + 2) !== CLASS_IN) {
+      other++;
     }
     o = rd + u16(buf, nameEnd + 8);
   }
   if (aaaa > 0) return AAAA_FORWARD;
-  // No AAAA: a chain (CNAME, DNAME, their signatures) must be carried into the synthesis: decode.
-  return L.an === 0 ? AAAA_SYNTHESIZE : AAAA_DECODE;
+  // No AAAA: a CNAME chain goes into the synthesis (§5.1.5; `synthesizeInPlace` checks it); DNAME and signatures: decode.
+  return other === 0 ? AAAA_SYNTHESIZE : AAAA_DECODE;
 }
 
 /**
@@ -218,6 +223,75 @@ function isQuestionName(buf: Uint8Array, o: number, qEnd: number): number {
 }
 
 /**
+ * Whether the names at `x[xo]` and `y[yo]` are the same name, letter case
+ * aside, each followed through its compression pointers (at most 128 labels
+ * and pointers in all, so a loop ends; every read inside its buffer).
+ */
+function sameName(x: Uint8Array, xo: number, y: Uint8Array, yo: number): boolean {
+  for (let steps = 0; steps < 128; steps++) {
+    if (xo >= x.length || yo >= y.length) return false;
+    const lx = x[xo]!;
+    const ly = y[yo]!;
+    if (lx >= 0xc0 || ly >= 0xc0) {
+      if (lx >= 0xc0) {
+        if (xo + 1 >= x.length) return false;
+        xo = ((lx & 0x3f) << 8) | x[xo + 1]!;
+      }
+      if (ly >= 0xc0) {
+        if (yo + 1 >= y.length) return false;
+        yo = ((ly & 0x3f) << 8) | y[yo + 1]!;
+      }
+      continue;
+    }
+    if (lx !== ly || lx >= 64) return false;
+    if (lx === 0) return true;
+    if (xo + lx >= x.length || yo + lx >= y.length) return false;
+    for (let i = 1; i <= lx; i++) if (fold(x[xo + i]!) !== fold(y[yo + i]!)) return false;
+    xo += lx + 1;
+    yo += lx + 1;
+  }
+  return false;
+}
+
+/**
+ * Whether the names written at `x[o]` and `y[o]` are written alike: the
+ * same labels (letter case aside) and the same pointer, not followed. The
+ * offset after them, or -1.
+ */
+function sameNameBytes(x: Uint8Array, y: Uint8Array, o: number, end: number): number {
+  for (;;) {
+    if (o >= end) return -1;
+    const l = x[o]!;
+    if (l !== y[o]) return -1;
+    if (l === 0) return o + 1;
+    if (l >= 0xc0) return o + 1 < end && x[o + 1] === y[o + 1] ? o + 2 : -1;
+    if (l >= 64 || o + l >= end) return -1;
+    for (let i = 1; i <= l; i++) if (fold(x[o + i]!) !== fold(y[o + i]!)) return -1;
+    o += l + 1;
+  }
+}
+
+/**
+ * Whether the `count` CNAME records at `x[o…]` and `y[o…]` are written alike
+ * but for their TTLs (owners and targets as `sameNameBytes`, type, class and
+ * RDATA length byte for byte): then every name in them, and every pointer
+ * into them, reads the same in either message.
+ */
+function sameChainBytes(x: Uint8Array, y: Uint8Array, o: number, count: number): boolean {
+  const end = Math.min(x.length, y.length);
+  for (let i = 0; i < count; i++) {
+    const nameEnd = sameNameBytes(x, y, o, end);
+    if (nameEnd < 0 || nameEnd + 10 > end) return false;
+    for (let k = 0; k < 4; k++) if (x[nameEnd + k] !== y[nameEnd + k]) return false;
+    if (x[nameEnd + 8] !== y[nameEnd + 8] || x[nameEnd + 9] !== y[nameEnd + 9]) return false;
+    const rdEnd = nameEnd + 10 + u16(x, nameEnd + 8);
+    if (sameNameBytes(x, y, nameEnd + 10, end) !== rdEnd) return false;
+    o = rdEnd;
+  }
+  return true;
+}
+
+/**
  * Follows the name at `buf[o]` to its end through every pointer: each must
  * lead strictly back (RFC 1035 §4.1.4: "a prior occurance"), past the
  * header, so the walk ends; labels of at most 63 octets, 255 octets in all,
@@ -244,13 +318,14 @@ function nameSound(buf: Uint8Array, o: number, end: number): boolean {
 
 /**
  * For the name at `out[o]` in a section copied from the upstream answer:
- * the compression pointer that ends it, if any, is kept when it points into
- * the question, moved by `delta` when it points into the copied sections (at
- * or after `from` in the upstream answer), refused otherwise (into the
- * answer section we replaced, forward, the header). Then the whole name is
+ * the compression pointer that ends it, if any, is kept when it points below
+ * `keepEnd` (the question, and a CNAME chain that stays where it was), moved
+ * by `delta` when it points into the copied sections (at or after `from` in
+ * the upstream answer), refused otherwise (into the answer records we
+ * replaced, forward, the header). Then the whole name is
  * checked (`nameSound`). The offset after the name, or -1.
  */
-function relocateName(out: Uint8Array, o: number, end: number, from: number, delta: number, qEnd: number): number {
+function relocateName(out: Uint8Array, o: number, end: number, from: number, delta: number, keepEnd: number): number {
   const start = o;
   for (;;) {
     if (o >= end) return -1;
@@ -265,7 +340,7 @@ function relocateName(out: Uint8Array, o: number, end: number, from: number, del
     }
     if (l < 0xc0 || o + 2 > end) return -1;
     const t = ((l & 0x3f) << 8) | out[o + 1]!;
-    if (t < 12 || t >= qEnd) {
+    if (t < 12 || t >= keepEnd) {
       // RFC 1035 §4.1.4: a pointer leads back to a prior name (`o - delta` is where this one was in the upstream answer).
       if (t < from || t >= o - delta) return -1;
       const nt = t + delta;
@@ -288,9 +363,9 @@ function relocateName(out: Uint8Array, o: number, end: number, from: number, del
  * are copied as they are; any other type gives false (the decoding path
  * handles it). False as well when a name is out of reach or unsound.
  */
-function relocateRecords(out: Uint8Array, o: number, count: number, from: number, delta: number, qEnd: number): boolean {
+function relocateRecords(out: Uint8Array, o: number, count: number, from: number, delta: number, keepEnd: number): boolean {
   for (let i = 0; i < count; i++) {
-    const nameEnd = relocateName(out, o, out.length, from, delta, qEnd);
+    const nameEnd = relocateName(out, o, out.length, from, delta, keepEnd);
     if (nameEnd < 0 || nameEnd + 10 > out.length) return false;
     const type = u16(out, nameEnd);
     const rd = nameEnd + 10;
@@ -309,21 +384,21 @@ function relocateRecords(out: Uint8Array, o: number, count: number, from: number
       case TYPE.CNAME:
       case TYPE.PTR:
       case TYPE.DNAME:
-        if (relocateName(out, rd, end, from, delta, qEnd) !== end) return false;
+        if (relocateName(out, rd, end, from, delta, keepEnd) !== end) return false;
         break;
       case 15: // MX: preference, exchange
-        if (relocateName(out, rd + 2, end, from, delta, qEnd) !== end) return false;
+        if (relocateName(out, rd + 2, end, from, delta, keepEnd) !== end) return false;
         break;
       case TYPE.SOA: {
-        const r = relocateName(out, rd, end, from, delta, qEnd);
-        if (r < 0 || relocateName(out, r, end, from, delta, qEnd) !== end - 20) return false;
+        const r = relocateName(out, rd, end, from, delta, keepEnd);
+        if (r < 0 || relocateName(out, r, end, from, delta, keepEnd) !== end - 20) return false;
         break;
       }
       case TYPE.RRSIG: // type covered … key tag (18 octets), signer's name, signature (RFC 4034 §3.1)
-        if (rd + 18 >= end || relocateName(out, rd + 18, end, from, delta, qEnd) < 0) return false;
+        if (rd + 18 >= end || relocateName(out, rd + 18, end, from, delta, keepEnd) < 0) return false;
         break;
       case 47: // NSEC: next domain name, type bit maps (RFC 4034 §4.1)
-        if (relocateName(out, rd, end, from, delta, qEnd) < 0) return false;
+        if (relocateName(out, rd, end, from, delta, keepEnd) < 0) return false;
         break;
       default:
         return false;
@@ -366,26 +441,49 @@ export interface InPlacePolicy {
 }
 
 /**
- * RFC 6147 §5.1.6–§5.1.7 from the A answer `a` (layout `L`), when every A
- * record is class IN, owned by the query name and may be embedded under the
- * prefix, and the answer carries nothing else: the answer section becomes
- * one AAAA per A (owner = a pointer to the question, TTL min(A TTL, `ttlCap`),
- * in the same order), the authority and additional sections are copied from
- * the A answer (§5.4, §5.3.2) with their compression pointers moved, and our
- * OPT with EDE 29 follows. An A answer without records (NODATA, NXDOMAIN, an
- * error) is the basis of the reply (§5.1.6). `ad`: both answers were
- * authenticated and the client asked with DO (§5.5). Undefined when this
- * answer is not for this path.
+ * RFC 6147 §5.1.5–§5.1.7 from the A answer `a` (layout `L`) and the negative
+ * AAAA answer `neg` (layout `negL`; undefined after an error counted as
+ * empty), when the A answer is a CNAME chain from the query name (each record
+ * owned by the previous one's target, none at all being the common case)
+ * followed by A records of the chain's end, every one class IN and
+ * embeddable under the prefix, and a chain in `neg` is written exactly like
+ * it but for the TTLs. The answer: the chain (`neg`'s when it has one, as the
+ * decoding path keeps the AAAA answer's records, §5.1.5), one AAAA per A
+ * (owner a pointer to the question or to the chain's last target, TTL min(A
+ * TTL, `ttlCap`), in the same order), the authority and additional sections
+ * of the A answer (§5.4, §5.3.2) with their compression pointers moved, our
+ * OPT with EDE 29. An A answer without A records (NODATA, NXDOMAIN, an error)
+ * is the basis of the reply (§5.1.6). `ad`: both answers were authenticated
+ * and the client asked with DO (§5.5). Undefined when the answers are not for
+ * this path.
  */
 export function synthesizeInPlace(
   a: Uint8Array, L: AnswerLayout, raw: Uint8Array, q: ParsedQuery, ttlCap: number, negativeAd: boolean, policy: InPlacePolicy,
+  neg?: Uint8Array, negL?: AnswerLayout,
 ): InPlaceSynthesis | undefined {
   const qEnd = q.questionEnd;
   if (L.an > 0 && L.rcode !== RCODE.noError) return undefined;
-  // Pass 1: every answer record an embeddable A of the query name.
+  // Pass 1: the chain, then every other answer record an embeddable A of the chain's end.
   let o = L.anStart;
-  for (let i = 0; i < L.an; i++) {
-    const nameEnd = isQuestionName(a, o, qEnd);
+  let chain = 0;
+  /** Offset of the chain's last target name (the owner of the A records), 0: the query name. */
+  let end = 0;
+  while (chain < L.an) {
+    const nameEnd = walkName(a, o, a.length, 0);
+    if (nameEnd < 0 || nameEnd + 10 > a.length || u16(a, nameEnd) !== TYPE.CNAME) break;
+    if (u16(a, nameEnd + 2) !== CLASS_IN) return undefined;
+    if (end === 0 ? isQuestionName(a, o, qEnd) < 0 : !sameName(a, o, a, end)) return undefined;
+    end = nameEnd + 10;
+    o = end + u16(a, nameEnd + 8);
+    chain++;
+  }
+  const chainEnd = o;
+  const negChain = negL === undefined ? 0 : negL.an;
+  if (negChain > 0 && (negChain !== chain || negL!.nsStart !== chainEnd || !sameChainBytes(neg!, a, qEnd, chain))) return undefined;
+  // A pointer to the chain's end for the owners: it must be reachable (RFC 1035 §4.1.4: 14 bits).
+  if (end > 0x3fff) return undefined;
+  for (let i = chain; i < L.an; i++) {
+    const nameEnd = end === 0 ? isQuestionName(a, o, qEnd) : sameName(a, o, a, end) ? walkName(a, o, a.length, 0) : -1;
     if (nameEnd < 0 || nameEnd + 14 > a.length) return undefined;
     if (u16(a, nameEnd) !== TYPE.A || u16(a, nameEnd + 2) !== CLASS_IN || u16(a, nameEnd + 8) !== 4) return undefined;
     // RFC 6052 §3.1: the well-known prefix never carries a non-global IPv4 address (counted on the decoding path).
@@ -393,25 +491,30 @@ export function synthesizeInPlace(
     o = nameEnd + 14;
   }
   if (o !== L.nsStart) return undefined;
-  const synthesized = L.an > 0;
+  const records = L.an - chain;
+  const synthesized = records > 0;
   const opt = optFor(q, synthesized);
-  const answerLen = L.an * 28;
-  const delta = qEnd + answerLen - L.nsStart;
+  const answerLen = records * 28;
+  const aaaaStart = chainEnd;
+  const delta = aaaaStart + answerLen - L.nsStart;
   const keptLen = L.bodyEnd - L.nsStart;
-  const out = Buffer.allocUnsafe(qEnd + answerLen + keptLen + (opt?.length ?? 0));
-  out.set(a.subarray(L.nsStart, L.bodyEnd), qEnd + answerLen);
+  const bodyEnd = aaaaStart + answerLen + keptLen;
+  const out = Buffer.allocUnsafe(bodyEnd + (opt?.length ?? 0));
+  out.set(a.subarray(L.nsStart, L.bodyEnd), aaaaStart + answerLen);
   out.set(raw.subarray(12, qEnd), 12);
+  if (chain > 0) out.set((negChain > 0 ? neg! : a).subarray(qEnd, chainEnd), qEnd);
   // Pass 2: the AAAA records.
   const embedded: number[] = [];
-  o = L.anStart;
-  let w = qEnd;
-  for (let i = 0; i < L.an; i++) {
-    const nameEnd = isQuestionName(a, o, qEnd);
+  const owner = end === 0 ? 12 : end;
+  o = chainEnd;
+  let w = aaaaStart;
+  for (let i = 0; i < records; i++) {
+    const nameEnd = walkName(a, o, a.length, 0);
     const v4 = u32(a, nameEnd + 10);
     const ttl = Math.min(u32(a, nameEnd + 4), ttlCap);
     embedded.push(v4);
-    out[w] = 0xc0;
-    out[w + 1] = 12;
+    out[w] = 0xc0 | (owner >> 8);
+    out[w + 1] = owner & 0xff;
     out[w + 2] = 0;
     out[w + 3] = TYPE.AAAA;
     out[w + 4] = 0;
@@ -426,10 +529,14 @@ export function synthesizeInPlace(
     w += 28;
     o = nameEnd + 14;
   }
-  if (!relocateRecords(out.subarray(0, qEnd + answerLen + keptLen), qEnd + answerLen, L.ns + L.ar, L.nsStart, delta, qEnd)) return undefined;
-  clientCaseOwners(out.subarray(0, qEnd + answerLen + keptLen), qEnd + answerLen, L.ns + L.ar, raw, qEnd);
+  const body = out.subarray(0, bodyEnd);
+  // The chain in place (nothing moves); then the copied sections, whose pointers may also lead into the chain, written alike in both answers.
+  if (chain > 0 && !relocateRecords(body, qEnd, chain, qEnd, 0, qEnd)) return undefined;
+  if (!relocateRecords(body, aaaaStart + answerLen, L.ns + L.ar, L.nsStart, delta, chainEnd)) return undefined;
+  clientCaseOwners(body, qEnd, chain, raw, qEnd);
+  clientCaseOwners(body, aaaaStart + answerLen, L.ns + L.ar, raw, qEnd);
   const ad = synthesized && negativeAd && L.ad && q.edns?.dnssecOk === true;
   writeHeader(out, q, flagsFor(q, synthesized ? RCODE.noError : L.rcode, ad), L.an, L.ns, L.ar + (opt === undefined ? 0 : 1));
-  if (opt !== undefined) out.set(opt, qEnd + answerLen + keptLen);
+  if (opt !== undefined) out.set(opt, bodyEnd);
   return { wire: out, embedded };
 }

@@ -376,7 +376,7 @@ export class Dns64Resolver {
         if (wire === undefined) return done(new Dns64Error('ERR_UPSTREAM_FAILED', 'A lookup failed'));
         if (negative === undefined) {
           const L = readAnswer(wire, raw, q, TYPE.A);
-          const s = L === undefined ? undefined : synthesizeInPlace(wire, L, raw, q, negativeTtlCap(negWire, negLayout), negLayout?.ad === true, this.opts);
+          const s = L === undefined ? undefined : synthesizeInPlace(wire, L, raw, q, negativeTtlCap(negWire, negLayout), negLayout?.ad === true, this.opts, negWire, negLayout);
           if (s !== undefined) {
             const synthesized = s.embedded.length > 0;
             return done(undefined, { wire: s.wire, synthesized, embedded: s.embedded, prefixDependent: true });
