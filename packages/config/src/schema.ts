@@ -88,7 +88,7 @@ export const Dns64Schema = Type.Object(
     // RFC 6147 §5.1.2: a server failure answer may be treated as "no AAAA".
     synthesizeOnError: flag(true, 'Synthesize from A records when the AAAA query fails with an error other than NXDOMAIN (RFC 6147 §5.1.2)'),
     // RFC 6147 §5.1.8: the two queries MAY be sent in parallel.
-    parallelA: flag(true, 'Ask the A question together with the AAAA question instead of after an empty AAAA answer (RFC 6147 §5.1.8; not for DNSSEC-OK queries): a synthesized answer waits for one upstream round trip instead of two, and a name with AAAA records costs one A query more'),
+    parallelA: enumOf(['auto', 'always', 'never'] as const, { default: 'auto', description: 'When the A question goes out together with the AAAA question instead of after an empty AAAA answer (RFC 6147 §5.1.8; never for DNSSEC-OK queries): "auto" while the upstream round trip (the shortest AAAA answer time of the last 10–20 s) is 1 ms or more, "always", "never". Together, a synthesized answer waits for one upstream round trip instead of two, and a name with AAAA records costs one A query more' }),
     noSynthesis: strings([], 'Domain names (and their subdomains) for which no AAAA record is ever synthesized'),
     ignoreAaaa: strings([], 'Domain names (and their subdomains) whose real AAAA records are ignored and always synthesized'),
     timeout: seconds(2, 'Seconds to wait for an upstream answer before trying the next upstream', 0.1, 60),

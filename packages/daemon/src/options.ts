@@ -66,7 +66,7 @@ export function dns64Options(cfg: Config, wouldTranslate: WouldTranslate): Dns64
     wkpStrict: cfg.nat64.wkpStrict,
     exclude: d.exclude,
     synthesizeOnError: d.synthesizeOnError,
-    parallelA: d.parallelA,
+    parallelA: d.parallelA === 'always' || d.parallelA === 'never' ? d.parallelA : 'auto',
     noSynthesis: d.noSynthesis,
     ignoreAaaa: d.ignoreAaaa,
     timeoutMs: Math.round(d.timeout * 1000),

@@ -239,6 +239,8 @@ export function buildStats(app: Appliance): Stats {
       upstreamCaseMismatch: d.upstreamCaseMismatch,
       loopLagP99: d.loopLagP99,
       loopLagMax: d.loopLagMax,
+      ...(d.upstreamRtt === undefined ? {} : { upstreamRtt: d.upstreamRtt }),
+      parallelA: d.parallelA,
       synthesisSuspended: d.synthesisSuspended,
       latencyBuckets: app.dnsLatency.snapshot(),
     },

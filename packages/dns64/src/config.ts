@@ -57,6 +57,18 @@ export interface Dns64TcpOptions {
   maxConnectionsPerClient: number;
 }
 
+/** When the A question goes out with the AAAA question (`Dns64Options.parallelA`). */
+export const PARALLEL_A = ['auto', 'always', 'never'] as const;
+export type ParallelA = (typeof PARALLEL_A)[number];
+
+/**
+ * `parallelA: 'auto'` asks A with AAAA while the upstream round trip is at
+ * least this long (ms): an upstream beyond the LAN, where waiting for the
+ * AAAA answer first costs a round trip a user notices; a nearby upstream
+ * answers so fast that the second question is not worth its cost.
+ */
+export const PARALLEL_A_AUTO_MS = 1;
+
 /** Every DNS64 option with its type; the daemon passes a partial object. */
 export interface Dns64Options {
   /** `ADDR:PORT` / `[V6]:PORT` to listen on, UDP and TCP. */
@@ -72,8 +84,13 @@ export interface Dns64Options {
   exclude: string[];
   /** RFC 6147 §5.1.2/§5.1.3: treat AAAA errors and timeouts as empty and synthesize. */
   synthesizeOnError: boolean;
-  /** RFC 6147 §5.1.8: ask A together with AAAA (not for DO=1 queries, §5.5), not after an empty AAAA answer. */
-  parallelA: boolean;
+  /**
+   * RFC 6147 §5.1.8: when the A question goes out with the AAAA question
+   * instead of after an empty AAAA answer (never for DO=1 queries, §5.5):
+   * `auto` while the upstream round trip (`Dns64Resolver.upstreamRttMs`) is
+   * at least `PARALLEL_A_AUTO_MS`, `always`, or `never`.
+   */
+  parallelA: ParallelA;
   /** Domains (and their subdomains) never synthesized. */
   noSynthesis: string[];
   /** Domains whose real AAAA records are ignored: always synthesized from A. */
@@ -110,7 +127,7 @@ export const DNS64_DEFAULTS: Readonly<Dns64Options> = Object.freeze({
   wkpStrict: true,
   exclude: ['::ffff:0:0/96'],
   synthesizeOnError: true,
-  parallelA: true,
+  parallelA: 'auto',
   noSynthesis: [],
   ignoreAaaa: [],
   timeoutMs: 2000,
@@ -248,9 +265,10 @@ export function validateDns64Options(input: Dns64Input = {}): ResolvedDns64Optio
     tcp: { ...DNS64_DEFAULTS.tcp, ...input.tcp },
   };
   validateNumbers(o);
-  for (const k of ['wkpStrict', 'synthesizeOnError', 'parallelA', 'failover', 'upstreamCaseRandomization'] as const) {
+  for (const k of ['wkpStrict', 'synthesizeOnError', 'failover', 'upstreamCaseRandomization'] as const) {
     if (typeof o[k] !== 'boolean') fail(k, o[k], 'must be true or false');
   }
+  if (!PARALLEL_A.includes(o.parallelA)) fail('parallelA', o.parallelA, `must be one of ${PARALLEL_A.join(', ')}`);
   if (o.wouldTranslate !== undefined && typeof o.wouldTranslate !== 'function') fail('wouldTranslate', typeof o.wouldTranslate, 'must be a function');
   const listen = strings('listen', o.listen).map((l) => parseEndpoint(l, 53, 'listen'));
   if (listen.length === 0) fail('listen', o.listen, 'must name at least one address');

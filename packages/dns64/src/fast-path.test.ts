@@ -22,7 +22,7 @@ function script(up: FakeUpstream): void {
   up.on('v4only.example.org', 'A', { answers: [rec('v4only.example.org', 'A', '192.0.2.10'), rec('v4only.example.org', 'A', '192.0.2.11', 200)] });
   up.on('dual.example.org', 'AAAA', { answers: [rec('dual.example.org', 'AAAA', '2001:db8::5')], ad: true });
   up.on('nx.example.org', 'AAAA', { rcode: 'NXDOMAIN', authorities: [soa] });
-  // Asked with AAAA (parallelA, the default) and left unused.
+  // Asked with AAAA while parallelA 'auto' knows no upstream round trip yet, and left unused.
   up.on('dual.example.org', 'A', { answers: [rec('dual.example.org', 'A', '192.0.2.5')] });
   up.on('nx.example.org', 'A', { rcode: 'NXDOMAIN', authorities: [soa] });
   up.on('v4only.example.org', 'TXT', { answers: [rec('v4only.example.org', 'TXT', ['hello'], 60)] });

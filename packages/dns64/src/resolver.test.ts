@@ -28,7 +28,7 @@ function setup(input: Dns64Input = {}) {
   fakes.push(up);
   const counters = createCounters();
   // Sequential unless a test says otherwise, so `calls` shows each §5.1 step; parallel A has its own tests below.
-  const opts = validateDns64Options({ prefix: NSP, upstreams: ['192.0.2.53'], clients: ['::1'], parallelA: false, ...input });
+  const opts = validateDns64Options({ prefix: NSP, upstreams: ['192.0.2.53'], clients: ['::1'], parallelA: 'never', ...input });
   const resolver = new Dns64Resolver(opts, up, counters, () => clock);
   async function ask(name: string, o: AskOpts = {}): Promise<{ p: DecodedPacket; wire: Buffer; q: ParsedQuery }> {
     const edns = o.edns ?? true;
@@ -182,10 +182,46 @@ describe('AAAA synthesis (RFC 6147 §5.1)', () => {
 
 describe('A asked with AAAA (parallelA, RFC 6147 §5.1.8)', () => {
   const settle = () => new Promise((r) => setImmediate(r));
-  const parallel = (input: Dns64Input = {}) => setup({ parallelA: true, ...input });
+  const parallel = (input: Dns64Input = {}) => setup({ parallelA: 'always', ...input });
 
-  it('is the default', () => {
-    expect(validateDns64Options({}).parallelA).toBe(true);
+  it('is "auto" by default: together while the upstream round trip is 1 ms or more, after the AAAA answer below that', async () => {
+    expect(validateDns64Options({}).parallelA).toBe('auto');
+    expect(() => validateDns64Options({ parallelA: 'yes' as 'auto' })).toThrow(/parallelA/);
+    const t = setup({ parallelA: 'auto' });
+    let far = false;
+    for (const n of ['a', 'b', 'c', 'd', 'e']) {
+      // A far upstream: the clock moves 5 ms while it answers.
+      t.up.on(`${n}.example.org`, 'AAAA', () => (far && t.tick(0.005), {}));
+      t.up.on(`${n}.example.org`, 'A', { answers: [a(`${n}.example.org`, '192.0.2.1')] });
+    }
+    /** Asks `name` with its AAAA answer held: the questions out before any answer, then the synthesized answer. */
+    const questionsOut = async (name: string): Promise<string[]> => {
+      const release = t.up.hold(name, 'AAAA');
+      const before = t.up.calls.length;
+      const pending = t.ask(name);
+      await new Promise((r) => setImmediate(r));
+      const out = t.up.calls.slice(before);
+      release();
+      expect(rr((await pending).p)).toEqual([`${name} 300 AAAA 64:ff9b:1::c000:201`]);
+      return out;
+    };
+    // No round trip known yet: together.
+    expect(t.resolver.upstreamRttMs).toBe(Infinity);
+    expect(await questionsOut('a.example.org')).toEqual(['a.example.org|AAAA', 'a.example.org|A']);
+    // That answer took 0 ms: one after the other.
+    expect(t.resolver.upstreamRttMs).toBe(0);
+    expect(t.resolver.parallelA).toBe(false);
+    expect(await questionsOut('b.example.org')).toEqual(['b.example.org|AAAA']);
+    // The upstream moves far away: the shortest answer of two 10 s windows decides, so it takes two windows.
+    far = true;
+    t.tick(10);
+    expect(await questionsOut('c.example.org')).toEqual(['c.example.org|AAAA']);
+    expect(t.resolver.upstreamRttMs).toBe(0);
+    t.tick(10);
+    expect(await questionsOut('d.example.org')).toEqual(['d.example.org|AAAA']);
+    expect(t.resolver.upstreamRttMs).toBe(5);
+    expect(t.resolver.parallelA).toBe(true);
+    expect(await questionsOut('e.example.org')).toEqual(['e.example.org|AAAA', 'e.example.org|A']);
   });
 
   it('asks A before the AAAA answer is back and synthesizes when AAAA is NODATA, whichever answer comes first', async () => {
@@ -264,7 +300,7 @@ describe('A asked with AAAA (parallelA, RFC 6147 §5.1.8)', () => {
       },
       health: () => up.health(),
     };
-    const resolver = new Dns64Resolver(validateDns64Options({ prefix: NSP, upstreams: ['192.0.2.53'], clients: ['::1'] }), upstream, createCounters(), () => 1_000_000);
+    const resolver = new Dns64Resolver(validateDns64Options({ prefix: NSP, upstreams: ['192.0.2.53'], clients: ['::1'], parallelA: 'always' }), upstream, createCounters(), () => 1_000_000);
     const raw = dnsPacket.encode({ type: 'query', id: 7, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name: 'v4only.example.org', type: 'AAAA', class: 'IN' }] });
     const r = await Promise.race([resolver.resolve(raw, parseQuery(raw) as ParsedQuery, undefined), new Promise<undefined>((ok) => setTimeout(ok, 2000))]);
     expect(r).toBeDefined();

@@ -6,7 +6,7 @@
 import type { DecodedPacket } from 'dns-packet';
 import type { Nat64Prefix } from '@sixgate/addressing';
 import { ResponseCache, cacheKey, questionHash, readdress } from './cache.js';
-import type { ResolvedDns64Options } from './config.js';
+import { PARALLEL_A_AUTO_MS, type ResolvedDns64Options } from './config.js';
 import { Dns64Error } from './errors.js';
 import { ipv4onlyAnswer } from './ipv4only.js';
 import { decodeMessage, encodeResponse, rcodeOf, responseFlags, soaOf, withoutOpt, type ResponseDraft } from './message.js';
@@ -78,20 +78,58 @@ class EarlyA {
  */
 export const SUSPENDED_NEGATIVE_TTL = 5;
 
+/** The upstream round trip is the shortest AAAA answer time in this window or the one before (ms). */
+const RTT_WINDOW_MS = 10_000;
+
 export class Dns64Resolver {
   readonly cache: ResponseCache;
   /** True while the translator cannot carry traffic: answer as if no prefix existed. */
   #suspended = false;
   /** Misses being resolved, by cache key: identical questions share one upstream lookup. */
   readonly #inflight = new Map<string, BuildDone[]>();
+  /** The clock of the round-trip measurement (ms, sub-millisecond where the runtime has it). */
+  readonly #rttNow: () => number;
+  /** Shortest AAAA answer time (ms) of the current window, of the one before, and when the current one began. */
+  #rttCur = Infinity;
+  #rttPrev = Infinity;
+  #rttSince = -Infinity;
 
   constructor(
     private opts: ResolvedDns64Options,
     private upstream: Upstream,
     private readonly counters: Dns64Counters,
     now: () => number,
+    rttNow: () => number = now,
   ) {
     this.cache = new ResponseCache(opts.cache, now);
+    this.#rttNow = rttNow;
+  }
+
+  /**
+   * The upstream round trip as the resolver sees it (ms): the shortest time
+   * an AAAA question took to be answered over the last 10–20 s. A minimum,
+   * so answers that waited in a queue (ours under load, or the upstream's
+   * own lookups) do not count; Infinity before the first answer.
+   */
+  get upstreamRttMs(): number {
+    return Math.min(this.#rttCur, this.#rttPrev);
+  }
+
+  /** Whether a AAAA miss asks A at once now (`parallelA`; DO=1 and suspension aside). */
+  get parallelA(): boolean {
+    const mode = this.opts.parallelA;
+    return mode === 'always' || (mode === 'auto' && this.upstreamRttMs >= PARALLEL_A_AUTO_MS);
+  }
+
+  #sampleRtt(sentAt: number): void {
+    const now = this.#rttNow();
+    if (now - this.#rttSince >= RTT_WINDOW_MS) {
+      this.#rttPrev = this.#rttCur;
+      this.#rttCur = Infinity;
+      this.#rttSince = now;
+    }
+    const rtt = now - sentAt;
+    if (rtt < this.#rttCur) this.#rttCur = rtt;
   }
 
   /** Replaces the options; a prefix change flushes what depended on the old one. */
@@ -328,8 +366,10 @@ export class Dns64Resolver {
     // DO=1: §5.5 has the AAAA negative answer validated before A is asked.
     let early: EarlyA | undefined;
     let aaaaBack = false;
+    const sentAt = this.#rttNow();
     this.#askWire(q.qname, TYPE.AAAA, q, (err, wire) => {
       aaaaBack = true;
+      if (wire !== undefined) this.#sampleRtt(sentAt);
       if (err !== undefined) return done(err);
       try {
         let negWire: Buffer | undefined;
@@ -356,7 +396,7 @@ export class Dns64Resolver {
       }
     });
     // Asked second, so an AAAA answer given at once (a local failure) never waits on it.
-    if (!aaaaBack && this.opts.parallelA && !this.#suspended && q.edns?.dnssecOk !== true) {
+    if (!aaaaBack && this.parallelA && !this.#suspended && q.edns?.dnssecOk !== true) {
       early = new EarlyA();
       this.#askWire(q.qname, TYPE.A, q, early.settle);
     }

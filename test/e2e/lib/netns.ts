@@ -160,7 +160,7 @@ export class Netns {
 
   /**
    * Captures with tshark on `iface` in `ns` (capture filter `filter`) into
-   * `file` while `during` runs: starts only once tshark reports it is
+   * `file` while `during` runs: starts 0.3 s after tshark reports it is
    * capturing, and stops it (SIGINT, so the file is complete) even when
    * `during` throws.
    */
@@ -170,6 +170,9 @@ export class Netns {
     cap.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     try {
       await waitFor(() => /Capturing on/.test(err), 20_000, `tshark capturing on ${iface} in ${ns}: ${err}`);
+      // "Capturing on" can come a moment before packets are taken: a query sent right after it was
+      // seen missing from the file while its answer, 0.4 s later, was there.
+      await new Promise((r) => setTimeout(r, 300));
       return await during();
     } finally {
       if (cap.exitCode === null && cap.signalCode === null) {

@@ -68,6 +68,8 @@ export const Dns64StatsSchema = Type.Object({
   upstreamCaseMismatch: Type.Optional(Count),
   loopLagP99: Type.Optional(Type.Number({ minimum: 0, description: 'Event-loop lag, 99th percentile over the last 10 s (seconds)' })),
   loopLagMax: Type.Optional(Type.Number({ minimum: 0, description: 'Event-loop lag, maximum over the last 10 s (seconds)' })),
+  upstreamRtt: Type.Optional(Type.Number({ minimum: 0, description: 'Upstream round trip: the shortest time an AAAA question took to be answered over the last 10–20 s (seconds; absent before the first answer)' })),
+  parallelA: Type.Optional(Type.Boolean({ description: 'Whether AAAA misses ask the A question at once now (dns64.parallelA; "auto" decides by upstreamRtt)' })),
   synthesisSuspended: Type.Optional(Type.Integer({ minimum: 0, description: 'AAAA answered NODATA instead of synthesized while the translator was down' })),
   latencyBuckets: HistogramSchema,
 });

@@ -116,6 +116,10 @@ describe.each(['native', 'dgram'] as const)('Dns64Server over UDP (%s) and TCP o
     expect(srv.addresses().map((a) => `${a.transport} ${a.address}`)).toEqual(['udp 127.0.0.1', 'udp ::1', 'tcp 127.0.0.1', 'tcp ::1']);
     const st = srv.stats();
     expect([st.queries, st.tcpQueries, st.cacheHits, st.cacheMisses, st.synthesized]).toEqual([3, 1, 2, 1, 3]);
+    // parallelA "auto": the round trip of the one miss decides (the fake answers within the turn, well under 1 ms once warm).
+    expect(st.upstreamRtt).toBeGreaterThanOrEqual(0);
+    expect(st.upstreamRtt).toBeLessThan(0.1);
+    expect(st.parallelA).toBe(st.upstreamRtt! >= 0.001);
   });
 
   it('refuses clients outside `clients` (never an open resolver)', async () => {
