@@ -153,9 +153,7 @@ export function createMetrics(read: () => Stats, readProbes: () => ProbeMetricSa
     ['sixgate_nat64_batch_errors_total', 'Batches dropped because handling them threw, by reason', 'counter', ['reason'], byLabel('reason', (x) => x.datapath?.batchErrors ?? {})],
     ['sixgate_dns64_event_loop_lag_p99_seconds', 'Event-loop lag (how long a ready datagram waits for the turn in progress), 99th percentile over the last 10 s', 'gauge', [], one((x) => x.dns64.loopLagP99 ?? 0)],
     ['sixgate_dns64_event_loop_lag_max_seconds', 'Event-loop lag, maximum over the last 10 s', 'gauge', [], one((x) => x.dns64.loopLagMax ?? 0)],
-    ['sixgate_dns64_upstream_rtt_seconds', 'Upstream round trip: the shortest time an AAAA question took to be answered over the last 10-20 s (no sample before the first answer)', 'gauge', [], (s, emit) => {
-      if (s.dns64.upstreamRtt !== undefined) emit({}, s.dns64.upstreamRtt);
-    }],
+    ['sixgate_dns64_upstream_rtt_seconds', 'Upstream round trip: the shortest time an AAAA question took to be answered over the last 10-20 s (+Inf before the first answer: unknown, counted as far)', 'gauge', [], one((x) => x.dns64.upstreamRtt ?? Infinity)],
     ['sixgate_dns64_parallel_a', '1 while AAAA misses ask the A question at once (dns64.parallelA; "auto" decides by the upstream round trip)', 'gauge', [], one((x) => (x.dns64.parallelA === true ? 1 : 0))],
     ['sixgate_dns64_synthesis_suspended_total', 'AAAA answered NODATA instead of synthesized while the translator was down', 'counter', [], one((x) => x.dns64.synthesisSuspended ?? 0)],
     ['sixgate_session_log_written_total', 'Session log lines written', 'counter', [], one((x) => x.sessionLog.written)],

@@ -16,8 +16,9 @@
  * does not lead from the query name, excluded AAAA, A records the prefix may
  * not carry, foreign owners, DNSSEC records around a synthesis, an OPT record
  * that is not last, unusual record types in the copied sections) answers
- * "not here" and the resolver takes the decoding path with the same result. Every read is bounded by the message length;
- * malformed bytes give "not here", never an exception.
+ * "not here" and the resolver takes the decoding path with the same result.
+ * Every read is bounded by the message length; malformed bytes give "not
+ * here", never an exception.
  */
 import { embedIpv4, mayEmbed, ipv6InCidr, type Ipv6Cidr, type Nat64Prefix } from '@sixgate/addressing';
 import { NO_POINTERS, walkName } from './name-walk.js';

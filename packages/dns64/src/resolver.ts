@@ -70,7 +70,6 @@ class EarlyA {
   }
 }
 
-/** Resolves queries: cache, local data, upstream, synthesis, per-client policy. */
 /**
  * Negative TTL of the NODATA answers given while synthesis is suspended: short,
  * so clients ask again soon after the translator is back (RFC 2308 §5: the
@@ -81,6 +80,7 @@ export const SUSPENDED_NEGATIVE_TTL = 5;
 /** The upstream round trip is the shortest AAAA answer time in this window or the one before (ms). */
 const RTT_WINDOW_MS = 10_000;
 
+/** Resolves queries: cache, local data, upstream, synthesis, per-client policy. */
 export class Dns64Resolver {
   readonly cache: ResponseCache;
   /** True while the translator cannot carry traffic: answer as if no prefix existed. */

@@ -18,7 +18,7 @@ function busyStats(): Stats {
     dns64: {
       queries: 500, synthesized: 120, cacheHits: 300, cacheMisses: 200, upstreamErrors: 2,
       upstreamTimeouts: 1, refused: 5, rateLimited: 3, rateLimitedPrefix: 1, rateLimitSpared: 9, formerr: 4,
-      tcpRejected: 0, tcpTimeouts: 2, upstreamCaseMismatch: 1, loopLagP99: 0.004, loopLagMax: 0.012,
+      tcpRejected: 0, tcpTimeouts: 2, upstreamCaseMismatch: 1, loopLagP99: 0.004, loopLagMax: 0.012, upstreamRtt: 0.021, parallelA: true,
       latencyBuckets: { le: [0.001, 0.01, 0.1], counts: [300, 150, 40], sum: 3.25, count: 500 },
     },
     offload: { enabled: true, udpCoalescing: true, gsoPackets: 50, gsoSegments: 2200, csumPartial: 700, csumCompleted: 3, softGso: 1, badHeader: 0, udpSuperPackets: 40, udpSegments: 900 },
@@ -75,6 +75,8 @@ describe('GET /metrics', () => {
     expect(sample(m.get('sixgate_dns64_upstream_case_mismatch_total'))).toBe(1);
     expect(sample(m.get('sixgate_dns64_event_loop_lag_p99_seconds'))).toBe(0.004);
     expect(sample(m.get('sixgate_dns64_event_loop_lag_max_seconds'))).toBe(0.012);
+    expect(sample(m.get('sixgate_dns64_upstream_rtt_seconds'))).toBe(0.021);
+    expect(sample(m.get('sixgate_dns64_parallel_a'))).toBe(1);
     expect(sample(m.get('sixgate_session_log_dropped_total'))).toBe(2);
   });
 
@@ -94,6 +96,9 @@ describe('GET /metrics', () => {
   it('reads the counters at scrape time, not at build time', async () => {
     const first = parsePrometheus((await ctx.call('GET', '/metrics')).body);
     expect(sample(first.get('sixgate_dns64_queries_total'))).toBe(0);
+    // No round trip measured yet: +Inf (unknown, and what parallelA "auto" takes it for), not 0 s.
+    expect(sample(first.get('sixgate_dns64_upstream_rtt_seconds'))).toBe(Infinity);
+    expect(sample(first.get('sixgate_dns64_parallel_a'))).toBe(0);
     ctx.ports.statsValue = busyStats();
     const second = parsePrometheus((await ctx.call('GET', '/metrics')).body);
     expect(sample(second.get('sixgate_dns64_queries_total'))).toBe(500);
