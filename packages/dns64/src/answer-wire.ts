@@ -496,19 +496,20 @@ export function synthesizeInPlace(
   const synthesized = records > 0;
   const opt = optFor(q, synthesized);
   const answerLen = records * 28;
-  const aaaaStart = chainEnd;
-  const delta = aaaaStart + answerLen - L.nsStart;
+  /** Where the copied authority and additional sections start: after the chain and the AAAA records. */
+  const keptStart = chainEnd + answerLen;
+  const delta = keptStart - L.nsStart;
   const keptLen = L.bodyEnd - L.nsStart;
-  const bodyEnd = aaaaStart + answerLen + keptLen;
+  const bodyEnd = keptStart + keptLen;
   const out = Buffer.allocUnsafe(bodyEnd + (opt?.length ?? 0));
-  out.set(a.subarray(L.nsStart, L.bodyEnd), aaaaStart + answerLen);
+  out.set(a.subarray(L.nsStart, L.bodyEnd), keptStart);
   out.set(raw.subarray(12, qEnd), 12);
   if (chain > 0) out.set((negChain > 0 ? neg! : a).subarray(qEnd, chainEnd), qEnd);
   // Pass 2: the AAAA records.
   const embedded: number[] = [];
   const owner = end === 0 ? 12 : end;
   o = chainEnd;
-  let w = aaaaStart;
+  let w = chainEnd;
   for (let i = 0; i < records; i++) {
     const nameEnd = walkName(a, o, a.length, 0);
     const v4 = u32(a, nameEnd + 10);
@@ -533,9 +534,9 @@ export function synthesizeInPlace(
   const body = out.subarray(0, bodyEnd);
   // The chain in place (nothing moves); then the copied sections, whose pointers may also lead into the chain, written alike in both answers.
   if (chain > 0 && !relocateRecords(body, qEnd, chain, qEnd, 0, qEnd)) return undefined;
-  if (!relocateRecords(body, aaaaStart + answerLen, L.ns + L.ar, L.nsStart, delta, chainEnd)) return undefined;
+  if (!relocateRecords(body, keptStart, L.ns + L.ar, L.nsStart, delta, chainEnd)) return undefined;
   clientCaseOwners(body, qEnd, chain, raw, qEnd);
-  clientCaseOwners(body, aaaaStart + answerLen, L.ns + L.ar, raw, qEnd);
+  clientCaseOwners(body, keptStart, L.ns + L.ar, raw, qEnd);
   const ad = synthesized && negativeAd && L.ad && q.edns?.dnssecOk === true;
   writeHeader(out, q, flagsFor(q, synthesized ? RCODE.noError : L.rcode, ad), L.an, L.ns, L.ar + (opt === undefined ? 0 : 1));
   if (opt !== undefined) out.set(opt, bodyEnd);

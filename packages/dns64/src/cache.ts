@@ -7,7 +7,7 @@
  * does that straight from the receive arena into the send arena. Bounded by
  * entries and bytes, LRU eviction. Clock injected.
  */
-import { FLAG, RCODE, TYPE, cacheVariant, readTtl, type ParsedQuery } from './wire.js';
+import { FLAG, RCODE, TYPE, cacheVariant, copyBytes, readTtl, type ParsedQuery } from './wire.js';
 import { walkName } from './name-walk.js';
 import type { Dns64CacheOptions } from './config.js';
 
@@ -273,7 +273,7 @@ export class ResponseCache {
   find(buf: Uint8Array, qOff: number, qLen: number, variant: number, hash: number, now: number): number {
     let s = this.#buckets[hash & this.#mask]!;
     while (s >= 0) {
-      if (this.#hash[s] === hash && this.#variant[s] === variant && this.#qEnd[s]! - 12 === qLen && sameQuestion(buf, qOff, this.#slabs[this.#slab[s]!]!.buf, this.#off[s]! + 12, qLen)) break;
+      if (this.#hash[s] === hash && this.#variant[s] === variant && this.#qEnd[s]! - 12 === qLen && sameQuestion(buf, qOff, this.#bufOf(s), this.#off[s]! + 12, qLen)) break;
       s = this.#next[s]!;
     }
     if (s < 0) return -1;
@@ -300,7 +300,7 @@ export class ResponseCache {
 
   /** The IPv4 addresses synthesized into the slot's answer, in answer order. */
   embeddedOf(slot: number): number[] {
-    const buf = this.#slabs[this.#slab[slot]!]!.buf;
+    const buf = this.#bufOf(slot);
     const at = this.#off[slot]! + this.#len[slot]! + 2 * this.#nTtl[slot]!;
     const out: number[] = [];
     for (let i = 0; i < this.#nEmb[slot]!; i++) out.push(buf.readUInt32BE(at + 4 * i));
@@ -309,7 +309,7 @@ export class ResponseCache {
 
   /** A copy of the slot's entry (its own wire buffer and arrays). */
   entry(slot: number): CacheEntry {
-    const buf = this.#slabs[this.#slab[slot]!]!.buf;
+    const buf = this.#bufOf(slot);
     const off = this.#off[slot]!;
     const len = this.#len[slot]!;
     const ttlOffsets = new Uint32Array(this.#nTtl[slot]!);
@@ -382,24 +382,19 @@ export class ResponseCache {
    * selective flushes), or every entry without one; returns how many.
    */
   flush(pred?: (e: CacheEntry) => boolean): number {
-    let n = 0;
-    for (let s = this.#oldest; s >= 0; ) {
-      const next = this.#newer[s]!;
-      if (pred === undefined || pred(this.entry(s))) {
-        this.#remove(s);
-        n++;
-      }
-      s = next;
-    }
-    return n;
+    return this.#removeWhere(pred === undefined ? () => true : (s) => pred(this.entry(s)));
   }
 
   /** Removes the entries that depend on the prefix (synthesized AAAA, PTR under it), without copying any; returns how many. */
   flushPrefixDependent(): number {
+    return this.#removeWhere((s) => (this.#flags[s]! & F_PREFIX) !== 0);
+  }
+
+  #removeWhere(test: (slot: number) => boolean): number {
     let n = 0;
     for (let s = this.#oldest; s >= 0; ) {
       const next = this.#newer[s]!;
-      if ((this.#flags[s]! & F_PREFIX) !== 0) {
+      if (test(s)) {
         this.#remove(s);
         n++;
       }
@@ -425,12 +420,11 @@ export class ResponseCache {
    * is allocated. Returns the answer's length.
    */
   renderInto(slot: number, query: Uint8Array, qOff: number, out: Uint8Array, outOff: number, now: number): number {
-    const wire = this.#slabs[this.#slab[slot]!]!.buf;
+    const wire = this.#bufOf(slot);
     const off = this.#off[slot]!;
     const len = this.#len[slot]!;
     const qEnd = this.#qEnd[slot]!;
-    if (len <= 512) for (let i = 0; i < len; i++) out[outOff + i] = wire[off + i]!;
-    else wire.copy(out, outOff, off, off + len);
+    copyBytes(wire, off, out, outOff, len);
     // The ID and RD come from the query (RFC 1035 §4.1.1); the question keeps the client's case (RFC 4343 §4.1).
     out[outOff] = query[qOff]!;
     out[outOff + 1] = query[qOff + 1]!;
@@ -451,6 +445,11 @@ export class ResponseCache {
       }
     }
     return len;
+  }
+
+  /** The slab bytes that hold the slot's block. */
+  #bufOf(slot: number): Buffer {
+    return this.#slabs[this.#slab[slot]!]!.buf;
   }
 
   #takeSlot(): number {

@@ -2,6 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { formatStatus, type LabStatus } from './status.js';
 
 const ns = (name: string, exists: boolean, processes: { pid: number; cmd: string }[] = []) => ({ name, exists, processes });
+/** A degraded HA lab: r1's namespace without processes, r2's running `r2Cmd`, and the nodes as given. */
+const haLab = (r2Cmd: string, ha: LabStatus['ha']): LabStatus => ({
+  namespaces: [ns('sixgate-lab-r1', true), ns('sixgate-lab-r2', true, [{ pid: 9, cmd: r2Cmd }])],
+  tun: false,
+  routes: [],
+  health: null,
+  state: 'degraded',
+  ha,
+});
 
 describe('formatStatus', () => {
   it('shows a running lab with its processes, TUN routes and health', () => {
@@ -43,17 +52,10 @@ describe('formatStatus', () => {
     expect(line.endsWith('...')).toBe(true);
   });
   it('shows both nodes of the HA lab and how to bring a stopped one back', () => {
-    const s: LabStatus = {
-      namespaces: [ns('sixgate-lab-r1', true), ns('sixgate-lab-r2', true, [{ pid: 9, cmd: 'keepalived' }])],
-      tun: false,
-      routes: [],
-      health: null,
-      state: 'degraded',
-      ha: [
-        { name: 'r1', role: null, peer: null, vips: [], keepalived: false, tun: false },
-        { name: 'r2', role: 'active', peer: 'disconnected', vips: ['203.0.113.1', '2001:db8:64::1'], keepalived: true, tun: true },
-      ],
-    };
+    const s = haLab('keepalived', [
+      { name: 'r1', role: null, peer: null, vips: [], keepalived: false, tun: false },
+      { name: 'r2', role: 'active', peer: 'disconnected', vips: ['203.0.113.1', '2001:db8:64::1'], keepalived: true, tun: true },
+    ]);
     const text = formatStatus(s).join('\n');
     expect(text).toContain('node r1: no answer from its API; virtual addresses: none; tun sixgate0 absent');
     expect(text).toContain('node r2: active, peer disconnected; virtual addresses: 203.0.113.1, 2001:db8:64::1; tun sixgate0 present');
@@ -63,17 +65,10 @@ describe('formatStatus', () => {
   });
   it('marks virtual addresses on a node without keepalived as stale (a killed keepalived leaves them)', () => {
     const vips = ['203.0.113.1', '2001:db8:64::1'];
-    const s: LabStatus = {
-      namespaces: [ns('sixgate-lab-r1', true), ns('sixgate-lab-r2', true, [{ pid: 9, cmd: '/usr/sbin/keepalived -f x' }])],
-      tun: false,
-      routes: [],
-      health: null,
-      state: 'degraded',
-      ha: [
-        { name: 'r1', role: null, peer: null, vips, keepalived: false, tun: true },
-        { name: 'r2', role: 'active', peer: 'disconnected', vips, keepalived: true, tun: true },
-      ],
-    };
+    const s = haLab('/usr/sbin/keepalived -f x', [
+      { name: 'r1', role: null, peer: null, vips, keepalived: false, tun: true },
+      { name: 'r2', role: 'active', peer: 'disconnected', vips, keepalived: true, tun: true },
+    ]);
     const lines = formatStatus(s);
     expect(lines.find((l) => l.includes('node r1'))).toContain('virtual addresses: 203.0.113.1, 2001:db8:64::1 (stale: no keepalived runs there)');
     expect(lines.find((l) => l.includes('node r2'))).not.toContain('stale');

@@ -20,6 +20,7 @@ import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import { parseIpv6 } from '@sixgate/addressing';
 import type { Endpoint } from '../config.js';
+import { copyBytes } from '../wire.js';
 import { ADDR_SLOT, AF_INET, AF_INET6, loadNativeUdp, nativeUdpLoadError, type NativeUdp, type NativeUdpHandle } from './native-udp.js';
 import type { UdpBackend } from './udp.js';
 
@@ -90,8 +91,7 @@ const ANY6 = new Uint8Array(16);
 /** `src[off, off+size)` in a buffer of its own (from Node's pool when small): one object, no view of `src` in between. */
 function copyOut(src: Buffer, off: number, size: number): Buffer {
   const out = Buffer.allocUnsafe(size);
-  if (size <= 512) for (let k = 0; k < size; k++) out[k] = src[off + k]!;
-  else src.copy(out, 0, off, off + size);
+  copyBytes(src, off, out, 0, size);
   return out;
 }
 
