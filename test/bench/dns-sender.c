@@ -6,11 +6,15 @@
 //
 //   dns-sender -s SERVER -b FIRST_SOURCE -n SOURCES -m cached|uncached
 //              [-N name] [-t tag] [-l seconds] [-Q rate] [-w window] [-T timeout_ms]
+//              [-D dump_file]
 //
 // Sources are FIRST_SOURCE, FIRST_SOURCE+1, ... (IPv4, e.g. 127.1.0.1 inside a
 // namespace: all of 127/8 is local). Cached mode asks one name (AAAA) over and
 // over; uncached asks u<i>-<tag>.bench.example.org, a new name per query.
 // Output: one line "sent= answered= noerror= tc= lost= seconds= qps= p50= p99= max=" (ms).
+// With -D, every answer is also written to dump_file as "sent_us latency_us" (sent_us
+// from the start), so the slow answers of a run can be told apart: clustered in time (a
+// pause of the server) or spread out (scheduling).
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -65,11 +69,12 @@ static int cmp_u32(const void *a, const void *b) {
 }
 
 int main(int argc, char **argv) {
+  const char *dump = NULL;
   const char *server = "127.0.0.3", *first = "127.1.0.1", *mode = "cached", *name = "v4only.example.org", *tag = "x";
   int sources = 1, port = 53, window = 400, timeout_ms = 2000;
   double seconds = 8, rate = 0;
   int c;
-  while ((c = getopt(argc, argv, "s:p:b:n:m:N:t:l:Q:w:T:")) != -1) {
+  while ((c = getopt(argc, argv, "s:p:b:n:m:N:t:l:Q:w:T:D:")) != -1) {
     switch (c) {
       case 's': server = optarg; break;
       case 'p': port = atoi(optarg); break;
@@ -82,6 +87,7 @@ int main(int argc, char **argv) {
       case 'Q': rate = atof(optarg); break;
       case 'w': window = atoi(optarg); break;
       case 'T': timeout_ms = atoi(optarg); break;
+      case 'D': dump = optarg; break;
       default: fprintf(stderr, "bad option\n"); return 2;
     }
   }
@@ -111,6 +117,8 @@ int main(int argc, char **argv) {
   for (int i = SLOTS - 1; i >= 0; i--) free_ids[free_top++] = i;
   size_t lat_cap = 1 << 22, lat_n = 0;
   uint32_t *lat = malloc(lat_cap * sizeof(uint32_t));
+  FILE *dumpf = dump ? fopen(dump, "w") : NULL;
+  if (dump && !dumpf) { perror("dump file"); return 1; }
   uint64_t sent = 0, answered = 0, noerror = 0, tc = 0, lost = 0, seq = 0;
   int outstanding = 0, rr = 0;
   uint8_t q[512], buf[4096];
@@ -178,6 +186,7 @@ int main(int argc, char **argv) {
           lat = realloc(lat, lat_cap * sizeof(uint32_t));
         }
         lat[lat_n++] = (uint32_t)((rt - slots[id].sent) * 1e6);
+        if (dumpf) fprintf(dumpf, "%.0f %u\n", (slots[id].sent - start) * 1e6, lat[lat_n - 1]);
       }
     }
     t = now_s();
@@ -193,6 +202,7 @@ int main(int argc, char **argv) {
       }
     }
   }
+  if (dumpf) fclose(dumpf);
   double elapsed = (last_answer > end ? last_answer : end) - start;
   qsort(lat, lat_n, sizeof(uint32_t), cmp_u32);
   double p50 = lat_n ? lat[(size_t)(lat_n * 0.5)] / 1000.0 : -1;

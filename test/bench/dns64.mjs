@@ -54,7 +54,8 @@
 //                                         round, so before/after are compared in the same run
 //   SIXGATE_BENCH_TRACE=1                 log the server-side time per query (onTrace; turns the
 //                                         cache-hit fast path off) with the stats
-//   SIXGATE_BENCH_KEEP=<dir>              keep dnsperf's per-query output there
+//   SIXGATE_BENCH_KEEP=<dir>              keep dnsperf's per-query output there, and dns-sender's
+//                                         per-answer "sent_us latency_us" lines (sender-<server>-….txt)
 //   SIXGATE_BENCH_LOG=<file>              append the sixgate processes' stdout there (trace-gc, stats)
 //   SIXGATE_BENCH_ALLOC_PROFILE=<prefix>   sample every allocation of the sixgate process(es), also the
 //                                         garbage (<prefix>.<address>.heapprofile, for DevTools)
@@ -334,7 +335,8 @@ function dnsperf(server, file, extra) {
 
 /** test/bench/dns-sender.c from `sources` addresses 127.1.0.1…; same result shape as dnsperf. */
 function sender(bin, server, mode, sources, extra) {
-  const r = spawnSync('ip', ['netns', 'exec', NS, bin, '-s', server, '-b', '127.1.0.1', '-n', String(sources), '-m', mode, ...extra], { encoding: 'utf8', timeout: 10 * 60_000 });
+  const dump = KEEP === undefined ? [] : ['-D', join(KEEP, `sender-${server}-${mode}-${sources}-${Date.now()}.txt`)];
+  const r = spawnSync('ip', ['netns', 'exec', NS, bin, '-s', server, '-b', '127.1.0.1', '-n', String(sources), '-m', mode, ...dump, ...extra], { encoding: 'utf8', timeout: 10 * 60_000 });
   if (r.status !== 0) throw new Error(`dns-sender failed: ${r.stderr}`);
   const f = Object.fromEntries(r.stdout.trim().split(/\s+/).map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)]));
   return { qps: f.qps, sent: f.sent, lost: f.lost, completed: f.sent - f.lost, noerror: f.noerror, tc: f.tc, p50: f.p50, p99: f.p99, max: f.max };

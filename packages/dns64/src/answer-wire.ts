@@ -22,7 +22,7 @@
  */
 import { embedIpv4, mayEmbed, ipv6InCidr, type Ipv6Cidr, type Nat64Prefix } from '@sixgate/addressing';
 import { NO_POINTERS, walkName } from './name-walk.js';
-import { CLASS_IN, FLAG, RCODE, TYPE, type ParsedQuery } from './wire.js';
+import { CLASS_IN, FLAG, RCODE, TYPE, copyBytes, type ParsedQuery } from './wire.js';
 
 const u16 = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!;
 const u32 = (b: Uint8Array, o: number): number => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
@@ -150,13 +150,13 @@ function writeHeader(out: Uint8Array, q: ParsedQuery, flags: number, an: number,
 export function forwardAnswer(up: Uint8Array, L: AnswerLayout, raw: Uint8Array, q: ParsedQuery): Buffer | undefined {
   const opt = optFor(q, false);
   const out = Buffer.allocUnsafe(L.bodyEnd + (opt?.length ?? 0));
-  out.set(up.subarray(L.anStart, L.bodyEnd), L.anStart);
-  out.set(raw.subarray(12, q.questionEnd), 12);
+  copyBytes(up, L.anStart, out, L.anStart, L.bodyEnd - L.anStart);
+  copyBytes(raw, 12, out, 12, q.questionEnd - 12);
   // Nothing moves (delta 0); every name is checked, so what a client decodes is what the decoding path would give.
-  if (!relocateRecords(out.subarray(0, L.bodyEnd), L.anStart, L.an + L.ns + L.ar, L.anStart, 0, q.questionEnd)) return undefined;
-  clientCaseOwners(out.subarray(0, L.bodyEnd), L.anStart, L.an + L.ns + L.ar, raw, q.questionEnd);
+  if (!relocateRecords(out, L.anStart, L.an + L.ns + L.ar, L.anStart, 0, q.questionEnd, L.bodyEnd)) return undefined;
+  clientCaseOwners(out, L.anStart, L.an + L.ns + L.ar, raw, q.questionEnd, L.bodyEnd);
   writeHeader(out, q, flagsFor(q, L.rcode, L.ad && q.edns?.dnssecOk === true), L.an, L.ns, L.ar + (opt === undefined ? 0 : 1));
-  if (opt !== undefined) out.set(opt, L.bodyEnd);
+  if (opt !== undefined) copyBytes(opt, 0, out, L.bodyEnd, opt.length);
   return out;
 }
 
@@ -326,7 +326,7 @@ function nameSound(buf: Uint8Array, o: number, end: number): boolean {
  * replaced, forward, the header). Then the whole name is
  * checked (`nameSound`). The offset after the name, or -1.
  */
-function relocateName(out: Uint8Array, o: number, end: number, from: number, delta: number, keepEnd: number): number {
+function relocateName(out: Uint8Array, o: number, end: number, from: number, delta: number, keepEnd: number, limit: number): number {
   const start = o;
   for (;;) {
     if (o >= end) return -1;
@@ -352,7 +352,7 @@ function relocateName(out: Uint8Array, o: number, end: number, from: number, del
     o += 2;
     break;
   }
-  return nameSound(out, start, out.length) ? o : -1;
+  return nameSound(out, start, limit) ? o : -1;
 }
 
 /**
@@ -362,16 +362,17 @@ function relocateName(out: Uint8Array, o: number, end: number, from: number, del
  * 3597 §4: NS, CNAME, PTR, MX, SOA may be compressed; DNAME, RRSIG's signer
  * and NSEC's next name are read as names too). Types known to hold no name
  * are copied as they are; any other type gives false (the decoding path
- * handles it). False as well when a name is out of reach or unsound.
+ * handles it). False as well when a name is out of reach or unsound. The
+ * message ends at `limit` (our OPT may follow it in `out`).
  */
-function relocateRecords(out: Uint8Array, o: number, count: number, from: number, delta: number, keepEnd: number): boolean {
+function relocateRecords(out: Uint8Array, o: number, count: number, from: number, delta: number, keepEnd: number, limit: number): boolean {
   for (let i = 0; i < count; i++) {
-    const nameEnd = relocateName(out, o, out.length, from, delta, keepEnd);
-    if (nameEnd < 0 || nameEnd + 10 > out.length) return false;
+    const nameEnd = relocateName(out, o, limit, from, delta, keepEnd, limit);
+    if (nameEnd < 0 || nameEnd + 10 > limit) return false;
     const type = u16(out, nameEnd);
     const rd = nameEnd + 10;
     const end = rd + u16(out, nameEnd + 8);
-    if (end > out.length) return false;
+    if (end > limit) return false;
     switch (type) {
       case TYPE.A:
       case TYPE.AAAA:
@@ -385,21 +386,21 @@ function relocateRecords(out: Uint8Array, o: number, count: number, from: number
       case TYPE.CNAME:
       case TYPE.PTR:
       case TYPE.DNAME:
-        if (relocateName(out, rd, end, from, delta, keepEnd) !== end) return false;
+        if (relocateName(out, rd, end, from, delta, keepEnd, limit) !== end) return false;
         break;
       case 15: // MX: preference, exchange
-        if (relocateName(out, rd + 2, end, from, delta, keepEnd) !== end) return false;
+        if (relocateName(out, rd + 2, end, from, delta, keepEnd, limit) !== end) return false;
         break;
       case TYPE.SOA: {
-        const r = relocateName(out, rd, end, from, delta, keepEnd);
-        if (r < 0 || relocateName(out, r, end, from, delta, keepEnd) !== end - 20) return false;
+        const r = relocateName(out, rd, end, from, delta, keepEnd, limit);
+        if (r < 0 || relocateName(out, r, end, from, delta, keepEnd, limit) !== end - 20) return false;
         break;
       }
       case TYPE.RRSIG: // type covered … key tag (18 octets), signer's name, signature (RFC 4034 §3.1)
-        if (rd + 18 >= end || relocateName(out, rd + 18, end, from, delta, keepEnd) < 0) return false;
+        if (rd + 18 >= end || relocateName(out, rd + 18, end, from, delta, keepEnd, limit) < 0) return false;
         break;
       case 47: // NSEC: next domain name, type bit maps (RFC 4034 §4.1)
-        if (relocateName(out, rd, end, from, delta, keepEnd) < 0) return false;
+        if (relocateName(out, rd, end, from, delta, keepEnd, limit) < 0) return false;
         break;
       default:
         return false;
@@ -414,17 +415,17 @@ function relocateRecords(out: Uint8Array, o: number, count: number, from: number
  * client's letter case (its question bytes): with 0x20 the upstream may have
  * echoed our random case into them, and the decoding path wrote such owners
  * as pointers to the client's question. The records at `out[o…]` were
- * checked by `relocateRecords`.
+ * checked by `relocateRecords` (the message ends at `limit`).
  */
-function clientCaseOwners(out: Uint8Array, o: number, count: number, raw: Uint8Array, qEnd: number): void {
+function clientCaseOwners(out: Uint8Array, o: number, count: number, raw: Uint8Array, qEnd: number, limit: number): void {
   const nameLen = qEnd - 4 - 12;
   for (let i = 0; i < count; i++) {
-    if (out[o]! < 64 && o + nameLen <= out.length) {
+    if (out[o]! < 64 && o + nameLen <= limit) {
       let same = true;
       for (let k = 0; k < nameLen && same; k++) same = fold(out[o + k]!) === fold(raw[12 + k]!);
-      if (same) out.set(raw.subarray(12, 12 + nameLen), o);
+      if (same) copyBytes(raw, 12, out, o, nameLen);
     }
-    const nameEnd = walkName(out, o, out.length, 0);
+    const nameEnd = walkName(out, o, limit, 0);
     o = nameEnd + 10 + u16(out, nameEnd + 8);
   }
 }
@@ -502,9 +503,9 @@ export function synthesizeInPlace(
   const keptLen = L.bodyEnd - L.nsStart;
   const bodyEnd = keptStart + keptLen;
   const out = Buffer.allocUnsafe(bodyEnd + (opt?.length ?? 0));
-  out.set(a.subarray(L.nsStart, L.bodyEnd), keptStart);
-  out.set(raw.subarray(12, qEnd), 12);
-  if (chain > 0) out.set((negChain > 0 ? neg! : a).subarray(qEnd, chainEnd), qEnd);
+  copyBytes(a, L.nsStart, out, keptStart, keptLen);
+  copyBytes(raw, 12, out, 12, qEnd - 12);
+  if (chain > 0) copyBytes(negChain > 0 ? neg! : a, qEnd, out, qEnd, chainEnd - qEnd);
   // Pass 2: the AAAA records.
   const embedded: number[] = [];
   const owner = end === 0 ? 12 : end;
@@ -531,14 +532,13 @@ export function synthesizeInPlace(
     w += 28;
     o = nameEnd + 14;
   }
-  const body = out.subarray(0, bodyEnd);
   // The chain in place (nothing moves); then the copied sections, whose pointers may also lead into the chain, written alike in both answers.
-  if (chain > 0 && !relocateRecords(body, qEnd, chain, qEnd, 0, qEnd)) return undefined;
-  if (!relocateRecords(body, keptStart, L.ns + L.ar, L.nsStart, delta, chainEnd)) return undefined;
-  clientCaseOwners(body, qEnd, chain, raw, qEnd);
-  clientCaseOwners(body, keptStart, L.ns + L.ar, raw, qEnd);
+  if (chain > 0 && !relocateRecords(out, qEnd, chain, qEnd, 0, qEnd, bodyEnd)) return undefined;
+  if (!relocateRecords(out, keptStart, L.ns + L.ar, L.nsStart, delta, chainEnd, bodyEnd)) return undefined;
+  clientCaseOwners(out, qEnd, chain, raw, qEnd, bodyEnd);
+  clientCaseOwners(out, keptStart, L.ns + L.ar, raw, qEnd, bodyEnd);
   const ad = synthesized && negativeAd && L.ad && q.edns?.dnssecOk === true;
   writeHeader(out, q, flagsFor(q, synthesized ? RCODE.noError : L.rcode, ad), L.an, L.ns, L.ar + (opt === undefined ? 0 : 1));
-  if (opt !== undefined) out.set(opt, bodyEnd);
+  if (opt !== undefined) copyBytes(opt, 0, out, bodyEnd, opt.length);
   return { wire: out, embedded };
 }

@@ -27,11 +27,6 @@ export interface CacheEntry {
   readonly embedded: readonly number[];
 }
 
-/** The key of a query in the in-flight table (misses only; the cache itself is keyed by the question bytes). */
-export function cacheKey(q: ParsedQuery): string {
-  return `${q.qname}|${q.qtype}|${q.qclass}|${cacheVariant(q.edns !== undefined, q.edns?.dnssecOk === true, q.cd)}`;
-}
-
 /** ASCII upper case to lower case (RFC 4343 §3: name comparison folds A–Z only). */
 const fold = (c: number): number => (c >= 0x41 && c <= 0x5a ? c | 0x20 : c);
 
@@ -53,7 +48,7 @@ export function questionHash(buf: Uint8Array, start: number, end: number, varian
 }
 
 /** Whether the question `a[aOff, aOff+len)` equals `b[bOff, …)`, name case-insensitively. */
-function sameQuestion(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number, len: number): boolean {
+export function sameQuestion(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number, len: number): boolean {
   const nameLen = len - 4;
   for (let i = 0; i < nameLen; i++) {
     const x = a[aOff + i]!;
@@ -66,16 +61,30 @@ function sameQuestion(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number, 
 
 /**
  * Seconds this answer may be cached, or undefined (RFC 2308 §5 for negative
- * answers), with the offsets of its TTL fields (OPT excluded). Two walks over
- * the records in place: nothing allocated but the offsets array.
+ * answers), with the offsets of its TTL fields (OPT excluded).
  */
 export function cacheTtl(wire: Uint8Array, limits: Dns64CacheOptions): { ttl: number; offsets: Uint32Array } | undefined {
+  const ttl = scanTtls(wire, limits);
+  return ttl < 0 ? undefined : { ttl, offsets: ttlOffsets.slice(0, ttlCount) };
+}
+
+/** The TTL field offsets `scanTtls` found, and how many (a scratch array reused by every call). */
+let ttlOffsets = new Uint32Array(64);
+let ttlCount = 0;
+
+/**
+ * `cacheTtl` without allocation: the seconds, or -1 when the answer is not
+ * cached; the offsets are left in `ttlOffsets[0, ttlCount)`. Two walks over
+ * the records in place.
+ */
+function scanTtls(wire: Uint8Array, limits: Dns64CacheOptions): number {
+  ttlCount = 0;
   const rcode = wire[3]! & 0xf;
-  if (wire.length < 12 || (rcode !== RCODE.noError && rcode !== RCODE.nxDomain)) return undefined;
+  if (wire.length < 12 || (rcode !== RCODE.noError && rcode !== RCODE.nxDomain)) return -1;
   let o = 12;
   for (let i = u16(wire, 4); i > 0; i--) {
     o = walkName(wire, o, wire.length, 0);
-    if (o < 0 || o + 4 > wire.length) return undefined;
+    if (o < 0 || o + 4 > wire.length) return -1;
     o += 4;
   }
   const first = o;
@@ -87,9 +96,9 @@ export function cacheTtl(wire: Uint8Array, limits: Dns64CacheOptions): { ttl: nu
   let soaTtl = -1;
   for (let i = 0; i < total; i++) {
     const nameEnd = walkName(wire, o, wire.length, 0);
-    if (nameEnd < 0 || nameEnd + 10 > wire.length) return undefined;
+    if (nameEnd < 0 || nameEnd + 10 > wire.length) return -1;
     const end = nameEnd + 10 + u16(wire, nameEnd + 8);
-    if (end > wire.length) return undefined;
+    if (end > wire.length) return -1;
     const type = u16(wire, nameEnd);
     if (type !== TYPE.OPT) {
       kept++;
@@ -107,19 +116,19 @@ export function cacheTtl(wire: Uint8Array, limits: Dns64CacheOptions): { ttl: nu
     ttl = answerTtl;
   } else {
     // Negative: min(SOA TTL, SOA MINIMUM) capped by negativeTtl; no SOA, no caching (RFC 2308 §5).
-    if (soaTtl < 0) return undefined;
+    if (soaTtl < 0) return -1;
     ttl = Math.min(soaTtl, limits.negativeTtl, answerTtl);
   }
   ttl = Math.min(Math.max(ttl, limits.minTtl), limits.maxTtl);
-  if (!(ttl > 0)) return undefined;
-  const offsets = new Uint32Array(kept);
+  if (!(ttl > 0)) return -1;
+  if (kept > ttlOffsets.length) ttlOffsets = new Uint32Array(Math.max(kept, 2 * ttlOffsets.length));
   o = first;
-  for (let i = 0, k = 0; i < total; i++) {
+  for (let i = 0; i < total; i++) {
     const nameEnd = walkName(wire, o, wire.length, 0);
-    if (u16(wire, nameEnd) !== TYPE.OPT) offsets[k++] = nameEnd + 4;
+    if (u16(wire, nameEnd) !== TYPE.OPT) ttlOffsets[ttlCount++] = nameEnd + 4;
     o = nameEnd + 10 + u16(wire, nameEnd + 8);
   }
-  return { ttl, offsets };
+  return ttl;
 }
 
 const u16 = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!;
@@ -333,13 +342,13 @@ export class ResponseCache {
    */
   put(wire: Uint8Array, questionEnd: number, variant: number, meta: { prefixDependent: boolean; embedded: readonly number[] }): boolean {
     if (this.limits.maxEntries === 0 || questionEnd < 17 || questionEnd > wire.length || wire.length > MAX_WIRE) return false;
-    const t = cacheTtl(wire, this.limits);
-    if (t === undefined) return false;
+    const ttl = scanTtls(wire, this.limits);
+    if (ttl < 0) return false;
     const hash = questionHash(wire, 12, questionEnd, variant, this.seed);
     const now = this.now();
     const old = this.find(wire, 12, questionEnd - 12, variant, hash, now);
     if (old >= 0) this.#remove(old);
-    const nTtl = t.offsets.length;
+    const nTtl = ttlCount;
     const nEmb = meta.embedded.length;
     const need = wire.length + 2 * nTtl + 4 * nEmb;
     if (nTtl > 0xffff || nEmb > 0xffff || need > 1 << MAX_SHIFT) return false;
@@ -350,8 +359,8 @@ export class ResponseCache {
     buf.set(wire, off);
     let at = off + wire.length;
     for (let i = 0; i < nTtl; i++, at += 2) {
-      buf[at] = t.offsets[i]! >>> 8;
-      buf[at + 1] = t.offsets[i]! & 0xff;
+      buf[at] = ttlOffsets[i]! >>> 8;
+      buf[at + 1] = ttlOffsets[i]! & 0xff;
     }
     for (let i = 0; i < nEmb; i++, at += 4) buf.writeUInt32BE(meta.embedded[i]! >>> 0, at);
     this.#hash[s] = hash;
@@ -364,7 +373,7 @@ export class ResponseCache {
     this.#nTtl[s] = nTtl;
     this.#nEmb[s] = nEmb;
     this.#storedAt[s] = now;
-    this.#expiresAt[s] = now + t.ttl * 1000;
+    this.#expiresAt[s] = now + ttl * 1000;
     const b = hash & this.#mask;
     this.#next[s] = this.#buckets[b]!;
     this.#buckets[b] = s;

@@ -15,7 +15,7 @@ export {
 } from './synthesize.js';
 export { classifyReverse, reverseZoneOf, inAddrName, type ReverseName } from './reverse.js';
 export { ipv4onlyAnswer, isIpv4onlyName } from './ipv4only.js';
-export { ResponseCache, cacheKey, type CacheEntry } from './cache.js';
+export { ResponseCache, type CacheEntry } from './cache.js';
 export { RateLimiter } from './rate-limit.js';
 export { Dns64Resolver, EDE_SYNTHESIZED, EDNS_UDP_SIZE, type Resolution } from './resolver.js';
 export { parseQuery, type ParsedQuery, type QueryProblem, type EdnsInfo } from './wire.js';

@@ -5,7 +5,8 @@ import { Dns64Error } from './errors.js';
 import { FakeUpstream } from './fake-upstream.js';
 import { createCounters } from './metrics.js';
 import { SUSPENDED_NEGATIVE_TTL, Dns64Resolver } from './resolver.js';
-import { parseQuery, type ParsedQuery } from './wire.js';
+import { cacheVariant, parseQuery, type ParsedQuery } from './wire.js';
+import { questionHash } from './cache.js';
 
 const NSP = '64:ff9b:1::/96'; // RFC 8215 local use: documentation IPv4 may be embedded
 const soa = (name: string, ttl: number, minimum: number): Answer =>
@@ -586,6 +587,52 @@ describe('coalescing', () => {
     expect(rr(y.p)).toEqual(['SAME.example.org 300 AAAA 64:ff9b:1::c000:206']);
     expect([x.p.id, y.p.id]).toEqual([1, 2]);
     expect(t.counters.synthesized).toBe(2);
+  });
+
+  it('does not share between questions that differ only in DO, nor between two whose hashes collide', async () => {
+    const t = setup();
+    // Two names whose questions hash alike under this cache's seed: a birthday search over random
+    // 8-letter labels (a collision is expected after about 2^16 names; 10^6 make a miss impossible in practice).
+    const question = (label: string): Uint8Array => Uint8Array.from([8, ...Buffer.from(label), 7, ...Buffer.from('example'), 3, ...Buffer.from('org'), 0, 0, 28, 0, 1]);
+    const variant = cacheVariant(true, false, false); // an EDNS query without DO, as `ask` sends
+    const seen = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    let bits = 0x2545f491;
+    for (let i = 0; pair === undefined && i < 1_000_000; i++) {
+      let label = '';
+      for (let k = 0; k < 8; k++) {
+        bits ^= bits << 13;
+        bits ^= bits >>> 17;
+        bits ^= bits << 5;
+        label += String.fromCharCode(97 + ((bits >>> 0) % 26));
+      }
+      const qb = question(label);
+      const h = questionHash(qb, 0, qb.length, variant, t.resolver.cache.seed);
+      const before = seen.get(h);
+      if (before !== undefined && before !== label) pair = [`${before}.example.org`, `${label}.example.org`];
+      else seen.set(h, label);
+    }
+    expect(pair).toBeDefined();
+    const [n1, n2] = pair!;
+    for (const [n, v4] of [[n1, '192.0.2.21'], [n2, '192.0.2.22']] as const) {
+      t.up.on(n, 'AAAA', {});
+      t.up.on(n, 'A', { answers: [a(n, v4)] });
+    }
+    t.up.on('do.example.org', 'AAAA', {});
+    t.up.on('do.example.org', 'A', { answers: [a('do.example.org', '192.0.2.23')] });
+    const [x, y, plain, withDo] = await Promise.all([
+      t.ask(n1), t.ask(n2), t.ask('do.example.org'), t.ask('do.example.org', { dnssecOk: true }),
+    ]);
+    expect(rr(x.p)).toEqual([`${n1} 300 AAAA 64:ff9b:1::c000:215`]);
+    expect(rr(y.p)).toEqual([`${n2} 300 AAAA 64:ff9b:1::c000:216`]);
+    expect(rr(plain.p)).toEqual(['do.example.org 300 AAAA 64:ff9b:1::c000:217']);
+    expect(rr(withDo.p)).toEqual(['do.example.org 300 AAAA 64:ff9b:1::c000:217']);
+    // Each question asked upstream on its own: nothing was shared.
+    for (const n of [n1, n2]) expect(t.up.calls.filter((c) => c.startsWith(`${n}|`))).toEqual([`${n}|AAAA`, `${n}|A`]);
+    expect(t.up.calls.filter((c) => c.startsWith('do.example.org|'))).toEqual(['do.example.org|AAAA', 'do.example.org|AAAA', 'do.example.org|A', 'do.example.org|A']);
+    // Both collided questions are cached under their own names.
+    expect(rr((await t.ask(n2)).p)).toEqual([`${n2} 300 AAAA 64:ff9b:1::c000:216`]);
+    expect(t.up.calls.filter((c) => c.startsWith(`${n2}|`))).toHaveLength(2);
   });
 });
 

@@ -5,9 +5,10 @@
  */
 import type { DecodedPacket } from 'dns-packet';
 import type { Nat64Prefix } from '@sixgate/addressing';
-import { ResponseCache, cacheKey, questionHash, readdress } from './cache.js';
+import { ResponseCache, questionHash, readdress, sameQuestion } from './cache.js';
 import { PARALLEL_A_AUTO_MS, type ResolvedDns64Options } from './config.js';
 import { Dns64Error } from './errors.js';
+import { IntMap } from './int-map.js';
 import { ipv4onlyAnswer } from './ipv4only.js';
 import { decodeMessage, encodeResponse, rcodeOf, responseFlags, soaOf, withoutOpt, type ResponseDraft } from './message.js';
 import type { Dns64Counters } from './metrics.js';
@@ -32,6 +33,15 @@ export interface Resolution {
 
 /** Receives a built answer or the error that prevented it, once. */
 type BuildDone = (err: unknown, built?: Built) => void;
+
+/** A miss being resolved: its question (in the query's own bytes) and the identical questions that wait for its answer. */
+interface Inflight {
+  readonly raw: Uint8Array;
+  readonly questionEnd: number;
+  readonly variant: number;
+  /** Made when the first identical question comes. */
+  waiters: BuildDone[] | null;
+}
 
 interface Built {
   wire: Buffer;
@@ -85,8 +95,12 @@ export class Dns64Resolver {
   readonly cache: ResponseCache;
   /** True while the translator cannot carry traffic: answer as if no prefix existed. */
   #suspended = false;
-  /** Misses being resolved, by cache key: identical questions share one upstream lookup. */
-  readonly #inflight = new Map<string, BuildDone[]>();
+  /**
+   * Misses being resolved, by question hash (the cache's): identical
+   * questions share one upstream lookup. A question whose hash is taken by
+   * another question is resolved on its own.
+   */
+  readonly #inflight = new IntMap<Inflight>();
   /** The clock of the round-trip measurement (ms, sub-millisecond where the runtime has it). */
   readonly #rttNow: () => number;
   /** Shortest AAAA answer time (ms) of the current window, of the one before, and when the current one began. */
@@ -238,11 +252,12 @@ export class Dns64Resolver {
       done({ wire, decision, synthesized: built.synthesized });
     };
     if (decision === 'local') return this.#build(decision, raw, q, finish);
-    const key = cacheKey(q);
-    const waiting = this.#inflight.get(key);
-    if (waiting !== undefined) {
+    const variant = cacheVariant(q.edns !== undefined, q.edns?.dnssecOk === true, q.cd);
+    const hash = questionHash(raw, 12, q.questionEnd, variant, this.cache.seed);
+    const other = this.#inflight.get(hash);
+    if (other !== undefined && other.variant === variant && other.questionEnd === q.questionEnd && sameQuestion(other.raw, 12, raw, 12, q.questionEnd - 12)) {
       // An identical question is being resolved: its answer, readdressed to this query.
-      waiting.push((err, shared) => {
+      (other.waiters ??= []).push((err, shared) => {
         if (err !== undefined || shared === undefined) return finish(err ?? new Error('no answer'));
         let built: Built;
         try {
@@ -254,22 +269,22 @@ export class Dns64Resolver {
       });
       return;
     }
-    const waiters: BuildDone[] = [];
-    this.#inflight.set(key, waiters);
+    const mine: Inflight | undefined = other === undefined ? { raw, questionEnd: q.questionEnd, variant, waiters: null } : undefined;
+    if (mine !== undefined) this.#inflight.set(hash, mine);
     let reported = false;
     this.#build(decision, raw, q, (err, built) => {
       if (reported) return;
       reported = true;
-      this.#inflight.delete(key);
+      if (mine !== undefined) this.#inflight.delete(hash);
       if (err === undefined && built !== undefined && !this.#suspended && !built.suspended) {
         try {
-          this.cache.put(built.wire, q.questionEnd, cacheVariant(q.edns !== undefined, q.edns?.dnssecOk === true, q.cd), { prefixDependent: built.prefixDependent, embedded: built.embedded });
+          this.cache.put(built.wire, q.questionEnd, variant, { prefixDependent: built.prefixDependent, embedded: built.embedded });
         } catch (e) {
           err = e;
         }
       }
       finish(err, built);
-      for (const w of waiters) w(err, built);
+      if (mine?.waiters) for (const w of mine.waiters) w(err, built);
     });
   }
 
@@ -333,17 +348,9 @@ export class Dns64Resolver {
     else up.lookup(uq).then((wire) => done(undefined, wire), (e: unknown) => done(e));
   }
 
-  /** `#lookup` where an upstream failure (Dns64Error) is an answer of its own: undefined. */
-  #askWire(name: string, type: number, q: ParsedQuery, done: (err: unknown, wire: Buffer | undefined) => void): void {
-    this.#lookup(name, type, q, (err, wire) => {
-      if (err === undefined) done(undefined, wire);
-      else if (err instanceof Dns64Error) done(undefined, undefined);
-      else done(err, undefined);
-    });
-  }
-
+  /** `#lookup` for the PTR step, where an upstream failure (Dns64Error) is an answer of its own: undefined. */
   async #ask(name: string, type: number, q: ParsedQuery): Promise<DecodedPacket | undefined> {
-    const wire = await new Promise<Buffer | undefined>((ok, fail) => this.#askWire(name, type, q, (err, w) => (err === undefined ? ok(w) : fail(err))));
+    const wire = await new Promise<Buffer | undefined>((ok, fail) => this.#lookup(name, type, q, (err, w) => (err === undefined || err instanceof Dns64Error ? ok(w) : fail(err))));
     return wire === undefined ? undefined : this.#decode(wire);
   }
 
@@ -367,10 +374,12 @@ export class Dns64Resolver {
     let early: EarlyA | undefined;
     let aaaaBack = false;
     const sentAt = this.#rttNow();
-    this.#askWire(q.qname, TYPE.AAAA, q, (err, wire) => {
+    this.#lookup(q.qname, TYPE.AAAA, q, (err, wire) => {
       aaaaBack = true;
+      // An upstream failure (Dns64Error) is an answer of its own: none.
+      if (err instanceof Dns64Error) wire = undefined;
+      else if (err !== undefined) return done(err);
       if (wire !== undefined) this.#sampleRtt(sentAt);
-      if (err !== undefined) return done(err);
       try {
         let negWire: Buffer | undefined;
         let negLayout: AnswerLayout | undefined;
@@ -398,7 +407,7 @@ export class Dns64Resolver {
     // Asked second, so an AAAA answer given at once (a local failure) never waits on it.
     if (!aaaaBack && this.parallelA && !this.#suspended && q.edns?.dnssecOk !== true) {
       early = new EarlyA();
-      this.#askWire(q.qname, TYPE.A, q, early.settle);
+      this.#lookup(q.qname, TYPE.A, q, early.settle);
     }
   }
 
@@ -410,7 +419,8 @@ export class Dns64Resolver {
   #fromA(raw: Uint8Array, q: ParsedQuery, negWire: Buffer | undefined, negLayout: AnswerLayout | undefined, negative: DecodedPacket | undefined, done: BuildDone, early?: EarlyA): void {
     if (this.#suspended) return done(undefined, this.#suspendedNodata(raw, q, negative));
     const withA = (err: unknown, wire: Buffer | undefined): void => {
-      if (err !== undefined) return done(err);
+      if (err instanceof Dns64Error) wire = undefined;
+      else if (err !== undefined) return done(err);
       try {
         // §5.1.6: a failed A query is the basis of the reply; no answer at all is SERVFAIL.
         if (wire === undefined) return done(new Dns64Error('ERR_UPSTREAM_FAILED', 'A lookup failed'));
@@ -434,7 +444,7 @@ export class Dns64Resolver {
       }
     };
     if (early !== undefined) early.then(withA);
-    else this.#askWire(q.qname, TYPE.A, q, withA);
+    else this.#lookup(q.qname, TYPE.A, q, withA);
   }
 
   /** NODATA as the upstream gave it (its SOA, negative TTL capped), in place of a synthesized answer. */

@@ -199,9 +199,9 @@ export function walkRecords(buf: Uint8Array): RecordSpan[] | undefined {
  * Copies `src[srcOff, srcOff+len)` to `dst[dstOff…]`. DNS messages are short:
  * up to 512 bytes a loop beats the native copy's call cost.
  */
-export function copyBytes(src: Buffer, srcOff: number, dst: Uint8Array, dstOff: number, len: number): void {
+export function copyBytes(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number, len: number): void {
   if (len <= 512) for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i]!;
-  else src.copy(dst, dstOff, srcOff, srcOff + len);
+  else dst.set(src.subarray(srcOff, srcOff + len), dstOff);
 }
 
 /** Reads the 32-bit TTL at `off`. */

@@ -38,7 +38,7 @@ describe('DeadlineQueue', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('never expires a removed entry, disarms when empty, and ignores a second remove', () => {
+  it('never expires a removed entry, stops holding the process when empty, and ignores a second remove', () => {
     vi.useFakeTimers();
     let now = 0;
     const expired: string[] = [];
@@ -56,8 +56,20 @@ describe('DeadlineQueue', () => {
     vi.advanceTimersByTime(10);
     expect(expired).toEqual(['b']);
     q.add(a, 10);
+    expect(q.holding).toBe(true);
     q.remove(a);
+    // Armed still, but it no longer keeps the process alive; the next entry reuses it.
+    expect(vi.getTimerCount()).toBe(1);
+    expect(q.holding).toBe(false);
+    q.add(b, 20);
+    expect(vi.getTimerCount()).toBe(1);
+    expect(q.holding).toBe(true);
+    q.remove(b);
+    // Firing with nothing due, it is not re-armed.
+    now = 80;
+    vi.advanceTimersByTime(20);
     expect(vi.getTimerCount()).toBe(0);
+    expect(expired).toEqual(['b']);
   });
 
   it('puts an entry with an earlier deadline in its place and re-arms for it', () => {

@@ -67,7 +67,9 @@ export class DeadlineQueue<T extends DeadlineEntry> {
     e.next = undefined;
     this.#size--;
     // The timer stays armed: when it fires early it finds nothing due and re-arms for the new head.
-    if (this.#size === 0) this.#disarm();
+    // Empty, it no longer holds the process open, and a query that comes before it fires needs no
+    // new timer (one per query at a low, steady rate: each query alone in the queue).
+    if (this.#size === 0) this.#timer?.unref();
   }
 
   /** Empties the queue without expiring anything; the entries are handed to `each` (already removed). */
@@ -77,12 +79,21 @@ export class DeadlineQueue<T extends DeadlineEntry> {
       this.remove(e);
       each(e);
     }
+    this.#disarm();
+  }
+
+  /** Whether a timer is armed and holds the process open (false while the queue is empty). */
+  get holding(): boolean {
+    return this.#timer?.hasRef() === true;
   }
 
   #arm(): void {
     const head = this.#head;
     if (head === undefined) return this.#disarm();
-    if (this.#timer !== undefined && this.#armedFor <= head.deadline) return;
+    if (this.#timer !== undefined && this.#armedFor <= head.deadline) {
+      this.#timer.ref();
+      return;
+    }
     this.#disarm();
     this.#armedFor = head.deadline;
     this.#timer = setTimeout(this.#fire, Math.max(0, Math.ceil(head.deadline - this.clock())));

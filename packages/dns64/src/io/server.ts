@@ -12,13 +12,13 @@ import { createCounters, snapshot, type Dns64Counters } from '../metrics.js';
 import { RATE_OK, RATE_PREFIX, RateLimiter } from '../rate-limit.js';
 import { Dns64Resolver } from '../resolver.js';
 import type { Upstream, UpstreamHealth } from '../upstream.js';
-import { FLAG, RCODE, QueryProbe, headerOnlyInto, headerOnlyResponse, parseQuery, probeQuery, type ParsedQuery } from '../wire.js';
+import { FLAG, RCODE, QueryProbe, copyBytes, headerOnlyInto, headerOnlyResponse, parseQuery, probeQuery, type ParsedQuery } from '../wire.js';
 import { ClientCache, type ClientInfo } from './client-cache.js';
 import { hostClientNetworks, resolvConfNameservers } from './host.js';
 import { LoopLagMonitor } from './loop-lag.js';
 import type { NativeUdpStats } from './native-udp.js';
 import { TcpHandler } from './tcp.js';
-import { openUdpListener, type UdpBackend, type UdpListener } from './udp.js';
+import { openUdpListener, type LateReplies, type UdpBackend, type UdpListener } from './udp.js';
 import { UpstreamClient } from './upstream-client.js';
 
 export type { ClientInfo } from './client-cache.js';
@@ -70,10 +70,20 @@ export interface Dns64ServerDeps {
   readonly udp?: UdpBackend;
 }
 
-type Answer = { wire: Buffer; q: ParsedQuery | undefined; query?: Buffer };
+type Answer = { wire: Buffer; q: ParsedQuery | undefined };
 
-function asIs(a: Answer): Answer {
-  return a;
+/** `#answer`'s result: an answer now, a parsed query that missed the cache (to resolve), or nothing (dropped). */
+type Answered = Answer | ParsedQuery | undefined;
+
+function isAnswer(r: Answer | ParsedQuery): r is Answer {
+  return 'wire' in r;
+}
+
+/** `buf[off, off+len)` in a buffer of its own (from Node's pool when small). */
+function copyOf(buf: Buffer, off: number, len: number): Buffer {
+  const out = Buffer.allocUnsafe(len);
+  copyBytes(buf, off, out, 0, len);
+  return out;
 }
 
 function udpBackendOf(deps: Dns64ServerDeps): UdpBackend {
@@ -173,7 +183,7 @@ export class Dns64Server {
     // then both are given up and another port is picked (a few times at most).
     for (let attempt = 1; ; attempt++) {
       const udp = await openUdpListener(this.#udpBackend, ep, ipv6Only, { clients: this.#clients, counters: this.#counters, answer: this.#answerUdp, answerInto: this.#answerUdpInto, batchStart: this.#batchStart });
-      const tcp = new TcpHandler(this.#opts.tcp, this.#counters, (raw, remote) => this.#answer(raw, this.#clients.fromText(remote), 'tcp', false, asIs));
+      const tcp = new TcpHandler(this.#opts.tcp, this.#counters, (raw, remote) => this.#answerTcp(raw, remote));
       try {
         await tcp.listen(ep.address, udp.address().port, ipv6Only);
       } catch (e) {
@@ -283,15 +293,23 @@ export class Dns64Server {
     return { allowed: this.#opts.clients.v6.some((n) => ipv6InCidr(b, 0, n)), rateKey: this.#limiter.keyFor(b, false), client6: b, text };
   }
 
-  /** One UDP query to the wire to send (fitted to the client's buffer), now or later. */
-  readonly #answerUdp = (raw: Buffer, client: ClientInfo, rateChecked = false): Buffer | Promise<Buffer | undefined> | undefined => {
-    const r = this.#answer(raw, client, 'udp', rateChecked, this.#fitLate);
-    if (r === undefined || r instanceof Promise) return r;
-    return this.#running ? this.#fitUdp(raw, r.wire, r.q) : undefined;
+  /** One UDP query (a datagram of its own, from node:dgram) to the wire to send (fitted to the client's buffer), now or later. */
+  readonly #answerUdp = (raw: Buffer, client: ClientInfo): Buffer | Promise<Buffer | undefined> | undefined => {
+    const r = this.#answer(raw, client, 'udp', false);
+    if (r === undefined) return undefined;
+    if (isAnswer(r)) return this.#running ? this.#fitUdp(raw, r.wire, r.q) : undefined;
+    return new Promise((done) => this.#resolveMiss(raw, r, client, 'udp', { hold: () => 0, reply: (_t, wire) => done(wire) }, 0));
   };
 
-  /** A UDP answer that came later (a miss), fitted to the client's buffer. */
-  readonly #fitLate = (a: Answer): Buffer | undefined => (this.#running ? this.#fitUdp(a.query!, a.wire, a.q) : undefined);
+  /** One TCP query: the answer now or later (no fitting: TCP carries up to 64 KiB). */
+  #answerTcp(frame: Buffer, remote: string): Answer | Promise<Answer | undefined> | undefined {
+    const client = this.#clients.fromText(remote);
+    const r = this.#answer(frame, client, 'tcp', false);
+    if (r === undefined || isAnswer(r)) return r;
+    // The frame is a view of the connection's buffer: the query outlives this call, so it gets its own copy.
+    const raw = copyOf(frame, 0, frame.length);
+    return new Promise((done) => this.#resolveMiss(raw, r, client, 'tcp', { hold: () => 0, reply: (_t, wire) => done(wire === undefined ? undefined : { wire, q: r }) }, 0));
+  }
 
   /** Called by the native listener before it answers a received batch. */
   readonly #batchStart = (): void => {
@@ -307,10 +325,13 @@ export class Dns64Server {
    * answer is copied with the ID, RD, question case and TTLs patched — no
    * parse into objects, no key string, no allocation. Whatever it does not
    * cover (refused clients, traces, misses, truncation, per-client policy,
-   * anything unusual in the query) takes `#answerUdp` with the same result.
+   * anything unusual in the query) takes the full path with the same result.
+   * A miss is answered through `late` (datagram `i`'s address kept by the
+   * listener): a copy of the query, its parse and one callback per miss.
    */
-  readonly #answerUdpInto = (rx: Buffer, off: number, len: number, client: ClientInfo, out: Uint8Array, outOff: number, outCap: number): number | Buffer | Promise<Buffer | undefined> | undefined => {
+  readonly #answerUdpInto = (rx: Buffer, off: number, len: number, client: ClientInfo, out: Uint8Array, outOff: number, outCap: number, late: LateReplies, i: number): number | Buffer | undefined => {
     const p = this.#probe;
+    let rateChecked = false;
     if (client.allowed && this.onTrace === undefined && this.#running && probeQuery(rx, off, len, p)) {
       const now = this.#batchNow;
       const c = this.#counters;
@@ -326,9 +347,15 @@ export class Dns64Server {
         c.queries++;
         return this.#resolver.hitInto(e, rx, off, out, outOff, now);
       }
-      return this.#answerUdp(rx.subarray(off, off + len), client, true);
+      rateChecked = true;
     }
-    return this.#answerUdp(rx.subarray(off, off + len), client);
+    // The receive arena is reused by the next batch: the query gets its own copy (a miss outlives this call).
+    const raw = copyOf(rx, off, len);
+    const r = this.#answer(raw, client, 'udp', rateChecked);
+    if (r === undefined) return undefined;
+    if (isAnswer(r)) return this.#running ? this.#fitUdp(raw, r.wire, r.q) : undefined;
+    this.#resolveMiss(raw, r, client, 'udp', late, late.hold(i));
+    return undefined;
   };
 
   /** RFC 6891 §6.2.5: answers larger than the client's buffer are cut to header + question with TC. */
@@ -340,11 +367,12 @@ export class Dns64Server {
   }
 
   /**
-   * The answer to one query: synchronous for errors and cache hits, a
-   * promise for the rest (one per miss: `late` shapes the answer inside
-   * it), undefined when the packet is dropped.
+   * The answer to one query when it is ready now (errors, limits, cache
+   * hits); the parsed query when it missed the cache (the caller resolves it
+   * with `#resolveMiss`, on its own copy of `raw`); undefined when the packet
+   * is dropped.
    */
-  #answer<T>(raw: Buffer, client: ClientInfo, transport: 'udp' | 'tcp', rateChecked: boolean, late: (a: Answer) => T): Answer | Promise<T> | undefined {
+  #answer(raw: Buffer, client: ClientInfo, transport: 'udp' | 'tcp', rateChecked: boolean): Answered {
     const c = this.#counters;
     c.queries++;
     if (transport === 'tcp') c.tcpQueries++;
@@ -385,16 +413,31 @@ export class Dns64Server {
       if (this.onTrace) this.#trace(address, transport, q, 'cache', hit, started);
       return { wire: hit, q };
     }
-    // The UDP receive buffer is reused by the next batch: the query outlives this call, so it gets its own copy.
-    const query = Buffer.from(raw);
-    return new Promise<T>((done, fail) => this.#resolver.resolveWith(query, q, client.client6, (res) => {
+    return q;
+  }
+
+  /**
+   * Resolves a query that missed the cache (`raw` is the caller's own copy)
+   * and hands the answer (UDP: fitted to the client's buffer; undefined when
+   * there is nothing to send) to `late.reply(token, …)`, once. One callback
+   * per miss; nothing thrown here reaches the upstream client that called back.
+   */
+  #resolveMiss(raw: Buffer, q: ParsedQuery, client: ClientInfo, transport: 'udp' | 'tcp', late: LateReplies, token: number): void {
+    const started = this.onTrace ? performance.now() : 0;
+    this.#resolver.resolveWith(raw, q, client.client6, (res) => {
+      let wire: Buffer | undefined;
       try {
-        if (this.onTrace) this.#trace(address, transport, q, res.decision, res.wire, started, res.synthesized);
-        done(late({ wire: res.wire, q, query }));
-      } catch (e) {
-        fail(e); // counted as dropped by the listener; never thrown into the upstream client
+        if (this.onTrace) this.#trace(client.text, transport, q, res.decision, res.wire, started, res.synthesized);
+        wire = transport === 'tcp' ? res.wire : this.#running ? this.#fitUdp(raw, res.wire, q) : undefined;
+      } catch {
+        this.#counters.dropped++;
       }
-    }));
+      try {
+        late.reply(token, wire);
+      } catch {
+        this.#counters.dropped++; // the socket closed under us (stop, rebind)
+      }
+    });
   }
 
   #countLimited(verdict: number): void {

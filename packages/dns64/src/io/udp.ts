@@ -5,8 +5,9 @@
  * - `native`: the addon (native/udp.c). Per wake-up, up to MAX_ROUNDS
  *   recvmmsg batches; each query is answered synchronously when it can be
  *   (cache hit, error) into the outgoing arena, and the batch goes out in one
- *   sendmmsg. Queries that need upstream answer later; the answers completed
- *   in one callback go out together in one sendmmsg too.
+ *   sendmmsg. Queries that need upstream answer later (`LateReplies`: the
+ *   sender's address is kept in an arena slot, no object per query); the
+ *   answers completed in one callback go out together in one sendmmsg too.
  * - `dgram`: node:dgram, one 'message' event per datagram. Used when the
  *   addon cannot load, or when asked for.
  */
@@ -16,18 +17,30 @@ import { Dns64Error } from '../errors.js';
 import type { Dns64Counters } from '../metrics.js';
 import type { ClientCache, ClientInfo } from './client-cache.js';
 import { ADDR_SLOT, loadNativeUdp, nativeUdpLoadError, NativeUdpSocket, type NativeUdpStats } from './native-udp.js';
+import { atBatchEnd, enterBatch, leaveBatch } from './turn.js';
 
 /** Answers one UDP query: the wire to send now, later, or never (undefined). */
 export type UdpAnswerFn = (raw: Buffer, client: ClientInfo) => Buffer | Promise<Buffer | undefined> | undefined;
 
 /**
- * Answers the UDP query at `rx[off, off+len)`: a number is the length of an
- * answer already written to `out[outOff…]` (at most `outCap` bytes), anything
- * else means what `UdpAnswerFn` returns.
+ * Answers the UDP query at `rx[off, off+len)`, datagram `i` of the batch: a
+ * number is the length of an answer already written to `out[outOff…]` (at
+ * most `outCap` bytes), anything else means what `UdpAnswerFn` returns. An
+ * answer that comes later may also go through `late`: `late.hold(i)` during
+ * the call, then `late.reply(token, wire)` once.
  */
 export type UdpAnswerIntoFn = (
   rx: Buffer, off: number, len: number, client: ClientInfo, out: Uint8Array, outOff: number, outCap: number,
+  late: LateReplies, i: number,
 ) => number | Buffer | Promise<Buffer | undefined> | undefined;
+
+/** Answers sent after the call that received their query (the native listener's). */
+export interface LateReplies {
+  /** Keeps the sender's address of datagram `i` of the batch being answered; returns the token for `reply`. */
+  hold(i: number): number;
+  /** Sends `wire` (nothing when undefined) to the address kept under `token`, and frees it. Once per token. */
+  reply(token: number, wire: Buffer | undefined): void;
+}
 
 /** Which UDP implementation to use; `auto` takes the addon when it loads. */
 export type UdpBackend = 'auto' | 'native' | 'dgram';
@@ -102,7 +115,10 @@ export async function openUdpListener(backend: UdpBackend, ep: Endpoint, ipv6Onl
   return DgramListener.open(ep, ipv6Only, ctx);
 }
 
-class NativeListener implements UdpListener {
+/** 32-bit words of a sockaddr slot. */
+const ADDR_WORDS = ADDR_SLOT >> 2;
+
+class NativeListener implements UdpListener, LateReplies {
   readonly kind = 'native';
   readonly #port: number;
   /** The address arenas as 32-bit words: a 28-byte sockaddr slot is copied as 7 words. */
@@ -114,6 +130,14 @@ class NativeListener implements UdpListener {
   /** Answers that completed after their batch (upstream), waiting in the tx arena for one sendmmsg. */
   #lateCount = 0;
   #lateQueued = false;
+  /** Sender addresses of queries answered later, one slot per token (grows, never shrinks), and the free tokens. */
+  #held = new Int32Array(256 * ADDR_WORDS);
+  readonly #freeTokens: number[] = [];
+  #tokens = 0;
+  /** True while #drain runs: its batch owns the tx arena, so late replies wait (local data answers synchronously). */
+  #draining = false;
+  readonly #deferredTokens: number[] = [];
+  readonly #deferredWires: Buffer[] = [];
 
   constructor(
     private readonly sock: NativeUdpSocket,
@@ -141,16 +165,28 @@ class NativeListener implements UdpListener {
   #drain(): void {
     const s = this.sock;
     this.#misses = 0;
-    for (let round = 0; round < MAX_ROUNDS && !s.closed; round++) {
-      const n = s.recv();
-      if (n > 0) this.ctx.batchStart?.();
-      let k = 0;
-      for (let i = 0; i < n; i++) {
-        if (this.#one(i, k)) k++;
+    enterBatch();
+    this.#draining = true;
+    try {
+      for (let round = 0; round < MAX_ROUNDS && !s.closed; round++) {
+        const n = s.recv();
+        if (n > 0) this.ctx.batchStart?.();
+        let k = 0;
+        for (let i = 0; i < n; i++) {
+          if (this.#one(i, k)) k++;
+        }
+        s.send(k);
+        // Bounded work per loop turn: the rest waits in the socket (level-triggered) while upstream answers are read.
+        if (n < s.batch || this.#misses >= this.#missBudget) return;
       }
-      s.send(k);
-      // Bounded work per loop turn: the rest waits in the socket (level-triggered) while upstream answers are read.
-      if (n < s.batch || this.#misses >= this.#missBudget) return;
+    } finally {
+      this.#draining = false;
+      const tokens = this.#deferredTokens;
+      const wires = this.#deferredWires;
+      for (let j = 0; j < tokens.length; j++) this.reply(tokens[j]!, wires[j]);
+      tokens.length = 0;
+      wires.length = 0;
+      leaveBatch();
     }
   }
 
@@ -169,7 +205,7 @@ class NativeListener implements UdpListener {
       const client = this.ctx.clients.fromSockaddr(s.rxAddrs, i);
       r = this.ctx.answerInto === undefined
         ? this.ctx.answer(s.rx.subarray(off, off + size), client)
-        : this.ctx.answerInto(s.rx, off, size, client, s.tx, k * s.txSlot, s.txSlot);
+        : this.ctx.answerInto(s.rx, off, size, client, s.tx, k * s.txSlot, s.txSlot, this, i);
     } catch {
       c.dropped++; // a bug must cost one query, never the server
       return false;
@@ -179,55 +215,87 @@ class NativeListener implements UdpListener {
     if (typeof r === 'number') {
       if (r <= 0) return false;
       s.txLengths[k] = r;
-      this.#copyAddr(i, k);
+      this.#copyAddr(this.#rxAddr32, i, k);
       return true;
     }
     if (r instanceof Promise) {
-      const to = s.rxAddrs.slice(i * ADDR_SLOT, (i + 1) * ADDR_SLOT);
-      r.then((w) => this.#late(w, to), () => c.dropped++);
+      const token = this.hold(i);
+      r.then((w) => this.reply(token, w), () => {
+        c.dropped++;
+        this.reply(token, undefined);
+      });
       return false;
     }
     if (r.length > s.txSlot) {
-      this.#late(r, s.rxAddrs.subarray(i * ADDR_SLOT, (i + 1) * ADDR_SLOT));
+      s.sendTo(r, s.rxAddrs.subarray(i * ADDR_SLOT, (i + 1) * ADDR_SLOT), 0);
       return false;
     }
     s.tx.set(r, k * s.txSlot);
     s.txLengths[k] = r.length;
-    this.#copyAddr(i, k);
+    this.#copyAddr(this.#rxAddr32, i, k);
     return true;
   }
 
-  /** Copies the sender's address of rx slot i to tx slot k. */
-  #copyAddr(i: number, k: number): void {
-    const from = this.#rxAddr32;
+  /** Copies address slot `from` of `src` (the rx arena or the held addresses) to tx slot k. */
+  #copyAddr(src: Int32Array, from: number, k: number): void {
     const to = this.#txAddr32;
-    const a = i * (ADDR_SLOT >> 2);
-    const b = k * (ADDR_SLOT >> 2);
-    for (let w = 0; w < ADDR_SLOT >> 2; w++) to[b + w] = from[a + w]!;
+    const a = from * ADDR_WORDS;
+    const b = k * ADDR_WORDS;
+    for (let w = 0; w < ADDR_WORDS; w++) to[b + w] = src[a + w]!;
   }
 
-  #late(wire: Buffer | undefined, to: Uint8Array): void {
-    if (wire === undefined) return;
+  hold(i: number): number {
+    let token = this.#freeTokens.pop();
+    if (token === undefined) {
+      token = this.#tokens++;
+      if (token * ADDR_WORDS >= this.#held.length) {
+        const grown = new Int32Array(this.#held.length * 2);
+        grown.set(this.#held);
+        this.#held = grown;
+      }
+    }
+    const from = this.#rxAddr32;
+    const a = i * ADDR_WORDS;
+    const b = token * ADDR_WORDS;
+    for (let w = 0; w < ADDR_WORDS; w++) this.#held[b + w] = from[a + w]!;
+    return token;
+  }
+
+  reply(token: number, wire: Buffer | undefined): void {
+    if (this.#draining && wire !== undefined) {
+      this.#deferredTokens.push(token);
+      this.#deferredWires.push(wire);
+      return;
+    }
+    try {
+      if (wire !== undefined) this.#late(wire, token);
+    } finally {
+      this.#freeTokens.push(token);
+    }
+  }
+
+  #late(wire: Buffer, token: number): void {
     const s = this.sock;
     if (s.closed) {
       this.ctx.counters.dropped++; // stopped or rebound meanwhile
       return;
     }
     if (wire.length > s.txSlot) {
-      s.sendTo(wire, to, 0);
+      s.sendTo(wire, new Uint8Array(this.#held.buffer, token * ADDR_SLOT, ADDR_SLOT), 0);
       return;
     }
     // Answers completed in the same callback (one upstream wake-up) leave together in one
-    // sendmmsg, flushed in a microtask: after the callback, before the loop polls again. The
-    // tx arena is free then — #drain fills and sends it within one callback.
+    // sendmmsg when its batch scope closes (turn.ts), before the loop polls again. The tx
+    // arena is free then: #drain fills and sends it within one callback, and holds back
+    // the answers that complete during it.
     if (this.#lateCount === s.batch) this.#flushLate();
     const k = this.#lateCount++;
     s.tx.set(wire, k * s.txSlot);
     s.txLengths[k] = wire.length;
-    s.txAddrs.set(to, k * ADDR_SLOT);
+    this.#copyAddr(this.#held, token, k);
     if (!this.#lateQueued) {
       this.#lateQueued = true;
-      queueMicrotask(this.#flushLate);
+      atBatchEnd(this.#flushLate);
     }
   }
 

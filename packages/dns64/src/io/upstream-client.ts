@@ -17,7 +17,7 @@ import type { Upstream, UpstreamDone, UpstreamHealth, UpstreamQuestion } from '.
 import { FLAG, TYPE, encodeNameInto } from '../wire.js';
 import type { UdpBackend } from './udp.js';
 import { DeadlineQueue, type DeadlineEntry } from './deadlines.js';
-import { openUpstreamUdp, type UpstreamPortPool, type UpstreamUdp } from './upstream-udp.js';
+import { openUpstreamUdp, type DatagramReceiver, type SentQuery, type UpstreamPortPool, type UpstreamUdp } from './upstream-udp.js';
 
 /** Settings of the upstream client. */
 export interface UpstreamClientOptions {
@@ -145,26 +145,32 @@ export function foldQuestionCase(answer: Uint8Array, query: Uint8Array): void {
 }
 
 /**
- * One UDP query in flight: the deadline-queue links, the caller's callback
- * and the transport callbacks, in one object (no timer, closure
- * set or map entry of its own).
+ * One UDP attempt in flight: the deadline-queue links, the question and the
+ * caller's callback, and the receiver of the transport's datagrams, in one
+ * object (no timer, closure or map entry of its own).
  */
-class UdpWait implements DeadlineEntry {
+class UdpWait implements DeadlineEntry, DatagramReceiver {
   deadline = 0;
   prev: DeadlineEntry | undefined = undefined;
   next: DeadlineEntry | undefined = undefined;
   queued = false;
   finished = false;
-  close: () => void = noop;
+  sent: SentQuery | undefined = undefined;
 
   constructor(
     private readonly client: UpstreamClient,
-    readonly ep: Endpoint,
+    readonly server: ServerState,
     readonly query: Buffer,
+    readonly q: UpstreamQuestion,
+    readonly attempt: number,
     readonly done: UpstreamDone,
   ) {}
 
-  readonly onDatagram = (msg: Buffer, fromPeer: boolean): void => {
+  get ep(): Endpoint {
+    return this.server.ep;
+  }
+
+  onDatagram(msg: Buffer, fromPeer: boolean): void {
     // RFC 5452 §9.1: only the server asked, from the port asked, with our ID and question.
     const m = fromPeer ? matchesQuery(msg, this.query, this.client.caseRandomized) : NO_MATCH;
     if (m !== MATCH) {
@@ -174,15 +180,13 @@ class UdpWait implements DeadlineEntry {
     }
     if (this.client.caseRandomized) foldQuestionCase(msg, this.query);
     this.client.finishUdp(this, undefined, msg);
-  };
+  }
 
-  readonly onError = (e: Error): void => {
+  onError(e: Error): void {
     this.client.countStray();
     this.client.finishUdp(this, new Dns64Error('ERR_UPSTREAM_FAILED', `${this.ep.address}:${this.ep.port}: ${e.message}`));
-  };
+  }
 }
-
-function noop(): void {}
 
 /** UDP/TCP client over a list of upstream resolvers. */
 export class UpstreamClient implements Upstream {
@@ -271,31 +275,38 @@ export class UpstreamClient implements Upstream {
       this.#outstanding--;
       return done(last);
     }
-    const s = this.#pick(attempt);
-    this.#once(s, q, (err, answer) => {
-      if (err === undefined) {
-        s.consecutive = 0;
-        s.downUntil = 0;
-        this.#outstanding--;
-        return done(undefined, answer);
-      }
-      if (!(err instanceof Dns64Error)) {
-        this.#outstanding--;
-        return done(err);
-      }
-      this.#failed(s, err);
-      this.#attempt(q, attempt + 1, err, done);
-    });
+    this.#once(this.#pick(attempt), q, attempt, done);
+  }
+
+  /** How attempt `w` ended: the answer, or the next attempt after an upstream failure. */
+  #attemptDone(w: UdpWait, err: unknown, answer?: Buffer): void {
+    const s = w.server;
+    if (err === undefined) {
+      s.consecutive = 0;
+      s.downUntil = 0;
+      this.#outstanding--;
+      return w.done(undefined, answer);
+    }
+    if (!(err instanceof Dns64Error)) {
+      this.#outstanding--;
+      return w.done(err);
+    }
+    this.#failed(s, err);
+    this.#attempt(w.q, w.attempt + 1, err, w.done);
   }
 
   /** The upstream for this attempt: with failover, the next one that is not held down. */
   #pick(attempt: number): ServerState {
     const list = this.#servers;
-    if (!this.opts.failover) return list[0]!;
+    if (!this.opts.failover || list.length === 1) return list[0]!;
     const now = this.now();
-    const up = list.filter((s) => s.downUntil <= now);
-    const pool = up.length > 0 ? up : [...list].sort((a, b) => a.downUntil - b.downUntil);
-    return pool[attempt % pool.length]!;
+    let up = 0;
+    for (const s of list) if (s.downUntil <= now) up++;
+    if (up === list.length) return list[attempt % list.length]!;
+    if (up === 0) return [...list].sort((a, b) => a.downUntil - b.downUntil)[attempt % list.length]!;
+    let k = attempt % up;
+    for (const s of list) if (s.downUntil <= now && k-- === 0) return s;
+    return list[0]!;
   }
 
   #failed(s: ServerState, err: Dns64Error): void {
@@ -305,38 +316,38 @@ export class UpstreamClient implements Upstream {
     if (s.consecutive >= (this.opts.holdDownAfter ?? 3)) s.downUntil = this.now() + (this.opts.holdDownMs ?? 30_000);
   }
 
-  #once(s: ServerState, q: UpstreamQuestion, done: UpstreamDone): void {
+  #once(s: ServerState, q: UpstreamQuestion, attempt: number, done: UpstreamDone): void {
     s.queries++;
     this.counters.upstreamQueries++;
     const query = buildUpstreamQuery(randomInt(0, 65536), q);
     if (this.caseRandomized) randomizeCase(query);
-    const w = new UdpWait(this, s.ep, query, done);
+    const w = new UdpWait(this, s, query, q, attempt, done);
     try {
       this.#udpWaits.add(w, this.opts.timeoutMs);
-      w.close = this.#transport.send(s.ep, query, w.onDatagram, w.onError);
+      w.sent = this.#transport.send(s.ep, query, w);
     } catch (err) {
       this.#udpWaits.remove(w);
       w.finished = true;
-      done(err);
+      this.#attemptDone(w, err);
     }
   }
 
   /** A UDP answer with TC: the same query again over TCP (RFC 7766 §5). */
-  retryTcp(ep: Endpoint, query: Buffer, done: UpstreamDone): void {
+  #retryTcp(w: UdpWait): void {
     this.counters.upstreamTcpRetries++;
-    this.#tcp(ep, query).then((answer) => done(undefined, answer), (err: unknown) => done(err));
+    this.#tcp(w.ep, w.query).then((answer) => this.#attemptDone(w, undefined, answer), (err: unknown) => this.#attemptDone(w, err));
   }
 
-  /** Ends a UDP query: out of the deadline queue, its socket released, the promise settled. */
+  /** Ends a UDP attempt: out of the deadline queue, its socket released, then on to #attemptDone. */
   finishUdp(w: UdpWait, err: Dns64Error | undefined, msg?: Buffer): void {
     if (w.finished) return;
     w.finished = true;
     this.#udpWaits.remove(w);
-    w.close();
-    if (err) return w.done(err);
+    w.sent?.end();
+    if (err) return this.#attemptDone(w, err);
     // A truncated answer is asked again over TCP.
-    if ((msg![2]! & (FLAG.tc >> 8)) !== 0) return this.retryTcp(w.ep, w.query, w.done);
-    w.done(undefined, msg);
+    if ((msg![2]! & (FLAG.tc >> 8)) !== 0) return this.#retryTcp(w);
+    this.#attemptDone(w, undefined, msg);
   }
 
   #udpTimedOut(w: UdpWait): void {

@@ -12,32 +12,46 @@
  * - `dgram`: node:dgram, a fresh socket per query; used when the addon
  *   cannot load or when asked for.
  *
- * Both hand every datagram for a query to `onDatagram` with whether it came
- * from the address and port asked; the caller checks ID and question
- * (RFC 5452 §9.1) and calls the returned close function.
+ * Both hand every datagram for a query to its receiver's `onDatagram` with
+ * whether it came from the address and port asked; the caller checks ID and
+ * question (RFC 5452 §9.1) and ends the query with `end()` on what `send`
+ * returned. A query costs the native backend one small object: the receiver
+ * is the caller's own per-query object, and no closure is made.
  */
 import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import { parseIpv6 } from '@sixgate/addressing';
 import type { Endpoint } from '../config.js';
+import { IntMap } from '../int-map.js';
 import { copyBytes } from '../wire.js';
+import { atBatchEnd, enterBatch, leaveBatch } from './turn.js';
 import { ADDR_SLOT, AF_INET, AF_INET6, loadNativeUdp, nativeUdpLoadError, type NativeUdp, type NativeUdpHandle } from './native-udp.js';
 import type { UdpBackend } from './udp.js';
 
-/** Receives one datagram: `fromPeer` is false when it came from another address or port. */
-export type DatagramFn = (msg: Buffer, fromPeer: boolean) => void;
+/** What a query's datagrams go to. */
+export interface DatagramReceiver {
+  /** One datagram: `fromPeer` is false when it came from another address or port. */
+  onDatagram(msg: Buffer, fromPeer: boolean): void;
+  /** The query's socket failed. */
+  onError(e: Error): void;
+}
+
+/** A query sent: `end()` once, when its answer is in or it is given up. */
+export interface SentQuery {
+  end(): void;
+}
 
 /** Sends UDP queries to upstreams from random ports. */
 export interface UpstreamUdp {
   readonly kind: 'native' | 'dgram';
   /**
-   * Sends `query` to `ep`; calls `onDatagram` for what comes back and
-   * `onError` when the socket fails. Returns the function that ends the
-   * query (and closes its socket when nobody else uses it); call it once. Never calls back
-   * synchronously. The native backend routes answers by the query's ID, so
-   * no two outstanding queries on one socket share an ID.
+   * Sends `query` to `ep`; what comes back goes to `rx`. End the query
+   * (which closes its socket when nobody else uses it) with `end()` on the
+   * result, once. Never calls back synchronously. The native backend routes
+   * answers by the query's ID, so no two outstanding queries on one socket
+   * share an ID.
    */
-  send(ep: Endpoint, query: Buffer, onDatagram: DatagramFn, onError: (e: Error) => void): () => void;
+  send(ep: Endpoint, query: Buffer, rx: DatagramReceiver): SentQuery;
   /** Closes every socket; outstanding queries are expected to be closed by their owner. */
   close(): void;
 }
@@ -117,25 +131,46 @@ function samePeer(addrs: Uint8Array, i: number, peer: Uint8Array, v6: boolean): 
   return true;
 }
 
-/** A query waiting on a pool socket, by ID. */
-interface Waiter {
-  readonly peer: Uint8Array;
-  readonly v6: boolean;
-  readonly onDatagram: DatagramFn;
-  readonly onError: (e: Error) => void;
+/** A query waiting on a pool socket, by its key (socket number and ID). */
+class Waiter implements SentQuery {
   /** The query bytes until the batch they are in has been sent. */
   query: Buffer | undefined;
+
+  constructor(
+    private readonly owner: NativeUpstreamUdp,
+    readonly s: PoolSocket,
+    readonly key: number,
+    readonly peer: Uint8Array,
+    readonly v6: boolean,
+    readonly rx: DatagramReceiver,
+    query: Buffer,
+  ) {
+    this.query = query;
+  }
+
+  end(): void {
+    this.owner.endQuery(this);
+  }
 }
 
 /** One pooled socket on a random port: takes `uses` queries, then retires and closes when its last answer is in. */
 interface PoolSocket {
   readonly h: NativeUdpHandle;
-  readonly waiters: Map<number, Waiter>;
-  /** Queries to go out with the next flush (one sendmmsg per socket). */
-  readonly pending: Waiter[];
+  /** A small number while open, reused after close: the high part of its waiters' keys. */
+  readonly num: number;
+  /** Queries outstanding on it. */
+  live: number;
+  /** Queries to go out with the next flush (one sendmmsg per socket): the first `nPending` (kept, not emptied, so the array is not reallocated). */
+  readonly pending: (Waiter | undefined)[];
+  nPending: number;
   uses: number;
   retired: boolean;
   open: boolean;
+}
+
+/** A waiter's key: the socket's number and the query ID (a small integer, so the map never boxes it). */
+function waiterKey(s: PoolSocket, id: number): number {
+  return s.num * 65_536 + id;
 }
 
 /** Queries per sendmmsg and the arena slot size (a query is at most 12 + 255 + 4 + 11 bytes). */
@@ -155,8 +190,14 @@ class NativeUpstreamUdp implements UpstreamUdp {
   readonly #slots6: (PoolSocket | undefined)[];
   /** Every open socket, pooled or retired with answers still due. */
   readonly #open = new Set<PoolSocket>();
-  /** Sockets with queries waiting for the flush. */
-  readonly #dirty: PoolSocket[] = [];
+  /** Outstanding queries of every socket, by waiterKey: one table of steady size, not one per socket. */
+  readonly #waiting = new IntMap<Waiter>(256);
+  /** Socket numbers free for reuse, and the next new one. */
+  readonly #freeNums: number[] = [];
+  #nextNum = 0;
+  /** Sockets with queries waiting for the flush: the first `#nDirty`. */
+  readonly #dirty: (PoolSocket | undefined)[] = [];
+  #nDirty = 0;
   #flushQueued = false;
   readonly #tx = Buffer.alloc(TX_BATCH * TX_SLOT);
   readonly #txLengths = new Int32Array(TX_BATCH);
@@ -170,7 +211,7 @@ class NativeUpstreamUdp implements UpstreamUdp {
     this.#slots6 = new Array<PoolSocket | undefined>(pool.sockets).fill(undefined);
   }
 
-  send(ep: Endpoint, query: Buffer, onDatagram: DatagramFn, onError: (e: Error) => void): () => void {
+  send(ep: Endpoint, query: Buffer, rx: DatagramReceiver): SentQuery {
     const v6 = ep.family === 6;
     let id = (query[0]! << 8) | query[1]!;
     let found = this.#socketFor(v6, id);
@@ -183,29 +224,41 @@ class NativeUpstreamUdp implements UpstreamUdp {
       found = this.#socketFor(v6, id);
     }
     if (found === undefined) {
-      queueMicrotask(() => onError(new Error(`no pooled socket is free for a new query ID (${this.#pool.sockets} sockets)`)));
-      return () => undefined;
+      queueMicrotask(() => rx.onError(new Error(`no pooled socket is free for a new query ID (${this.#pool.sockets} sockets)`)));
+      return NOT_SENT;
     }
     const s = found;
-    const w: Waiter = { peer: this.#peer(ep), v6, onDatagram, onError, query };
-    s.waiters.set(id, w);
-    // Batched: every query of this loop turn's callback goes out in one sendmmsg per socket,
-    // in a microtask, i.e. before the loop polls again (no added wait, fewer system calls).
+    const w = new Waiter(this, s, waiterKey(s, id), this.#peer(ep), v6, rx, query);
+    this.#waiting.set(w.key, w);
+    s.live++;
+    // Batched: every query of this callback goes out in one sendmmsg per socket, when the
+    // callback's batch scope closes (or in a microtask), i.e. before the loop polls again.
     if (query.length > TX_SLOT) {
       w.query = undefined;
-      if (this.#native.sendTo(s.h, query, query.length, w.peer, 0) !== 1) queueMicrotask(() => s.waiters.get(id) === w && onError(new Error('sendto failed (counted by the addon)')));
+      if (this.#native.sendTo(s.h, query, query.length, w.peer, 0) !== 1) queueMicrotask(() => this.#waiting.get(w.key) === w && rx.onError(new Error('sendto failed (counted by the addon)')));
     } else {
-      if (s.pending.length === 0) this.#dirty.push(s);
-      s.pending.push(w);
+      if (s.nPending === 0) this.#dirty[this.#nDirty++] = s;
+      s.pending[s.nPending++] = w;
       if (!this.#flushQueued) {
         this.#flushQueued = true;
-        queueMicrotask(this.#flush);
+        atBatchEnd(this.#flush);
       }
     }
-    return () => {
-      if (s.waiters.get(id) === w) s.waiters.delete(id);
-      if (s.retired && s.waiters.size === 0) this.#closeSocket(s);
-    };
+    return w;
+  }
+
+  /** Ends a query (Waiter.end): no longer routed to; a retired socket closes with its last query. */
+  endQuery(w: Waiter): void {
+    if (this.#waiting.get(w.key) !== w) return;
+    this.#waiting.delete(w.key);
+    const s = w.s;
+    s.live--;
+    if (s.live > 0) return;
+    if (s.open) {
+      if (s.retired) this.#closeSocket(s);
+    } else {
+      this.#freeNums.push(s.num); // closed with queries outstanding: free now that the last one ended
+    }
   }
 
   /**
@@ -217,16 +270,21 @@ class NativeUpstreamUdp implements UpstreamUdp {
   readonly #flush = (): void => {
     this.#flushQueued = false;
     const arena = this.#tx;
-    for (const s of this.#dirty) {
+    for (let d = 0; d < this.#nDirty; d++) {
+      const s = this.#dirty[d]!;
+      this.#dirty[d] = undefined;
       const list = s.pending;
+      const count = s.nPending;
+      s.nPending = 0;
       let i = 0;
-      while (i < list.length) {
+      while (i < count) {
         let n = 0;
-        for (; i < list.length && n < TX_BATCH; i++) {
+        for (; i < count && n < TX_BATCH; i++) {
           const w = list[i]!;
+          list[i] = undefined;
           const q = w.query;
           w.query = undefined;
-          if (q === undefined || !s.open || s.waiters.get((q[0]! << 8) | q[1]!) !== w) continue;
+          if (q === undefined || !s.open || this.#waiting.get(w.key) !== w) continue;
           arena.set(q, n * TX_SLOT);
           this.#txLengths[n] = q.length;
           this.#txAddrs.set(w.peer, n * ADDR_SLOT);
@@ -234,9 +292,8 @@ class NativeUpstreamUdp implements UpstreamUdp {
         }
         if (n > 0) this.#native.sendBatch(s.h, arena, TX_SLOT, this.#txLengths, this.#txAddrs, n);
       }
-      list.length = 0;
     }
-    this.#dirty.length = 0;
+    this.#nDirty = 0;
   };
 
   close(): void {
@@ -260,7 +317,7 @@ class NativeUpstreamUdp implements UpstreamUdp {
       const i = (start + t) % slots.length;
       let s = slots[i];
       if (s === undefined) slots[i] = s = this.#openSocket(v6);
-      if (s.waiters.has(id)) continue;
+      if (this.#waiting.has(waiterKey(s, id))) continue;
       // RFC 5452 §9.2: a port is used for a bounded number of queries, then a new random one is bound.
       if (++s.uses >= this.#pool.uses) {
         s.retired = true;
@@ -274,7 +331,8 @@ class NativeUpstreamUdp implements UpstreamUdp {
   #openSocket(v6: boolean): PoolSocket {
     const n = this.#native;
     const h = n.open(v6 ? 6 : 4, v6 ? ANY6 : ANY4, 0, false, 0);
-    const s: PoolSocket = { h, waiters: new Map(), pending: [], uses: 0, retired: false, open: true };
+    const num = this.#freeNums.pop() ?? this.#nextNum++;
+    const s: PoolSocket = { h, num, live: 0, pending: [], nPending: 0, uses: 0, retired: false, open: true };
     this.#open.add(s);
     n.poll(h, () => this.#readable(s));
     return s;
@@ -290,10 +348,13 @@ class NativeUpstreamUdp implements UpstreamUdp {
       if (i >= 0) slots[i] = undefined;
     }
     this.#native.close(s.h);
+    // Its number is reused only when no waiter of it is left in the map.
+    if (s.live === 0) this.#freeNums.push(s.num);
   }
 
   /** Hands each datagram to the query with its ID; anything else is a stray (counted by the caller). */
   #readable(s: PoolSocket): void {
+    enterBatch();
     try {
       for (let round = 0; round < RX_ROUNDS && s.open; round++) {
         const got = this.#native.recvBatch(s.h, this.#rx, RX_SLOT, this.#sizes, this.#addrs, RX_BATCH);
@@ -303,28 +364,36 @@ class NativeUpstreamUdp implements UpstreamUdp {
           const size = this.#sizes[i]!;
           const o = i * RX_SLOT;
           if (size < 0) continue; // longer than 64 KiB: counted by the addon
-          const w = size >= 2 ? s.waiters.get((this.#rx[o]! << 8) | this.#rx[o + 1]!) : undefined;
+          const w = size >= 2 ? this.#waiting.get(waiterKey(s, (this.#rx[o]! << 8) | this.#rx[o + 1]!)) : undefined;
           if (w === undefined) this.#onStray();
-          else w.onDatagram(copyOut(this.#rx, o, size), samePeer(this.#addrs, i, w.peer, w.v6));
+          else w.rx.onDatagram(copyOut(this.#rx, o, size), samePeer(this.#addrs, i, w.peer, w.v6));
         }
       }
     } catch (e) {
-      const waiters = [...s.waiters.values()];
+      const waiters: Waiter[] = [];
+      this.#waiting.forEach((w) => {
+        if (w.s === s) waiters.push(w);
+      });
       this.#closeSocket(s);
-      for (const w of waiters) w.onError(e as Error);
+      for (const w of waiters) w.rx.onError(e as Error);
+    } finally {
+      leaveBatch();
     }
   }
 }
 
+/** What `send` returns when nothing was sent (the error comes through the receiver). */
+const NOT_SENT: SentQuery = { end: () => undefined };
+
 class DgramUpstreamUdp implements UpstreamUdp {
   readonly kind = 'dgram';
 
-  send(ep: Endpoint, query: Buffer, onDatagram: DatagramFn, onError: (e: Error) => void): () => void {
+  send(ep: Endpoint, query: Buffer, rx: DatagramReceiver): SentQuery {
     const sock = dgram.createSocket(ep.family === 6 ? 'udp6' : 'udp4');
-    sock.on('message', (msg, rinfo) => onDatagram(msg, rinfo.address === ep.address && rinfo.port === ep.port));
-    sock.on('error', onError);
+    sock.on('message', (msg, rinfo) => rx.onDatagram(msg, rinfo.address === ep.address && rinfo.port === ep.port));
+    sock.on('error', (e) => rx.onError(e));
     sock.send(query, ep.port, ep.address);
-    return () => sock.close();
+    return { end: () => sock.close() };
   }
 
   close(): void {
