@@ -503,6 +503,24 @@ function printMedians(labels, names, rounds) {
   }
 }
 
+/** Kills what the run started and removes its namespace and files (also when it is interrupted). */
+function cleanup() {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  const pids = spawnSync('ip', ['netns', 'pids', NS], { encoding: 'utf8' }).stdout?.split(/\s+/).filter(Boolean) ?? [];
+  for (const p of pids) spawnSync('kill', ['-9', p]);
+  spawnSync('ip', ['netns', 'delete', NS]);
+  removeNamespaceEtc(NS);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(sig, () => {
+    console.error(`${sig}: stopping, removing ${NS}`);
+    cleanup();
+    process.exit(130);
+  });
+}
+
 let code = 0;
 try {
   await main();
@@ -510,12 +528,7 @@ try {
   console.error(e instanceof Error ? e.message : e);
   code = 1;
 } finally {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   await new Promise((r) => setTimeout(r, 200));
-  const pids = spawnSync('ip', ['netns', 'pids', NS], { encoding: 'utf8' }).stdout?.split(/\s+/).filter(Boolean) ?? [];
-  for (const p of pids) spawnSync('kill', ['-9', p]);
-  spawnSync('ip', ['netns', 'delete', NS]);
-  removeNamespaceEtc(NS);
-  rmSync(dir, { recursive: true, force: true });
+  cleanup();
 }
 process.exit(code);

@@ -127,4 +127,58 @@ describe('upstream queries through the addon', () => {
     expect(calls.batch).toEqual([10]);
     expect(calls.single).toBe(0);
   });
+
+  it('sends each late answer to its own sender: held during the batch, given during it, or given much later (300 held at once: more than the first 256 slots)', async () => {
+    const key = new RateLimiter(DNS64_DEFAULTS.rateLimit, Date.now).keyFor(new Uint8Array(4), true);
+    const clients = new ClientCache((_v4, v6, text) => ({ allowed: true, rateKey: key, client6: v6, text }));
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    let asked = 0;
+    const l = await openUdpListener('native', parseEndpoint('127.0.0.1:0', 0, 'listen'), false, {
+      clients, counters: createCounters(),
+      answer: () => undefined,
+      answerInto: (rx, off, len, _client, out, outOff, _outCap, late, i) => {
+        asked++;
+        const copy = Buffer.from(rx.subarray(off, off + len));
+        const text = copy.toString();
+        if (text.startsWith('hit')) {
+          // Answered in the batch (as a cache hit is), around the late ones.
+          copy.copy(out as Buffer, outOff);
+          return len;
+        }
+        const token = late.hold(i);
+        // "sync": complete while the listener's callback still runs (as local data does).
+        if (text.startsWith('sync')) late.reply(token, copy);
+        else void gate.then(() => late.reply(token, copy));
+        return undefined;
+      },
+    });
+    closers.push(() => l.close());
+    const socks = await Promise.all([0, 1, 2].map(async () => {
+      const c = dgram.createSocket('udp4');
+      closers.push(() => c.close());
+      const got: string[] = [];
+      c.on('message', (m) => got.push(m.toString().trim()));
+      await new Promise<void>((r) => c.bind(0, '127.0.0.1', () => r()));
+      return { c, got };
+    }));
+    const kinds = ['hit', 'sync', 'late'];
+    const sent: string[][] = [[], [], []];
+    for (let i = 0; i < 900; i++) {
+      const s = i % 3;
+      const msg = `${kinds[Math.floor(i / 3) % 3]} ${s} ${i}`;
+      sent[s]!.push(msg);
+      socks[s]!.c.send(Buffer.from(msg.padEnd(24)), l.address().port, '127.0.0.1');
+      if (i % 100 === 99) await new Promise((r) => setTimeout(r, 5)); // within the receive buffer
+    }
+    const until = Date.now() + 5000;
+    while (asked < 900 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    expect(asked).toBe(900);
+    // Before the gate opens: the hits and the synchronous replies are in, nothing else.
+    while (socks.reduce((n, s) => n + s.got.length, 0) < 600 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    for (const s of socks) expect(s.got.every((m) => m.startsWith('hit') || m.startsWith('sync'))).toBe(true);
+    release();
+    while (socks.reduce((n, s) => n + s.got.length, 0) < 900 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    socks.forEach((s, k) => expect(s.got.sort()).toEqual(sent[k]!.sort()));
+  });
 });

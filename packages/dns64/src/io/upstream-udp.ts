@@ -330,6 +330,9 @@ class NativeUpstreamUdp implements UpstreamUdp {
 
   #openSocket(v6: boolean): PoolSocket {
     const n = this.#native;
+    // A waiter key holds the socket number in its high 16 bits: at most 65 536 sockets open at once
+    // (each retired one still has a query outstanding; maxOutstanding bounds them long before).
+    if (this.#freeNums.length === 0 && this.#nextNum >= 65_536) throw new Error('65536 upstream sockets are open');
     const h = n.open(v6 ? 6 : 4, v6 ? ANY6 : ANY4, 0, false, 0);
     const num = this.#freeNums.pop() ?? this.#nextNum++;
     const s: PoolSocket = { h, num, live: 0, pending: [], nPending: 0, uses: 0, retired: false, open: true };
