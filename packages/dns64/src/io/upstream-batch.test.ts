@@ -6,7 +6,7 @@ import { createCounters } from '../metrics.js';
 import { RateLimiter } from '../rate-limit.js';
 import { ClientCache } from './client-cache.js';
 import type { NativeUdp } from './native-udp.js';
-import { openUdpListener } from './udp.js';
+import { openUdpListener, type UdpAnswerIntoFn, type UdpListener } from './udp.js';
 import { UpstreamClient } from './upstream-client.js';
 
 /** The real addon, with its send calls counted (its own properties cannot be spied on). */
@@ -47,6 +47,29 @@ vi.mock('node:crypto', async (orig) => {
 
 const closers: (() => void)[] = [];
 afterEach(() => closers.splice(0).forEach((c) => c()));
+
+/**
+ * A native listener on 127.0.0.1 whose queries all go to `answerInto`
+ * (counted by `asked`), with a gate the test opens (`release`) for the
+ * answers it holds back.
+ */
+async function gatedListener(answerInto: UdpAnswerIntoFn): Promise<{ l: UdpListener; gate: Promise<void>; release: () => void; asked: () => number }> {
+  const key = new RateLimiter(DNS64_DEFAULTS.rateLimit, Date.now).keyFor(new Uint8Array(4), true);
+  const clients = new ClientCache((_v4, v6, text) => ({ allowed: true, rateKey: key, client6: v6, text }));
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  let asked = 0;
+  const l = await openUdpListener('native', parseEndpoint('127.0.0.1:0', 0, 'listen'), false, {
+    clients, counters: createCounters(),
+    answer: () => undefined,
+    answerInto: (...a) => {
+      asked++;
+      return answerInto(...a);
+    },
+  });
+  closers.push(() => l.close());
+  return { l, gate, release, asked: () => asked };
+}
 
 describe('upstream queries through the addon', () => {
   it('go out in one sendmmsg per socket per turn, and each still gets its own answer', async () => {
@@ -96,21 +119,10 @@ describe('upstream queries through the addon', () => {
   });
 
   it('answers that complete in one callback leave the listener in one sendmmsg', async () => {
-    const key = new RateLimiter(DNS64_DEFAULTS.rateLimit, Date.now).keyFor(new Uint8Array(4), true);
-    const clients = new ClientCache((_v4, v6, text) => ({ allowed: true, rateKey: key, client6: v6, text }));
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((r) => (release = r));
-    let asked = 0;
-    const l = await openUdpListener('native', parseEndpoint('127.0.0.1:0', 0, 'listen'), false, {
-      clients, counters: createCounters(),
-      answer: () => undefined,
-      answerInto: (rx, off, len) => {
-        asked++;
-        const copy = Buffer.from(rx.subarray(off, off + len));
-        return gate.then(() => copy); // "upstream" answers all arrive together
-      },
+    const { l, gate, release, asked } = await gatedListener((rx, off, len) => {
+      const copy = Buffer.from(rx.subarray(off, off + len));
+      return gate.then(() => copy); // "upstream" answers all arrive together
     });
-    closers.push(() => l.close());
     const c = dgram.createSocket('udp4');
     closers.push(() => c.close());
     const got: Buffer[] = [];
@@ -118,7 +130,7 @@ describe('upstream queries through the addon', () => {
     await new Promise<void>((r) => c.bind(0, '127.0.0.1', () => r()));
     for (let i = 0; i < 10; i++) c.send(Buffer.from(`query ${i}`.padEnd(20)), l.address().port, '127.0.0.1');
     const until = Date.now() + 3000;
-    while (asked < 10 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    while (asked() < 10 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
     calls.batch.length = 0;
     calls.single = 0;
     release();
@@ -129,31 +141,20 @@ describe('upstream queries through the addon', () => {
   });
 
   it('sends each late answer to its own sender: held during the batch, given during it, or given much later (300 held at once: more than the first 256 slots)', async () => {
-    const key = new RateLimiter(DNS64_DEFAULTS.rateLimit, Date.now).keyFor(new Uint8Array(4), true);
-    const clients = new ClientCache((_v4, v6, text) => ({ allowed: true, rateKey: key, client6: v6, text }));
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((r) => (release = r));
-    let asked = 0;
-    const l = await openUdpListener('native', parseEndpoint('127.0.0.1:0', 0, 'listen'), false, {
-      clients, counters: createCounters(),
-      answer: () => undefined,
-      answerInto: (rx, off, len, _client, out, outOff, _outCap, late, i) => {
-        asked++;
-        const copy = Buffer.from(rx.subarray(off, off + len));
-        const text = copy.toString();
-        if (text.startsWith('hit')) {
-          // Answered in the batch (as a cache hit is), around the late ones.
-          copy.copy(out as Buffer, outOff);
-          return len;
-        }
-        const token = late.hold(i);
-        // "sync": complete while the listener's callback still runs (as local data does).
-        if (text.startsWith('sync')) late.reply(token, copy);
-        else void gate.then(() => late.reply(token, copy));
-        return undefined;
-      },
+    const { l, gate, release, asked } = await gatedListener((rx, off, len, _client, out, outOff, _outCap, late, i) => {
+      const copy = Buffer.from(rx.subarray(off, off + len));
+      const text = copy.toString();
+      if (text.startsWith('hit')) {
+        // Answered in the batch (as a cache hit is), around the late ones.
+        copy.copy(out as Buffer, outOff);
+        return len;
+      }
+      const token = late.hold(i);
+      // "sync": complete while the listener's callback still runs (as local data does).
+      if (text.startsWith('sync')) late.reply(token, copy);
+      else void gate.then(() => late.reply(token, copy));
+      return undefined;
     });
-    closers.push(() => l.close());
     const socks = await Promise.all([0, 1, 2].map(async () => {
       const c = dgram.createSocket('udp4');
       closers.push(() => c.close());
@@ -172,8 +173,8 @@ describe('upstream queries through the addon', () => {
       if (i % 100 === 99) await new Promise((r) => setTimeout(r, 5)); // within the receive buffer
     }
     const until = Date.now() + 5000;
-    while (asked < 900 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
-    expect(asked).toBe(900);
+    while (asked() < 900 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    expect(asked()).toBe(900);
     // Before the gate opens: the hits and the synchronous replies are in, nothing else.
     while (socks.reduce((n, s) => n + s.got.length, 0) < 600 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
     for (const s of socks) expect(s.got.every((m) => m.startsWith('hit') || m.startsWith('sync'))).toBe(true);
