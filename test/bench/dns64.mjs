@@ -46,7 +46,10 @@
 //                                         per-turn miss budget lifted (SIXGATE_DNS64_TURN_MISSES=1000000),
 //                                         to show what the bound costs; "parallel" = defaults with
 //                                         parallelA "always" (A asked with AAAA; "auto", as shipped,
-//                                         asks after the AAAA answer here: the upstream is < 1 ms away)
+//                                         asks after the AAAA answer here: the upstream is < 1 ms away);
+//                                         "floor" = test/bench/dns-floor.c, a C server with the listener's
+//                                         socket I/O and no DNS work (cached rows only): the least a
+//                                         cached answer can cost through sockets
 //   SIXGATE_BENCH_NODE_FLAGS="--trace-gc" extra node flags of the sixgate process(es)
 //   SIXGATE_BENCH_DIST=<dist dir>         run this build as "sixgate" instead of packages/dns64/dist
 //   SIXGATE_BENCH_BASELINE=<dist dir>     also run a second sixgate ("baseline", e.g. a copy
@@ -82,6 +85,7 @@ const BASELINE = '127.0.0.5';
 const TUNED = '127.0.0.6';
 const UNBOUNDED = '127.0.0.7';
 const PARALLEL = '127.0.0.8';
+const FLOOR = '127.0.0.10';
 const SOURCES = Number(process.env.SIXGATE_BENCH_SOURCES ?? 1000);
 const RATE = Number(process.env.SIXGATE_BENCH_RATE ?? 5000);
 const VARIANTS = (process.env.SIXGATE_BENCH_VARIANTS ?? '').split(',').filter(Boolean);
@@ -379,7 +383,7 @@ async function main() {
   writeNamespaceEtc(NS);
   execFileSync('ip', ['netns', 'add', NS]);
   execFileSync('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
-  for (const a of [NSD, SIXGATE, UNBOUND, BASELINE, TUNED, UNBOUNDED, PARALLEL]) execFileSync('ip', ['-n', NS, 'addr', 'add', `${a}/32`, 'dev', 'lo']);
+  for (const a of [NSD, SIXGATE, UNBOUND, BASELINE, TUNED, UNBOUNDED, PARALLEL, FLOOR]) execFileSync('ip', ['-n', NS, 'addr', 'add', `${a}/32`, 'dev', 'lo']);
   startNsd();
   const unbound = startUnbound();
   const procs = [await startSixgate()];
@@ -405,6 +409,15 @@ async function main() {
     procs.push(await startSixgate(DIST, PARALLEL, { ...SHIPPED, parallelA: 'always' }));
     pidOf[PARALLEL] = procs.at(-1).pid;
     servers.push(['sg-par', PARALLEL]);
+  }
+  if (VARIANTS.includes('floor')) {
+    // No DNS work at all, socket I/O as sixgate's listener does it: the cached rows' floor (dns-floor.c).
+    const floorBin = join(dir, 'dns-floor');
+    execFileSync('gcc', ['-O2', '-o', floorBin, join(HERE, 'dns-floor.c')]);
+    const f = inNs(floorBin, ['-a', FLOOR]);
+    await waitLine(f, /ready/, 5000, 'dns-floor');
+    pidOf[FLOOR] = f.pid;
+    servers.push(['floor', FLOOR]);
   }
   for (const [, a] of servers) await waitDns(a, 'v4only.example.org', 10_000);
 
@@ -439,11 +452,13 @@ async function main() {
   for (let round = 0; round < ROUNDS; round++) {
     const results = {};
     let k = 0;
-    for (const [, label, run] of scenarios) {
+    for (const [kind, label, run] of scenarios) {
       // Rotate who goes first, per row and per round (other load on the machine drifts).
       const shift = (round + k++) % servers.length;
       const order = [...servers.slice(shift), ...servers.slice(0, shift)];
       for (const [name, server] of order) {
+        // The floor answers every name alike: only the cached rows mean anything for it.
+        if (name === 'floor' && kind !== 'cached') continue;
         settled.push(await settle(procs));
         // A pause longer than the rate limiter's activity window: the sources of the previous
         // row must not count as "other clients asking" (exemptLoneClient) in this one.
@@ -474,6 +489,7 @@ function printTable(title, labels, names, results) {
   for (const l of labels) {
     for (const n of names) {
       const r = results[`${l}|${n}`];
+      if (r === undefined) continue; // the floor on an uncached row
       console.log(`| ${l} | ${n} | ${fmt(r.qps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.max, 1)} | ${fmt(r.lost)} | ${fmt(r.tc)} | ${fmt(r.cpuUs, 2)} | ${fmt(1e6 / r.cpuUs)} |`);
     }
     const s = results[`${l}|sixgate`];
@@ -495,6 +511,7 @@ function printMedians(labels, names, rounds) {
   const keys = ['qps', 'p50', 'p99', 'max', 'cpuUs'];
   for (const l of labels) {
     for (const n of names) {
+      if (rounds.some((r) => r[`${l}|${n}`] === undefined)) continue;
       const cells = keys.map((k) => fmt(median(rounds.map((r) => r[`${l}|${n}`][k])), k === 'qps' ? 0 : 2));
       console.log(`| ${l} | ${n} | ${cells.join(' | ')} |`);
     }
