@@ -204,6 +204,17 @@ export function copyBytes(src: Uint8Array, srcOff: number, dst: Uint8Array, dstO
   else dst.set(src.subarray(srcOff, srcOff + len), dstOff);
 }
 
+/**
+ * `src[off, off+len)` in a buffer of its own (from Node's pool when small):
+ * one object, no view of `src` in between. For bytes that outlive a reused
+ * arena (a query that missed, an upstream answer).
+ */
+export function ownCopy(src: Uint8Array, off: number, len: number): Buffer {
+  const out = Buffer.allocUnsafe(len);
+  copyBytes(src, off, out, 0, len);
+  return out;
+}
+
 /** Reads the 32-bit TTL at `off`. */
 export function readTtl(buf: Uint8Array, off: number): number {
   return u32(buf, off);

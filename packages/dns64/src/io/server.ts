@@ -12,7 +12,7 @@ import { createCounters, snapshot, type Dns64Counters } from '../metrics.js';
 import { RATE_OK, RATE_PREFIX, RateLimiter } from '../rate-limit.js';
 import { Dns64Resolver } from '../resolver.js';
 import type { Upstream, UpstreamHealth } from '../upstream.js';
-import { FLAG, RCODE, QueryProbe, copyBytes, headerOnlyInto, headerOnlyResponse, parseQuery, probeQuery, type ParsedQuery } from '../wire.js';
+import { FLAG, RCODE, QueryProbe, headerOnlyInto, headerOnlyResponse, ownCopy, parseQuery, probeQuery, type ParsedQuery } from '../wire.js';
 import { ClientCache, type ClientInfo } from './client-cache.js';
 import { hostClientNetworks, resolvConfNameservers } from './host.js';
 import { LoopLagMonitor } from './loop-lag.js';
@@ -77,13 +77,6 @@ type Answered = Answer | ParsedQuery | undefined;
 
 function isAnswer(r: Answer | ParsedQuery): r is Answer {
   return 'wire' in r;
-}
-
-/** `buf[off, off+len)` in a buffer of its own (from Node's pool when small). */
-function copyOf(buf: Buffer, off: number, len: number): Buffer {
-  const out = Buffer.allocUnsafe(len);
-  copyBytes(buf, off, out, 0, len);
-  return out;
 }
 
 function udpBackendOf(deps: Dns64ServerDeps): UdpBackend {
@@ -307,7 +300,7 @@ export class Dns64Server {
     const r = this.#answer(frame, client, 'tcp', false);
     if (r === undefined || isAnswer(r)) return r;
     // The frame is a view of the connection's buffer: the query outlives this call, so it gets its own copy.
-    const raw = copyOf(frame, 0, frame.length);
+    const raw = ownCopy(frame, 0, frame.length);
     return new Promise((done) => this.#resolveMiss(raw, r, client, 'tcp', { hold: () => 0, reply: (_t, wire) => done(wire === undefined ? undefined : { wire, q: r }) }, 0));
   }
 
@@ -350,7 +343,7 @@ export class Dns64Server {
       rateChecked = true;
     }
     // The receive arena is reused by the next batch: the query gets its own copy (a miss outlives this call).
-    const raw = copyOf(rx, off, len);
+    const raw = ownCopy(rx, off, len);
     const r = this.#answer(raw, client, 'udp', rateChecked);
     if (r === undefined) return undefined;
     if (isAnswer(r)) return this.#running ? this.#fitUdp(raw, r.wire, r.q) : undefined;

@@ -118,6 +118,13 @@ export async function openUdpListener(backend: UdpBackend, ep: Endpoint, ipv6Onl
 /** 32-bit words of a sockaddr slot. */
 const ADDR_WORDS = ADDR_SLOT >> 2;
 
+/** Copies sockaddr slot `from` of `src` to slot `to` of `dst` (arenas seen as 32-bit words: 7 words a slot). */
+function copySlot(src: Int32Array, from: number, dst: Int32Array, to: number): void {
+  const a = from * ADDR_WORDS;
+  const b = to * ADDR_WORDS;
+  for (let w = 0; w < ADDR_WORDS; w++) dst[b + w] = src[a + w]!;
+}
+
 class NativeListener implements UdpListener, LateReplies {
   readonly kind = 'native';
   readonly #port: number;
@@ -215,7 +222,7 @@ class NativeListener implements UdpListener, LateReplies {
     if (typeof r === 'number') {
       if (r <= 0) return false;
       s.txLengths[k] = r;
-      this.#copyAddr(this.#rxAddr32, i, k);
+      copySlot(this.#rxAddr32, i, this.#txAddr32, k);
       return true;
     }
     if (r instanceof Promise) {
@@ -232,16 +239,8 @@ class NativeListener implements UdpListener, LateReplies {
     }
     s.tx.set(r, k * s.txSlot);
     s.txLengths[k] = r.length;
-    this.#copyAddr(this.#rxAddr32, i, k);
+    copySlot(this.#rxAddr32, i, this.#txAddr32, k);
     return true;
-  }
-
-  /** Copies address slot `from` of `src` (the rx arena or the held addresses) to tx slot k. */
-  #copyAddr(src: Int32Array, from: number, k: number): void {
-    const to = this.#txAddr32;
-    const a = from * ADDR_WORDS;
-    const b = k * ADDR_WORDS;
-    for (let w = 0; w < ADDR_WORDS; w++) to[b + w] = src[a + w]!;
   }
 
   hold(i: number): number {
@@ -254,10 +253,7 @@ class NativeListener implements UdpListener, LateReplies {
         this.#held = grown;
       }
     }
-    const from = this.#rxAddr32;
-    const a = i * ADDR_WORDS;
-    const b = token * ADDR_WORDS;
-    for (let w = 0; w < ADDR_WORDS; w++) this.#held[b + w] = from[a + w]!;
+    copySlot(this.#rxAddr32, i, this.#held, token);
     return token;
   }
 
@@ -292,7 +288,7 @@ class NativeListener implements UdpListener, LateReplies {
     const k = this.#lateCount++;
     s.tx.set(wire, k * s.txSlot);
     s.txLengths[k] = wire.length;
-    this.#copyAddr(this.#held, token, k);
+    copySlot(this.#held, token, this.#txAddr32, k);
     if (!this.#lateQueued) {
       this.#lateQueued = true;
       atBatchEnd(this.#flushLate);

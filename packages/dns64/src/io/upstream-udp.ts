@@ -23,7 +23,7 @@ import dgram from 'node:dgram';
 import { parseIpv6 } from '@sixgate/addressing';
 import type { Endpoint } from '../config.js';
 import { IntMap } from '../int-map.js';
-import { copyBytes } from '../wire.js';
+import { ownCopy } from '../wire.js';
 import { atBatchEnd, enterBatch, leaveBatch } from './turn.js';
 import { ADDR_SLOT, AF_INET, AF_INET6, loadNativeUdp, nativeUdpLoadError, type NativeUdp, type NativeUdpHandle } from './native-udp.js';
 import type { UdpBackend } from './udp.js';
@@ -101,13 +101,6 @@ const RX_BATCH = 4;
 const RX_ROUNDS = 16;
 const ANY4 = new Uint8Array(4);
 const ANY6 = new Uint8Array(16);
-
-/** `src[off, off+size)` in a buffer of its own (from Node's pool when small): one object, no view of `src` in between. */
-function copyOut(src: Buffer, off: number, size: number): Buffer {
-  const out = Buffer.allocUnsafe(size);
-  copyBytes(src, off, out, 0, size);
-  return out;
-}
 
 /** The raw sockaddr (ADDR_SLOT bytes, the layout native/udp.c documents) of an upstream. */
 export function peerSockaddr(ep: Endpoint): Uint8Array {
@@ -369,7 +362,7 @@ class NativeUpstreamUdp implements UpstreamUdp {
           if (size < 0) continue; // longer than 64 KiB: counted by the addon
           const w = size >= 2 ? this.#waiting.get(waiterKey(s, (this.#rx[o]! << 8) | this.#rx[o + 1]!)) : undefined;
           if (w === undefined) this.#onStray();
-          else w.rx.onDatagram(copyOut(this.#rx, o, size), samePeer(this.#addrs, i, w.peer, w.v6));
+          else w.rx.onDatagram(ownCopy(this.#rx, o, size), samePeer(this.#addrs, i, w.peer, w.v6));
         }
       }
     } catch (e) {
